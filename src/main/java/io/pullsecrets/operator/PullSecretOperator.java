@@ -1,0 +1,121 @@
+package io.pullsecrets.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.RegisteredController;
+import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
+import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.function.DoubleSupplier;
+
+/**
+ * The operator assembled: JOSDK with server-side apply off everywhere (what ships is what the
+ * tests run against), one controller for RegistryCredential, and a small pool for per-namespace
+ * writes. Used by {@link Main} and by the tests.
+ */
+public final class PullSecretOperator implements AutoCloseable {
+  /** Parallel writes per sync: enough to hide API latency, few enough not to flood the server. */
+  public static final int WRITE_THREADS = 4;
+
+  private final Operator operator;
+  private final ExecutorService pool;
+  private final RegistryCredentialReconciler reconciler;
+  private final RegisteredController<RegistryCredential> controller;
+
+  public record Options(
+      ProviderRegistry providers,
+      Clock clock,
+      DoubleSupplier jitter,
+      RegistryCredentialReconciler.RefreshListener listener,
+      Consumer<ConfigurationServiceOverrider> josdk) {
+
+    public static Options defaults(KubernetesClient client) {
+      return new Options(
+          ProviderRegistry.defaults(client),
+          Clock.systemUTC(),
+          RegistryCredentialReconciler.randomJitter(),
+          RegistryCredentialReconciler.RefreshListener.NONE,
+          o -> {});
+    }
+
+    public Options withProviders(ProviderRegistry p) {
+      return new Options(p, clock, jitter, listener, josdk);
+    }
+
+    public Options withClock(Clock c) {
+      return new Options(providers, c, jitter, listener, josdk);
+    }
+
+    public Options withJitter(DoubleSupplier j) {
+      return new Options(providers, clock, j, listener, josdk);
+    }
+
+    public Options withListener(RegistryCredentialReconciler.RefreshListener l) {
+      return new Options(providers, clock, jitter, l, josdk);
+    }
+
+    public Options withJosdk(Consumer<ConfigurationServiceOverrider> j) {
+      return new Options(providers, clock, jitter, listener, josdk.andThen(j));
+    }
+  }
+
+  public PullSecretOperator(KubernetesClient client, OperatorConfig config, Options options) {
+    this.pool = Executors.newFixedThreadPool(WRITE_THREADS, r -> {
+      Thread t = new Thread(r, "pullsecret-writer");
+      t.setDaemon(true);
+      return t;
+    });
+    this.operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withUseSSAToPatchPrimaryResource(false)
+          .withSSABasedCreateUpdateMatchForDependentResources(false)
+          .withCloseClientOnStop(false)
+          .withStopOnInformerErrorDuringStartup(true)
+          .withCacheSyncTimeout(Duration.ofMinutes(2));
+      options.josdk().accept(o);
+    });
+    this.reconciler = new RegistryCredentialReconciler(
+        config, options.providers(), options.clock(), options.jitter(), pool, options.listener());
+    this.controller = operator.register(reconciler, c -> {
+      c.withFinalizer(RegistryCredentialReconciler.FINALIZER)
+          .withGenerationAware(false)
+          .withRetry(new GenericRetry()
+              .setInitialInterval(1000)
+              .setIntervalMultiplier(2)
+              .setMaxInterval(Duration.ofMinutes(5).toMillis())
+              .withoutMaxAttempts());
+      if (config.watchNamespaces().isEmpty()) {
+        c.watchingAllNamespaces();
+      } else {
+        c.settingNamespaces(config.watchNamespaces());
+      }
+    });
+  }
+
+  public PullSecretOperator start() {
+    operator.start();
+    return this;
+  }
+
+  public Operator operator() {
+    return operator;
+  }
+
+  public RegisteredController<RegistryCredential> controller() {
+    return controller;
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+    pool.shutdownNow();
+  }
+}

@@ -1,0 +1,33 @@
+package io.pullsecrets.operator.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** A source of registry credentials and the namespaces that should receive them as a pull secret. */
+@Group(RegistryCredential.GROUP)
+@Version(RegistryCredential.VERSION)
+@Kind("RegistryCredential")
+@Plural("registrycredentials")
+@ShortNames("regcred")
+@AdditionalPrinterColumn(name = "PROVIDER", jsonPath = ".status.provider", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "READY", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "SYNCED", jsonPath = ".status.namespaces.summary", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "EXPIRES", jsonPath = ".status.expiresAt", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class RegistryCredential extends CustomResource<RegistryCredentialSpec, RegistryCredentialStatus>
+    implements Namespaced {
+
+  public static final String GROUP = "pullsecrets.io";
+  public static final String VERSION = "v1alpha1";
+
+  @Override
+  protected RegistryCredentialStatus initStatus() {
+    return new RegistryCredentialStatus();
+  }
+}

@@ -1,0 +1,77 @@
+package io.pullsecrets.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class RegistryCredentialSpec {
+  @Required
+  @JsonPropertyDescription("Where the registry credentials come from: exactly one provider.")
+  private ProviderSpec provider;
+
+  @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+  @JsonPropertyDescription("Name of the kubernetes.io/dockerconfigjson Secret written to every target namespace (default: the RegistryCredential's name).")
+  private String secretName;
+
+  @JsonPropertyDescription("Namespaces that receive the Secret (default: only this RegistryCredential's namespace). Other namespaces may be targeted only from a trusted namespace.")
+  private TargetsSpec targets;
+
+  @JsonPropertyDescription("Service accounts that get the Secret in their imagePullSecrets (default: names: [default]).")
+  private ServiceAccountsSpec serviceAccounts;
+
+  @JsonPropertyDescription("When to mint a new token before the current one expires.")
+  private RefreshSpec refresh;
+
+  @JsonPropertyDescription("Probe the registry's /v2/ endpoint with each new credential and report the result in the Verified condition.")
+  private Boolean verify;
+
+  public ProviderSpec getProvider() {
+    return provider;
+  }
+
+  public void setProvider(ProviderSpec provider) {
+    this.provider = provider;
+  }
+
+  public String getSecretName() {
+    return secretName;
+  }
+
+  public void setSecretName(String secretName) {
+    this.secretName = secretName;
+  }
+
+  public TargetsSpec getTargets() {
+    return targets;
+  }
+
+  public void setTargets(TargetsSpec targets) {
+    this.targets = targets;
+  }
+
+  public ServiceAccountsSpec getServiceAccounts() {
+    return serviceAccounts;
+  }
+
+  public void setServiceAccounts(ServiceAccountsSpec serviceAccounts) {
+    this.serviceAccounts = serviceAccounts;
+  }
+
+  public RefreshSpec getRefresh() {
+    return refresh;
+  }
+
+  public void setRefresh(RefreshSpec refresh) {
+    this.refresh = refresh;
+  }
+
+  public Boolean getVerify() {
+    return verify;
+  }
+
+  public void setVerify(Boolean verify) {
+    this.verify = verify;
+  }
+}

@@ -1,0 +1,232 @@
+package io.pullsecrets.operator.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The operator's settings. Each is an environment variable and a command-line flag; the flag
+ * wins. Anything unknown or malformed is a {@link ConfigException} whose one-line message names
+ * the setting.
+ *
+ * @param namespace the operator's own namespace
+ * @param trustedNamespaces namespaces whose RegistryCredentials may target other namespaces and
+ *     use the operator's ambient cloud identity
+ * @param watchNamespaces namespaces whose RegistryCredentials, Secrets and service accounts are
+ *     watched; empty means all
+ * @param httpPort port of the metrics and health endpoints
+ * @param leaderElection whether to take a Lease before reconciling
+ * @param logLevel trace, debug, info, warn or error
+ * @param logFormat text or json
+ */
+public record OperatorConfig(
+    String namespace,
+    Set<String> trustedNamespaces,
+    Set<String> watchNamespaces,
+    int httpPort,
+    boolean leaderElection,
+    String logLevel,
+    String logFormat) {
+
+  public static final String DEFAULT_NAMESPACE = "pullsecret-system";
+  public static final Path IN_CLUSTER_NAMESPACE_FILE =
+      Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+  /** The settings: flag name, environment variable, description (for --help and README). */
+  public enum Setting {
+    NAMESPACE("namespace", "PULLSECRET_NAMESPACE", "the operator's own namespace (default: the in-cluster namespace, else pullsecret-system)"),
+    TRUSTED_NAMESPACES("trusted-namespaces", "PULLSECRET_TRUSTED_NAMESPACES", "comma list of namespaces whose RegistryCredentials may target other namespaces (default: the operator's namespace)"),
+    WATCH_NAMESPACES("watch-namespaces", "PULLSECRET_WATCH_NAMESPACES", "comma list of namespaces to watch (default: empty, all namespaces)"),
+    HTTP_PORT("http-port", "PULLSECRET_HTTP_PORT", "port of /metrics, /healthz and /readyz (default: 8080; 0 picks a free port)"),
+    LEADER_ELECTION("leader-election", "PULLSECRET_LEADER_ELECTION", "true to take a Lease in the operator's namespace before reconciling (default: false)"),
+    LOG_LEVEL("log-level", "PULLSECRET_LOG_LEVEL", "trace, debug, info, warn or error (default: info)"),
+    LOG_FORMAT("log-format", "PULLSECRET_LOG_FORMAT", "text or json (default: text)");
+
+    public final String flag;
+    public final String env;
+    public final String description;
+
+    Setting(String flag, String env, String description) {
+      this.flag = flag;
+      this.env = env;
+      this.description = description;
+    }
+
+    String label() {
+      return env + " (--" + flag + ")";
+    }
+  }
+
+  /** Thrown for unknown flags and malformed values; the message is one line naming the setting. */
+  public static final class ConfigException extends Exception {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  /** Thrown for {@code --help}. */
+  public static final class HelpRequested extends Exception {
+    public HelpRequested() {
+      super(usage());
+    }
+  }
+
+  public static OperatorConfig parse(String[] args, Map<String, String> env) throws ConfigException, HelpRequested {
+    return parse(args, env, IN_CLUSTER_NAMESPACE_FILE);
+  }
+
+  static OperatorConfig parse(String[] args, Map<String, String> env, Path namespaceFile)
+      throws ConfigException, HelpRequested {
+    Map<Setting, String> values = new LinkedHashMap<>();
+    for (Setting s : Setting.values()) {
+      String v = env.get(s.env);
+      if (v != null) {
+        values.put(s, v);
+      }
+    }
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        throw new HelpRequested();
+      }
+      if (!arg.startsWith("--")) {
+        throw new ConfigException("unexpected argument '" + arg + "' (flags look like --name=value)");
+      }
+      String name = arg.substring(2);
+      String value = null;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      }
+      String flagName = name;
+      Setting setting =
+          Arrays.stream(Setting.values())
+              .filter(s -> s.flag.equals(flagName))
+              .findFirst()
+              .orElseThrow(() -> new ConfigException("unknown flag --" + flagName + " (see --help)"));
+      if (value == null) {
+        if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+          throw new ConfigException("flag --" + flagName + " needs a value");
+        }
+        value = args[++i];
+      }
+      values.put(setting, value);
+    }
+
+    String namespace = values.get(Setting.NAMESPACE);
+    if (namespace == null || namespace.isBlank()) {
+      namespace = inClusterNamespace(namespaceFile);
+    }
+    namespace = namespace.trim();
+    requireNamespaceName(Setting.NAMESPACE, namespace);
+
+    Set<String> trusted = namespaceList(Setting.TRUSTED_NAMESPACES, values.get(Setting.TRUSTED_NAMESPACES));
+    if (trusted.isEmpty()) {
+      trusted = Set.of(namespace);
+    }
+    Set<String> watch = namespaceList(Setting.WATCH_NAMESPACES, values.get(Setting.WATCH_NAMESPACES));
+
+    int port = 8080;
+    String portValue = values.get(Setting.HTTP_PORT);
+    if (portValue != null && !portValue.isBlank()) {
+      try {
+        port = Integer.parseInt(portValue.trim());
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 0 || port > 65535) {
+        throw new ConfigException(Setting.HTTP_PORT.label() + ": '" + portValue + "' is not a port number (0-65535)");
+      }
+    }
+
+    boolean leaderElection = false;
+    String le = values.get(Setting.LEADER_ELECTION);
+    if (le != null && !le.isBlank()) {
+      leaderElection = switch (le.trim().toLowerCase()) {
+        case "true" -> true;
+        case "false" -> false;
+        default -> throw new ConfigException(Setting.LEADER_ELECTION.label() + ": '" + le + "' is not true or false");
+      };
+    }
+
+    String level = oneOf(Setting.LOG_LEVEL, values.get(Setting.LOG_LEVEL), "info", List.of("trace", "debug", "info", "warn", "error"));
+    String format = oneOf(Setting.LOG_FORMAT, values.get(Setting.LOG_FORMAT), "text", List.of("text", "json"));
+
+    return new OperatorConfig(namespace, Set.copyOf(trusted), Set.copyOf(watch), port, leaderElection, level, format);
+  }
+
+  /** Whether RegistryCredentials in this namespace may target others and use ambient identity. */
+  public boolean isTrusted(String ns) {
+    return trustedNamespaces.contains(ns);
+  }
+
+  /** Whether the operator watches this namespace. */
+  public boolean watches(String ns) {
+    return watchNamespaces.isEmpty() || watchNamespaces.contains(ns);
+  }
+
+  public static String usage() {
+    StringBuilder sb = new StringBuilder("Usage: java -jar pullsecret-operator.jar [--flag=value ...]\n");
+    sb.append("Each flag can also be given as an environment variable; the flag wins.\n");
+    for (Setting s : Setting.values()) {
+      sb.append(String.format("  --%-20s %-32s %s%n", s.flag, s.env, s.description));
+    }
+    return sb.toString();
+  }
+
+  private static String oneOf(Setting setting, String value, String dflt, List<String> allowed) throws ConfigException {
+    if (value == null || value.isBlank()) {
+      return dflt;
+    }
+    String v = value.trim().toLowerCase();
+    if (!allowed.contains(v)) {
+      throw new ConfigException(setting.label() + ": '" + value + "' is not one of " + String.join(", ", allowed));
+    }
+    return v;
+  }
+
+  private static Set<String> namespaceList(Setting setting, String value) throws ConfigException {
+    Set<String> result = new LinkedHashSet<>();
+    if (value == null) {
+      return result;
+    }
+    for (String part : value.split(",")) {
+      String ns = part.trim();
+      if (ns.isEmpty()) {
+        continue;
+      }
+      requireNamespaceName(setting, ns);
+      result.add(ns);
+    }
+    return result;
+  }
+
+  private static void requireNamespaceName(Setting setting, String ns) throws ConfigException {
+    if (!DNS_LABEL.matcher(ns).matches()) {
+      throw new ConfigException(setting.label() + ": '" + ns + "' is not a valid namespace name");
+    }
+  }
+
+  private static String inClusterNamespace(Path file) {
+    try {
+      if (file != null && Files.isReadable(file)) {
+        String ns = Files.readString(file).trim();
+        if (!ns.isEmpty()) {
+          return ns;
+        }
+      }
+    } catch (java.io.IOException e) {
+      // fall through to the default
+    }
+    return DEFAULT_NAMESPACE;
+  }
+}

@@ -1,0 +1,33 @@
+package io.pullsecrets.operator.provider;
+
+import io.pullsecrets.operator.api.ProviderSpec;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The providers the operator knows, by their field name under {@code spec.provider}. */
+public final class ProviderRegistry {
+  private final Map<String, CredentialProvider> providers = new LinkedHashMap<>();
+
+  public ProviderRegistry(List<CredentialProvider> providers) {
+    for (CredentialProvider p : providers) {
+      if (this.providers.putIfAbsent(p.name(), p) != null) {
+        throw new IllegalArgumentException("two providers named " + p.name());
+      }
+    }
+  }
+
+  /** Every provider this operator ships, with production clients. */
+  public static ProviderRegistry defaults(io.fabric8.kubernetes.client.KubernetesClient client) {
+    return new ProviderRegistry(List.of(
+        new io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider(),
+        new io.pullsecrets.operator.provider.dockerconfig.DockerConfigCredentialProvider()));
+  }
+
+  /** The provider for a spec that names exactly one provider. */
+  public Optional<CredentialProvider> forSpec(ProviderSpec spec) {
+    List<String> configured = spec == null ? List.of() : spec.configured();
+    return configured.size() == 1 ? Optional.ofNullable(providers.get(configured.get(0))) : Optional.empty();
+  }
+}

@@ -1,0 +1,28 @@
+package io.pullsecrets.operator.reconciler;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * Turns API server errors into a reason and a message that never carry request or response
+ * bodies (a Secret write could echo its data).
+ */
+final class ApiErrors {
+  private ApiErrors() {}
+
+  static String reason(KubernetesClientException e) {
+    return switch (e.getCode()) {
+      case 403 -> "Forbidden";
+      case 404 -> "NotFound";
+      case 409 -> "WriteConflict";
+      case 422 -> "Invalid";
+      case 429 -> "Throttled";
+      default -> e.getCode() >= 500 ? "ApiServerError" : "WriteFailed";
+    };
+  }
+
+  static String message(String action, KubernetesClientException e) {
+    String code = e.getCode() > 0 ? "HTTP " + e.getCode() : "no response";
+    String reason = e.getStatus() != null && e.getStatus().getReason() != null ? " " + e.getStatus().getReason() : "";
+    return action + " failed: " + code + reason;
+  }
+}

@@ -1,0 +1,46 @@
+package io.pullsecrets.operator.reconciler;
+
+import io.pullsecrets.operator.provider.Credential;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The last credential obtained for each RegistryCredential (by uid), so that a reconcile caused by
+ * a namespace or a service account does not call the provider again. An entry is reused while its
+ * inputs (generation, refresh annotation, source Secret versions) are unchanged and its refresh is
+ * not yet due.
+ */
+public final class CredentialCache {
+
+  /**
+   * @param credential what the provider returned
+   * @param inputs fingerprint of the inputs it was obtained from
+   * @param obtainedAt when
+   * @param nextRefresh when to obtain a new one (null: only when the inputs change)
+   */
+  public record Entry(Credential credential, String inputs, Instant obtainedAt, Instant nextRefresh) {
+    public boolean reusable(String currentInputs, Instant now) {
+      return inputs.equals(currentInputs) && (nextRefresh == null || now.isBefore(nextRefresh)) && !expired(now);
+    }
+
+    public boolean expired(Instant now) {
+      return credential.expiresAt() != null && !now.isBefore(credential.expiresAt());
+    }
+  }
+
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+  public Optional<Entry> get(String uid) {
+    return Optional.ofNullable(entries.get(uid));
+  }
+
+  public void put(String uid, Entry entry) {
+    entries.put(uid, entry);
+  }
+
+  public void remove(String uid) {
+    entries.remove(uid);
+  }
+}

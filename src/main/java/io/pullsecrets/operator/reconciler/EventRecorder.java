@@ -1,0 +1,67 @@
+package io.pullsecrets.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pullsecrets.operator.api.RegistryCredential;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Writes Kubernetes Events about a RegistryCredential. Messages never carry secret material. */
+public class EventRecorder {
+  private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
+  public static final String COMPONENT = "pullsecret-operator";
+
+  private final KubernetesClient client;
+  private final Clock clock;
+
+  public EventRecorder(KubernetesClient client, Clock clock) {
+    this.client = client;
+    this.clock = clock;
+  }
+
+  public void normal(RegistryCredential rc, String reason, String message) {
+    record(rc, "Normal", reason, message);
+  }
+
+  public void warning(RegistryCredential rc, String reason, String message) {
+    record(rc, "Warning", reason, message);
+  }
+
+  private void record(RegistryCredential rc, String type, String reason, String message) {
+    String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
+    String ns = rc.getMetadata().getNamespace();
+    var event = new EventBuilder()
+        .withNewMetadata()
+        .withName(rc.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
+        .withNamespace(ns)
+        .endMetadata()
+        .withInvolvedObject(new ObjectReferenceBuilder()
+            .withApiVersion(rc.getApiVersion())
+            .withKind(rc.getKind())
+            .withName(rc.getMetadata().getName())
+            .withNamespace(ns)
+            .withUid(rc.getMetadata().getUid())
+            .withResourceVersion(rc.getMetadata().getResourceVersion())
+            .build())
+        .withType(type)
+        .withReason(reason)
+        .withMessage(message.length() > 1000 ? message.substring(0, 997) + "..." : message)
+        .withFirstTimestamp(now)
+        .withLastTimestamp(now)
+        .withCount(1)
+        .withNewSource().withComponent(COMPONENT).endSource()
+        .withReportingComponent(COMPONENT)
+        .build();
+    try {
+      client.v1().events().inNamespace(ns).resource(event).create();
+    } catch (KubernetesClientException e) {
+      LOG.warn("could not record event {} for {}/{}: HTTP {}", reason, ns, rc.getMetadata().getName(), e.getCode());
+    }
+    LOG.info("{}/{}: {} {}: {}", ns, rc.getMetadata().getName(), type, reason, message);
+  }
+}

@@ -1,0 +1,112 @@
+package io.pullsecrets.operator.reconciler;
+
+import io.pullsecrets.operator.api.RefreshSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * When to refresh a credential: at {@code expiresAt - before} (a share of the lifetime, default
+ * 25%, or a duration), moved by up to ±10% of the wait so that many credentials do not refresh at
+ * once, and never later than {@code interval} when one is set. A credential without expiry and
+ * without interval is refreshed only when its inputs change.
+ */
+public final class RefreshSchedule {
+  public static final String DEFAULT_BEFORE = "25%";
+  static final Duration MIN_WAIT = Duration.ofSeconds(10);
+  private static final Pattern PERCENT = Pattern.compile("^([0-9]{1,2})%$");
+  private static final Pattern DURATION = Pattern.compile("^([0-9]+)(s|m|h)$");
+
+  private final Duration beforeDuration;
+  private final Integer beforePercent;
+  private final Duration interval;
+
+  private RefreshSchedule(Duration beforeDuration, Integer beforePercent, Duration interval) {
+    this.beforeDuration = beforeDuration;
+    this.beforePercent = beforePercent;
+    this.interval = interval;
+  }
+
+  /** A spec that cannot be parsed; the message names the field. */
+  public static final class InvalidRefreshException extends Exception {
+    InvalidRefreshException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  public static RefreshSchedule of(RefreshSpec spec) throws InvalidRefreshException {
+    String before = spec == null || spec.getBefore() == null ? DEFAULT_BEFORE : spec.getBefore().trim();
+    Duration beforeDuration = null;
+    Integer beforePercent = null;
+    Matcher m = PERCENT.matcher(before);
+    if (m.matches()) {
+      beforePercent = Integer.parseInt(m.group(1));
+    } else {
+      beforeDuration = parseDuration(before, "spec.refresh.before");
+    }
+    Duration interval = spec == null || spec.getInterval() == null
+        ? null
+        : parseDuration(spec.getInterval().trim(), "spec.refresh.interval");
+    if (interval != null && interval.compareTo(MIN_WAIT) < 0) {
+      throw new InvalidRefreshException("spec.refresh.interval must be at least 10s");
+    }
+    return new RefreshSchedule(beforeDuration, beforePercent, interval);
+  }
+
+  /**
+   * The next refresh for a credential obtained at {@code obtainedAt} that expires at
+   * {@code expiresAt} (null: no expiry); {@code jitter} in [-1, 1] picks the point in the ±10%
+   * window. Null means: only when the inputs change.
+   */
+  public Instant next(Instant obtainedAt, Instant expiresAt, double jitter) {
+    Instant byInterval = interval == null ? null : obtainedAt.plus(interval);
+    if (expiresAt == null) {
+      return byInterval;
+    }
+    Duration lifetime = Duration.between(obtainedAt, expiresAt);
+    if (lifetime.isNegative() || lifetime.isZero()) {
+      return obtainedAt.plus(MIN_WAIT);
+    }
+    Duration before = beforePercent != null
+        ? lifetime.multipliedBy(beforePercent).dividedBy(100)
+        : beforeDuration;
+    if (before.compareTo(lifetime) > 0) {
+      before = lifetime;
+    }
+    Duration wait = lifetime.minus(before);
+    long jitterMillis = (long) (wait.toMillis() * 0.10 * Math.max(-1, Math.min(1, jitter)));
+    wait = wait.plusMillis(jitterMillis);
+    // never past expiry, never sooner than the minimum wait
+    Duration latest = lifetime.minus(MIN_WAIT.compareTo(lifetime) < 0 ? MIN_WAIT : Duration.ZERO);
+    if (wait.compareTo(latest) > 0) {
+      wait = latest;
+    }
+    if (wait.compareTo(MIN_WAIT) < 0) {
+      wait = lifetime.compareTo(MIN_WAIT) < 0 ? lifetime : MIN_WAIT;
+    }
+    Instant at = obtainedAt.plus(wait);
+    return byInterval != null && byInterval.isBefore(at) ? byInterval : at;
+  }
+
+  static Duration parseDuration(String value, String field) throws InvalidRefreshException {
+    Matcher m = DURATION.matcher(value);
+    if (!m.matches()) {
+      throw new InvalidRefreshException(field + ": '" + value + "' is neither a percentage (25%) nor a duration (30s, 30m, 6h)");
+    }
+    long n;
+    try {
+      n = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      throw new InvalidRefreshException(field + ": '" + value + "' is too large");
+    }
+    if (n > 10_000_000L) {
+      throw new InvalidRefreshException(field + ": '" + value + "' is too large");
+    }
+    return switch (m.group(2)) {
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      default -> Duration.ofHours(n);
+    };
+  }
+}

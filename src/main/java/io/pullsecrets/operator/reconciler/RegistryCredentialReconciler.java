@@ -1,0 +1,490 @@
+package io.pullsecrets.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.pullsecrets.operator.Labels;
+import io.pullsecrets.operator.api.FailedNamespace;
+import io.pullsecrets.operator.api.NamespaceCounts;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.RegistryCredentialStatus;
+import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.provider.Credential;
+import io.pullsecrets.operator.provider.CredentialProvider;
+import io.pullsecrets.operator.provider.ProviderException;
+import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.provider.ProviderRequest;
+import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.provider.SourceSecrets;
+import io.pullsecrets.operator.reconciler.Replicator.NamespaceResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one reconciler: validates the spec, obtains the credential from its provider (once per
+ * refresh), has the {@link Replicator} write it everywhere it belongs, and writes status,
+ * conditions and events. Status is written only when it changed.
+ */
+public class RegistryCredentialReconciler implements Reconciler<RegistryCredential>, Cleaner<RegistryCredential> {
+  private static final Logger LOG = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
+  public static final String FINALIZER = "pullsecrets.io/cleanup";
+  public static final int FAILED_NAMESPACES_SHOWN = 20;
+  static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
+  static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
+  private final OperatorConfig config;
+  private final ProviderRegistry providers;
+  private final Clock clock;
+  private final DoubleSupplier jitter;
+  private final CredentialCache credentials = new CredentialCache();
+  private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ExecutorService pool;
+  private final RefreshListener listener;
+
+  private volatile InformerEventSource<Secret, RegistryCredential> managedSecrets;
+  private volatile InformerEventSource<Namespace, RegistryCredential> namespaces;
+  private volatile InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
+  private volatile SourceSecretWatcher sources;
+  private volatile Replicator replicator;
+  private volatile EventRecorder events;
+
+  /** Told about every provider call and every sync, for metrics. */
+  public interface RefreshListener {
+    default void refreshed(RegistryCredential rc, String provider, boolean success, String reason, Duration took, Instant expiresAt) {}
+
+    default void synced(RegistryCredential rc, RegistryCredentialStatus status) {}
+
+    default void deleted(RegistryCredential rc) {}
+
+    RefreshListener NONE = new RefreshListener() {};
+  }
+
+  public RegistryCredentialReconciler(
+      OperatorConfig config,
+      ProviderRegistry providers,
+      Clock clock,
+      DoubleSupplier jitter,
+      java.util.concurrent.ExecutorService pool,
+      RefreshListener listener) {
+    this.config = config;
+    this.providers = providers;
+    this.clock = clock;
+    this.jitter = jitter;
+    this.pool = pool;
+    this.listener = listener;
+  }
+
+  public static DoubleSupplier randomJitter() {
+    return () -> ThreadLocalRandom.current().nextDouble(-1, 1);
+  }
+
+  @Override
+  public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
+    var allPrimaries = (java.util.function.Function<Object, Set<ResourceID>>) any ->
+        context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
+
+    namespaces = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
+            .withName("namespaces")
+            .withWatchAllNamespaces()
+            .withSecondaryToPrimaryMapper(ns -> allPrimaries.apply(ns))
+            .build(),
+        context);
+
+    serviceAccounts = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
+            .withName("service-accounts")
+            .withNamespacesInheritedFromController()
+            .withSecondaryToPrimaryMapper(sa -> allPrimaries.apply(sa))
+            .build(),
+        context);
+
+    managedSecrets = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+            .withName("managed-secrets")
+            .withNamespacesInheritedFromController()
+            .withLabelSelector(Labels.MANAGED_SELECTOR)
+            .withSecondaryToPrimaryMapper(this::ownersOf)
+            .build(),
+        context);
+    managedSecrets.addIndexers(Map.of(Labels.CREDENTIAL_UID, s -> {
+      String uid = s.getMetadata().getLabels() == null ? null : s.getMetadata().getLabels().get(Labels.CREDENTIAL_UID);
+      return uid == null ? List.of() : List.of(uid);
+    }));
+
+    sources = new SourceSecretWatcher(context.getClient());
+    replicator = new Replicator(context.getClient(), new InformerView(), pool);
+    events = new EventRecorder(context.getClient(), clock);
+    return List.of(namespaces, serviceAccounts, managedSecrets, sources);
+  }
+
+  /** The RegistryCredential named on a managed Secret, plus any waiting for that Secret's name. */
+  private Set<ResourceID> ownersOf(Secret s) {
+    Set<ResourceID> ids = new HashSet<>();
+    String owner = s.getMetadata().getAnnotations() == null ? null : s.getMetadata().getAnnotations().get(Labels.OWNER_ANNOTATION);
+    if (owner != null && owner.contains("/")) {
+      ids.add(new ResourceID(owner.substring(owner.indexOf('/') + 1), owner.substring(0, owner.indexOf('/'))));
+    }
+    if (replicator != null) {
+      ids.addAll(replicator.claimantsOf(ResourceID.fromResource(s)));
+    }
+    return ids;
+  }
+
+  @Override
+  public UpdateControl<RegistryCredential> reconcile(RegistryCredential rc, Context<RegistryCredential> context) {
+    Instant now = clock.instant();
+    ResourceID id = ResourceID.fromResource(rc);
+    String uid = rc.getMetadata().getUid();
+    RegistryCredentialStatus old = rc.getStatus() == null ? new RegistryCredentialStatus() : rc.getStatus();
+    Conditions conditions = new Conditions(old.getConditions(), rc.getMetadata().getGeneration(), now);
+    RegistryCredentialStatus next = copyOf(old);
+    next.setObservedGeneration(rc.getMetadata().getGeneration());
+    List<String> configured = rc.getSpec() == null || rc.getSpec().getProvider() == null
+        ? List.of() : rc.getSpec().getProvider().configured();
+    next.setProvider(configured.size() == 1 ? configured.get(0) : null);
+
+    // 1. The spec.
+    Optional<CredentialProvider> provider = rc.getSpec() == null ? Optional.empty() : providers.forSpec(rc.getSpec().getProvider());
+    Targets targets;
+    RefreshSchedule schedule;
+    try {
+      if (rc.getSpec() == null) {
+        throw new InvalidSpec("spec is missing");
+      }
+      if (configured.size() != 1) {
+        throw new InvalidSpec(configured.isEmpty()
+            ? "spec.provider must set exactly one provider; none is set"
+            : "spec.provider must set exactly one provider; found " + String.join(", ", configured));
+      }
+      if (provider.isEmpty()) {
+        throw new InvalidSpec("provider '" + configured.get(0) + "' is not supported by this operator version");
+      }
+      schedule = RefreshSchedule.of(rc.getSpec().getRefresh());
+      targets = Targets.resolve(rc, namespaces.list(n -> true).toList(), config);
+    } catch (InvalidSpec | LabelSelectors.InvalidSelectorException | RefreshSchedule.InvalidRefreshException e) {
+      return stalled(rc, old, next, conditions, "InvalidSpec", e.getMessage());
+    }
+
+    // 2. Tenancy.
+    String own = rc.getMetadata().getNamespace();
+    if (!config.isTrusted(own) && Targets.requestsOtherNamespaces(rc)) {
+      return stalled(rc, old, next, conditions, Reasons.NOT_PERMITTED,
+          "namespace '" + own + "' is not trusted to target other namespaces; target only '" + own
+              + "' or ask an administrator to add '" + own + "' to the operator's trusted namespaces");
+    }
+
+    // 3. The credential: from the cache unless its inputs changed or its refresh is due.
+    String inputs = inputs(rc, id);
+    Optional<CredentialCache.Entry> cached = credentials.get(uid);
+    ProviderException fetchError = null;
+    CredentialCache.Entry entry;
+    if (cached.isPresent() && cached.get().reusable(inputs, now)) {
+      entry = cached.get();
+    } else {
+      try {
+        entry = fetch(rc, id, provider.get(), schedule, now);
+        credentials.put(uid, entry);
+      } catch (ProviderException e) {
+        fetchError = e;
+        entry = cached.filter(c -> !c.expired(now)).orElse(null);
+        LOG.warn("{}: {} provider failed: {}: {}", id, provider.get().name(), e.reason(), e.getMessage());
+      }
+    }
+
+    String secretName = secretName(rc);
+    if (entry == null) {
+      // Nothing usable: leave every existing Secret as it is.
+      ProviderException e = Objects.requireNonNull(fetchError);
+      boolean expired = cached.isPresent();
+      String reason = expired ? "TokenExpired" : e.reason();
+      String message = expired ? "the last credential expired and refresh failed: " + e.getMessage() : e.getMessage();
+      conditions.set(Conditions.TOKEN_VALID, false, reason, message);
+      conditions.set(Conditions.READY, false, reason, message);
+      if (e.retryable()) {
+        conditions.set(Conditions.RECONCILING, true, e.reason(), "retrying: " + e.getMessage());
+        conditions.remove(Conditions.STALLED);
+      } else {
+        conditions.set(Conditions.STALLED, true, e.reason(), message);
+        conditions.remove(Conditions.RECONCILING);
+      }
+      next.setConditions(conditions.toList());
+      warnOnNewFailure(rc, conditions);
+      Duration retry = e.retryable() ? backoff(uid) : null;
+      return finish(rc, old, next, retry);
+    }
+
+    // 4. Replicate.
+    Replicator.Outcome outcome = replicator.sync(rc, secretName, entry.credential().dockerConfigJson(), targets);
+    List<NamespaceResult> problems = new ArrayList<>();
+    targets.notWatched().forEach(ns -> problems.add(new NamespaceResult(ns, NamespaceResult.Status.FAILED, "NotWatched",
+        "namespace is not among the operator's watched namespaces", 0)));
+    outcome.results().stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).forEach(problems::add);
+    problems.addAll(outcome.cleanupFailures());
+    problems.sort((a, b) -> a.namespace().compareTo(b.namespace()));
+
+    int targeted = targets.namespaces().size() + targets.notWatched().size();
+    int synced = (int) outcome.count(NamespaceResult.Status.SYNCED);
+    long conflictCount = problems.stream().filter(p -> p.status() == NamespaceResult.Status.CONFLICT).count();
+    boolean retryableFailures = problems.stream().anyMatch(p -> p.status() == NamespaceResult.Status.FAILED && !"NotWatched".equals(p.reason()));
+
+    next.setRegistries(entry.credential().registries());
+    next.setExpiresAt(format(entry.credential().expiresAt()));
+    next.setLastRefreshTime(format(entry.obtainedAt()));
+    next.setNextRefreshTime(format(entry.nextRefresh()));
+    next.setNamespaces(new NamespaceCounts(targeted, synced, problems.size()));
+    next.setFailedNamespaces(problems.isEmpty() ? null : problems.stream().limit(FAILED_NAMESPACES_SHOWN)
+        .map(p -> new FailedNamespace(p.namespace(), p.reason(), p.message())).toList());
+
+    String validity = entry.credential().expiresAt() == null
+        ? "credential does not expire"
+        : "token valid until " + format(entry.credential().expiresAt());
+    conditions.set(Conditions.TOKEN_VALID, true, "Valid",
+        fetchError == null ? validity : validity + "; last refresh failed: " + fetchError.getMessage());
+    String counts = synced + "/" + targeted + " namespaces";
+    if (problems.isEmpty()) {
+      conditions.set(Conditions.SYNCED, true, "Synced", targeted == 0 ? "no namespace matches the targets" : counts);
+    } else {
+      String reason = conflictCount == problems.size() ? "Conflict" : "SyncFailed";
+      conditions.set(Conditions.SYNCED, false, reason, counts + "; " + summarize(problems));
+    }
+
+    boolean inputBroken = fetchError != null && !fetchError.retryable();
+    if (inputBroken) {
+      conditions.set(Conditions.READY, false, fetchError.reason(), fetchError.getMessage() + "; replicated Secrets keep the last good credential");
+    } else if (!problems.isEmpty()) {
+      Condition s = conditions.get(Conditions.SYNCED).orElseThrow();
+      conditions.set(Conditions.READY, false, s.getReason(), s.getMessage());
+    } else {
+      conditions.set(Conditions.READY, true, "Synced", (targeted == 0 ? "no namespace matches the targets" : counts) + "; " + validity);
+    }
+    if (retryableFailures || (fetchError != null && fetchError.retryable())) {
+      String msg = fetchError != null && fetchError.retryable()
+          ? "refresh failed, retrying: " + fetchError.getMessage()
+          : "retrying namespaces that failed";
+      conditions.set(Conditions.RECONCILING, true, fetchError != null && fetchError.retryable() ? fetchError.reason() : "Retrying", msg);
+    } else {
+      conditions.remove(Conditions.RECONCILING);
+    }
+    if (inputBroken) {
+      conditions.set(Conditions.STALLED, true, fetchError.reason(), fetchError.getMessage());
+    } else if (conflictCount > 0) {
+      conditions.set(Conditions.STALLED, true, "Conflict", conflictCount + " namespace(s) hold a Secret named '" + secretName + "' that this RegistryCredential does not manage");
+    } else {
+      conditions.remove(Conditions.STALLED);
+    }
+    next.setConditions(conditions.toList());
+
+    // 5. Events: on writes, new conflicts and new failures; never per retry.
+    if (outcome.writes() > 0) {
+      events.normal(rc, "Synced", "Secret '" + secretName + "': " + counts + " synced (" + outcome.writes() + " objects written)");
+    }
+    Set<String> oldConflicts = old.getFailedNamespaces() == null ? Set.of() : old.getFailedNamespaces().stream()
+        .filter(f -> "Conflict".equals(f.getReason())).map(FailedNamespace::getNamespace).collect(Collectors.toSet());
+    List<NamespaceResult> newConflicts = problems.stream()
+        .filter(p -> p.status() == NamespaceResult.Status.CONFLICT && !oldConflicts.contains(p.namespace())).toList();
+    if (!newConflicts.isEmpty()) {
+      events.warning(rc, "Conflict", summarize(newConflicts));
+    }
+    warnOnNewFailure(rc, conditions);
+
+    Duration after;
+    if (retryableFailures || (fetchError != null && fetchError.retryable())) {
+      after = backoff(uid);
+      if (entry.credential().expiresAt() != null) {
+        Duration untilExpiry = Duration.between(now, entry.credential().expiresAt());
+        if (!untilExpiry.isNegative() && untilExpiry.compareTo(after) < 0) {
+          after = untilExpiry.plusSeconds(1);
+        }
+      }
+    } else {
+      failures.remove(uid);
+      after = entry.nextRefresh() == null ? null : Duration.between(now, entry.nextRefresh());
+    }
+    listener.synced(rc, next);
+    return finish(rc, old, next, after);
+  }
+
+  @Override
+  public DeleteControl cleanup(RegistryCredential rc, Context<RegistryCredential> context) {
+    ResourceID id = ResourceID.fromResource(rc);
+    Replicator.Outcome outcome = replicator.removeAll(rc);
+    if (!outcome.cleanupComplete()) {
+      LOG.warn("{}: cleanup incomplete in {} namespace(s); retrying", id, outcome.cleanupFailures().size());
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff(rc.getMetadata().getUid()));
+    }
+    sources.retainOnly(id, Set.of());
+    credentials.remove(rc.getMetadata().getUid());
+    failures.remove(rc.getMetadata().getUid());
+    replicator.forget(id);
+    listener.deleted(rc);
+    LOG.info("{}: removed its Secrets and service account entries", id);
+    return DeleteControl.defaultDelete();
+  }
+
+  private CredentialCache.Entry fetch(RegistryCredential rc, ResourceID id, CredentialProvider provider,
+      RefreshSchedule schedule, Instant now) throws ProviderException {
+    String ns = rc.getMetadata().getNamespace();
+    Set<ResourceID> read = new HashSet<>();
+    SourceSecrets secrets = name -> {
+      read.add(new ResourceID(name, ns));
+      return sources.get(id, ns, name);
+    };
+    long start = System.nanoTime();
+    try {
+      Credential credential = provider.fetch(new ProviderRequest(rc, secrets, config.isTrusted(ns), clock));
+      listener.refreshed(rc, provider.name(), true, "Success", Duration.ofNanos(System.nanoTime() - start), credential.expiresAt());
+      Instant nextRefresh = schedule.next(now, credential.expiresAt(), jitter.getAsDouble());
+      LOG.info("{}: obtained credential from provider {} for {} registr{}", id, provider.name(),
+          credential.registries().size(), credential.registries().size() == 1 ? "y" : "ies");
+      return new CredentialCache.Entry(credential, inputs(rc, id), now, nextRefresh);
+    } catch (ProviderException e) {
+      listener.refreshed(rc, provider.name(), false, e.reason(), Duration.ofNanos(System.nanoTime() - start), null);
+      throw e;
+    } catch (RuntimeException e) {
+      listener.refreshed(rc, provider.name(), false, Reasons.PROVIDER_UNAVAILABLE, Duration.ofNanos(System.nanoTime() - start), null);
+      LOG.warn("{}: provider {} failed unexpectedly: {}", id, provider.name(), e.getClass().getSimpleName());
+      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE,
+          "provider " + provider.name() + " failed unexpectedly (" + e.getClass().getSimpleName() + ")");
+    } finally {
+      sources.retainOnly(id, read);
+    }
+  }
+
+  /** Fingerprint of what a credential was obtained from: spec generation, refresh request, sources. */
+  private String inputs(RegistryCredential rc, ResourceID id) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(rc.getMetadata().getGeneration()).append('|');
+    Map<String, String> annotations = rc.getMetadata().getAnnotations();
+    sb.append(annotations == null ? "" : Objects.toString(annotations.get(Labels.REFRESH_REQUESTED_ANNOTATION), "")).append('|');
+    new TreeMap<>(sources.usedBy(id).stream().collect(Collectors.toMap(
+        r -> r.getName(), r -> sources.version(r.getNamespace().orElse(""), r.getName()))))
+        .forEach((k, v) -> sb.append(k).append('=').append(v).append(','));
+    return sb.toString();
+  }
+
+  private UpdateControl<RegistryCredential> stalled(RegistryCredential rc, RegistryCredentialStatus old,
+      RegistryCredentialStatus next, Conditions conditions, String reason, String message) {
+    conditions.set(Conditions.READY, false, reason, message);
+    conditions.set(Conditions.STALLED, true, reason, message);
+    conditions.remove(Conditions.RECONCILING);
+    next.setConditions(conditions.toList());
+    warnOnNewFailure(rc, conditions);
+    failures.remove(rc.getMetadata().getUid());
+    return finish(rc, old, next, null);
+  }
+
+  /** A Warning event when Ready turns False or changes its reason while False. */
+  private void warnOnNewFailure(RegistryCredential rc, Conditions conditions) {
+    Condition now = conditions.get(Conditions.READY).orElse(null);
+    Condition before = conditions.previous(Conditions.READY).orElse(null);
+    if (now == null || "True".equals(now.getStatus())) {
+      return;
+    }
+    if (before == null || !"False".equals(before.getStatus()) || !Objects.equals(before.getReason(), now.getReason())) {
+      events.warning(rc, now.getReason(), now.getMessage());
+    }
+  }
+
+  private UpdateControl<RegistryCredential> finish(RegistryCredential rc, RegistryCredentialStatus old,
+      RegistryCredentialStatus next, Duration rescheduleAfter) {
+    UpdateControl<RegistryCredential> control;
+    if (Serialization.asJson(old).equals(Serialization.asJson(next))) {
+      control = UpdateControl.noUpdate();
+    } else {
+      RegistryCredential patch = new RegistryCredential();
+      patch.setMetadata(rc.getMetadata());
+      patch.setSpec(rc.getSpec());
+      patch.setStatus(next);
+      control = UpdateControl.patchStatus(patch);
+    }
+    if (rescheduleAfter != null) {
+      control.rescheduleAfter(rescheduleAfter.isNegative() ? Duration.ZERO : rescheduleAfter);
+    }
+    return control;
+  }
+
+  private Duration backoff(String uid) {
+    int attempt = failures.merge(uid, 1, Integer::sum);
+    long seconds = MIN_BACKOFF.getSeconds() << Math.min(attempt - 1, 20);
+    return seconds > MAX_BACKOFF.getSeconds() ? MAX_BACKOFF : Duration.ofSeconds(seconds);
+  }
+
+  static String secretName(RegistryCredential rc) {
+    String name = rc.getSpec().getSecretName();
+    return name == null || name.isBlank() ? rc.getMetadata().getName() : name;
+  }
+
+  private static String summarize(List<NamespaceResult> problems) {
+    Map<String, Long> byReason = problems.stream().collect(Collectors.groupingBy(NamespaceResult::reason, TreeMap::new, Collectors.counting()));
+    String counts = byReason.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
+    NamespaceResult first = problems.get(0);
+    return counts + " (first: " + first.namespace() + ": " + first.message() + ")";
+  }
+
+  private static String format(Instant t) {
+    return t == null ? null : t.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static RegistryCredentialStatus copyOf(RegistryCredentialStatus s) {
+    return Serialization.unmarshal(Serialization.asJson(s), RegistryCredentialStatus.class);
+  }
+
+  private static final class InvalidSpec extends Exception {
+    InvalidSpec(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** The cluster as the informers see it. */
+  private final class InformerView implements ClusterView {
+    @Override
+    public Collection<Namespace> namespaces() {
+      return namespaces.list(n -> true).toList();
+    }
+
+    @Override
+    public Optional<Secret> managedSecret(String namespace, String name) {
+      return managedSecrets.get(new ResourceID(name, namespace));
+    }
+
+    @Override
+    public List<Secret> managedSecretsOf(String credentialUid) {
+      return managedSecrets.byIndex(Labels.CREDENTIAL_UID, credentialUid);
+    }
+
+    @Override
+    public List<ServiceAccount> serviceAccounts(String namespace) {
+      return serviceAccounts.list(namespace, sa -> true).toList();
+    }
+  }
+}

@@ -1,0 +1,311 @@
+package io.pullsecrets.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pullsecrets.operator.Labels;
+import io.pullsecrets.operator.api.RegistryCredential;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the rendered Secret into target namespaces, keeps service accounts pointing at it, and
+ * removes both where they are no longer wanted. It writes only what differs from the cache, never
+ * touches a Secret it does not manage, and never writes partial data.
+ */
+public final class Replicator {
+  private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
+  public static final String SECRET_TYPE = "kubernetes.io/dockerconfigjson";
+  public static final String DATA_KEY = ".dockerconfigjson";
+
+  private final KubernetesClient client;
+  private final ClusterView view;
+  private final ExecutorService pool;
+  /** Secret (namespace/name) to the RegistryCredentials that found it held by someone else. */
+  private final Map<ResourceID, Set<ResourceID>> conflicts = new ConcurrentHashMap<>();
+
+  public Replicator(KubernetesClient client, ClusterView view, ExecutorService pool) {
+    this.client = client;
+    this.view = view;
+    this.pool = pool;
+  }
+
+  /** What happened in one namespace. */
+  public record NamespaceResult(String namespace, Status status, String reason, String message, int writes) {
+    public enum Status { SYNCED, CONFLICT, FAILED }
+
+    static NamespaceResult synced(String ns, int writes) {
+      return new NamespaceResult(ns, Status.SYNCED, null, null, writes);
+    }
+  }
+
+  /** The outcome of a sync or a cleanup. */
+  public record Outcome(List<NamespaceResult> results, List<NamespaceResult> cleanupFailures, int writes) {
+    public long count(NamespaceResult.Status s) {
+      return results.stream().filter(r -> r.status() == s).count();
+    }
+
+    public boolean cleanupComplete() {
+      return cleanupFailures.isEmpty();
+    }
+  }
+
+  /** RegistryCredentials waiting for a Secret held by someone else. */
+  public Set<ResourceID> claimantsOf(ResourceID secret) {
+    return Set.copyOf(conflicts.getOrDefault(secret, Set.of()));
+  }
+
+  /** Forgets a RegistryCredential's conflicts (it was deleted). */
+  public void forget(ResourceID rc) {
+    conflicts.values().forEach(s -> s.remove(rc));
+    conflicts.entrySet().removeIf(e -> e.getValue().isEmpty());
+  }
+
+  /**
+   * Makes every target namespace hold {@code dockerConfigJson} under {@code secretName} and its
+   * selected service accounts reference it; then removes this credential's Secrets and entries
+   * everywhere else.
+   */
+  public Outcome sync(RegistryCredential rc, String secretName, byte[] dockerConfigJson, Targets targets) {
+    String encoded = java.util.Base64.getEncoder().encodeToString(dockerConfigJson);
+    List<Callable<NamespaceResult>> tasks = new ArrayList<>();
+    for (String ns : targets.namespaces()) {
+      tasks.add(() -> syncNamespace(rc, ns, secretName, encoded, targets.serviceAccounts()));
+    }
+    List<NamespaceResult> results = runAll(tasks);
+    String uid = rc.getMetadata().getUid();
+    List<NamespaceResult> cleanup =
+        removeExcept(uid, s -> targets.namespaces().contains(s.getMetadata().getNamespace())
+            && secretName.equals(s.getMetadata().getName()));
+    int writes = results.stream().mapToInt(NamespaceResult::writes).sum()
+        + cleanup.stream().mapToInt(NamespaceResult::writes).sum();
+    return new Outcome(results, cleanup.stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).toList(), writes);
+  }
+
+  /** Removes every Secret and service account entry of a RegistryCredential (it is being deleted). */
+  public Outcome removeAll(RegistryCredential rc) {
+    List<NamespaceResult> cleanup = removeExcept(rc.getMetadata().getUid(), s -> false);
+    int writes = cleanup.stream().mapToInt(NamespaceResult::writes).sum();
+    return new Outcome(List.of(), cleanup.stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).toList(), writes);
+  }
+
+  private List<NamespaceResult> removeExcept(String uid, Predicate<Secret> keep) {
+    List<Callable<NamespaceResult>> tasks = new ArrayList<>();
+    for (Secret s : view.managedSecretsOf(uid)) {
+      if (!keep.test(s)) {
+        tasks.add(() -> removeSecret(s));
+      }
+    }
+    return runAll(tasks);
+  }
+
+  private NamespaceResult syncNamespace(
+      RegistryCredential rc, String ns, String name, String encoded, Predicate<ServiceAccount> selected) {
+    ResourceID secretId = new ResourceID(name, ns);
+    ResourceID rcId = ResourceID.fromResource(rc);
+    String uid = rc.getMetadata().getUid();
+    int writes = 0;
+    Optional<Secret> cached = view.managedSecret(ns, name);
+    try {
+      if (cached.isPresent() && !uid.equals(labels(cached.get()).get(Labels.CREDENTIAL_UID))) {
+        return conflict(secretId, rcId, "Secret '" + name + "' is managed by RegistryCredential "
+            + annotations(cached.get()).getOrDefault(Labels.OWNER_ANNOTATION, "with another uid"));
+      }
+      if (cached.isEmpty()) {
+        if (conflicts.getOrDefault(secretId, Set.of()).contains(rcId)) {
+          Secret live = client.secrets().inNamespace(ns).withName(name).get();
+          if (live != null && !uid.equals(labels(live).get(Labels.CREDENTIAL_UID))) {
+            return conflict(secretId, rcId, foreignMessage(name, live));
+          }
+        }
+        try {
+          client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, null)).create();
+          writes++;
+          LOG.info("created Secret {}/{} for RegistryCredential {}", ns, name, rcId);
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 409) {
+            throw e;
+          }
+          Secret live = client.secrets().inNamespace(ns).withName(name).get();
+          if (live == null || !uid.equals(labels(live).get(Labels.CREDENTIAL_UID))) {
+            return conflict(secretId, rcId, foreignMessage(name, live));
+          }
+          if (!upToDate(live, rc, encoded)) {
+            client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, live)).update();
+            writes++;
+          }
+        }
+      } else if (!upToDate(cached.get(), rc, encoded)) {
+        client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, cached.get())).update();
+        writes++;
+        LOG.info("updated Secret {}/{} for RegistryCredential {}", ns, name, rcId);
+      }
+      Set<ResourceID> waiting = conflicts.get(secretId);
+      if (waiting != null) {
+        waiting.remove(rcId);
+      }
+    } catch (KubernetesClientException e) {
+      return failed(ns, e, "writing Secret '" + name + "'", writes);
+    }
+    for (ServiceAccount sa : view.serviceAccounts(ns)) {
+      String saName = sa.getMetadata().getName();
+      boolean want = selected.test(sa);
+      boolean has = ServiceAccountPatches.hasEntry(sa, name);
+      try {
+        if (want && !has) {
+          patch(sa, ServiceAccountPatches.add(sa, name));
+          writes++;
+        } else if (!want && has) {
+          patch(sa, ServiceAccountPatches.remove(sa, name));
+          writes++;
+        }
+      } catch (KubernetesClientException e) {
+        return failed(ns, e, "patching ServiceAccount '" + saName + "'", writes);
+      }
+    }
+    return NamespaceResult.synced(ns, writes);
+  }
+
+  private NamespaceResult removeSecret(Secret s) {
+    String ns = s.getMetadata().getNamespace();
+    String name = s.getMetadata().getName();
+    int writes = 0;
+    for (ServiceAccount sa : view.serviceAccounts(ns)) {
+      String patch = ServiceAccountPatches.remove(sa, name);
+      if (patch == null) {
+        continue;
+      }
+      try {
+        patch(sa, patch);
+        writes++;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          return failed(ns, e, "removing Secret '" + name + "' from ServiceAccount '" + sa.getMetadata().getName() + "'", writes);
+        }
+      }
+    }
+    try {
+      client.secrets().inNamespace(ns).withName(name).delete();
+      writes++;
+      LOG.info("deleted Secret {}/{}", ns, name);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        return failed(ns, e, "deleting Secret '" + name + "'", writes);
+      }
+    }
+    return NamespaceResult.synced(ns, writes);
+  }
+
+  private void patch(ServiceAccount sa, String jsonPatch) {
+    client.serviceAccounts()
+        .inNamespace(sa.getMetadata().getNamespace())
+        .withName(sa.getMetadata().getName())
+        .patch(PatchContext.of(PatchType.JSON), jsonPatch);
+    LOG.info("patched imagePullSecrets of ServiceAccount {}/{}", sa.getMetadata().getNamespace(), sa.getMetadata().getName());
+  }
+
+  private NamespaceResult conflict(ResourceID secret, ResourceID rc, String message) {
+    conflicts.computeIfAbsent(secret, k -> ConcurrentHashMap.newKeySet()).add(rc);
+    return new NamespaceResult(secret.getNamespace().orElse(""), NamespaceResult.Status.CONFLICT, "Conflict", message, 0);
+  }
+
+  private static String foreignMessage(String name, Secret live) {
+    if (live != null && Labels.MANAGED_BY_VALUE.equals(labels(live).get(Labels.MANAGED_BY))) {
+      return "Secret '" + name + "' is managed by RegistryCredential "
+          + annotations(live).getOrDefault(Labels.OWNER_ANNOTATION, "with another uid");
+    }
+    return "Secret '" + name + "' exists and is not managed by pullsecret-operator; it is left alone";
+  }
+
+  private static NamespaceResult failed(String ns, KubernetesClientException e, String action, int writes) {
+    LOG.warn("namespace {}: {}", ns, ApiErrors.message(action, e));
+    return new NamespaceResult(ns, NamespaceResult.Status.FAILED, ApiErrors.reason(e), ApiErrors.message(action, e), writes);
+  }
+
+  static boolean upToDate(Secret s, RegistryCredential rc, String encoded) {
+    return SECRET_TYPE.equals(s.getType())
+        && Map.of(DATA_KEY, encoded).equals(s.getData() == null ? Map.of() : s.getData())
+        && (s.getStringData() == null || s.getStringData().isEmpty())
+        && ownLabels(rc).entrySet().stream().allMatch(e -> e.getValue().equals(labels(s).get(e.getKey())))
+        && owner(rc).equals(annotations(s).get(Labels.OWNER_ANNOTATION));
+  }
+
+  private static Secret desired(RegistryCredential rc, String ns, String name, String encoded, Secret existing) {
+    ObjectMeta meta;
+    if (existing == null) {
+      meta = new ObjectMetaBuilder().withName(name).withNamespace(ns).build();
+    } else {
+      meta = new ObjectMetaBuilder(existing.getMetadata()).build();
+    }
+    Map<String, String> labels = new LinkedHashMap<>(meta.getLabels() == null ? Map.of() : meta.getLabels());
+    labels.putAll(ownLabels(rc));
+    meta.setLabels(labels);
+    Map<String, String> annotations = new LinkedHashMap<>(meta.getAnnotations() == null ? Map.of() : meta.getAnnotations());
+    annotations.put(Labels.OWNER_ANNOTATION, owner(rc));
+    meta.setAnnotations(annotations);
+    return new SecretBuilder()
+        .withMetadata(meta)
+        .withType(SECRET_TYPE)
+        .withImmutable(existing == null ? null : existing.getImmutable())
+        .withData(new HashMap<>(Map.of(DATA_KEY, encoded)))
+        .build();
+  }
+
+  private static Map<String, String> ownLabels(RegistryCredential rc) {
+    return Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.CREDENTIAL_UID, rc.getMetadata().getUid());
+  }
+
+  private static String owner(RegistryCredential rc) {
+    return rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName();
+  }
+
+  private static Map<String, String> labels(Secret s) {
+    return Objects.requireNonNullElse(s.getMetadata().getLabels(), Map.of());
+  }
+
+  private static Map<String, String> annotations(Secret s) {
+    return Objects.requireNonNullElse(s.getMetadata().getAnnotations(), Map.of());
+  }
+
+  private List<NamespaceResult> runAll(List<Callable<NamespaceResult>> tasks) {
+    if (tasks.isEmpty()) {
+      return List.of();
+    }
+    List<NamespaceResult> out = new ArrayList<>(tasks.size());
+    try {
+      for (Future<NamespaceResult> f : pool.invokeAll(tasks)) {
+        out.add(f.get());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while syncing namespaces", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,78 @@
+package io.pullsecrets.operator.reconciler;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.List;
+
+/**
+ * JSON patches that add or remove only the operator's own {@code imagePullSecrets} entry, each
+ * guarded by a {@code test} op so that a concurrent edit makes the patch fail instead of being
+ * lost ({@code imagePullSecrets} has no merge key, so a merge patch would replace the list).
+ */
+public final class ServiceAccountPatches {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private ServiceAccountPatches() {}
+
+  public static boolean hasEntry(ServiceAccount sa, String secretName) {
+    return indexOf(sa, secretName) >= 0;
+  }
+
+  /** A patch that appends {@code {name: secretName}}; the list's other entries stay as they are. */
+  public static String add(ServiceAccount sa, String secretName) {
+    List<LocalObjectReference> current = sa.getImagePullSecrets();
+    ArrayNode ops = MAPPER.createArrayNode();
+    ObjectNode entry = MAPPER.createObjectNode().put("name", secretName);
+    if (current == null || current.isEmpty()) {
+      // The list is absent or empty: guard on the object's version and set the whole list.
+      ops.add(op("test", "/metadata/resourceVersion").put("value", sa.getMetadata().getResourceVersion()));
+      ops.add(op("add", "/imagePullSecrets").set("value", MAPPER.createArrayNode().add(entry)));
+    } else {
+      ops.add(op("test", "/imagePullSecrets").set("value", readTree(Serialization.asJson(current))));
+      ops.add(op("add", "/imagePullSecrets/-").set("value", entry));
+    }
+    return ops.toString();
+  }
+
+  /** A patch that removes the entry {@code {name: secretName}}, or null when there is none. */
+  public static String remove(ServiceAccount sa, String secretName) {
+    int i = indexOf(sa, secretName);
+    if (i < 0) {
+      return null;
+    }
+    ArrayNode ops = MAPPER.createArrayNode();
+    ops.add(op("test", "/imagePullSecrets/" + i)
+        .set("value", readTree(Serialization.asJson(sa.getImagePullSecrets().get(i)))));
+    ops.add(op("remove", "/imagePullSecrets/" + i));
+    return ops.toString();
+  }
+
+  private static int indexOf(ServiceAccount sa, String secretName) {
+    List<LocalObjectReference> list = sa.getImagePullSecrets();
+    if (list == null) {
+      return -1;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      if (list.get(i) != null && secretName.equals(list.get(i).getName())) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static ObjectNode op(String op, String path) {
+    return MAPPER.createObjectNode().put("op", op).put("path", path);
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
