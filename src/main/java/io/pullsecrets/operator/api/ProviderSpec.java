@@ -11,7 +11,7 @@ import java.util.List;
 /** Where the registry credentials come from: exactly one of the fields is set. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
-    value = "[has(self.static), has(self.dockerConfig)].filter(x, x).size() == 1",
+    value = "[has(self.static), has(self.dockerConfig), has(self.ecr), has(self.gcp), has(self.azure)].filter(x, x).size() == 1",
     message = "exactly one provider must be set")
 public class ProviderSpec {
   @JsonProperty("static")
@@ -20,6 +20,15 @@ public class ProviderSpec {
 
   @JsonPropertyDescription("An existing Secret holding a .dockerconfigjson, replicated as it is.")
   private DockerConfigProviderSpec dockerConfig;
+
+  @JsonPropertyDescription("Amazon ECR private registries (username AWS, token from GetAuthorizationToken, about 12 hours).")
+  private EcrProviderSpec ecr;
+
+  @JsonPropertyDescription("Google Artifact Registry or Container Registry (username oauth2accesstoken, an OAuth2 access token, about 1 hour).")
+  private GcpProviderSpec gcp;
+
+  @JsonPropertyDescription("Azure Container Registry (username 00000000-0000-0000-0000-000000000000, an ACR refresh token, about 3 hours).")
+  private AzureProviderSpec azure;
 
   @JsonProperty("static")
   public StaticProviderSpec getStatic() {
@@ -39,12 +48,39 @@ public class ProviderSpec {
     this.dockerConfig = dockerConfig;
   }
 
+  public EcrProviderSpec getEcr() {
+    return ecr;
+  }
+
+  public void setEcr(EcrProviderSpec ecr) {
+    this.ecr = ecr;
+  }
+
+  public GcpProviderSpec getGcp() {
+    return gcp;
+  }
+
+  public void setGcp(GcpProviderSpec gcp) {
+    this.gcp = gcp;
+  }
+
+  public AzureProviderSpec getAzure() {
+    return azure;
+  }
+
+  public void setAzure(AzureProviderSpec azure) {
+    this.azure = azure;
+  }
+
   /** The names of the provider fields that are set, in declaration order. */
   @JsonIgnore
   public List<String> configured() {
     List<String> names = new ArrayList<>();
     if (staticProvider != null) names.add("static");
     if (dockerConfig != null) names.add("dockerConfig");
+    if (ecr != null) names.add("ecr");
+    if (gcp != null) names.add("gcp");
+    if (azure != null) names.add("azure");
     return names;
   }
 }
