@@ -2,14 +2,180 @@ package io.pullsecrets.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.http.HttpEndpoints;
+import io.pullsecrets.operator.http.OperatorHealth;
+import io.pullsecrets.operator.metrics.OperatorMetrics;
+import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler.RefreshListener;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code java -jar pullsecret-operator.jar}: connects with the current kubeconfig or in-cluster config. */
+/**
+ * {@code java -jar pullsecret-operator.jar}: connects with the current kubeconfig or in-cluster
+ * config, serves /metrics, /healthz and /readyz, optionally takes a Lease, and reconciles.
+ */
 public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  /** The Lease (coordination.k8s.io) in the operator's namespace that the leader holds. */
+  public static final String LEASE_NAME = "pullsecret-operator-leader";
+
   private Main() {}
+
+  /** Lease timings: how long a lease lasts, how long the leader tries to renew, how often others retry. */
+  public record LeaseTimings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+    public static final LeaseTimings DEFAULT = new LeaseTimings(
+        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE);
+  }
+
+  /**
+   * How a process runs the operator: what {@link #main} uses, and what the tests use with their
+   * own identity, timings and reaction to a lost lease.
+   *
+   * @param identity the lease holder's identity (the pod name in a cluster)
+   * @param lease lease timings
+   * @param onLostLeadership called when this replica loses a lease it held, other than by {@link
+   *     Running#close()}; {@link #main} exits the process so that two replicas never reconcile at
+   *     once
+   */
+  public record Launch(String identity, LeaseTimings lease, Runnable onLostLeadership) {
+    public static Launch defaults() {
+      String host = System.getenv("HOSTNAME");
+      String id = host == null || host.isBlank() ? "pullsecret-operator-" + UUID.randomUUID() : host;
+      return new Launch(id, LeaseTimings.DEFAULT, () -> {
+        LOG.error("lost the leader lease; exiting so that a new leader takes over");
+        new Thread(() -> System.exit(1), "exit").start();
+      });
+    }
+  }
+
+  /** The operator, its metrics and its HTTP endpoints, running in this process. */
+  public static final class Running implements AutoCloseable {
+    private final PullSecretOperator operator;
+    private final OperatorMetrics metrics;
+    private final HttpEndpoints http;
+    private final AtomicBoolean stopping;
+
+    private Running(PullSecretOperator operator, OperatorMetrics metrics, HttpEndpoints http, AtomicBoolean stopping) {
+      this.operator = operator;
+      this.metrics = metrics;
+      this.http = http;
+      this.stopping = stopping;
+    }
+
+    /** Starts the operator; returns once every informer cache has synced. */
+    public Running start() {
+      operator.start();
+      return this;
+    }
+
+    public PullSecretOperator operator() {
+      return operator;
+    }
+
+    public OperatorMetrics metrics() {
+      return metrics;
+    }
+
+    public int httpPort() {
+      return http.port();
+    }
+
+    @Override
+    public void close() {
+      stopping.set(true);
+      try {
+        operator.close();
+      } finally {
+        http.close();
+      }
+    }
+  }
+
+  /**
+   * Builds the operator with metrics (and leader election when configured) and starts the HTTP
+   * endpoints, so that /healthz answers while the caches sync; call {@link Running#start()} next.
+   */
+  public static Running create(KubernetesClient client, OperatorConfig config, PullSecretOperator.Options options, Launch launch) {
+    OperatorMetrics metrics = new OperatorMetrics();
+    AtomicBoolean stopping = new AtomicBoolean();
+    RefreshListener theirs = options.listener();
+    PullSecretOperator.Options opts = options
+        .withListener(both(metrics, theirs))
+        .withJosdk(o -> {
+          o.withMetrics(metrics.josdkMetrics());
+          if (config.leaderElection()) {
+            o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(
+                LEASE_NAME, config.namespace(),
+                launch.lease().leaseDuration(), launch.lease().renewDeadline(), launch.lease().retryPeriod(),
+                launch.identity(),
+                new LeaderCallbacks(
+                    () -> {
+                      LOG.info("acquired lease {}/{} as {}; reconciling", config.namespace(), LEASE_NAME, launch.identity());
+                      metrics.setLeader(true);
+                    },
+                    () -> {
+                      metrics.setLeader(false);
+                      if (!stopping.get()) {
+                        launch.onLostLeadership().run();
+                      }
+                    },
+                    leader -> LOG.info("lease {}/{} is held by {}", config.namespace(), LEASE_NAME, leader)),
+                false));
+          }
+        });
+    if (!config.leaderElection()) {
+      metrics.setLeader(true);
+    }
+    PullSecretOperator operator = new PullSecretOperator(client, config, opts);
+    OperatorHealth health = new OperatorHealth(operator.operator());
+    HttpEndpoints http;
+    try {
+      http = HttpEndpoints.start(config.httpPort(), metrics::scrape, health.liveness(), health.readiness());
+    } catch (IOException e) {
+      operator.close();
+      throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort(), e);
+    }
+    return new Running(operator, metrics, http, stopping);
+  }
+
+  private static RefreshListener both(RefreshListener a, RefreshListener b) {
+    if (b == null || b == RefreshListener.NONE) {
+      return a;
+    }
+    return new RefreshListener() {
+      @Override
+      public void refreshed(RegistryCredential rc, String provider, boolean success, String reason, Duration took, Instant expiresAt) {
+        a.refreshed(rc, provider, success, reason, took, expiresAt);
+        b.refreshed(rc, provider, success, reason, took, expiresAt);
+      }
+
+      @Override
+      public void synced(RegistryCredential rc, RegistryCredentialStatus status) {
+        a.synced(rc, status);
+        b.synced(rc, status);
+      }
+
+      @Override
+      public void deleted(RegistryCredential rc) {
+        a.deleted(rc);
+        b.deleted(rc);
+      }
+    };
+  }
 
   public static void main(String[] args) throws InterruptedException {
     OperatorConfig config;
@@ -24,21 +190,50 @@ public final class Main {
       return;
     }
     Logging.configure(config.logLevel(), config.logFormat());
-    Logger log = LoggerFactory.getLogger(Main.class);
-    log.info("starting: namespace={} trusted={} watch={}", config.namespace(), config.trustedNamespaces(),
-        config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces());
+    LOG.info("starting: namespace={} trusted={} watch={} leaderElection={} httpPort={}", config.namespace(),
+        config.trustedNamespaces(), config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces(),
+        config.leaderElection(), config.httpPort());
 
     KubernetesClient client = new KubernetesClientBuilder().build();
-    PullSecretOperator operator = new PullSecretOperator(client, config, PullSecretOperator.Options.defaults(client));
+    Running running;
+    try {
+      running = create(client, config, PullSecretOperator.Options.defaults(client), Launch.defaults());
+    } catch (RuntimeException e) {
+      LOG.error("cannot start: {}", e.getMessage());
+      client.close();
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("stopping");
-      operator.close();
-      client.close();
-      stopped.countDown();
+      LOG.info("stopping");
+      try {
+        running.close();
+      } finally {
+        client.close();
+        stopped.countDown();
+      }
     }, "shutdown"));
-    operator.start();
-    log.info("started; reconciling RegistryCredentials");
+    try {
+      running.start();
+    } catch (RuntimeException e) {
+      LOG.error("cannot start: {}", rootMessage(e));
+      System.exit(1);
+    }
+    LOG.info(config.leaderElection()
+        ? "started; caches synced; reconciling once this replica holds the lease"
+        : "started; reconciling RegistryCredentials");
     stopped.await();
   }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+      sb.append(": ").append(t.getMessage());
+    }
+    return sb.toString();
+  }
+
 }

@@ -1,0 +1,210 @@
+package io.pullsecrets.operator.metrics;
+
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.RegistryCredentialStatus;
+import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The operator's Prometheus metrics. Every series is named {@code pullsecret_*} except JOSDK's own
+ * reconciliation metrics ({@code operator_sdk_*}, from {@link #josdkMetrics()}).
+ *
+ * <p>Labels are bounded: per-credential series carry the RegistryCredential's {@code namespace}
+ * and {@code name} (as many series as there are credentials), aggregate series carry {@code
+ * provider}, {@code result} and {@code reason} (small fixed sets). No series is labelled with a
+ * target namespace. A credential's series are removed when it is deleted.
+ *
+ * <table>
+ *   <caption>series</caption>
+ *   <tr><td>pullsecret_token_expiry_timestamp_seconds{namespace,name,provider}</td><td>gauge: when the current token expires (absent for credentials that do not expire)</td></tr>
+ *   <tr><td>pullsecret_last_refresh_success{namespace,name,provider}</td><td>gauge: 1 if the last provider call succeeded, 0 if it failed</td></tr>
+ *   <tr><td>pullsecret_refreshes_total{provider,result,reason}</td><td>counter: provider calls; result success or failure</td></tr>
+ *   <tr><td>pullsecret_refresh_duration_seconds{provider,result}</td><td>histogram: provider call duration</td></tr>
+ *   <tr><td>pullsecret_namespaces_targeted / _synced / _failed{namespace,name}</td><td>gauges: the credential's target namespaces, those holding the current Secret, those failing</td></tr>
+ *   <tr><td>pullsecret_managed_secrets</td><td>gauge: Secrets the operator keeps in sync, over all credentials</td></tr>
+ *   <tr><td>pullsecret_credentials</td><td>gauge: RegistryCredentials the operator has seen</td></tr>
+ *   <tr><td>pullsecret_leader</td><td>gauge: 1 while this replica reconciles (leader, or leader election off)</td></tr>
+ * </table>
+ */
+public final class OperatorMetrics implements RegistryCredentialReconciler.RefreshListener {
+  public static final String PREFIX = "pullsecret.";
+  static final Duration[] BUCKETS = {
+    Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+    Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+    Duration.ofSeconds(30)
+  };
+
+  private final PrometheusMeterRegistry registry;
+  private final Map<Key, CredentialState> credentials = new ConcurrentHashMap<>();
+  private final AtomicInteger leader = new AtomicInteger();
+
+  private record Key(String namespace, String name) {
+    Tags tags() {
+      return Tags.of("namespace", namespace, "name", name);
+    }
+  }
+
+  /** Per-credential values the gauges read. */
+  private static final class CredentialState {
+    volatile String provider = "";
+    volatile Instant expiresAt;
+    volatile double lastRefreshSuccess = Double.NaN;
+    volatile int targeted;
+    volatile int synced;
+    volatile int failed;
+    Gauge expiryGauge;
+    Gauge successGauge;
+    boolean countsRegistered;
+  }
+
+  public OperatorMetrics() {
+    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  public OperatorMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+    Gauge.builder(PREFIX + "managed.secrets", credentials, m -> m.values().stream().mapToInt(s -> s.synced).sum())
+        .description("Secrets the operator keeps in sync, over all RegistryCredentials")
+        .register(registry);
+    Gauge.builder(PREFIX + "credentials", credentials, Map::size)
+        .description("RegistryCredentials the operator has reconciled")
+        .register(registry);
+    Gauge.builder(PREFIX + "leader", leader, AtomicInteger::get)
+        .description("1 while this replica reconciles (it holds the lease, or leader election is off)")
+        .register(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** JOSDK's reconciliation metrics (operator_sdk_*), aggregated per resource type. */
+  public Metrics josdkMetrics() {
+    return MicrometerMetrics.withoutPerResourceMetrics(registry);
+  }
+
+  /** The Prometheus text exposition of every series. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public void setLeader(boolean leading) {
+    leader.set(leading ? 1 : 0);
+  }
+
+  @Override
+  public void refreshed(RegistryCredential rc, String provider, boolean success, String reason, Duration took, Instant expiresAt) {
+    String result = success ? "success" : "failure";
+    Counter.builder(PREFIX + "refreshes")
+        .description("Provider calls that mint or read a registry credential")
+        .tags("provider", provider, "result", result, "reason", reason == null ? "" : reason)
+        .register(registry)
+        .increment();
+    Timer.builder(PREFIX + "refresh.duration")
+        .description("Duration of provider calls")
+        .tags("provider", provider, "result", result)
+        .serviceLevelObjectives(BUCKETS)
+        .register(registry)
+        .record(took);
+    Key key = key(rc);
+    CredentialState s = credentials.computeIfAbsent(key, k -> new CredentialState());
+    synchronized (s) {
+      if (!provider.equals(s.provider)) {
+        removeGauge(s.expiryGauge);
+        removeGauge(s.successGauge);
+        s.expiryGauge = null;
+        s.successGauge = null;
+        s.provider = provider;
+      }
+      s.lastRefreshSuccess = success ? 1 : 0;
+      if (s.successGauge == null) {
+        s.successGauge = Gauge.builder(PREFIX + "last.refresh.success", s, st -> st.lastRefreshSuccess)
+            .description("1 if the credential's last provider call succeeded, 0 if it failed")
+            .tags(key.tags().and("provider", provider))
+            .strongReference(true)
+            .register(registry);
+      }
+      if (success) {
+        s.expiresAt = expiresAt;
+        if (expiresAt == null) {
+          removeGauge(s.expiryGauge);
+          s.expiryGauge = null;
+        } else if (s.expiryGauge == null) {
+          s.expiryGauge = Gauge.builder(PREFIX + "token.expiry.timestamp", s,
+                  st -> st.expiresAt == null ? Double.NaN : st.expiresAt.toEpochMilli() / 1000.0)
+              .description("When the credential's current registry token expires (Unix time)")
+              .baseUnit("seconds")
+              .tags(key.tags().and("provider", provider))
+              .strongReference(true)
+              .register(registry);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void synced(RegistryCredential rc, RegistryCredentialStatus status) {
+    Key key = key(rc);
+    CredentialState s = credentials.computeIfAbsent(key, k -> new CredentialState());
+    synchronized (s) {
+      if (status.getNamespaces() != null) {
+        s.targeted = status.getNamespaces().getTargeted();
+        s.synced = status.getNamespaces().getSynced();
+        s.failed = status.getNamespaces().getFailed();
+      }
+      if (!s.countsRegistered) {
+        gauge("namespaces.targeted", "Namespaces the credential targets", key, s, st -> st.targeted);
+        gauge("namespaces.synced", "Target namespaces holding the credential's current Secret", key, s, st -> st.synced);
+        gauge("namespaces.failed", "Target namespaces the credential failed to sync (conflicts, API errors)", key, s, st -> st.failed);
+        s.countsRegistered = true;
+      }
+    }
+  }
+
+  @Override
+  public void deleted(RegistryCredential rc) {
+    Key key = key(rc);
+    CredentialState s = credentials.remove(key);
+    if (s == null) {
+      return;
+    }
+    synchronized (s) {
+      List<Meter> mine = registry.getMeters().stream()
+          .filter(m -> m.getId().getName().startsWith(PREFIX))
+          .filter(m -> key.namespace.equals(m.getId().getTag("namespace")) && key.name.equals(m.getId().getTag("name")))
+          .toList();
+      mine.forEach(registry::remove);
+      s.expiryGauge = null;
+      s.successGauge = null;
+      s.countsRegistered = false;
+    }
+  }
+
+  private void gauge(String name, String description, Key key, CredentialState s, java.util.function.ToDoubleFunction<CredentialState> f) {
+    Gauge.builder(PREFIX + name, s, f).description(description).tags(key.tags()).strongReference(true).register(registry);
+  }
+
+  private void removeGauge(Gauge g) {
+    if (g != null) {
+      registry.remove(g);
+    }
+  }
+
+  private static Key key(RegistryCredential rc) {
+    return new Key(rc.getMetadata().getNamespace(), rc.getMetadata().getName());
+  }
+}
