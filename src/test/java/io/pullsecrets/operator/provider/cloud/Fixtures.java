@@ -1,0 +1,59 @@
+package io.pullsecrets.operator.provider.cloud;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.pullsecrets.operator.api.ProviderSpec;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.RegistryCredentialSpec;
+import io.pullsecrets.operator.provider.ProviderRequest;
+import io.pullsecrets.operator.provider.SourceSecrets;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** RegistryCredentials, source Secrets and requests for provider tests. */
+public final class Fixtures {
+  public static final String NAMESPACE = "team-a";
+
+  private Fixtures() {}
+
+  public static RegistryCredential credential(ProviderSpec provider) {
+    RegistryCredential rc = new RegistryCredential();
+    rc.setMetadata(new ObjectMetaBuilder().withName("pull").withNamespace(NAMESPACE).withUid("uid-1").build());
+    RegistryCredentialSpec spec = new RegistryCredentialSpec();
+    spec.setProvider(provider);
+    rc.setSpec(spec);
+    return rc;
+  }
+
+  public static Secret secret(String name, Map<String, String> values) {
+    Map<String, String> data = new LinkedHashMap<>();
+    values.forEach((k, v) -> data.put(k, Base64.getEncoder().encodeToString(v.getBytes(StandardCharsets.UTF_8))));
+    return new SecretBuilder().withNewMetadata().withName(name).withNamespace(NAMESPACE).endMetadata()
+        .withData(data).build();
+  }
+
+  /** Secrets of the test namespace, by name. */
+  public static final class Secrets implements SourceSecrets {
+    private final Map<String, Secret> secrets = new HashMap<>();
+
+    public Secrets put(Secret s) {
+      secrets.put(s.getMetadata().getName(), s);
+      return this;
+    }
+
+    @Override
+    public Optional<Secret> get(String name) {
+      return Optional.ofNullable(secrets.get(name));
+    }
+  }
+
+  public static ProviderRequest request(ProviderSpec provider, SourceSecrets secrets, boolean trusted) {
+    return new ProviderRequest(credential(provider), secrets, trusted, Clock.systemUTC());
+  }
+}
