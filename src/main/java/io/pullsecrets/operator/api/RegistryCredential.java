@@ -25,9 +25,4 @@ public class RegistryCredential extends CustomResource<RegistryCredentialSpec, R
 
   public static final String GROUP = "pullsecrets.io";
   public static final String VERSION = "v1alpha1";
-
-  @Override
-  protected RegistryCredentialStatus initStatus() {
-    return new RegistryCredentialStatus();
-  }
 }

@@ -1,0 +1,87 @@
+package io.pullsecrets.operator.testing;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pullsecrets.operator.api.DockerConfigProviderSpec;
+import io.pullsecrets.operator.api.ProviderSpec;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.RegistryCredentialSpec;
+import io.pullsecrets.operator.api.SecretReference;
+import io.pullsecrets.operator.api.StaticProviderSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Objects the tests create, as a user would (data base64-encoded: the mock does not fold stringData). */
+public final class Fixtures {
+  private Fixtures() {}
+
+  public static String b64(String s) {
+    return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  public static String unb64(String s) {
+    return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
+  }
+
+  /** A namespace with a default service account, as a real cluster would have. */
+  public static Namespace namespace(KubernetesClient client, String name, Map<String, String> labels) {
+    Namespace ns = client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
+        .withLabels(labels).endMetadata().build()).create();
+    serviceAccount(client, name, "default", Map.of());
+    return ns;
+  }
+
+  public static ServiceAccount serviceAccount(KubernetesClient client, String ns, String name, Map<String, String> labels) {
+    return client.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata()
+        .withName(name).withNamespace(ns).withLabels(labels).endMetadata().build()).create();
+  }
+
+  public static Secret loginSecret(KubernetesClient client, String ns, String name, String username, String password) {
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put("username", b64(username));
+    data.put("password", b64(password));
+    return client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name)
+        .withNamespace(ns).endMetadata().withData(data).build()).createOr(op -> op.update());
+  }
+
+  public static Secret dataSecret(KubernetesClient client, String ns, String name, Map<String, String> plainData) {
+    Map<String, String> data = new LinkedHashMap<>();
+    plainData.forEach((k, v) -> data.put(k, b64(v)));
+    return client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name)
+        .withNamespace(ns).endMetadata().withData(data).build()).createOr(op -> op.update());
+  }
+
+  public static RegistryCredential staticCredential(String ns, String name, String registry, String secretName) {
+    StaticProviderSpec s = new StaticProviderSpec();
+    s.setRegistry(registry);
+    s.setSecretRef(new SecretReference(secretName));
+    ProviderSpec p = new ProviderSpec();
+    p.setStatic(s);
+    return credential(ns, name, p);
+  }
+
+  public static RegistryCredential dockerConfigCredential(String ns, String name, String secretName) {
+    DockerConfigProviderSpec d = new DockerConfigProviderSpec();
+    d.setSecretRef(new SecretReference(secretName));
+    ProviderSpec p = new ProviderSpec();
+    p.setDockerConfig(d);
+    return credential(ns, name, p);
+  }
+
+  private static RegistryCredential credential(String ns, String name, ProviderSpec p) {
+    RegistryCredential rc = new RegistryCredential();
+    rc.getMetadata().setName(name);
+    rc.getMetadata().setNamespace(ns);
+    RegistryCredentialSpec spec = new RegistryCredentialSpec();
+    spec.setProvider(p);
+    rc.setSpec(spec);
+    return rc;
+  }
+}

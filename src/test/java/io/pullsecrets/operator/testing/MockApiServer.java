@@ -1,0 +1,107 @@
+package io.pullsecrets.operator.testing;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * fabric8's CRUD mock API server, with the RegistryCredential CRD installed, a record of every
+ * request (verb and path), and an optional fault hook in front of it.
+ */
+public final class MockApiServer implements AutoCloseable {
+  public static final Path CRD = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
+
+  /** One request as the API server saw it. */
+  public record Request(String method, String path, String body) {
+    public boolean isWrite() {
+      return switch (method) {
+        case "POST", "PUT", "PATCH", "DELETE" -> true;
+        default -> false;
+      };
+    }
+  }
+
+  private final List<Request> requests = new CopyOnWriteArrayList<>();
+  private volatile Function<RecordedRequest, MockResponse> fault = r -> null;
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+
+  public MockApiServer() {
+    KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+    Dispatcher dispatcher = new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        requests.add(new Request(request.getMethod(), request.getPath(),
+            request.getBody() == null ? "" : new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+        MockResponse injected = fault.apply(request);
+        if (injected != null) {
+          return injected;
+        }
+        try {
+          return crud.dispatch(request);
+        } catch (RuntimeException e) {
+          // A failed JSON patch "test" op: a real API server answers 422.
+          return new MockResponse().setResponseCode(422).setBody(
+              "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Invalid\",\"code\":422}");
+        }
+      }
+    };
+    server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    server.init();
+    client = server.createClient();
+    try (InputStream in = Files.newInputStream(CRD)) {
+      CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
+      client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A client of this server (one per caller: the operator and the test each get their own). */
+  public KubernetesClient newClient() {
+    return server.createClient();
+  }
+
+  /** The test's own client. */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  public List<Request> requests() {
+    return List.copyOf(requests);
+  }
+
+  public void clearRequests() {
+    requests.clear();
+  }
+
+  /** Answers requests for which {@code fault} returns a response; null passes through. */
+  public void setFault(Function<RecordedRequest, MockResponse> fault) {
+    this.fault = fault == null ? r -> null : fault;
+  }
+
+  public KubernetesMockServer server() {
+    return server;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}

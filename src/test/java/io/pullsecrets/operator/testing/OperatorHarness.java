@@ -1,0 +1,143 @@
+package io.pullsecrets.operator.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pullsecrets.operator.PullSecretOperator;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.RegistryCredentialStatus;
+import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * The whole operator (JOSDK, informers, finalizer, status) running against a {@link MockApiServer}.
+ * The operator namespace is {@code pullsecret-system}; {@code platform} is trusted too.
+ */
+public final class OperatorHarness implements AutoCloseable {
+  public static final String OPERATOR_NS = "pullsecret-system";
+  public static final String PLATFORM_NS = "platform";
+  public static final Duration WAIT = Duration.ofSeconds(15);
+
+  public final MockApiServer api;
+  public final KubernetesClient client;
+  private final KubernetesClient operatorClient;
+  private PullSecretOperator operator;
+  /** Completed reconciles that reached the sync step, by anyone. */
+  public final AtomicInteger syncs = new AtomicInteger();
+
+  public OperatorHarness() {
+    this(new MockApiServer());
+  }
+
+  public OperatorHarness(MockApiServer api) {
+    this.api = api;
+    this.client = api.client();
+    this.operatorClient = api.newClient();
+    Fixtures.namespace(client, OPERATOR_NS, Map.of());
+    Fixtures.namespace(client, PLATFORM_NS, Map.of());
+  }
+
+  public static OperatorConfig config(Set<String> watch) {
+    return new OperatorConfig(OPERATOR_NS, Set.of(OPERATOR_NS, PLATFORM_NS), watch, 0, false, "info", "text");
+  }
+
+  public OperatorHarness start() {
+    return start(config(Set.of()), o -> o);
+  }
+
+  public OperatorHarness start(OperatorConfig config, Function<PullSecretOperator.Options, PullSecretOperator.Options> customize) {
+    PullSecretOperator.Options options = PullSecretOperator.Options.defaults(operatorClient)
+        .withListener(new RegistryCredentialReconciler.RefreshListener() {
+          @Override
+          public void synced(RegistryCredential rc, RegistryCredentialStatus status) {
+            syncs.incrementAndGet();
+          }
+        });
+    operator = new PullSecretOperator(operatorClient, config, customize.apply(options)).start();
+    return this;
+  }
+
+  /** Stops the operator (the API server keeps running). */
+  public void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operator = null;
+    }
+  }
+
+  public ProviderRegistry defaultProviders() {
+    return ProviderRegistry.defaults(operatorClient);
+  }
+
+  public RegistryCredential apply(RegistryCredential rc) {
+    return client.resource(rc).createOr(op -> op.update());
+  }
+
+  public RegistryCredential get(String ns, String name) {
+    return client.resources(RegistryCredential.class).inNamespace(ns).withName(name).get();
+  }
+
+  public Optional<Secret> secret(String ns, String name) {
+    return Optional.ofNullable(client.secrets().inNamespace(ns).withName(name).get());
+  }
+
+  public ServiceAccount serviceAccount(String ns, String name) {
+    return client.serviceAccounts().inNamespace(ns).withName(name).get();
+  }
+
+  public List<String> pullSecretNames(String ns, String sa) {
+    ServiceAccount account = serviceAccount(ns, sa);
+    return account.getImagePullSecrets() == null ? List.of()
+        : account.getImagePullSecrets().stream().map(r -> r.getName()).toList();
+  }
+
+  public static Optional<Condition> condition(RegistryCredential rc, String type) {
+    if (rc == null || rc.getStatus() == null || rc.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return rc.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  /** Waits until the resource's current generation is observed and its condition has this status and reason. */
+  public RegistryCredential awaitCondition(String ns, String name, String type, String status, String reason) {
+    return awaitResource(ns, name, rc -> rc.getStatus() != null
+        && rc.getMetadata().getGeneration().equals(rc.getStatus().getObservedGeneration())
+        && condition(rc, type).map(c -> status.equals(c.getStatus()) && (reason == null || reason.equals(c.getReason()))).orElse(false));
+  }
+
+  public RegistryCredential awaitReady(String ns, String name) {
+    return awaitCondition(ns, name, "Ready", "True", "Synced");
+  }
+
+  public RegistryCredential awaitResource(String ns, String name, Predicate<RegistryCredential> until) {
+    RegistryCredential[] last = new RegistryCredential[1];
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+      last[0] = get(ns, name);
+      return last[0] != null && until.test(last[0]);
+    });
+    return last[0];
+  }
+
+  public void awaitUntil(java.util.concurrent.Callable<Boolean> condition) {
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(condition);
+  }
+
+  @Override
+  public void close() {
+    stopOperator();
+    operatorClient.close();
+    api.close();
+  }
+}
