@@ -22,25 +22,37 @@ public final class TestTls {
 
   public static synchronized KeyStore keyStore() throws Exception {
     if (keyStore == null) {
-      Path dir = Files.createTempDirectory("stub-tls");
-      Path file = dir.resolve("stub.p12");
-      String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-      Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "stub", "-keyalg", "EC", "-groupname", "secp256r1",
-          "-dname", "CN=127.0.0.1", "-ext", "SAN=IP:127.0.0.1,DNS:localhost", "-validity", "2",
-          "-storetype", "PKCS12", "-keystore", file.toString(), "-storepass", new String(PASSWORD),
-          "-keypass", new String(PASSWORD))
-          .redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes());
-      if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException("keytool failed: " + out);
-      }
-      KeyStore ks = KeyStore.getInstance("PKCS12");
-      try (InputStream in = Files.newInputStream(file)) {
-        ks.load(in, PASSWORD);
-      }
-      keyStore = ks;
+      keyStore = generate("stub", "CN=127.0.0.1", "-keyalg", "EC", "-groupname", "secp256r1",
+          "-ext", "SAN=IP:127.0.0.1,DNS:localhost");
     }
     return keyStore;
+  }
+
+  /** A fresh PKCS12 key store with one self-signed key pair under {@code alias}, made by keytool. */
+  public static KeyStore generate(String alias, String dname, String... keyOptions) throws Exception {
+    Path dir = Files.createTempDirectory("stub-tls");
+    Path file = dir.resolve(alias + ".p12");
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(keytool, "-genkeypair", "-alias", alias,
+        "-dname", dname, "-validity", "2", "-storetype", "PKCS12", "-keystore", file.toString(),
+        "-storepass", new String(PASSWORD), "-keypass", new String(PASSWORD)));
+    cmd.addAll(java.util.List.of(keyOptions));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException("keytool failed: " + out);
+    }
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(file)) {
+      ks.load(in, PASSWORD);
+    }
+    return ks;
+  }
+
+  /** PEM text of DER bytes. */
+  public static String pem(String type, byte[] der) {
+    return "-----BEGIN " + type + "-----\n"
+        + java.util.Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der) + "\n-----END " + type + "-----\n";
   }
 
   public static SSLContext serverContext() throws Exception {

@@ -1,0 +1,358 @@
+package io.pullsecrets.operator.provider.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.pullsecrets.operator.api.AzureAuthSpec;
+import io.pullsecrets.operator.api.AzureClientCertificateSpec;
+import io.pullsecrets.operator.api.AzureClientSecretSpec;
+import io.pullsecrets.operator.api.AzureManagedIdentitySpec;
+import io.pullsecrets.operator.api.AzureProviderSpec;
+import io.pullsecrets.operator.api.AzureWorkloadIdentitySpec;
+import io.pullsecrets.operator.api.ProviderSpec;
+import io.pullsecrets.operator.api.SecretReference;
+import io.pullsecrets.operator.provider.Credential;
+import io.pullsecrets.operator.provider.ProviderException;
+import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.provider.cloud.Fixtures;
+import io.pullsecrets.operator.provider.cloud.MockTokenApi;
+import io.pullsecrets.operator.provider.cloud.StubServer;
+import io.pullsecrets.operator.provider.cloud.StubServer.Request;
+import io.pullsecrets.operator.provider.cloud.StubServer.Response;
+import io.pullsecrets.operator.provider.cloud.TestJwt;
+import io.pullsecrets.operator.provider.cloud.TestTls;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Real azure-identity (MSAL) against an HTTPS Entra stub on the authority host, and the token
+ * exchange against a registry stub; both check the grants the way Entra and ACR do.
+ */
+class AzureCredentialProviderTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String TENANT = "72f988bf-0000-0000-0000-2d7cd011db47";
+  static final String CLIENT_ID = "11111111-2222-3333-4444-555555555555";
+  static final String CLIENT_SECRET = "entra-client-secret-do-not-leak";
+  static final String ENTRA_TOKEN = "eyJ0eXAiOiJKV1QifQ.entra-access-token.do-not-leak";
+  static final String SA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.k8s-sa-token.do-not-leak";
+  static final long REFRESH_EXP = Instant.parse("2030-01-01T03:00:00Z").getEpochSecond();
+  static final String REFRESH_TOKEN = TestJwt.make("{\"jti\":\"r1\",\"exp\":" + REFRESH_EXP + ",\"grant_type\":\"refresh_token\"}");
+
+  static KeyStore clientKeys;
+  static X509Certificate clientCert;
+  static PrivateKey clientKey;
+  static com.azure.core.http.HttpClient entraHttp;
+
+  StubServer entra;
+  StubServer acr;
+  MockTokenApi api;
+  final Fixtures.Secrets secrets = new Fixtures.Secrets();
+
+  @BeforeAll
+  static void keys() throws Exception {
+    clientKeys = TestTls.generate("client", "CN=pullsecrets-test-app", "-keyalg", "RSA", "-keysize", "2048");
+    clientCert = (X509Certificate) clientKeys.getCertificate("client");
+    clientKey = (PrivateKey) clientKeys.getKey("client", TestTls.PASSWORD);
+    // What an operator with a private CA does: an azure-core HTTP client with its trust store.
+    var tls = SslContextBuilder.forClient().trustManager(TestTls.trustManagerFactory()).build();
+    entraHttp = new com.azure.core.http.netty.NettyAsyncHttpClientBuilder(
+        reactor.netty.http.client.HttpClient.create().secure(s -> s.sslContext(tls))).build();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    entra = StubServer.https(TestTls.serverContext()).handler(this::entraAnswer);
+    acr = StubServer.http().handler(this::acrAnswer);
+    api = new MockTokenApi();
+    secrets.put(Fixtures.secret("sp", Map.of("clientSecret", CLIENT_SECRET)));
+    secrets.put(Fixtures.secret("sp-cert", Map.of(
+        "tls.crt", TestTls.pem("CERTIFICATE", clientCert.getEncoded()),
+        "tls.key", TestTls.pem("PRIVATE KEY", clientKey.getEncoded()))));
+  }
+
+  @AfterEach
+  void stop() {
+    entra.close();
+    acr.close();
+    api.close();
+  }
+
+  AzureCredentialProvider provider(Map<String, String> extraEnv) {
+    Map<String, String> env = new HashMap<>(extraEnv);
+    env.put("AZURE_AUTHORITY_HOST", entra.url());
+    return new AzureCredentialProvider(
+        new DefaultAzureClientFactory(env, entraHttp, DefaultAzureClientFactory.defaultRegistryHttp()), api.tokens());
+  }
+
+  AzureCredentialProvider provider() {
+    return provider(Map.of());
+  }
+
+  String tokenEndpoint() {
+    return entra.url() + "/" + TENANT + "/oauth2/v2.0/token";
+  }
+
+  /** What Entra checks for the client credentials grant: the client secret or a client assertion. */
+  Response entraAnswer(Request r) {
+    if (!r.path().equals("/" + TENANT + "/oauth2/v2.0/token")) {
+      return Response.json(404, "{\"error\":\"not_found\"}");
+    }
+    Map<String, String> form = r.form();
+    assertThat(r.method()).isEqualTo("POST");
+    assertThat(form).containsEntry("grant_type", "client_credentials").containsEntry("client_id", CLIENT_ID);
+    assertThat(form.get("scope")).contains("https://management.azure.com/.default");
+    if (form.containsKey("client_secret")) {
+      if (!form.get("client_secret").equals(CLIENT_SECRET)) {
+        return Response.json(401, "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS7000215: Invalid client secret provided.\"}");
+      }
+    } else {
+      assertThat(form).containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+      String assertion = form.get("client_assertion");
+      if (!assertion.equals(SA_TOKEN)) {
+        TestJwt.Parts jwt = TestJwt.verifyRsa(assertion, clientCert.getPublicKey());
+        assertThat(jwt.claims().path("aud").asText()).isEqualTo(tokenEndpoint());
+        assertThat(jwt.claims().path("iss").asText()).isEqualTo(CLIENT_ID);
+        assertThat(jwt.claims().path("sub").asText()).isEqualTo(CLIENT_ID);
+        assertThat(jwt.claims().path("exp").asLong()).isGreaterThan(Instant.now().getEpochSecond());
+        assertThat(jwt.header().has("x5t") || jwt.header().has("x5t#S256")).isTrue();
+      }
+    }
+    return Response.json(200, "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"ext_expires_in\":3599,\"access_token\":\""
+        + ENTRA_TOKEN + "\"}");
+  }
+
+  /** What ACR checks at /oauth2/exchange. */
+  Response acrAnswer(Request r) {
+    assertThat(r.method()).isEqualTo("POST");
+    assertThat(r.path()).isEqualTo("/oauth2/exchange");
+    assertThat(r.header("content-type")).startsWith("application/x-www-form-urlencoded");
+    assertThat(r.form()).containsEntry("grant_type", "access_token").containsEntry("service", acr.hostPort())
+        .containsEntry("tenant", TENANT).containsEntry("access_token", ENTRA_TOKEN);
+    return Response.json(200, "{\"refresh_token\":\"" + REFRESH_TOKEN + "\"}");
+  }
+
+  ProviderSpec spec(AzureAuthSpec auth) {
+    AzureProviderSpec azure = new AzureProviderSpec();
+    azure.setRegistry(acr.hostPort());
+    azure.setTenantId(TENANT);
+    azure.setAuth(auth);
+    ProviderSpec p = new ProviderSpec();
+    p.setAzure(azure);
+    return p;
+  }
+
+  static AzureAuthSpec clientSecret() {
+    AzureClientSecretSpec cs = new AzureClientSecretSpec();
+    cs.setClientId(CLIENT_ID);
+    cs.setSecretRef(new SecretReference("sp"));
+    AzureAuthSpec a = new AzureAuthSpec();
+    a.setClientSecret(cs);
+    return a;
+  }
+
+  static AzureAuthSpec clientCertificate(String secret) {
+    AzureClientCertificateSpec cc = new AzureClientCertificateSpec();
+    cc.setClientId(CLIENT_ID);
+    cc.setSecretRef(new SecretReference(secret));
+    AzureAuthSpec a = new AzureAuthSpec();
+    a.setClientCertificate(cc);
+    return a;
+  }
+
+  static AzureAuthSpec workloadIdentity() {
+    AzureWorkloadIdentitySpec wi = new AzureWorkloadIdentitySpec();
+    wi.setClientId(CLIENT_ID);
+    wi.setServiceAccountName("puller");
+    AzureAuthSpec a = new AzureAuthSpec();
+    a.setWorkloadIdentity(wi);
+    return a;
+  }
+
+  static AzureAuthSpec managedIdentity(String clientId) {
+    AzureManagedIdentitySpec mi = new AzureManagedIdentitySpec();
+    mi.setClientId(clientId);
+    AzureAuthSpec a = new AzureAuthSpec();
+    a.setManagedIdentity(mi);
+    return a;
+  }
+
+  void assertAcrLogin(Credential c) throws Exception {
+    JsonNode entry = JSON.readTree(c.dockerConfigJson()).get("auths").get(acr.hostPort());
+    assertThat(entry.get("username").asText()).isEqualTo("00000000-0000-0000-0000-000000000000");
+    assertThat(entry.get("password").asText()).isEqualTo(REFRESH_TOKEN);
+    assertThat(c.registries()).containsExactly(acr.hostPort());
+    assertThat(c.expiresAt()).isEqualTo(Instant.ofEpochSecond(REFRESH_EXP));
+    assertThat(acr.requests()).hasSize(1);
+  }
+
+  @Test
+  void clientSecret_grantsAndExchanges() throws Exception {
+    Credential c = provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false));
+    assertAcrLogin(c);
+    assertThat(entra.requests()).singleElement().satisfies(r -> assertThat(r.form()).containsKey("client_secret"));
+  }
+
+  @Test
+  void clientCertificate_sendsASignedClientAssertion() throws Exception {
+    Credential c = provider().fetch(Fixtures.request(spec(clientCertificate("sp-cert")), secrets, false));
+    assertAcrLogin(c);
+    assertThat(entra.requests()).singleElement().satisfies(r ->
+        assertThat(r.form()).containsKey("client_assertion").doesNotContainKey("client_secret"));
+  }
+
+  @Test
+  void clientCertificate_garbageIsInvalidSource() {
+    secrets.put(Fixtures.secret("bad-cert", Map.of("tls.crt", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        "tls.key", "-----BEGIN PRIVATE KEY-----\nQUFB\n-----END PRIVATE KEY-----\n")));
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientCertificate("bad-cert")), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.INVALID_SOURCE);
+          assertThat(e.getMessage()).doesNotContain("QUFB");
+        });
+    assertThat(entra.requests()).isEmpty();
+  }
+
+  @Test
+  void workloadIdentity_presentsTheServiceAccountToken() throws Exception {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    Credential c = provider().fetch(Fixtures.request(spec(workloadIdentity()), secrets, false));
+    assertAcrLogin(c);
+    assertThat(api.received).singleElement()
+        .satisfies(t -> assertThat(t.getSpec().getAudiences()).containsExactly("api://AzureADTokenExchange"));
+    assertThat(entra.requests()).singleElement().satisfies(r -> assertThat(r.form()).containsEntry("client_assertion", SA_TOKEN));
+  }
+
+  @Test
+  void managedIdentity_isRefusedOutsideTrustedNamespaces() {
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(managedIdentity(null)), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.retryable()).isFalse();
+        });
+    assertThat(entra.requests()).isEmpty();
+  }
+
+  @Test
+  void managedIdentity_usesTheOperatorsWorkloadIdentity(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("azure-identity-token");
+    Files.writeString(file, SA_TOKEN);
+    AzureCredentialProvider p = provider(Map.of(
+        "AZURE_FEDERATED_TOKEN_FILE", file.toString(), "AZURE_CLIENT_ID", CLIENT_ID, "AZURE_TENANT_ID", TENANT));
+    Credential c = p.fetch(Fixtures.request(spec(managedIdentity(null)), secrets, true));
+    assertAcrLogin(c);
+    assertThat(entra.requests()).singleElement().satisfies(r -> assertThat(r.form()).containsEntry("client_assertion", SA_TOKEN));
+    assertThat(api.received).isEmpty();
+  }
+
+  @Test
+  void refreshTokenWithoutExpUsesTheDocumentedDefault() throws Exception {
+    acr.handler(r -> Response.json(200, "{\"refresh_token\":\"opaque-refresh-token\"}"));
+    Instant before = Instant.now();
+    Credential c = provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false));
+    assertThat(c.expiresAt()).isBetween(before.plus(AzureCredentialProvider.DEFAULT_LIFETIME),
+        Instant.now().plus(AzureCredentialProvider.DEFAULT_LIFETIME));
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "400 | invalid_request     | AADSTS900144: The request body must contain client_id | AuthenticationFailed",
+      "401 | invalid_client      | AADSTS7000215: Invalid client secret provided.        | AuthenticationFailed",
+      "400 | unauthorized_client | AADSTS700016: Application not found in the directory | AuthenticationFailed",
+      "403 | access_denied       | AADSTS50105: not assigned to a role                    | AccessDenied",
+      "429 | temporarily_unavailable | AADSTS50196: too many requests                     | Throttled",
+      "500 | server_error        | AADSTS90033: A transient error has occurred            | ProviderUnavailable",
+  })
+  void entraErrorsAreMapped(int status, String code, String description, String reason) {
+    entra.handler(r -> Response.json(status, "{\"error\":\"" + code + "\",\"error_description\":\"" + description
+        + " Trace ID: trace-77 Correlation ID: corr-88 secret " + CLIENT_SECRET + "\",\"error_codes\":[7000215],"
+        + "\"trace_id\":\"trace-77\",\"correlation_id\":\"corr-88\"}").withHeader("x-ms-request-id", "trace-77"));
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(reason);
+          assertThat(e.retryable()).isTrue();
+          assertThat(e.getMessage()).contains("Entra").contains("trace-77").doesNotContain(CLIENT_SECRET);
+        });
+    assertThat(acr.requests()).isEmpty();
+  }
+
+  @Test
+  void malformedEntraAnswerIsProviderUnavailable() {
+    entra.handler(r -> Response.json(200, "{not json"));
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isIn(Reasons.PROVIDER_UNAVAILABLE, Reasons.AUTHENTICATION_FAILED);
+          assertThat(e.getMessage()).doesNotContain(CLIENT_SECRET);
+        });
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "400 | AuthenticationFailed",
+      "401 | AuthenticationFailed",
+      "403 | AccessDenied",
+      "404 | RegistryNotFound",
+      "429 | Throttled",
+      "500 | ProviderUnavailable",
+      "503 | ProviderUnavailable",
+  })
+  void acrExchangeErrorsAreMapped(int status, String reason) {
+    acr.handler(r -> Response.json(status, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"bad token "
+        + r.form().get("access_token") + "\"}]}").withHeader("X-Ms-Correlation-Request-Id", "acr-corr-5"));
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(reason);
+          assertThat(e.getMessage()).contains("HTTP " + status, "acr-corr-5", "/oauth2/exchange")
+              .doesNotContain(ENTRA_TOKEN).doesNotContain("entra-access-token").doesNotContain(CLIENT_SECRET);
+        });
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"not json", "{}", "{\"refresh_token\":\"\"}", "{\"access_token\":\"x\"}"})
+  void malformedAcrAnswersAreProviderUnavailable(String body) {
+    acr.handler(r -> Response.json(200, body));
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.PROVIDER_UNAVAILABLE);
+          assertThat(e.getMessage()).doesNotContain(ENTRA_TOKEN);
+        });
+  }
+
+  @Test
+  void unreachableRegistryIsRegistryNotFound() {
+    acr.close();
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.REGISTRY_NOT_FOUND);
+          assertThat(e.retryable()).isTrue();
+        });
+  }
+
+  @Test
+  void missingSecretAndKeys() {
+    AzureAuthSpec auth = clientSecret();
+    auth.getClientSecret().setSecretRef(new SecretReference("nope"));
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(auth), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.SOURCE_NOT_FOUND));
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientCertificate("sp")), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.INVALID_SOURCE);
+          assertThat(e.getMessage()).contains("tls.crt");
+        });
+  }
+}
