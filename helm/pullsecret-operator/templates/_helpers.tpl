@@ -1,0 +1,108 @@
+{{- define "pullsecret-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "pullsecret-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "pullsecret-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "pullsecret-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "pullsecret-operator.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "pullsecret-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: operator
+app.kubernetes.io/part-of: pullsecret-operator
+{{- end }}
+
+{{- define "pullsecret-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "pullsecret-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "pullsecret-operator.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* "true" or "false": leader election on? auto = more than one replica. */}}
+{{- define "pullsecret-operator.leaderElection" -}}
+{{- if eq .Values.operator.leaderElection "auto" }}
+{{- if gt (int .Values.replicaCount) 1 }}true{{ else }}false{{ end }}
+{{- else }}
+{{- .Values.operator.leaderElection }}
+{{- end }}
+{{- end }}
+
+{{- define "pullsecret-operator.trustedNamespaces" -}}
+{{- if .Values.operator.trustedNamespaces }}
+{{- join "," .Values.operator.trustedNamespaces }}
+{{- else }}
+{{- .Release.Namespace }}
+{{- end }}
+{{- end }}
+
+{{/* The namespaced rules the operator needs, wherever it reconciles RegistryCredentials. */}}
+{{- define "pullsecret-operator.namespacedRules" -}}
+- apiGroups: ["pullsecrets.io"]
+  resources: ["registrycredentials"]
+  verbs: ["get", "list", "watch", "patch", "update"]
+- apiGroups: ["pullsecrets.io"]
+  resources: ["registrycredentials/status"]
+  verbs: ["patch", "update"]
+- apiGroups: ["pullsecrets.io"]
+  resources: ["registrycredentials/finalizers"]
+  verbs: ["update"]
+# Managed pull secrets (create/update/delete), source secrets (read, by name). No patch.
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch", "create", "update", "delete"]
+# imagePullSecrets entries are added and removed with JSON patches.
+- apiGroups: [""]
+  resources: ["serviceaccounts"]
+  verbs: ["get", "list", "watch", "patch"]
+# Cloud web identity: a short-lived token of a service account named in a RegistryCredential.
+- apiGroups: [""]
+  resources: ["serviceaccounts/token"]
+  verbs: ["create"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end }}
+
+{{- define "pullsecret-operator.namespaceRules" -}}
+- apiGroups: [""]
+  resources: ["namespaces"]
+  verbs: ["get", "list", "watch"]
+{{- end }}
+
+{{/* A Prometheus duration (1h, 30m, 90s, 1h30m, 2d) in seconds. */}}
+{{- define "pullsecret-operator.seconds" -}}
+{{- $total := 0 }}
+{{- range $part := regexFindAll "[0-9]+(ms|s|m|h|d|w|y)" . -1 }}
+{{- $n := int (regexFind "^[0-9]+" $part) }}
+{{- $unit := regexFind "(ms|s|m|h|d|w|y)$" $part }}
+{{- $mult := get (dict "ms" 0 "s" 1 "m" 60 "h" 3600 "d" 86400 "w" 604800 "y" 31536000) $unit }}
+{{- $total = add $total (mul $n $mult) }}
+{{- end }}
+{{- $total }}
+{{- end }}
