@@ -85,6 +85,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
     default void deleted(RegistryCredential rc) {}
 
+    /** Every reconcile that ends without an exception, whatever its outcome. */
+    default void reconciled(RegistryCredential rc) {}
+
     RefreshListener NONE = new RefreshListener() {};
   }
 
@@ -417,6 +420,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   private UpdateControl<RegistryCredential> finish(RegistryCredential rc, RegistryCredentialStatus old,
       RegistryCredentialStatus next, Duration rescheduleAfter) {
+    listener.reconciled(rc);
     UpdateControl<RegistryCredential> control;
     if (Serialization.asJson(old).equals(Serialization.asJson(next))) {
       control = UpdateControl.noUpdate();

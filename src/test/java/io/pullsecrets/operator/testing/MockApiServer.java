@@ -24,10 +24,17 @@ import java.util.function.Function;
  * request (verb and path), and an optional fault hook in front of it.
  */
 public final class MockApiServer implements AutoCloseable {
+  /** The User-Agent of {@link #newOperatorClient()}, to tell the operator's requests from the test's. */
+  public static final String OPERATOR_AGENT = "pullsecret-operator-under-test";
   public static final Path CRD = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
 
   /** One request as the API server saw it. */
-  public record Request(String method, String path, String body) {
+  public record Request(String method, String path, String body, String userAgent) {
+    /** Whether the operator (not the test) sent it. */
+    public boolean byOperator() {
+      return OPERATOR_AGENT.equals(userAgent);
+    }
+
     public boolean isWrite() {
       return switch (method) {
         case "POST", "PUT", "PATCH", "DELETE" -> true;
@@ -47,7 +54,8 @@ public final class MockApiServer implements AutoCloseable {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
         requests.add(new Request(request.getMethod(), request.getPath(),
-            request.getBody() == null ? "" : new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+            request.getBody() == null ? "" : new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8),
+            request.getHeader("User-Agent")));
         MockResponse injected = fault.apply(request);
         if (injected != null) {
           return injected;
@@ -75,6 +83,16 @@ public final class MockApiServer implements AutoCloseable {
   /** A client of this server (one per caller: the operator and the test each get their own). */
   public KubernetesClient newClient() {
     return server.createClient();
+  }
+
+  /** A client for the operator: its requests are marked (see {@link Request#byOperator()}). */
+  public KubernetesClient newOperatorClient() {
+    return server.createClient(b -> b.editOrNewConfig().withUserAgent(OPERATOR_AGENT).endConfig());
+  }
+
+  /** Requests the operator sent. */
+  public List<Request> operatorRequests() {
+    return requests.stream().filter(Request::byOperator).toList();
   }
 
   /** The test's own client. */

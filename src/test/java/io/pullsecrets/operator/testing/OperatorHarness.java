@@ -36,6 +36,7 @@ public final class OperatorHarness implements AutoCloseable {
   private PullSecretOperator operator;
   /** Completed reconciles that reached the sync step, by anyone. */
   public final AtomicInteger syncs = new AtomicInteger();
+  private final java.util.Map<String, AtomicInteger> reconciles = new java.util.concurrent.ConcurrentHashMap<>();
 
   public OperatorHarness() {
     this(new MockApiServer());
@@ -44,7 +45,7 @@ public final class OperatorHarness implements AutoCloseable {
   public OperatorHarness(MockApiServer api) {
     this.api = api;
     this.client = api.client();
-    this.operatorClient = api.newClient();
+    this.operatorClient = api.newOperatorClient();
     Fixtures.namespace(client, OPERATOR_NS, Map.of());
     Fixtures.namespace(client, PLATFORM_NS, Map.of());
   }
@@ -64,9 +65,21 @@ public final class OperatorHarness implements AutoCloseable {
           public void synced(RegistryCredential rc, RegistryCredentialStatus status) {
             syncs.incrementAndGet();
           }
+
+          @Override
+          public void reconciled(RegistryCredential rc) {
+            reconciles.computeIfAbsent(rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName(),
+                k -> new AtomicInteger()).incrementAndGet();
+          }
         });
     operator = new PullSecretOperator(operatorClient, config, customize.apply(options)).start();
     return this;
+  }
+
+  /** How many reconciles of this resource have finished. */
+  public int reconciles(String ns, String name) {
+    AtomicInteger n = reconciles.get(ns + "/" + name);
+    return n == null ? 0 : n.get();
   }
 
   /** Stops the operator (the API server keeps running). */
