@@ -1,0 +1,74 @@
+package io.pullsecrets.operator.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class OperatorConfigTest {
+  static final Path NO_FILE = Path.of("/nonexistent/namespace");
+
+  @Test
+  void defaults() throws Exception {
+    OperatorConfig c = OperatorConfig.parse(new String[0], Map.of(), NO_FILE);
+    assertThat(c.namespace()).isEqualTo("pullsecret-system");
+    assertThat(c.trustedNamespaces()).containsExactly("pullsecret-system");
+    assertThat(c.watchNamespaces()).isEmpty();
+    assertThat(c.watches("anything")).isTrue();
+    assertThat(c.httpPort()).isEqualTo(8080);
+    assertThat(c.leaderElection()).isFalse();
+    assertThat(c.logLevel()).isEqualTo("info");
+    assertThat(c.logFormat()).isEqualTo("text");
+  }
+
+  @Test
+  void inClusterNamespaceFileIsTheDefaultNamespace(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("namespace");
+    Files.writeString(file, "ops\n");
+    OperatorConfig c = OperatorConfig.parse(new String[0], Map.of(), file);
+    assertThat(c.namespace()).isEqualTo("ops");
+    assertThat(c.trustedNamespaces()).containsExactly("ops");
+  }
+
+  @Test
+  void environmentAndFlagsWithFlagsWinning() throws Exception {
+    OperatorConfig c = OperatorConfig.parse(
+        new String[] {"--trusted-namespaces=platform, ops", "--watch-namespaces", "a,b", "--http-port=9090", "--leader-election=TRUE"},
+        Map.of("PULLSECRET_NAMESPACE", "ops", "PULLSECRET_TRUSTED_NAMESPACES", "ignored", "PULLSECRET_LOG_FORMAT", "json"),
+        NO_FILE);
+    assertThat(c.namespace()).isEqualTo("ops");
+    assertThat(c.trustedNamespaces()).isEqualTo(Set.of("platform", "ops"));
+    assertThat(c.isTrusted("platform")).isTrue();
+    assertThat(c.isTrusted("team-a")).isFalse();
+    assertThat(c.watchNamespaces()).isEqualTo(Set.of("a", "b"));
+    assertThat(c.watches("c")).isFalse();
+    assertThat(c.httpPort()).isEqualTo(9090);
+    assertThat(c.leaderElection()).isTrue();
+    assertThat(c.logFormat()).isEqualTo("json");
+  }
+
+  @Test
+  void badInputStopsWithOneLineNamingTheSetting() {
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--namespce=x"}, Map.of(), NO_FILE))
+        .hasMessage("unknown flag --namespce (see --help)");
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--http-port=80x"}, Map.of(), NO_FILE))
+        .hasMessage("PULLSECRET_HTTP_PORT (--http-port): '80x' is not a port number (0-65535)");
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[0], Map.of("PULLSECRET_TRUSTED_NAMESPACES", "ok,Not_OK"), NO_FILE))
+        .hasMessage("PULLSECRET_TRUSTED_NAMESPACES (--trusted-namespaces): 'Not_OK' is not a valid namespace name");
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[0], Map.of("PULLSECRET_LEADER_ELECTION", "yes"), NO_FILE))
+        .hasMessage("PULLSECRET_LEADER_ELECTION (--leader-election): 'yes' is not true or false");
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[0], Map.of("PULLSECRET_LOG_LEVEL", "loud"), NO_FILE))
+        .hasMessage("PULLSECRET_LOG_LEVEL (--log-level): 'loud' is not one of trace, debug, info, warn, error");
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--namespace"}, Map.of(), NO_FILE))
+        .hasMessage("flag --namespace needs a value");
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"stray"}, Map.of(), NO_FILE))
+        .hasMessage("unexpected argument 'stray' (flags look like --name=value)");
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--help"}, Map.of(), NO_FILE))
+        .isInstanceOf(OperatorConfig.HelpRequested.class).hasMessageContaining("PULLSECRET_WATCH_NAMESPACES");
+  }
+}
