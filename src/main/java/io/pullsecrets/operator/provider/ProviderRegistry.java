@@ -20,9 +20,16 @@ public final class ProviderRegistry {
 
   /** Every provider this operator ships, with production clients. */
   public static ProviderRegistry defaults(io.fabric8.kubernetes.client.KubernetesClient client) {
+    var tokens = new io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens(client);
     return new ProviderRegistry(List.of(
         new io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider(),
-        new io.pullsecrets.operator.provider.dockerconfig.DockerConfigCredentialProvider()));
+        new io.pullsecrets.operator.provider.dockerconfig.DockerConfigCredentialProvider(),
+        new io.pullsecrets.operator.provider.ecr.EcrCredentialProvider(
+            new io.pullsecrets.operator.provider.ecr.DefaultAwsClientFactory(), tokens),
+        new io.pullsecrets.operator.provider.gcp.GcpCredentialProvider(
+            new io.pullsecrets.operator.provider.gcp.DefaultGcpClientFactory(), tokens),
+        new io.pullsecrets.operator.provider.azure.AzureCredentialProvider(
+            new io.pullsecrets.operator.provider.azure.DefaultAzureClientFactory(), tokens)));
   }
 
   /** The provider for a spec that names exactly one provider. */

@@ -1,0 +1,278 @@
+package io.pullsecrets.operator.provider.gcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.api.client.http.HttpResponseException;
+import com.google.auth.oauth2.AccessToken;
+import com.google.auth.oauth2.ExternalAccountCredentials;
+import com.google.auth.oauth2.GoogleCredentials;
+import com.google.auth.oauth2.IdentityPoolCredentials;
+import com.google.auth.oauth2.ServiceAccountCredentials;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.pullsecrets.operator.api.GcpAuthSpec;
+import io.pullsecrets.operator.api.GcpExternalAccountSpec;
+import io.pullsecrets.operator.api.GcpProviderSpec;
+import io.pullsecrets.operator.api.SecretKeySpec;
+import io.pullsecrets.operator.provider.Credential;
+import io.pullsecrets.operator.provider.CredentialProvider;
+import io.pullsecrets.operator.provider.ProviderException;
+import io.pullsecrets.operator.provider.ProviderRequest;
+import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.provider.RegistryLogin;
+import io.pullsecrets.operator.provider.SecretData;
+import io.pullsecrets.operator.provider.cloud.Redactor;
+import io.pullsecrets.operator.provider.cloud.ServiceAccountTokens;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Google Artifact Registry and Container Registry: an OAuth2 access token (scope
+ * cloud-platform) from a service account key, an external account (workload identity
+ * federation, with the subject token from a TokenRequest for a service account in the
+ * resource's namespace, or from the configuration's own credential source for trusted
+ * namespaces), or the operator's application default credentials (trusted namespaces).
+ * Username {@code oauth2accesstoken}; expiry the token's.
+ */
+public final class GcpCredentialProvider implements CredentialProvider {
+  public static final String USERNAME = "oauth2accesstoken";
+  public static final String SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+  public static final String DEFAULT_KEY = "key.json";
+  public static final String DEFAULT_EXTERNAL_KEY = "credential-configuration.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern OAUTH_CODE = Pattern.compile("\\b(invalid_grant|invalid_client|unauthorized_client|invalid_request|invalid_target|invalid_scope|access_denied|unsupported_grant_type)\\b");
+
+  private final GcpClientFactory clients;
+  private final ServiceAccountTokens tokens;
+
+  public GcpCredentialProvider(GcpClientFactory clients, ServiceAccountTokens tokens) {
+    this.clients = Objects.requireNonNull(clients, "clients");
+    this.tokens = Objects.requireNonNull(tokens, "tokens");
+  }
+
+  @Override
+  public String name() {
+    return "gcp";
+  }
+
+  @Override
+  public Credential fetch(ProviderRequest request) throws ProviderException {
+    GcpProviderSpec spec = request.resource().getSpec().getProvider().getGcp();
+    List<String> registries = new ArrayList<>();
+    for (String r : spec.getRegistries() == null ? List.<String>of() : spec.getRegistries()) {
+      String host = r == null ? "" : r.trim().replaceFirst("^https?://", "").replaceAll("/+$", "");
+      if (host.isEmpty() || host.contains("/") || host.contains(" ")) {
+        throw ProviderException.invalid(Reasons.INVALID_SOURCE,
+            "'" + r + "' is not a registry host (for example europe-docker.pkg.dev or gcr.io)");
+      }
+      if (!registries.contains(host)) {
+        registries.add(host);
+      }
+    }
+    if (registries.isEmpty()) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.gcp.registries is empty");
+    }
+    GcpAuthSpec auth = spec.getAuth();
+    if (auth == null) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.gcp.auth is not set");
+    }
+    Redactor redactor = new Redactor();
+    GoogleCredentials credentials;
+    String what;
+    if (auth.getServiceAccountKey() != null) {
+      credentials = serviceAccountKey(request, auth.getServiceAccountKey(), redactor);
+      what = "service account key";
+    } else if (auth.getExternalAccount() != null) {
+      credentials = externalAccount(request, auth.getExternalAccount(), redactor);
+      what = "external account";
+    } else if (auth.getAmbient() != null) {
+      if (!request.trusted()) {
+        throw ProviderException.invalid(Reasons.NOT_PERMITTED, "namespace '" + request.namespace()
+            + "' is not trusted to use the operator's own Google identity (auth.ambient); use serviceAccountKey or externalAccount");
+      }
+      try {
+        credentials = clients.ambient();
+      } catch (IOException e) {
+        throw ProviderException.transientFailure(Reasons.AUTHENTICATION_FAILED,
+            "the operator has no application default credentials: " + redactor.clean(e.getMessage()));
+      }
+      if (credentials.createScopedRequired()) {
+        credentials = credentials.createScoped(List.of(SCOPE));
+      }
+      what = "application default credentials";
+    } else {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE,
+          "spec.provider.gcp.auth must set one of serviceAccountKey, externalAccount and ambient");
+    }
+
+    AccessToken token;
+    try {
+      token = credentials.refreshAccessToken();
+    } catch (IOException | RuntimeException e) {
+      throw map("Google token request (" + what + ")", e, redactor);
+    }
+    if (token == null || token.getTokenValue() == null || token.getTokenValue().isBlank()) {
+      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "Google returned no access token");
+    }
+    redactor.add(token.getTokenValue());
+    Instant expiresAt = token.getExpirationTime() == null ? null : token.getExpirationTime().toInstant();
+    if (expiresAt == null) {
+      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "Google returned a token without expiry");
+    }
+    List<RegistryLogin> logins = registries.stream()
+        .map(r -> new RegistryLogin(r, USERNAME, token.getTokenValue())).toList();
+    return Credential.of(logins, expiresAt);
+  }
+
+  private GoogleCredentials serviceAccountKey(ProviderRequest request, SecretKeySpec ref, Redactor redactor)
+      throws ProviderException {
+    String name = ref.getSecretRef() == null ? null : ref.getSecretRef().getName();
+    String key = ref.getKey() == null || ref.getKey().isBlank() ? DEFAULT_KEY : ref.getKey();
+    Secret secret = SecretData.require(request.secrets(), name);
+    byte[] json = SecretData.bytes(secret, key);
+    JsonNode node = parse(json, name, key);
+    if (!"service_account".equals(node.path("type").asText())) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE,
+          "Secret '" + name + "' key '" + key + "' is not a service account key (type service_account)");
+    }
+    redactor.add(node.path("private_key").asText(null));
+    redactor.add(node.path("private_key_id").asText(null));
+    try {
+      ServiceAccountCredentials sa = ServiceAccountCredentials.fromStream(new ByteArrayInputStream(json), clients.transport());
+      return sa.createWithCustomRetryStrategy(false).createScoped(List.of(SCOPE));
+    } catch (IOException | RuntimeException e) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE,
+          "Secret '" + name + "' key '" + key + "' is not a usable service account key");
+    }
+  }
+
+  private GoogleCredentials externalAccount(ProviderRequest request, GcpExternalAccountSpec spec, Redactor redactor)
+      throws ProviderException {
+    String name = spec.getSecretRef() == null ? null : spec.getSecretRef().getName();
+    String key = spec.getKey() == null || spec.getKey().isBlank() ? DEFAULT_EXTERNAL_KEY : spec.getKey();
+    Secret secret = SecretData.require(request.secrets(), name);
+    byte[] json = SecretData.bytes(secret, key);
+    JsonNode node = parse(json, name, key);
+    String where = "Secret '" + name + "' key '" + key + "'";
+    if (!"external_account".equals(node.path("type").asText())) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + " is not an external account configuration (type external_account)");
+    }
+    redactor.add(node.path("client_secret").asText(null));
+    String sa = spec.getServiceAccountName();
+    if (sa == null || sa.isBlank()) {
+      // The configuration's own credential_source reads files, URLs or programs of the operator's pod.
+      if (!request.trusted()) {
+        throw ProviderException.invalid(Reasons.NOT_PERMITTED, "namespace '" + request.namespace()
+            + "' is not trusted to use the credential_source of an external account configuration;"
+            + " set externalAccount.serviceAccountName so the subject token comes from a service account in this namespace");
+      }
+      try {
+        return ExternalAccountCredentials.fromStream(new ByteArrayInputStream(json), clients.transport())
+            .createScoped(List.of(SCOPE));
+      } catch (IOException | RuntimeException e) {
+        throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + " is not a usable external account configuration");
+      }
+    }
+    String audience = node.path("audience").asText("");
+    String tokenUrl = node.path("token_url").asText("");
+    String subjectTokenType = node.path("subject_token_type").asText("urn:ietf:params:oauth:token-type:jwt");
+    if (audience.isBlank() || tokenUrl.isBlank()) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + " has no audience or token_url");
+    }
+    String tokenAudience = spec.getAudience() != null && !spec.getAudience().isBlank()
+        ? spec.getAudience() : (audience.startsWith("//") ? "https:" + audience : audience);
+    String subject = redactor.add(tokens.token(request.namespace(), sa, tokenAudience));
+    try {
+      IdentityPoolCredentials.Builder b = IdentityPoolCredentials.newBuilder()
+          .setHttpTransportFactory(clients.transport())
+          .setAudience(audience)
+          .setSubjectTokenType(subjectTokenType)
+          .setTokenUrl(tokenUrl)
+          .setSubjectTokenSupplier(context -> subject)
+          .setScopes(List.of(SCOPE));
+      text(node, "service_account_impersonation_url").ifPresent(b::setServiceAccountImpersonationUrl);
+      text(node, "token_info_url").ifPresent(b::setTokenInfoUrl);
+      text(node, "quota_project_id").ifPresent(b::setQuotaProjectId);
+      text(node, "workforce_pool_user_project").ifPresent(b::setWorkforcePoolUserProject);
+      text(node, "client_id").ifPresent(b::setClientId);
+      text(node, "client_secret").ifPresent(b::setClientSecret);
+      text(node, "universe_domain").ifPresent(b::setUniverseDomain);
+      JsonNode impersonation = node.path("service_account_impersonation");
+      if (impersonation.isObject()) {
+        Map<String, Object> options = new LinkedHashMap<>();
+        impersonation.fields().forEachRemaining(e -> options.put(e.getKey(),
+            e.getValue().isNumber() ? (Object) e.getValue().numberValue() : e.getValue().asText()));
+        b.setServiceAccountImpersonationOptions(options);
+      }
+      return b.build();
+    } catch (RuntimeException e) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + " is not a usable external account configuration: "
+          + redactor.clean(e.getMessage()));
+    }
+  }
+
+  private static java.util.Optional<String> text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v == null || !v.isTextual() || v.asText().isBlank() ? java.util.Optional.empty() : java.util.Optional.of(v.asText());
+  }
+
+  private static JsonNode parse(byte[] json, String name, String key) throws ProviderException {
+    try {
+      JsonNode node = JSON.readTree(json);
+      if (node != null && node.isObject()) {
+        return node;
+      }
+    } catch (IOException e) {
+      // fall through
+    }
+    throw ProviderException.invalid(Reasons.INVALID_SOURCE, "Secret '" + name + "' key '" + key + "' is not a JSON object");
+  }
+
+  /** Google auth failures: HTTP status when the library kept it, else the OAuth error code. */
+  static ProviderException map(String call, Exception e, Redactor redactor) {
+    HttpResponseException http = null;
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof HttpResponseException h) {
+        http = h;
+        break;
+      }
+    }
+    String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    Integer status = http != null ? http.getStatusCode() : null;
+    String oauthCode = null;
+    Matcher m = OAUTH_CODE.matcher(text);
+    if (m.find()) {
+      oauthCode = m.group(1);
+    }
+    String reason;
+    if (status != null && status == 429) {
+      reason = Reasons.THROTTLED;
+    } else if (status != null && status >= 500) {
+      reason = Reasons.PROVIDER_UNAVAILABLE;
+    } else if ("access_denied".equals(oauthCode) || (status != null && status == 403)) {
+      reason = Reasons.ACCESS_DENIED;
+    } else if (oauthCode != null || (status != null && (status == 400 || status == 401))) {
+      reason = Reasons.AUTHENTICATION_FAILED;
+    } else if (status != null && status == 404) {
+      reason = Reasons.PROVIDER_UNAVAILABLE;
+    } else {
+      reason = Reasons.PROVIDER_UNAVAILABLE;
+    }
+    if (text.contains("Unexpected character") || text.contains("JSON") || text.contains("parse")) {
+      text = "the answer could not be parsed";
+    }
+    StringBuilder msg = new StringBuilder(call).append(" failed");
+    if (status != null) {
+      msg.append(": HTTP ").append(status);
+    }
+    msg.append(": ").append(redactor.clean(text));
+    return ProviderException.transientFailure(reason, msg.toString());
+  }
+}

@@ -1,0 +1,343 @@
+package io.pullsecrets.operator.provider.gcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.api.client.http.javanet.NetHttpTransport;
+import io.pullsecrets.operator.api.AmbientSpec;
+import io.pullsecrets.operator.api.GcpAuthSpec;
+import io.pullsecrets.operator.api.GcpExternalAccountSpec;
+import io.pullsecrets.operator.api.GcpProviderSpec;
+import io.pullsecrets.operator.api.ProviderSpec;
+import io.pullsecrets.operator.api.SecretKeySpec;
+import io.pullsecrets.operator.api.SecretReference;
+import io.pullsecrets.operator.provider.Credential;
+import io.pullsecrets.operator.provider.ProviderException;
+import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.provider.cloud.Fixtures;
+import io.pullsecrets.operator.provider.cloud.MockTokenApi;
+import io.pullsecrets.operator.provider.cloud.StubServer;
+import io.pullsecrets.operator.provider.cloud.StubServer.Request;
+import io.pullsecrets.operator.provider.cloud.StubServer.Response;
+import io.pullsecrets.operator.provider.cloud.TestJwt;
+import io.pullsecrets.operator.provider.cloud.TestTls;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Real google-auth-library against an HTTPS token stub (token_uri / token_url from the JSON, as
+ * users set them) that checks the jwt-bearer and token-exchange grants, and a metadata server
+ * stub for application default credentials.
+ */
+class GcpCredentialProviderTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final String EMAIL = "puller@my-project.iam.gserviceaccount.com";
+  static final String ACCESS_TOKEN = "ya29.google-access-token-do-not-leak";
+  static final String FEDERATED_TOKEN = "ya29.sts-federated-token-do-not-leak";
+  static final String SA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.k8s-sa-token.do-not-leak";
+  static final String WIF_AUDIENCE = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/k8s/providers/cluster";
+  static final String SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+
+  static KeyPair saKey;
+  static String privateKeyPem;
+  static NetHttpTransport transport;
+  static StubServer metadata;
+
+  StubServer google;
+  MockTokenApi api;
+  final Fixtures.Secrets secrets = new Fixtures.Secrets();
+
+  @BeforeAll
+  static void keys() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+    g.initialize(2048);
+    saKey = g.generateKeyPair();
+    privateKeyPem = TestTls.pem("PRIVATE KEY", saKey.getPrivate().getEncoded());
+    metadata = StubServer.http();
+    // A transport with the test trust store; requests to the metadata server go to its stub
+    // (in a pod, metadata.google.internal and 169.254.169.254 reach the GKE metadata server).
+    transport = new NetHttpTransport.Builder()
+        .setSslSocketFactory(TestTls.clientContext().getSocketFactory())
+        .setConnectionFactory(url -> {
+          String host = url.getHost();
+          URL target = host.equals("metadata.google.internal") || host.equals("169.254.169.254")
+              ? new URL("http://" + metadata.hostPort() + url.getFile()) : url;
+          return (HttpURLConnection) target.openConnection();
+        })
+        .build();
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    google = StubServer.https(TestTls.serverContext()).handler(this::googleAnswer);
+    api = new MockTokenApi();
+    secrets.put(Fixtures.secret("gcp-key", Map.of("key.json", keyJson())));
+    secrets.put(Fixtures.secret("wif", Map.of("credential-configuration.json", externalJson(null, null))));
+  }
+
+  @AfterEach
+  void stop() {
+    google.close();
+    api.close();
+  }
+
+  GcpCredentialProvider provider() {
+    return new GcpCredentialProvider(new DefaultGcpClientFactory(transport), api.tokens());
+  }
+
+  String keyJson() throws Exception {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("type", "service_account");
+    n.put("project_id", "my-project");
+    n.put("private_key_id", "0123456789abcdef0123456789abcdef01234567");
+    n.put("private_key", privateKeyPem);
+    n.put("client_email", EMAIL);
+    n.put("client_id", "100000000000000000001");
+    n.put("auth_uri", "https://accounts.google.com/o/oauth2/auth");
+    n.put("token_uri", google.url() + "/token");
+    return JSON.writeValueAsString(n);
+  }
+
+  String externalJson(String impersonate, Path tokenFile) throws Exception {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("type", "external_account");
+    n.put("audience", WIF_AUDIENCE);
+    n.put("subject_token_type", "urn:ietf:params:oauth:token-type:jwt");
+    n.put("token_url", google.url() + "/v1/token");
+    if (impersonate != null) {
+      n.put("service_account_impersonation_url",
+          google.url() + "/v1/projects/-/serviceAccounts/" + impersonate + ":generateAccessToken");
+    }
+    ObjectNode source = n.putObject("credential_source");
+    source.put("file", tokenFile == null ? "/var/run/service-account/token" : tokenFile.toString());
+    source.putObject("format").put("type", "text");
+    return JSON.writeValueAsString(n);
+  }
+
+  /** What Google checks: the jwt-bearer grant, the STS token exchange, IAM credentials impersonation. */
+  Response googleAnswer(Request r) {
+    assertThat(r.method()).isEqualTo("POST");
+    switch (r.path()) {
+      case "/token" -> {
+        Map<String, String> form = r.form();
+        assertThat(form).containsEntry("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");
+        TestJwt.Parts jwt = TestJwt.verifyRsa(form.get("assertion"), saKey.getPublic());
+        assertThat(jwt.header().path("kid").asText()).isEqualTo("0123456789abcdef0123456789abcdef01234567");
+        assertThat(jwt.claims().path("iss").asText()).isEqualTo(EMAIL);
+        // Google checks the audience of its own token endpoint, whatever URL the key names.
+        assertThat(jwt.claims().path("aud").asText()).isEqualTo("https://oauth2.googleapis.com/token");
+        assertThat(jwt.claims().path("scope").asText()).isEqualTo(SCOPE);
+        assertThat(jwt.claims().path("exp").asLong()).isGreaterThan(Instant.now().getEpochSecond());
+        return Response.json(200, "{\"access_token\":\"" + ACCESS_TOKEN + "\",\"expires_in\":3599,\"token_type\":\"Bearer\"}");
+      }
+      case "/v1/token" -> {
+        Map<String, String> form = r.form();
+        assertThat(form).containsEntry("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")
+            .containsEntry("audience", WIF_AUDIENCE)
+            .containsEntry("requested_token_type", "urn:ietf:params:oauth:token-type:access_token")
+            .containsEntry("subject_token_type", "urn:ietf:params:oauth:token-type:jwt")
+            .containsEntry("subject_token", SA_TOKEN);
+        assertThat(form.get("scope")).contains(SCOPE);
+        return Response.json(200, "{\"access_token\":\"" + FEDERATED_TOKEN + "\",\"issued_token_type\":"
+            + "\"urn:ietf:params:oauth:token-type:access_token\",\"token_type\":\"Bearer\",\"expires_in\":3600}");
+      }
+      default -> {
+        assertThat(r.path()).isEqualTo("/v1/projects/-/serviceAccounts/" + EMAIL + ":generateAccessToken");
+        assertThat(r.header("authorization")).isEqualTo("Bearer " + FEDERATED_TOKEN);
+        try {
+          JsonNode body = JSON.readTree(r.body());
+          assertThat(body.path("scope").toString()).contains(SCOPE);
+        } catch (java.io.IOException e) {
+          throw new AssertionError(e);
+        }
+        return Response.json(200, "{\"accessToken\":\"" + ACCESS_TOKEN + "\",\"expireTime\":\"2030-01-01T01:00:00Z\"}");
+      }
+    }
+  }
+
+  static ProviderSpec spec(GcpAuthSpec auth, String... registries) {
+    GcpProviderSpec gcp = new GcpProviderSpec();
+    gcp.setRegistries(List.of(registries));
+    gcp.setAuth(auth);
+    ProviderSpec p = new ProviderSpec();
+    p.setGcp(gcp);
+    return p;
+  }
+
+  static GcpAuthSpec key(String secret) {
+    SecretKeySpec k = new SecretKeySpec();
+    k.setSecretRef(new SecretReference(secret));
+    GcpAuthSpec a = new GcpAuthSpec();
+    a.setServiceAccountKey(k);
+    return a;
+  }
+
+  static GcpAuthSpec external(String secret, String serviceAccount) {
+    GcpExternalAccountSpec e = new GcpExternalAccountSpec();
+    e.setSecretRef(new SecretReference(secret));
+    e.setServiceAccountName(serviceAccount);
+    GcpAuthSpec a = new GcpAuthSpec();
+    a.setExternalAccount(e);
+    return a;
+  }
+
+  static GcpAuthSpec ambient() {
+    GcpAuthSpec a = new GcpAuthSpec();
+    a.setAmbient(new AmbientSpec());
+    return a;
+  }
+
+  static void assertLogins(Credential c, String password, String... registries) throws Exception {
+    JsonNode auths = JSON.readTree(c.dockerConfigJson()).get("auths");
+    assertThat(c.registries()).containsExactly(registries);
+    for (String r : registries) {
+      assertThat(auths.get(r).get("username").asText()).isEqualTo("oauth2accesstoken");
+      assertThat(auths.get(r).get("password").asText()).isEqualTo(password);
+    }
+  }
+
+  @Test
+  void serviceAccountKey_jwtBearerGrantAtTokenUri() throws Exception {
+    Instant before = Instant.now();
+    Credential c = provider().fetch(Fixtures.request(spec(key("gcp-key"), "europe-docker.pkg.dev", "gcr.io"), secrets, false));
+    assertLogins(c, ACCESS_TOKEN, "europe-docker.pkg.dev", "gcr.io");
+    assertThat(c.expiresAt()).isBetween(before.plusSeconds(3590), Instant.now().plusSeconds(3600));
+    assertThat(google.requests()).hasSize(1);
+  }
+
+  @Test
+  void externalAccount_tokenExchangeWithAServiceAccountToken() throws Exception {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    Instant before = Instant.now();
+    Credential c = provider().fetch(Fixtures.request(spec(external("wif", "puller"), "us-docker.pkg.dev"), secrets, false));
+    assertLogins(c, FEDERATED_TOKEN, "us-docker.pkg.dev");
+    assertThat(c.expiresAt()).isBetween(before.plusSeconds(3590), Instant.now().plusSeconds(3601));
+    assertThat(api.received).singleElement()
+        .satisfies(t -> assertThat(t.getSpec().getAudiences()).containsExactly("https:" + WIF_AUDIENCE));
+    assertThat(google.requests()).singleElement().satisfies(r -> assertThat(r.path()).isEqualTo("/v1/token"));
+  }
+
+  @Test
+  void externalAccount_withServiceAccountImpersonation() throws Exception {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    secrets.put(Fixtures.secret("wif-imp", Map.of("credential-configuration.json", externalJson(EMAIL, null))));
+    Credential c = provider().fetch(Fixtures.request(spec(external("wif-imp", "puller"), "gcr.io"), secrets, false));
+    assertLogins(c, ACCESS_TOKEN, "gcr.io");
+    assertThat(c.expiresAt()).isEqualTo(Instant.parse("2030-01-01T01:00:00Z"));
+    assertThat(google.requests()).extracting(Request::path)
+        .containsExactly("/v1/token", "/v1/projects/-/serviceAccounts/" + EMAIL + ":generateAccessToken");
+  }
+
+  @Test
+  void externalAccount_fileCredentialSourceOnlyForTrustedNamespaces(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("token");
+    Files.writeString(file, SA_TOKEN);
+    secrets.put(Fixtures.secret("wif-file", Map.of("credential-configuration.json", externalJson(null, file))));
+
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(external("wif-file", null), "gcr.io"), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.retryable()).isFalse();
+        });
+    assertThat(google.requests()).isEmpty();
+
+    Credential c = provider().fetch(Fixtures.request(spec(external("wif-file", null), "gcr.io"), secrets, true));
+    assertLogins(c, FEDERATED_TOKEN, "gcr.io");
+  }
+
+  @Test
+  void ambient_applicationDefaultCredentialsFromTheMetadataServer() throws Exception {
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(ambient(), "gcr.io"), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED));
+    metadata.handler(r -> {
+      assertThat(r.header("metadata-flavor")).isEqualTo("Google");
+      if (r.path().equals("/computeMetadata/v1/instance/service-accounts/default/token")) {
+        return Response.json(200, "{\"access_token\":\"" + ACCESS_TOKEN + "\",\"expires_in\":1800,\"token_type\":\"Bearer\"}")
+            .withHeader("Metadata-Flavor", "Google");
+      }
+      return Response.of(200, "text/plain", "ok").withHeader("Metadata-Flavor", "Google");
+    });
+    Instant before = Instant.now();
+    Credential c = provider().fetch(Fixtures.request(spec(ambient(), "gcr.io"), secrets, true));
+    assertLogins(c, ACCESS_TOKEN, "gcr.io");
+    assertThat(c.expiresAt()).isBetween(before.plusSeconds(1790), Instant.now().plusSeconds(1801));
+  }
+
+  @Test
+  void badInput() {
+    secrets.put(Fixtures.secret("not-json", Map.of("key.json", "{{{" + privateKeyPem)));
+    secrets.put(Fixtures.secret("wrong-type", Map.of("key.json", "{\"type\":\"authorized_user\"}")));
+    for (String name : List.of("not-json", "wrong-type")) {
+      assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(key(name), "gcr.io"), secrets, false)))
+          .isInstanceOfSatisfying(ProviderException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reasons.INVALID_SOURCE);
+            assertThat(e.retryable()).isFalse();
+            assertThat(e.getMessage()).doesNotContain("PRIVATE KEY").doesNotContain("{{{");
+          });
+    }
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(key("missing"), "gcr.io"), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.SOURCE_NOT_FOUND));
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(key("gcp-key"), "https://gcr.io/project/x"), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.INVALID_SOURCE));
+    assertThat(google.requests()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "key      | 400 | invalid_grant       | Invalid JWT Signature.       | AuthenticationFailed",
+      "key      | 401 | invalid_client      | The OAuth client was not found. | AuthenticationFailed",
+      "key      | 403 | access_denied       | Permission denied            | AccessDenied",
+      "key      | 429 | rate_limit_exceeded | Quota exceeded               | Throttled",
+      "key      | 500 | internal_failure    | Backend error                | ProviderUnavailable",
+      "key      | 503 | unavailable         | Backend error                | ProviderUnavailable",
+      "external | 400 | invalid_grant       | The audience in ID Token does not match | AuthenticationFailed",
+      "external | 401 | invalid_client      | unknown client               | AuthenticationFailed",
+      "external | 403 | access_denied       | Permission iam.serviceAccounts.getAccessToken denied | AccessDenied",
+      "external | 429 | rate_limit_exceeded | Quota exceeded               | Throttled",
+      "external | 500 | internal_failure    | Backend error                | ProviderUnavailable",
+  })
+  void tokenEndpointErrorsAreMapped(String mode, int status, String code, String description, String reason) {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    google.handler(r -> Response.json(status, "{\"error\":\"" + code + "\",\"error_description\":\"" + description
+        + " " + r.form().getOrDefault("subject_token", "") + "\"}"));
+    GcpAuthSpec auth = mode.equals("key") ? key("gcp-key") : external("wif", "puller");
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(auth, "gcr.io"), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
+          assertThat(e.retryable()).isTrue();
+          assertThat(e.getMessage()).contains("Google token request")
+              .doesNotContain(SA_TOKEN).doesNotContain("k8s-sa-token").doesNotContain("PRIVATE KEY");
+        });
+    assertThat(google.requests()).hasSize(1); // the library's retries are off: the reconciler backs off
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"key | not json", "key | {}", "external | not json", "external | {\"token_type\":\"Bearer\"}"})
+  void malformedAnswersAreProviderUnavailable(String mode, String body) {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    google.handler(r -> Response.json(200, body));
+    GcpAuthSpec auth = mode.equals("key") ? key("gcp-key") : external("wif", "puller");
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(auth, "gcr.io"), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).as(e.getMessage()).isEqualTo(Reasons.PROVIDER_UNAVAILABLE);
+          assertThat(e.getMessage()).doesNotContain(SA_TOKEN);
+        });
+  }
+}
