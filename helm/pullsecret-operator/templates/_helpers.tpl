@@ -46,10 +46,11 @@ app.kubernetes.io/part-of: pullsecret-operator
 
 {{/* "true" or "false": leader election on? auto = more than one replica. */}}
 {{- define "pullsecret-operator.leaderElection" -}}
-{{- if eq .Values.operator.leaderElection "auto" }}
+{{- $le := toString .Values.operator.leaderElection }}
+{{- if eq $le "auto" }}
 {{- if gt (int .Values.replicaCount) 1 }}true{{ else }}false{{ end }}
 {{- else }}
-{{- .Values.operator.leaderElection }}
+{{- $le }}
 {{- end }}
 {{- end }}
 

@@ -1,0 +1,297 @@
+package io.pullsecrets.operator.chart;
+
+import static io.pullsecrets.operator.chart.Helm.all;
+import static io.pullsecrets.operator.chart.Helm.one;
+import static io.pullsecrets.operator.chart.Helm.template;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.pullsecrets.operator.Main;
+import io.pullsecrets.operator.config.OperatorConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The Helm chart, rendered by {@code helm template} and linted by {@code helm lint}. */
+class ChartTest {
+  static final String FULLNAME = "pullsecret-operator";
+  static final String CI_VALUES = "helm/pullsecret-operator/ci/namespaced-ha-values.yaml";
+
+  @Test
+  void deploymentPassesTheRestrictedPodSecurityStandardAndProbesTheHealthEndpoints() {
+    List<HasMetadata> objects = template();
+    Deployment d = one(objects, Deployment.class, FULLNAME);
+    assertThat(d.getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE);
+    PodSpec pod = d.getSpec().getTemplate().getSpec();
+    assertRestricted(pod);
+    assertThat(pod.getServiceAccountName()).isEqualTo(FULLNAME);
+    assertThat(d.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(d.getSpec().getStrategy().getType()).as("no Lease with one replica: never two at once").isEqualTo("Recreate");
+
+    Container c = pod.getContainers().get(0);
+    assertThat(c.getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("http");
+      assertThat(p.getContainerPort()).isEqualTo(8080);
+    });
+    assertProbe(c.getLivenessProbe(), "/healthz");
+    assertProbe(c.getReadinessProbe(), "/readyz");
+    assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(c.getResources().getLimits()).containsKeys("cpu", "memory");
+    assertThat(c.getImage()).isEqualTo("ghcr.io/pullsecrets/pullsecret-operator:0.1.0");
+
+    Map<String, String> env = env(c);
+    assertThat(env).containsEntry("PULLSECRET_TRUSTED_NAMESPACES", Helm.NAMESPACE)
+        .containsEntry("PULLSECRET_WATCH_NAMESPACES", "")
+        .containsEntry("PULLSECRET_HTTP_PORT", "8080")
+        .containsEntry("PULLSECRET_LEADER_ELECTION", "false")
+        .containsEntry("PULLSECRET_LOG_LEVEL", "info")
+        .containsEntry("PULLSECRET_LOG_FORMAT", "text");
+    // Every PULLSECRET_ variable the chart sets is one the operator reads.
+    Set<String> known = java.util.Arrays.stream(OperatorConfig.Setting.values()).map(s -> s.env).collect(Collectors.toSet());
+    assertThat(known).containsAll(env.keySet().stream().filter(k -> k.startsWith("PULLSECRET_")).toList());
+    assertThat(c.getEnv()).filteredOn(e -> e.getName().equals("PULLSECRET_NAMESPACE")).singleElement()
+        .satisfies(e -> assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace"));
+  }
+
+  @Test
+  void clusterRoleGrantsOnlyTheVerbsTheOperatorUses() {
+    List<HasMetadata> objects = template();
+    ClusterRole role = one(objects, ClusterRole.class, FULLNAME);
+    Map<String, Set<String>> verbs = verbsByResource(role.getRules());
+    assertThat(verbs).isEqualTo(Map.of(
+        "pullsecrets.io/registrycredentials", Set.of("get", "list", "watch", "patch", "update"),
+        "pullsecrets.io/registrycredentials/status", Set.of("patch", "update"),
+        "pullsecrets.io/registrycredentials/finalizers", Set.of("update"),
+        "/secrets", Set.of("get", "list", "watch", "create", "update", "delete"),
+        "/serviceaccounts", Set.of("get", "list", "watch", "patch"),
+        "/serviceaccounts/token", Set.of("create"),
+        "/events", Set.of("create"),
+        "/namespaces", Set.of("get", "list", "watch")));
+    for (PolicyRule r : role.getRules()) {
+      assertThat(r.getVerbs()).doesNotContain("*");
+      assertThat(r.getResources()).doesNotContain("*");
+      assertThat(r.getApiGroups()).doesNotContain("*");
+    }
+    ClusterRoleBinding binding = one(objects, ClusterRoleBinding.class, FULLNAME);
+    assertThat(binding.getRoleRef().getName()).isEqualTo(FULLNAME);
+    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+      assertThat(s.getKind()).isEqualTo("ServiceAccount");
+      assertThat(s.getName()).isEqualTo(FULLNAME);
+      assertThat(s.getNamespace()).isEqualTo(Helm.NAMESPACE);
+    });
+
+    // The Lease: a Role in the operator's namespace, get/update/patch limited to its name.
+    Role lease = one(objects, Role.class, FULLNAME + "-leader-election");
+    assertThat(lease.getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE);
+    assertThat(lease.getRules()).allSatisfy(r -> {
+      assertThat(r.getApiGroups()).containsExactly("coordination.k8s.io");
+      assertThat(r.getResources()).containsExactly("leases");
+    });
+    assertThat(lease.getRules()).anySatisfy(r -> {
+      assertThat(r.getResourceNames()).containsExactly(Main.LEASE_NAME);
+      assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "update", "patch");
+    });
+    assertThat(lease.getRules()).anySatisfy(r -> {
+      assertThat(r.getResourceNames()).isNullOrEmpty();
+      assertThat(r.getVerbs()).containsExactly("create");
+    });
+    assertThat(one(objects, RoleBinding.class, FULLNAME + "-leader-election").getSubjects().get(0).getName()).isEqualTo(FULLNAME);
+    // Nothing namespaced-mode in cluster mode.
+    assertThat(all(objects, Role.class)).hasSize(1);
+  }
+
+  @Test
+  void crdCopyInTheChartIsIdenticalToTheGeneratedOne() throws IOException {
+    Path generated = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
+    Path copy = Helm.CHART.resolve("crds/registrycredentials.pullsecrets.io-v1.yml");
+    assertThat(Files.mismatch(generated, copy))
+        .as("helm/pullsecret-operator/crds/ differs from crds/: cp crds/*.yml helm/pullsecret-operator/crds/")
+        .isEqualTo(-1L);
+    try (var files = Files.list(Helm.CHART.resolve("crds"))) {
+      assertThat(files.map(p -> p.getFileName().toString()).toList())
+          .containsExactlyInAnyOrderElementsOf(Files.list(Path.of("crds")).map(p -> p.getFileName().toString()).toList());
+    }
+    List<HasMetadata> withCrds = template("--include-crds");
+    assertThat(all(withCrds, CustomResourceDefinition.class)).singleElement()
+        .satisfies(crd -> assertThat(crd.getMetadata().getName()).isEqualTo("registrycredentials.pullsecrets.io"));
+  }
+
+  @Test
+  void deployManifestsAreTheChartRenderedWithDefaults() throws IOException {
+    String helm = Helm.binary();
+    ProcessBuilder pb = new ProcessBuilder("bash", "deploy/render.sh", "--stdout");
+    pb.environment().put("HELM", helm);
+    pb.redirectErrorStream(false);
+    Process p = pb.start();
+    String rendered = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    try {
+      assertThat(p.waitFor()).isZero();
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+    assertThat(Files.readString(Path.of("deploy/pullsecret-operator.yaml")))
+        .as("deploy/pullsecret-operator.yaml drifted from the chart: run deploy/render.sh")
+        .isEqualTo(rendered);
+    List<HasMetadata> objects = Helm.parse(rendered);
+    assertThat(objects).extracting(HasMetadata::getKind)
+        .contains("Namespace", "CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role",
+            "RoleBinding", "Service", "Deployment");
+  }
+
+  @Test
+  void valuesSchemaRejectsBadValues() {
+    for (List<String> bad : List.of(
+        List.of("--set", "operator.logFormat=xml"),
+        List.of("--set", "operator.logLevel=verbose"),
+        List.of("--set", "replicaCount=-1"),
+        List.of("--set", "operator.leaderElection=sometimes"),
+        List.of("--set", "operator.watchNamespaces[0]=Not_A_Namespace"),
+        List.of("--set", "operator.httpPort=80"),
+        List.of("--set", "installMode=namespaced"),
+        List.of("--set", "unknownValue=1"),
+        List.of("--set", "metrics.prometheusRule.tokenExpiryThreshold=soon"))) {
+      List<String> args = new java.util.ArrayList<>(List.of("template", Helm.RELEASE, Helm.CHART.toString()));
+      args.addAll(bad);
+      Helm.Result r = Helm.run(args);
+      assertThat(r.exitCode()).as("helm template %s should fail", bad).isNotZero();
+      assertThat(r.stderr()).as("error for %s", bad).contains("schema");
+    }
+  }
+
+  @Test
+  void helmLintPassesWithDefaultAndNonDefaultValues() {
+    Helm.Result defaults = Helm.run(List.of("lint", "--strict", Helm.CHART.toString()));
+    assertThat(defaults.exitCode()).as(defaults.stdout() + defaults.stderr()).isZero();
+    Helm.Result custom = Helm.run(List.of("lint", "--strict", Helm.CHART.toString(), "-f", CI_VALUES));
+    assertThat(custom.exitCode()).as(custom.stdout() + custom.stderr()).isZero();
+  }
+
+  @Test
+  void namespacedHaInstallUsesRolesLeaderElectionAndMonitoring() {
+    List<HasMetadata> objects = template("-f", CI_VALUES);
+    // Roles in each watched namespace; the only ClusterRole reads namespaces.
+    List<Role> roles = all(objects, Role.class).stream().filter(r -> r.getMetadata().getName().equals(FULLNAME)).toList();
+    assertThat(roles).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("pullsecret-system", "team-a", "team-b");
+    assertThat(all(objects, RoleBinding.class)).hasSize(4);
+    assertThat(all(objects, ClusterRole.class)).singleElement().satisfies(cr -> {
+      assertThat(cr.getMetadata().getName()).isEqualTo(FULLNAME + "-namespace-reader");
+      assertThat(verbsByResource(cr.getRules())).isEqualTo(Map.of("/namespaces", Set.of("get", "list", "watch")));
+    });
+    assertThat(verbsByResource(roles.get(0).getRules())).containsEntry("/secrets", Set.of("get", "list", "watch", "create", "update", "delete"));
+
+    Deployment d = one(objects, Deployment.class, FULLNAME);
+    assertRestricted(d.getSpec().getTemplate().getSpec());
+    assertThat(d.getSpec().getReplicas()).isEqualTo(2);
+    assertThat(d.getSpec().getStrategy()).isNull();
+    Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(env(c)).containsEntry("PULLSECRET_LEADER_ELECTION", "true")
+        .containsEntry("PULLSECRET_WATCH_NAMESPACES", "pullsecret-system,team-a,team-b")
+        .containsEntry("PULLSECRET_TRUSTED_NAMESPACES", "pullsecret-system,platform")
+        .containsEntry("PULLSECRET_LOG_FORMAT", "json")
+        .containsEntry("PULLSECRET_LOG_LEVEL", "debug")
+        .containsEntry("JAVA_OPTS_APPEND", "-XX:+ExitOnOutOfMemoryError")
+        .containsEntry("AWS_REGION", "eu-west-1");
+    assertThat(c.getImage()).contains("@sha256:");
+    assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("azure.workload.identity/use", "true");
+    assertThat(one(objects, ServiceAccount.class, FULLNAME).getMetadata().getAnnotations())
+        .containsEntry("eks.amazonaws.com/role-arn", "arn:aws:iam::123456789012:role/pullsecret-operator");
+
+    assertThat(one(objects, PodDisruptionBudget.class, FULLNAME).getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    GenericKubernetesResource sm = (GenericKubernetesResource) objects.stream().filter(o -> o.getKind().equals("ServiceMonitor")).findFirst().orElseThrow();
+    assertThat(sm.getMetadata().getLabels()).containsEntry("release", "prometheus");
+    GenericKubernetesResource rule = (GenericKubernetesResource) objects.stream().filter(o -> o.getKind().equals("PrometheusRule")).findFirst().orElseThrow();
+    String rules = io.fabric8.kubernetes.client.utils.Serialization.asYaml(rule.getAdditionalProperties().get("spec"));
+    assertThat(rules).contains("PullSecretTokenExpiringSoon", "pullsecret_token_expiry_timestamp_seconds - time()) < 5400",
+        "PullSecretRefreshFailing", "pullsecret_last_refresh_success == 0",
+        "PullSecretNamespacesFailing", "pullsecret_namespaces_failed > 0");
+  }
+
+  @Test
+  void leaderElectionFollowsReplicasUnlessSetExplicitly() {
+    assertThat(leaderElection(template("--set", "replicaCount=3"))).isEqualTo("true");
+    assertThat(leaderElection(template("--set", "replicaCount=3", "--set", "operator.leaderElection=false"))).isEqualTo("false");
+    assertThat(leaderElection(template("--set", "operator.leaderElection=true"))).isEqualTo("true");
+  }
+
+  private static String leaderElection(List<HasMetadata> objects) {
+    return env(one(objects, Deployment.class, FULLNAME).getSpec().getTemplate().getSpec().getContainers().get(0))
+        .get("PULLSECRET_LEADER_ELECTION");
+  }
+
+  /** The restricted Pod Security Standard's checks, as the pod and its containers set them. */
+  static void assertRestricted(PodSpec pod) {
+    assertThat(pod.getHostNetwork()).isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getHostPID()).isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getHostIPC()).isNotEqualTo(Boolean.TRUE);
+    assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getHostPath()).isNull());
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getRunAsUser()).isPositive();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    for (Container c : pod.getContainers()) {
+      var sc = c.getSecurityContext();
+      assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+      assertThat(sc.getPrivileged()).isNotEqualTo(Boolean.TRUE);
+      assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
+      assertThat(sc.getRunAsNonRoot()).isTrue();
+      assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+      assertThat(sc.getCapabilities().getAdd()).isNullOrEmpty();
+      assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+      assertThat(c.getPorts()).allSatisfy(p -> assertThat(p.getHostPort()).isNull());
+    }
+  }
+
+  private static void assertProbe(Probe probe, String path) {
+    assertThat(probe).isNotNull();
+    assertThat(probe.getHttpGet().getPath()).isEqualTo(path);
+    assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    assertThat(probe.getPeriodSeconds()).isPositive();
+    assertThat(probe.getTimeoutSeconds()).isPositive();
+    assertThat(probe.getFailureThreshold()).isPositive();
+  }
+
+  private static Map<String, String> env(Container c) {
+    Map<String, String> env = new TreeMap<>();
+    for (EnvVar e : c.getEnv()) {
+      if (e.getValue() != null) {
+        env.put(e.getName(), e.getValue());
+      } else if (e.getValueFrom() == null) {
+        env.put(e.getName(), "");
+      }
+    }
+    return env;
+  }
+
+  /** "group/resource" -> verbs, over all rules. */
+  static Map<String, Set<String>> verbsByResource(List<PolicyRule> rules) {
+    Map<String, Set<String>> verbs = new TreeMap<>();
+    for (PolicyRule r : rules) {
+      for (String g : r.getApiGroups()) {
+        for (String res : r.getResources()) {
+          verbs.computeIfAbsent(g + "/" + res, k -> new TreeSet<>()).addAll(r.getVerbs());
+        }
+      }
+    }
+    return verbs;
+  }
+}

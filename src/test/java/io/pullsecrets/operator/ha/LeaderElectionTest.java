@@ -1,0 +1,154 @@
+package io.pullsecrets.operator.ha;
+
+import static io.pullsecrets.operator.metrics.Prometheus.get;
+import static io.pullsecrets.operator.metrics.Prometheus.value;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.pullsecrets.operator.Main;
+import io.pullsecrets.operator.PullSecretOperator;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.testing.Fixtures;
+import io.pullsecrets.operator.testing.MockApiServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two operator processes (as {@link Main} assembles them) against one CRUD mock API server with
+ * leader election on: only the Lease holder writes; when it stops, the other takes the Lease
+ * within the lease duration and catches up with what changed meanwhile.
+ */
+class LeaderElectionTest {
+  static final String OPS = "pullsecret-system";
+  static final Main.LeaseTimings FAST = new Main.LeaseTimings(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200));
+  static final Duration WAIT = Duration.ofSeconds(20);
+
+  record Call(String agent, String method, String path) {
+    boolean isWrite() {
+      return !method.equals("GET");
+    }
+
+    /** Writes every replica makes whether it leads or not. */
+    boolean isElection() {
+      return path.contains("/leases") || path.contains("/selfsubjectrulesreviews");
+    }
+  }
+
+  final MockApiServer api = new MockApiServer();
+  final List<Call> calls = new CopyOnWriteArrayList<>();
+  final List<AutoCloseable> toClose = new ArrayList<>();
+  final AtomicInteger lostLeadership = new AtomicInteger();
+
+  @AfterEach
+  void tearDown() throws Exception {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      toClose.get(i).close();
+    }
+    api.close();
+  }
+
+  @Test
+  void onlyTheLeaderWritesAndTheStandbyTakesOver() {
+    api.setFault(r -> {
+      calls.add(new Call(String.valueOf(r.getHeader("User-Agent")), r.getMethod(), r.getPath()));
+      if (r.getMethod().equals("POST") && r.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
+        return new MockResponse().setResponseCode(201).setBody(SELF_RULES);
+      }
+      return null;
+    });
+    KubernetesClient client = api.client();
+    Fixtures.namespace(client, OPS, Map.of());
+    Fixtures.namespace(client, "team-a", Map.of());
+    Fixtures.loginSecret(client, OPS, "robot", "robot", "first-password");
+
+    Main.Running a = operator("replica-a").start();
+    await().atMost(WAIT).until(() -> leader(a) == 1);
+    Main.Running b = operator("replica-b").start();
+    // The standby syncs its caches and is ready, but does not lead.
+    await().atMost(WAIT).until(() -> get(b.httpPort(), "/readyz").status() == 200);
+    assertThat(leader(b)).isEqualTo(0);
+    assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("replica-a");
+
+    RegistryCredential rc = Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot");
+    TargetsSpec targets = new TargetsSpec();
+    targets.setNamespaces(List.of("team-a"));
+    rc.getSpec().setTargets(targets);
+    client.resource(rc).create();
+    await().atMost(WAIT).until(() -> password("team-a").contains("first-password"));
+    await().atMost(WAIT).until(() -> ready(client));
+
+    assertThat(writes("replica-a")).isNotEmpty();
+    assertThat(writes("replica-b")).as("the standby wrote").isEmpty();
+
+    // The leader stops; the source changes while nobody leads.
+    a.close();
+    toClose.remove(a);
+    Fixtures.loginSecret(client, OPS, "robot", "robot", "second-password");
+    long stopped = System.nanoTime();
+    await().atMost(WAIT).until(() -> leader(b) == 1);
+    Duration takeover = Duration.ofNanos(System.nanoTime() - stopped);
+    assertThat(takeover).isLessThan(FAST.leaseDuration().plus(FAST.retryPeriod()).plusSeconds(2));
+    assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("replica-b");
+
+    // No refresh is lost: the new leader picks up the change.
+    await().atMost(WAIT).until(() -> password("team-a").contains("second-password"));
+    assertThat(writes("replica-b")).anyMatch(c -> c.path().contains("/namespaces/team-a/secrets"));
+    assertThat(lostLeadership.get()).isZero();
+  }
+
+  private Main.Running operator(String identity) {
+    KubernetesClient c = new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(api.client().getConfiguration()).withUserAgent(identity).build())
+        .build();
+    toClose.add(c);
+    OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, true, "info", "text");
+    Main.Running r = Main.create(c, config, PullSecretOperator.Options.defaults(c),
+        new Main.Launch(identity, FAST, lostLeadership::incrementAndGet));
+    toClose.add(r);
+    return r;
+  }
+
+  private static double leader(Main.Running r) {
+    return value(get(r.httpPort(), "/metrics").body(), "pullsecret_leader", Map.of()).orElse(-1);
+  }
+
+  private Lease lease() {
+    return api.client().leases().inNamespace(OPS).withName(Main.LEASE_NAME).get();
+  }
+
+  private String password(String ns) {
+    var s = api.client().secrets().inNamespace(ns).withName("robot").get();
+    return s == null || s.getData() == null ? "" : Fixtures.unb64(s.getData().getOrDefault(".dockerconfigjson", ""));
+  }
+
+  private static boolean ready(KubernetesClient client) {
+    RegistryCredential rc = client.resources(RegistryCredential.class).inNamespace(OPS).withName("robot").get();
+    return rc != null && rc.getStatus() != null && rc.getStatus().getConditions() != null
+        && rc.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+  }
+
+  private List<Call> writes(String agent) {
+    return calls.stream().filter(c -> c.agent().startsWith(agent) && c.isWrite() && !c.isElection()).toList();
+  }
+
+  static final String SELF_RULES = """
+      {"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","spec":{"namespace":"pullsecret-system"},
+       "status":{"incomplete":false,"nonResourceRules":[],"resourceRules":[
+         {"apiGroups":["coordination.k8s.io"],"resources":["leases"],"verbs":["create"]},
+         {"apiGroups":["coordination.k8s.io"],"resources":["leases"],"resourceNames":["pullsecret-operator-leader"],"verbs":["get","update"]}]}}
+      """;
+}
