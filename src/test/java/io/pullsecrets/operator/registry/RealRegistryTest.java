@@ -1,0 +1,69 @@
+package io.pullsecrets.operator.registry;
+
+import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.testing.Fixtures;
+import io.pullsecrets.operator.testing.OperatorHarness;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Proof that the replicated Secret really authenticates: a real registry with htpasswd auth and a
+ * real client (skopeo) that reads the replicated .dockerconfigjson.
+ */
+class RealRegistryTest {
+
+  @Test
+  void replicatedSecretAuthenticatesAndFollowsARotation(@TempDir Path dir) throws Exception {
+    LocalRegistry.assumeAvailable();
+    try (LocalRegistry registry = new LocalRegistry(dir, "first-password");
+        OperatorHarness h = new OperatorHarness().start()) {
+      Fixtures.namespace(h.client, "team-a", Map.of());
+      Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", LocalRegistry.USER, "first-password");
+      RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "local", registry.host(), "robot");
+      TargetsSpec targets = new TargetsSpec();
+      targets.setNamespaces(List.of("team-a"));
+      rc.getSpec().setTargets(targets);
+      h.apply(rc);
+      h.awaitReady(PLATFORM_NS, "local");
+
+      Path first = authFile(h, dir.resolve("first.json"));
+      assertThat(registry.push(first, "demo/hello", "v1")).satisfies(r -> assertThat(r.ok()).as(r.output()).isTrue());
+      assertThat(registry.listTags(first, "demo/hello")).satisfies(r -> {
+        assertThat(r.ok()).as(r.output()).isTrue();
+        assertThat(r.output()).contains("\"v1\"");
+      });
+
+      // Rotate the password at the registry and in the source Secret.
+      registry.setPassword("second-password");
+      Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", LocalRegistry.USER, "second-password");
+      h.awaitUntil(() -> dockerConfig(h).contains("second-password"));
+      Path second = authFile(h, dir.resolve("second.json"));
+
+      assertThat(registry.listTags(second, "demo/hello")).satisfies(r -> assertThat(r.ok()).as(r.output()).isTrue());
+      assertThat(registry.listTags(first, "demo/hello")).satisfies(r -> {
+        assertThat(r.ok()).isFalse();
+        assertThat(r.output().toLowerCase()).containsAnyOf("unauthorized", "authentication required");
+      });
+    }
+  }
+
+  private static String dockerConfig(OperatorHarness h) {
+    return h.secret("team-a", "local")
+        .map(s -> new String(Base64.getDecoder().decode(s.getData().get(".dockerconfigjson"))))
+        .orElse("");
+  }
+
+  private static Path authFile(OperatorHarness h, Path file) throws Exception {
+    Files.writeString(file, dockerConfig(h));
+    return file;
+  }
+}
