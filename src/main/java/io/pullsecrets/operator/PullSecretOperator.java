@@ -24,6 +24,20 @@ import java.util.function.DoubleSupplier;
 public final class PullSecretOperator implements AutoCloseable {
   /** Parallel writes per sync: enough to hide API latency, few enough not to flood the server. */
   public static final int WRITE_THREADS = 4;
+  /**
+   * Retries of one API request inside the client: none. fabric8 7.5's own retry ignores the
+   * server's Retry-After (it waits its own 100 ms doubling interval) and would hold a worker while
+   * it waits; the reconciler retries instead, with its backoff and never sooner than Retry-After.
+   */
+  public static final int REQUEST_RETRIES = 0;
+
+  /** The client the operator uses in production: kubeconfig or in-cluster, without in-client retries. */
+  public static KubernetesClient newClient() {
+    io.fabric8.kubernetes.client.Config config = new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.autoConfigure(null))
+        .withRequestRetryBackoffLimit(REQUEST_RETRIES)
+        .build();
+    return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build();
+  }
 
   private final Operator operator;
   private final ExecutorService pool;

@@ -20,6 +20,15 @@ final class ApiErrors {
     };
   }
 
+  /** The server's Retry-After (Status details.retryAfterSeconds, sent with 429 and some 5xx), or null. */
+  static java.time.Duration retryAfter(KubernetesClientException e) {
+    if (e.getStatus() == null || e.getStatus().getDetails() == null) {
+      return null;
+    }
+    Integer seconds = e.getStatus().getDetails().getRetryAfterSeconds();
+    return seconds == null || seconds <= 0 ? null : java.time.Duration.ofSeconds(Math.min(seconds, 600));
+  }
+
   static String message(String action, KubernetesClientException e) {
     String code = e.getCode() > 0 ? "HTTP " + e.getCode() : "no response";
     String reason = e.getStatus() != null && e.getStatus().getReason() != null ? " " + e.getStatus().getReason() : "";

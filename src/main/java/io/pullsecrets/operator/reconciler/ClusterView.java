@@ -11,6 +11,8 @@ import java.util.Optional;
 public interface ClusterView {
   Collection<Namespace> namespaces();
 
+  Optional<Namespace> namespace(String name);
+
   /** A Secret carrying the operator's managed-by label (only those are cached). */
   Optional<Secret> managedSecret(String namespace, String name);
 

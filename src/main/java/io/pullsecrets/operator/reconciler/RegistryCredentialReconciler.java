@@ -60,6 +60,10 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   public static final int FAILED_NAMESPACES_SHOWN = 20;
   static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+  /** A Secret holds at most 1 MiB; leave room for metadata. */
+  public static final int MAX_DOCKER_CONFIG_BYTES = 1_000_000;
+  private static final java.util.regex.Pattern SECRET_NAME =
+      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
   private final OperatorConfig config;
   private final ProviderRegistry providers;
@@ -67,6 +71,10 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private final DoubleSupplier jitter;
   private final CredentialCache credentials = new CredentialCache();
   private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+  /** After a failure: no new attempt before {@code until} unless the inputs or targets change. */
+  private final Map<String, Hold> holds = new ConcurrentHashMap<>();
+
+  private record Hold(Instant until, String key) {}
   private final java.util.concurrent.ExecutorService pool;
   private final RefreshListener listener;
 
@@ -192,6 +200,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       if (provider.isEmpty()) {
         throw new InvalidSpec("provider '" + configured.get(0) + "' is not supported by this operator version");
       }
+      String name = secretName(rc);
+      if (!SECRET_NAME.matcher(name).matches()) {
+        throw new InvalidSpec("secret name '" + (name.length() > 70 ? name.substring(0, 67) + "..." : name)
+            + "' is not a valid Secret name (lowercase letters, digits, '-' and '.', at most 253 characters)");
+      }
       schedule = RefreshSchedule.of(rc.getSpec().getRefresh());
       targets = Targets.resolve(rc, namespaces.list(n -> true).toList(), config);
     } catch (InvalidSpec | LabelSelectors.InvalidSelectorException | RefreshSchedule.InvalidRefreshException e) {
@@ -208,6 +221,12 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
     // 3. The credential: from the cache unless its inputs changed or its refresh is due.
     String inputs = inputs(rc, id);
+    Hold hold = holds.get(uid);
+    if (hold != null && now.isBefore(hold.until()) && hold.key().equals(holdKey(inputs, targets, rc))) {
+      // Backing off after a failure (our own status write and unrelated events land here).
+      return UpdateControl.<RegistryCredential>noUpdate().rescheduleAfter(Duration.between(now, hold.until()));
+    }
+    holds.remove(uid);
     Optional<CredentialCache.Entry> cached = credentials.get(uid);
     ProviderException fetchError = null;
     CredentialCache.Entry entry;
@@ -243,6 +262,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       next.setConditions(conditions.toList());
       warnOnNewFailure(rc, conditions);
       Duration retry = e.retryable() ? backoff(uid) : null;
+      if (retry != null) {
+        holds.put(uid, new Hold(now.plus(retry), holdKey(inputs(rc, id), targets, rc)));
+      }
       return finish(rc, old, next, retry);
     }
 
@@ -319,16 +341,29 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       events.warning(rc, "Conflict", summarize(newConflicts));
     }
     warnOnNewFailure(rc, conditions);
+    if (fetchError != null && fetchError.retryable()) {
+      Condition before = conditions.previous(Conditions.RECONCILING).orElse(null);
+      if (before == null || !fetchError.reason().equals(before.getReason())) {
+        events.warning(rc, "RefreshFailed", fetchError.reason() + ": " + fetchError.getMessage() + "; " + validity + ", retrying");
+      }
+    }
 
     Duration after;
     if (retryableFailures || (fetchError != null && fetchError.retryable())) {
       after = backoff(uid);
+      // The API server's Retry-After wins over a shorter backoff.
+      for (NamespaceResult p : problems) {
+        if (p.retryAfter() != null && p.retryAfter().compareTo(after) > 0) {
+          after = p.retryAfter();
+        }
+      }
       if (entry.credential().expiresAt() != null) {
         Duration untilExpiry = Duration.between(now, entry.credential().expiresAt());
         if (!untilExpiry.isNegative() && untilExpiry.compareTo(after) < 0) {
           after = untilExpiry.plusSeconds(1);
         }
       }
+      holds.put(uid, new Hold(now.plus(after), holdKey(inputs(rc, id), targets, rc)));
     } else {
       failures.remove(uid);
       after = entry.nextRefresh() == null ? null : Duration.between(now, entry.nextRefresh());
@@ -348,6 +383,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     sources.retainOnly(id, Set.of());
     credentials.remove(rc.getMetadata().getUid());
     failures.remove(rc.getMetadata().getUid());
+    holds.remove(rc.getMetadata().getUid());
     replicator.forget(id);
     listener.deleted(rc);
     LOG.info("{}: removed its Secrets and service account entries", id);
@@ -365,6 +401,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     long start = System.nanoTime();
     try {
       Credential credential = provider.fetch(new ProviderRequest(rc, secrets, config.isTrusted(ns), clock));
+      int size = credential.dockerConfigJson().length;
+      if (size > MAX_DOCKER_CONFIG_BYTES) {
+        throw ProviderException.invalid(Reasons.INVALID_SOURCE,
+            "the rendered .dockerconfigjson is " + size + " bytes; a Secret holds at most 1 MiB");
+      }
       listener.refreshed(rc, provider.name(), true, "Success", Duration.ofNanos(System.nanoTime() - start), credential.expiresAt());
       Instant nextRefresh = schedule.next(now, credential.expiresAt(), jitter.getAsDouble());
       LOG.info("{}: obtained credential from provider {} for {} registr{}", id, provider.name(),
@@ -381,6 +422,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     } finally {
       sources.retainOnly(id, read);
     }
+  }
+
+  /** What must stay the same for a backoff to hold: credential inputs, targets, Secret name. */
+  private static String holdKey(String inputs, Targets targets, RegistryCredential rc) {
+    return inputs + "|" + targets.namespaces() + "|" + secretName(rc);
   }
 
   /** Fingerprint of what a credential was obtained from: spec generation, refresh request, sources. */
@@ -474,6 +520,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     @Override
     public Collection<Namespace> namespaces() {
       return namespaces.list(n -> true).toList();
+    }
+
+    @Override
+    public Optional<Namespace> namespace(String name) {
+      return namespaces.get(new ResourceID(name));
     }
 
     @Override

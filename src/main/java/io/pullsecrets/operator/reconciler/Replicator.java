@@ -52,8 +52,13 @@ public final class Replicator {
   }
 
   /** What happened in one namespace. */
-  public record NamespaceResult(String namespace, Status status, String reason, String message, int writes) {
+  public record NamespaceResult(String namespace, Status status, String reason, String message, int writes,
+      java.time.Duration retryAfter) {
     public enum Status { SYNCED, CONFLICT, FAILED }
+
+    public NamespaceResult(String namespace, Status status, String reason, String message, int writes) {
+      this(namespace, status, reason, message, writes, null);
+    }
 
     static NamespaceResult synced(String ns, int writes) {
       return new NamespaceResult(ns, Status.SYNCED, null, null, writes);
@@ -113,7 +118,9 @@ public final class Replicator {
   private List<NamespaceResult> removeExcept(String uid, Predicate<Secret> keep) {
     List<Callable<NamespaceResult>> tasks = new ArrayList<>();
     for (Secret s : view.managedSecretsOf(uid)) {
-      if (!keep.test(s)) {
+      // A terminating namespace takes its Secrets with it, and refuses writes meanwhile.
+      boolean terminating = view.namespace(s.getMetadata().getNamespace()).map(Targets::isTerminating).orElse(false);
+      if (!keep.test(s) && !terminating) {
         tasks.add(() -> removeSecret(s));
       }
     }
@@ -157,9 +164,18 @@ public final class Replicator {
           }
         }
       } else if (!upToDate(cached.get(), rc, encoded)) {
-        client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, cached.get())).update();
+        try {
+          client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, cached.get())).update();
+          LOG.info("updated Secret {}/{} for RegistryCredential {}", ns, name, rcId);
+        } catch (KubernetesClientException e) {
+          if (e.getCode() != 404) {
+            throw e;
+          }
+          // Deleted since the cache last heard of it: create it again.
+          client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, null)).create();
+          LOG.info("created Secret {}/{} for RegistryCredential {}", ns, name, rcId);
+        }
         writes++;
-        LOG.info("updated Secret {}/{} for RegistryCredential {}", ns, name, rcId);
       }
       Set<ResourceID> waiting = conflicts.get(secretId);
       if (waiting != null) {
@@ -240,7 +256,8 @@ public final class Replicator {
 
   private static NamespaceResult failed(String ns, KubernetesClientException e, String action, int writes) {
     LOG.warn("namespace {}: {}", ns, ApiErrors.message(action, e));
-    return new NamespaceResult(ns, NamespaceResult.Status.FAILED, ApiErrors.reason(e), ApiErrors.message(action, e), writes);
+    return new NamespaceResult(ns, NamespaceResult.Status.FAILED, ApiErrors.reason(e), ApiErrors.message(action, e), writes,
+        ApiErrors.retryAfter(e));
   }
 
   static boolean upToDate(Secret s, RegistryCredential rc, String encoded) {

@@ -29,7 +29,7 @@ public final class MockApiServer implements AutoCloseable {
   public static final Path CRD = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
 
   /** One request as the API server saw it. */
-  public record Request(String method, String path, String body, String userAgent) {
+  public record Request(String method, String path, String body, String userAgent, long nanoTime) {
     /** Whether the operator (not the test) sent it. */
     public boolean byOperator() {
       return OPERATOR_AGENT.equals(userAgent);
@@ -55,7 +55,7 @@ public final class MockApiServer implements AutoCloseable {
       public MockResponse dispatch(RecordedRequest request) {
         requests.add(new Request(request.getMethod(), request.getPath(),
             request.getBody() == null ? "" : new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8),
-            request.getHeader("User-Agent")));
+            request.getHeader("User-Agent"), System.nanoTime()));
         MockResponse injected = fault.apply(request);
         if (injected != null) {
           return injected;
@@ -87,7 +87,15 @@ public final class MockApiServer implements AutoCloseable {
 
   /** A client for the operator: its requests are marked (see {@link Request#byOperator()}). */
   public KubernetesClient newOperatorClient() {
-    return server.createClient(b -> b.editOrNewConfig().withUserAgent(OPERATOR_AGENT).endConfig());
+    return server.createClient(b -> b.editOrNewConfig().withUserAgent(OPERATOR_AGENT)
+        .withRequestRetryBackoffLimit(io.pullsecrets.operator.PullSecretOperator.REQUEST_RETRIES).endConfig());
+  }
+
+  /** An operator client that connects through {@code proxy} (which can drop connections). */
+  public KubernetesClient newOperatorClient(TcpProxy proxy) {
+    return server.createClient(b -> b.editOrNewConfig().withUserAgent(OPERATOR_AGENT)
+        .withMasterUrl("http://127.0.0.1:" + proxy.port())
+        .withRequestRetryBackoffLimit(io.pullsecrets.operator.PullSecretOperator.REQUEST_RETRIES).endConfig());
   }
 
   /** Requests the operator sent. */
@@ -111,6 +119,11 @@ public final class MockApiServer implements AutoCloseable {
   /** Answers requests for which {@code fault} returns a response; null passes through. */
   public void setFault(Function<RecordedRequest, MockResponse> fault) {
     this.fault = fault == null ? r -> null : fault;
+  }
+
+  /** The port the mock server listens on. */
+  public int port() {
+    return server.getPort();
   }
 
   public KubernetesMockServer server() {

@@ -43,9 +43,14 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public OperatorHarness(MockApiServer api) {
+    this(api, api.newOperatorClient());
+  }
+
+  /** With the operator's own client (for example one that goes through a {@link TcpProxy}). */
+  public OperatorHarness(MockApiServer api, KubernetesClient operatorClient) {
     this.api = api;
     this.client = api.client();
-    this.operatorClient = api.newOperatorClient();
+    this.operatorClient = operatorClient;
     Fixtures.namespace(client, OPERATOR_NS, Map.of());
     Fixtures.namespace(client, PLATFORM_NS, Map.of());
   }

@@ -1,0 +1,323 @@
+package io.pullsecrets.operator.faults;
+
+import static io.pullsecrets.operator.testing.Fixtures.b64;
+import static io.pullsecrets.operator.testing.Fixtures.unb64;
+import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
+import static io.pullsecrets.operator.testing.OperatorHarness.condition;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.pullsecrets.operator.Labels;
+import io.pullsecrets.operator.PullSecretOperator;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.testing.Fixtures;
+import io.pullsecrets.operator.testing.MockApiServer;
+import io.pullsecrets.operator.testing.OperatorHarness;
+import io.pullsecrets.operator.testing.TcpProxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The operator against an API server that fails, throttles, conflicts and drops connections. */
+class FaultsTest {
+  static final String REGISTRY = "registry.example.com";
+  OperatorHarness h;
+
+  @AfterEach
+  void stop() {
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  static String json(String password) {
+    return "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"" + password + "\",\"auth\":\""
+        + b64("robot:" + password) + "\"}}}";
+  }
+
+  RegistryCredential credential(List<String> namespaces) {
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot");
+    rc.getSpec().setSecretName("regcred");
+    TargetsSpec t = new TargetsSpec();
+    t.setNamespaces(namespaces);
+    rc.getSpec().setTargets(t);
+    return rc;
+  }
+
+  String dockerConfig(String ns) {
+    return h.secret(ns, "regcred").map(s -> unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+  }
+
+  /** Answers the first {@code times} operator requests that match with {@code response}. */
+  static java.util.function.Function<RecordedRequest, MockResponse> failing(
+      Predicate<RecordedRequest> match, int times, java.util.function.Supplier<MockResponse> response) {
+    AtomicInteger left = new AtomicInteger(times);
+    return r -> MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent")) && match.test(r)
+        && left.getAndDecrement() > 0 ? response.get() : null;
+  }
+
+  static Predicate<RecordedRequest> write(String method, String pathPart) {
+    return r -> r.getMethod().equals(method) && r.getPath().contains(pathPart);
+  }
+
+  @Test
+  void serverErrorsAndConflictsOnWritesAreRetriedToTheCorrectState() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    Fixtures.namespace(h.client, "team-b", Map.of());
+    // 500s on creates in team-a and on the service account patch in team-b.
+    var sa500 = failing(write("PATCH", "/namespaces/team-b/serviceaccounts"), 2, () -> new MockResponse().setResponseCode(500));
+    var create500 = failing(write("POST", "/namespaces/team-a/secrets"), 2, () -> new MockResponse().setResponseCode(500));
+    h.api.setFault(r -> {
+      MockResponse a = create500.apply(r);
+      return a != null ? a : sa500.apply(r);
+    });
+    h.apply(credential(List.of("team-a", "team-b")));
+
+    RegistryCredential failing = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "SyncFailed");
+    assertThat(failing.getStatus().getFailedNamespaces()).extracting(f -> f.getNamespace()).contains("team-a");
+    assertThat(condition(failing, "Reconciling").orElseThrow().getStatus()).isEqualTo("True");
+
+    h.awaitReady(PLATFORM_NS, "example");
+    assertThat(dockerConfig("team-a")).isEqualTo(json("pw-1"));
+    assertThat(h.pullSecretNames("team-b", "default")).containsExactly("regcred");
+
+    // 409 on the updates of a rotation: retried from fresh state.
+    h.api.setFault(failing(write("PUT", "/secrets/regcred"), 2, () -> new MockResponse().setResponseCode(409)
+        .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\",\"code\":409}")));
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
+    h.awaitUntil(() -> dockerConfig("team-a").equals(json("pw-2")) && dockerConfig("team-b").equals(json("pw-2")));
+    h.awaitReady(PLATFORM_NS, "example");
+    // Never a partial Secret: every Secret write carried the full document.
+    assertThat(h.api.operatorRequests().stream().filter(r -> r.path().contains("/secrets") && (r.method().equals("POST") || r.method().equals("PUT"))))
+        .allMatch(r -> r.body().contains(b64(json("pw-1"))) || r.body().contains(b64(json("pw-2"))));
+  }
+
+  @Test
+  void throttlingWithRetryAfterIsHonoured() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    h.api.setFault(failing(write("POST", "/namespaces/team-a/secrets"), 1,
+        () -> new MockResponse().setResponseCode(429).addHeader("Retry-After", "2")
+            .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"TooManyRequests\","
+                + "\"details\":{\"retryAfterSeconds\":2},\"code\":429}")));
+    h.apply(credential(List.of("team-a")));
+    h.awaitReady(PLATFORM_NS, "example");
+
+    List<MockApiServer.Request> posts = h.api.operatorRequests().stream()
+        .filter(r -> r.method().equals("POST") && r.path().contains("/namespaces/team-a/secrets")).toList();
+    assertThat(posts).hasSize(2);
+    assertThat(Duration.ofNanos(posts.get(1).nanoTime() - posts.get(0).nanoTime())).isGreaterThanOrEqualTo(Duration.ofMillis(1950));
+    assertThat(dockerConfig("team-a")).isEqualTo(json("pw-1"));
+  }
+
+  @Test
+  void droppedWatchConnectionsRecoverAndChangesMadeMeanwhileAreReconciled() throws Exception {
+    MockApiServer api = new MockApiServer();
+    try (TcpProxy proxy = new TcpProxy(api.port())) {
+      KubernetesClient operatorClient = api.newOperatorClient(proxy);
+      h = new OperatorHarness(api, operatorClient).start();
+      Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
+      RegistryCredential rc = credential(null);
+      rc.getSpec().getTargets().setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("pull", "yes"), null));
+      h.apply(rc);
+      h.awaitReady(PLATFORM_NS, "example");
+
+      proxy.drop(true);
+      // Meanwhile: a new namespace, a rotated password, a hand-deleted Secret.
+      Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
+      Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
+      h.client.secrets().inNamespace("team-a").withName("regcred").delete();
+      proxy.resume();
+
+      h.awaitUntil(() -> dockerConfig("team-a").equals(json("pw-2")) && dockerConfig("team-b").equals(json("pw-2")));
+      h.awaitUntil(() -> h.pullSecretNames("team-b", "default").equals(List.of("regcred")));
+    }
+  }
+
+  @Test
+  void stoppedInTheMiddleOfARotationAndRestartedItConverges() {
+    h = new OperatorHarness().start();
+    List<String> namespaces = IntStream.range(0, 200).mapToObj(i -> "ns-" + i).toList();
+    namespaces.forEach(ns -> Fixtures.namespace(h.client, ns, Map.of()));
+    h.apply(credential(namespaces));
+    h.awaitReady(PLATFORM_NS, "example");
+
+    // Slow Secret updates down so the rotation is still running when the operator stops.
+    h.api.setFault(r -> {
+      if (MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent")) && r.getMethod().equals("PUT") && r.getPath().contains("/secrets/")) {
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return null;
+    });
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
+    h.awaitUntil(() -> h.api.operatorRequests().stream().filter(r -> r.method().equals("PUT") && r.path().contains("/secrets/")).count() >= 10);
+    h.stopOperator();
+    long rotated = namespaces.stream().filter(ns -> dockerConfig(ns).equals(json("pw-2"))).count();
+    assertThat(rotated).as("stopped mid-rotation").isBetween(1L, 199L);
+
+    h.api.setFault(null);
+    h.start();
+    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).equals(json("pw-2"))));
+    h.awaitReady(PLATFORM_NS, "example");
+    assertThat(namespaces).allSatisfy(ns -> assertThat(h.pullSecretNames(ns, "default")).containsExactly("regcred"));
+  }
+
+  @Test
+  void twoCredentialsClaimingOneSecretNameTheSecondWaitsAndTakesOverVisibly() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    RegistryCredential first = h.apply(credential(List.of("team-a")));
+    h.awaitReady(PLATFORM_NS, "example");
+
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "other-robot", "other", "pw-x");
+    RegistryCredential second = Fixtures.staticCredential(PLATFORM_NS, "second", "other.example.com", "other-robot");
+    second.getSpec().setSecretName("regcred");
+    TargetsSpec t = new TargetsSpec();
+    t.setNamespaces(List.of("team-a"));
+    second.getSpec().setTargets(t);
+    second = h.apply(second);
+
+    RegistryCredential conflicted = h.awaitCondition(PLATFORM_NS, "second", "Ready", "False", "Conflict");
+    assertThat(conflicted.getStatus().getFailedNamespaces()).singleElement()
+        .satisfies(f -> assertThat(f.getMessage()).contains("managed by RegistryCredential platform/example"));
+    assertThat(h.secret("team-a", "regcred").orElseThrow().getMetadata().getLabels())
+        .containsEntry(Labels.CREDENTIAL_UID, first.getMetadata().getUid());
+    assertThat(dockerConfig("team-a")).isEqualTo(json("pw-1"));
+
+    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("example").delete();
+    h.awaitUntil(() -> h.get(PLATFORM_NS, "example") == null);
+
+    String secondUid = second.getMetadata().getUid();
+    h.awaitUntil(() -> h.secret("team-a", "regcred")
+        .map(s -> secondUid.equals(s.getMetadata().getLabels().get(Labels.CREDENTIAL_UID))).orElse(false));
+    RegistryCredential tookOver = h.awaitReady(PLATFORM_NS, "second");
+    assertThat(tookOver.getStatus().getFailedNamespaces()).isNull();
+    assertThat(dockerConfig("team-a")).contains("other.example.com");
+    h.awaitUntil(() -> h.client.v1().events().inNamespace(PLATFORM_NS).list().getItems().stream()
+        .anyMatch(e -> "second".equals(e.getInvolvedObject().getName()) && "Synced".equals(e.getReason())));
+  }
+
+  @Test
+  void terminatingNamespacesAreNotTargetedAndCauseNoErrorStorm() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
+    h.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("leaving")
+        .withLabels(Map.of("pull", "yes")).withFinalizers("example.com/hold").endMetadata().build()).create();
+    Fixtures.serviceAccount(h.client, "leaving", "default", Map.of());
+    RegistryCredential rc = credential(null);
+    rc.getSpec().getTargets().setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("pull", "yes"), null));
+    h.apply(rc);
+    h.awaitUntil(() -> h.secret("leaving", "regcred").isPresent());
+
+    // A real API server refuses writes into a terminating namespace.
+    h.api.setFault(r -> r.getPath().contains("/namespaces/leaving/") && !r.getMethod().equals("GET")
+        && MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
+        ? new MockResponse().setResponseCode(403).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403}")
+        : null);
+    h.client.namespaces().withName("leaving").delete();
+    h.awaitUntil(() -> h.client.namespaces().withName("leaving").get().getMetadata().getDeletionTimestamp() != null);
+
+    RegistryCredential status = h.awaitResource(PLATFORM_NS, "example",
+        r -> r.getStatus() != null && r.getStatus().getNamespaces() != null && r.getStatus().getNamespaces().getTargeted() == 1);
+    assertThat(condition(status, "Ready").orElseThrow().getStatus()).isEqualTo("True");
+    long before = h.api.operatorRequests().stream().filter(r -> r.path().contains("/namespaces/leaving/")).count();
+    // More events for the terminating namespace cause no writes into it.
+    int reconciles = h.reconciles(PLATFORM_NS, "example");
+    Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
+    h.awaitUntil(() -> h.secret("team-b", "regcred").isPresent() && h.reconciles(PLATFORM_NS, "example") > reconciles);
+    long after = h.api.operatorRequests().stream().filter(r -> r.path().contains("/namespaces/leaving/")).count();
+    assertThat(after - before).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void deletedWhileTheApiServerFailsWritesCleanupCompletesAfterRecovery() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    Fixtures.namespace(h.client, "team-b", Map.of());
+    h.apply(credential(List.of("team-a", "team-b")));
+    h.awaitReady(PLATFORM_NS, "example");
+
+    h.api.setFault(r -> MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
+        && (r.getMethod().equals("DELETE") || (r.getMethod().equals("PATCH") && r.getPath().contains("/serviceaccounts/")))
+        && r.getPath().contains("/namespaces/team-b/")
+        ? new MockResponse().setResponseCode(503) : null);
+    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("example").delete();
+
+    // team-a is cleaned, team-b cannot be: the finalizer stays and so does team-b's Secret.
+    h.awaitUntil(() -> h.secret("team-a", "regcred").isEmpty());
+    h.awaitUntil(() -> h.api.operatorRequests().stream().filter(r -> r.path().contains("/namespaces/team-b/serviceaccounts")
+        && r.method().equals("PATCH")).count() >= 2);
+    RegistryCredential stuck = h.get(PLATFORM_NS, "example");
+    assertThat(stuck).isNotNull();
+    assertThat(stuck.getMetadata().getFinalizers()).contains("pullsecrets.io/cleanup");
+    assertThat(h.secret("team-b", "regcred")).isPresent();
+
+    h.api.setFault(null);
+    h.awaitUntil(() -> h.get(PLATFORM_NS, "example") == null);
+    assertThat(h.secret("team-b", "regcred")).isEmpty();
+    assertThat(h.pullSecretNames("team-b", "default")).isEmpty();
+    assertThat(h.pullSecretNames("team-a", "default")).isEmpty();
+  }
+
+  @Test
+  void hostileInputGetsAClearConditionAndBoundedWork() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of());
+
+    // 10,000 target names, most of which do not exist.
+    List<String> names = new ArrayList<>(IntStream.range(0, 10_000).mapToObj(i -> "ns-" + i).toList());
+    names.add("team-a");
+    h.apply(credential(names));
+    RegistryCredential many = h.awaitReady(PLATFORM_NS, "example");
+    assertThat(many.getStatus().getNamespaces().getTargeted()).isEqualTo(1);
+
+    // A Secret name Kubernetes would refuse.
+    RegistryCredential longName = Fixtures.staticCredential(PLATFORM_NS, "long", REGISTRY, "robot");
+    longName.getSpec().setSecretName("x".repeat(300));
+    h.apply(longName);
+    assertThat(condition(h.awaitCondition(PLATFORM_NS, "long", "Ready", "False", "InvalidSpec"), "Ready").orElseThrow().getMessage())
+        .startsWith("secret name 'xxx").contains("at most 253 characters");
+
+    // Selectors with every operator, Unicode in values.
+    RegistryCredential selectors = Fixtures.staticCredential(PLATFORM_NS, "selectors", REGISTRY, "robot");
+    TargetsSpec t = new TargetsSpec();
+    t.setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("team", "a"), List.of(
+        new io.pullsecrets.operator.api.LabelSelectorRequirementSpec("env", "In", List.of("prod")),
+        new io.pullsecrets.operator.api.LabelSelectorRequirementSpec("env", "NotIn", List.of("dev")),
+        new io.pullsecrets.operator.api.LabelSelectorRequirementSpec("pull", "Exists", null),
+        new io.pullsecrets.operator.api.LabelSelectorRequirementSpec("legacy", "DoesNotExist", null),
+        new io.pullsecrets.operator.api.LabelSelectorRequirementSpec("name", "In", List.of("ünïcødé")))));
+    selectors.getSpec().setTargets(t);
+    h.apply(selectors);
+    assertThat(condition(h.awaitCondition(PLATFORM_NS, "selectors", "Ready", "False", "InvalidSpec"), "Ready").orElseThrow().getMessage())
+        .isEqualTo("spec.targets.namespaceSelector: invalid value 'ünïcødé' for key 'name'");
+
+    // An empty source Secret and a huge one.
+    Fixtures.dataSecret(h.client, PLATFORM_NS, "empty", Map.of());
+    h.apply(Fixtures.staticCredential(PLATFORM_NS, "from-empty", REGISTRY, "empty"));
+    assertThat(condition(h.awaitCondition(PLATFORM_NS, "from-empty", "Ready", "False", "InvalidSource"), "Ready").orElseThrow().getMessage())
+        .isEqualTo("Secret 'empty' has no key 'username'");
+    Fixtures.dataSecret(h.client, PLATFORM_NS, "huge", Map.of("username", "u", "password", "p".repeat(800_000)));
+    h.apply(Fixtures.staticCredential(PLATFORM_NS, "from-huge", REGISTRY, "huge"));
+    assertThat(condition(h.awaitCondition(PLATFORM_NS, "from-huge", "Ready", "False", "InvalidSource"), "Ready").orElseThrow().getMessage())
+        .startsWith("the rendered .dockerconfigjson is ").endsWith("bytes; a Secret holds at most 1 MiB");
+    assertThat(h.secret(PLATFORM_NS, "from-huge")).isEmpty();
+  }
+}
