@@ -88,6 +88,9 @@ public final class Benchmark {
     int newNamespaces = 3;
     int quietMs = 3000;
     boolean floor = true;
+    /** The floor patches as the operator does today (withName(..).patch(..): fabric8 GETs the SA first). */
+    boolean floorGet = false;
+    boolean operator = true;
     /** fabric8 finds two HTTP client factories on the operator's classpath (JOSDK's JDK one, fabric8's Vert.x one). */
     String httpClient = "jdk";
     String server;
@@ -107,6 +110,8 @@ public final class Benchmark {
           case "new-namespaces" -> o.newNamespaces = Integer.parseInt(v);
           case "quiet-ms" -> o.quietMs = Integer.parseInt(v);
           case "floor" -> o.floor = Boolean.parseBoolean(v);
+          case "floor-get" -> o.floorGet = Boolean.parseBoolean(v);
+          case "operator" -> o.operator = Boolean.parseBoolean(v);
           case "server" -> o.server = v;
           case "http-client" -> o.httpClient = v;
           case "log-dir" -> o.logDir = Path.of(v);
@@ -114,7 +119,8 @@ public final class Benchmark {
             System.out.println("""
                 usage: bench/run.sh [--namespaces=1000] [--foreign=5000] [--idle=30] [--new-namespaces=3]
                                     [--quiet-ms=3000] [--floor=true] [--log-dir=target/bench]
-                                    [--http-client=jdk|vertx]
+                                    [--http-client=jdk|vertx] [--operator=true] [--floor-get=false]
+                  --floor-get=true: the floor GETs each SA before patching it, as withName(..).patch(..) does
                   BENCH_CHILD_JVM_OPTS overrides the operator JVM's flags (default: the image's, MaxRAM=512m)""");
             System.exit(0);
           }
@@ -271,8 +277,14 @@ public final class Benchmark {
       futures.add(pool.submit(() -> {
         client.secrets().inNamespace(ns).resource(floorSecret(ns, encoded)).create();
         ServiceAccount sa = accounts.get(ns);
-        client.serviceAccounts().inNamespace(ns).withName("default")
-            .patch(PatchContext.of(PatchType.JSON), ServiceAccountPatches.add(sa, SECRET_NAME));
+        // resource(sa): with the item given, fabric8 sends the patch alone; withName(..).patch(..) would GET first.
+        if (o.floorGet) {
+          client.serviceAccounts().inNamespace(ns).withName("default")
+              .patch(PatchContext.of(PatchType.JSON), ServiceAccountPatches.add(sa, SECRET_NAME));
+        } else {
+          client.serviceAccounts().inNamespace(ns).resource(sa)
+              .patch(PatchContext.of(PatchType.JSON), ServiceAccountPatches.add(sa, SECRET_NAME));
+        }
       }));
     }
     for (Future<?> f : futures) {
@@ -309,6 +321,7 @@ public final class Benchmark {
       cmd.add("--server=" + url);
       cmd.add("--namespaces=" + o.namespaces);
       cmd.add("--http-client=" + o.httpClient);
+      cmd.add("--floor-get=" + o.floorGet);
       Files.createDirectories(log.getParent());
       process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
@@ -364,6 +377,14 @@ public final class Benchmark {
       return new long[] {hwm, rss};
     }
 
+    /** CPU time (user + system) the child has used, in ms, from /proc/<pid>/stat. */
+    long cpuMillis() throws IOException {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(process.pid()), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+      return ticks * 1000 / 100; // USER_HZ is 100 on Linux
+    }
+
     private static long kib(String line) {
       return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
     }
@@ -376,6 +397,38 @@ public final class Benchmark {
           process.destroyForcibly();
         }
       }
+    }
+  }
+
+  /** CPU time of this process (the mock API server and the observer), in ms. */
+  static long parentCpuMillis() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000;
+  }
+
+  /** First and last write the operator (or floor client) sent, seen as the request arrives at the mock server. */
+  static final class WriteClock {
+    volatile long first;
+    volatile long last;
+
+    void install(MockApiServer api) {
+      api.setFault(r -> {
+        if (MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
+            && switch (r.getMethod()) { case "POST", "PUT", "PATCH", "DELETE" -> true; default -> false; }) {
+          long now = System.nanoTime();
+          synchronized (this) {
+            if (first == 0) {
+              first = now;
+            }
+            last = now;
+          }
+        }
+        return null;
+      });
+    }
+
+    synchronized void reset() {
+      first = 0;
+      last = 0;
     }
   }
 
@@ -538,12 +591,18 @@ public final class Benchmark {
       // 1. The floor, on its own mock server holding the same objects.
       long floorNanos = -1;
       int floorWrites = -1;
+      long floorCpu = -1;
+      long floorServerCpu = -1;
       if (o.floor) {
         try (MockApiServer api = server("floor")) {
           Observer obs = observer(api);
           try (Child floor = new Child(o, "floor", url(api), o.logDir.resolve("floor.log"))) {
             floor.expect("READY", 120);
             api.clearRequests();
+            WriteClock clock = new WriteClock();
+            clock.install(api);
+            long cpuChild0 = floor.cpuMillis();
+            long cpuParent0 = parentCpuMillis();
             long t0 = System.nanoTime();
             floor.stdin.println("GO");
             long done = obs.await(targets, s -> s.data() != null && s.entry(), true, true, 600_000);
@@ -552,9 +611,12 @@ public final class Benchmark {
               throw new IllegalStateException("floor did not finish");
             }
             floorNanos = done - t0;
+            floorCpu = floor.cpuMillis() - cpuChild0;
+            floorServerCpu = parentCpuMillis() - cpuParent0;
             floorWrites = operatorWrites(api).size();
-            log("floor: %s (the client's own clock: %s ms), %d writes %s", fmtMs(floorNanos), childSays.substring(5),
-                floorWrites, breakdown(operatorWrites(api)));
+            log("floor: %s (the client's own clock: %s ms; first write after %s, last write at %s), %d writes; all its requests %s;"
+                    + " CPU: client %,d ms, mock server + observer %,d ms", fmtMs(floorNanos), childSays.substring(5),
+                fmtMs(clock.first - t0), fmtMs(clock.last - t0), floorWrites, breakdown(api.operatorRequests()), floorCpu, floorServerCpu);
           } finally {
             obs.close();
           }
@@ -562,6 +624,9 @@ public final class Benchmark {
       }
 
       // 2. The operator.
+      if (!o.operator) {
+        return;
+      }
       try (MockApiServer api = server("operator")) {
         Fixtures.loginSecret(api.client(), OperatorHarness.PLATFORM_NS, LOGIN, "robot", "password-1");
         Observer obs = observer(api);
@@ -580,6 +645,10 @@ public final class Benchmark {
           TargetsSpec t = new TargetsSpec();
           t.setNamespaceSelector(new LabelSelectorSpec(Map.of(TARGET_LABEL, "target"), null));
           rc.getSpec().setTargets(t);
+          WriteClock clock = new WriteClock();
+          clock.install(api);
+          long cpuChild0 = op.cpuMillis();
+          long cpuParent0 = parentCpuMillis();
           long t0 = System.nanoTime();
           api.client().resource(rc).create();
           long done = obs.await(targets, s -> s.data() != null && s.entry(), true, true, 600_000);
@@ -587,8 +656,14 @@ public final class Benchmark {
             throw new IllegalStateException("propagation did not finish in 10 min");
           }
           long propNanos = done - t0;
+          long propCpu = op.cpuMillis() - cpuChild0;
+          long propServerCpu = parentCpuMillis() - cpuParent0;
+          long firstWrite = clock.first - t0;
+          long lastWrite = clock.last - t0;
           List<MockApiServer.Request> propWrites = settle(api);
-          log("propagation: %s, %d writes %s", fmtMs(propNanos), propWrites.size(), breakdown(propWrites));
+          log("propagation: %s (first write after %s, last write before done at %s), %d writes %s; CPU: operator %,d ms,"
+                  + " mock server + observer %,d ms", fmtMs(propNanos), fmtMs(firstWrite), fmtMs(lastWrite), propWrites.size(),
+              breakdown(propWrites), propCpu, propServerCpu);
           log("propagation: all operator requests %s", breakdown(api.operatorRequests()));
           long[] rssProp = op.rss();
           String oldData = obs.data(targets.get(0));
@@ -651,7 +726,10 @@ public final class Benchmark {
           double ratio = floorNanos > 0 ? (double) propNanos / floorNanos : Double.NaN;
           row("propagation, operator (N namespaces: Secret + SA entry)", fmtMs(propNanos), "");
           row("propagation, floor (2N writes, 4 threads)", floorNanos > 0 ? fmtMs(floorNanos) + " (" + floorWrites + " writes)" : "skipped", "");
-          row("ratio operator / floor", Double.isNaN(ratio) ? "n/a" : String.format("%.2fx", ratio), "<= 1.5x " + mark(ratio <= 1.5));
+          row("CPU during propagation: operator / floor client", String.format("%,d ms / %,d ms", propCpu, floorCpu), "");
+          row("CPU during propagation: mock server (operator run / floor run)", String.format("%,d ms / %,d ms", propServerCpu, floorServerCpu), "");
+          row("operator: first write after apply", fmtMs(firstWrite), "");
+          row("ratio operator / floor", Double.isNaN(ratio) ? "n/a" : String.format("%.2fx", ratio), "<= 1.5x " + (Double.isNaN(ratio) ? "(n/a)" : mark(ratio <= 1.5)));
           row("writes to propagate", String.valueOf(propWrites.size()), "<= 2N+5 = " + (2 * n + 5) + " " + mark(propWrites.size() <= 2 * n + 5));
           row("rotation of the source Secret: time", fmtMs(rotNanos), "");
           row("writes per rotation", String.valueOf(rotWrites.size()), "<= N+5 = " + (n + 5) + " " + mark(rotWrites.size() <= n + 5));
@@ -663,7 +741,7 @@ public final class Benchmark {
           row("operator live heap after full GC (end)", mib(live), "");
           row("operator heap committed / max", mib(m.get("heapCommitted")) + " / " + mib(m.get("heapMax")), "");
           row("operator RSS: peak (VmHWM) / at end (VmRSS)", mib(rssEnd[0]) + " / " + mib(rssEnd[1]),
-              "<= 256 MiB at N=5000, F=20000 " + mark(rssEnd[0] <= 256L * 1024 * 1024) + (n >= 5000 && o.foreign >= 20000 ? "" : " (not that size)"));
+              "<= 256 MiB at N=5000, F=20000 " + (n >= 5000 && o.foreign >= 20000 ? mark(rssEnd[0] <= 256L * 1024 * 1024) : "(n/a: other size)"));
           report.add(String.format("pullsecret-operator benchmark, %s, %s, %d CPUs; N=%d, F=%d, idle %d s; operator HTTP client %s",
               started, hostInfo(), Runtime.getRuntime().availableProcessors(), n, o.foreign, o.idleSeconds, o.httpClient));
         } finally {
