@@ -91,8 +91,6 @@ public final class Benchmark {
     /** The floor patches as the operator does today (withName(..).patch(..): fabric8 GETs the SA first). */
     boolean floorGet = false;
     boolean operator = true;
-    /** fabric8 finds two HTTP client factories on the operator's classpath (JOSDK's JDK one, fabric8's Vert.x one). */
-    String httpClient = "jdk";
     String server;
     String childJvm = System.getenv().getOrDefault("BENCH_CHILD_JVM_OPTS", DEFAULT_CHILD_JVM);
     Path logDir = Path.of(System.getenv().getOrDefault("BENCH_LOG_DIR", "target/bench"));
@@ -113,13 +111,12 @@ public final class Benchmark {
           case "floor-get" -> o.floorGet = Boolean.parseBoolean(v);
           case "operator" -> o.operator = Boolean.parseBoolean(v);
           case "server" -> o.server = v;
-          case "http-client" -> o.httpClient = v;
           case "log-dir" -> o.logDir = Path.of(v);
           case "help", "h" -> {
             System.out.println("""
                 usage: bench/run.sh [--namespaces=1000] [--foreign=5000] [--idle=30] [--new-namespaces=3]
                                     [--quiet-ms=3000] [--floor=true] [--log-dir=target/bench]
-                                    [--http-client=jdk|vertx] [--operator=true] [--floor-get=false]
+                                    [--operator=true] [--floor-get=false]
                   --floor-get=true: the floor GETs each SA before patching it, as withName(..).patch(..) does
                   BENCH_CHILD_JVM_OPTS overrides the operator JVM's flags (default: the image's, MaxRAM=512m)""");
             System.exit(0);
@@ -157,7 +154,7 @@ public final class Benchmark {
     return out;
   }
 
-  static KubernetesClient childClient(String url, String httpClient) {
+  static KubernetesClient childClient(String url) {
     Config config = new ConfigBuilder(Config.empty())
         .withMasterUrl(url)
         .withTrustCerts(true)
@@ -165,12 +162,7 @@ public final class Benchmark {
         .withHttp2Disable(true)
         .withUserAgent(MockApiServer.OPERATOR_AGENT)
         .build();
-    io.fabric8.kubernetes.client.http.HttpClient.Factory factory = switch (httpClient) {
-      case "jdk" -> new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory();
-      case "vertx" -> new io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory();
-      default -> throw new IllegalArgumentException("--http-client must be jdk or vertx");
-    };
-    return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(factory).build();
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   // ------------------------------------------------------------------ child: the operator
@@ -194,7 +186,7 @@ public final class Benchmark {
     sampler.setDaemon(true);
     sampler.start();
 
-    KubernetesClient client = childClient(o.server, o.httpClient);
+    KubernetesClient client = childClient(o.server);
     OperatorConfig config = OperatorHarness.config(Set.of());
     Main.Running running = Main.create(client, config, PullSecretOperator.Options.defaults(client), Main.Launch.defaults());
     running.start();
@@ -256,7 +248,7 @@ public final class Benchmark {
    * test op). The SAs are listed before the clock starts, as the operator's informer has them.
    */
   private static void runFloorChild(Options o) throws Exception {
-    KubernetesClient client = childClient(o.server, o.httpClient);
+    KubernetesClient client = childClient(o.server);
     Map<String, ServiceAccount> accounts = new HashMap<>();
     for (ServiceAccount sa : client.serviceAccounts().inAnyNamespace().list().getItems()) {
       if ("default".equals(sa.getMetadata().getName())) {
@@ -320,7 +312,6 @@ public final class Benchmark {
       cmd.add("--mode=" + mode);
       cmd.add("--server=" + url);
       cmd.add("--namespaces=" + o.namespaces);
-      cmd.add("--http-client=" + o.httpClient);
       cmd.add("--floor-get=" + o.floorGet);
       Files.createDirectories(log.getParent());
       process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -585,8 +576,8 @@ public final class Benchmark {
       int n = o.namespaces;
       List<String> targets = targets(n);
       String started = LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME);
-      log("N=%d namespaces, F=%d foreign Secrets (2 KiB), idle window %d s; child JVM: %s; HTTP client: %s", n, o.foreign,
-          o.idleSeconds, o.childJvm, o.httpClient);
+      log("N=%d namespaces, F=%d foreign Secrets (2 KiB), idle window %d s; child JVM: %s", n, o.foreign,
+          o.idleSeconds, o.childJvm);
 
       // 1. The floor, on its own mock server holding the same objects.
       long floorNanos = -1;
@@ -742,8 +733,8 @@ public final class Benchmark {
           row("operator heap committed / max", mib(m.get("heapCommitted")) + " / " + mib(m.get("heapMax")), "");
           row("operator RSS: peak (VmHWM) / at end (VmRSS)", mib(rssEnd[0]) + " / " + mib(rssEnd[1]),
               "<= 256 MiB at N=5000, F=20000 " + (n >= 5000 && o.foreign >= 20000 ? mark(rssEnd[0] <= 256L * 1024 * 1024) : "(n/a: other size)"));
-          report.add(String.format("pullsecret-operator benchmark, %s, %s, %d CPUs; N=%d, F=%d, idle %d s; operator HTTP client %s",
-              started, hostInfo(), Runtime.getRuntime().availableProcessors(), n, o.foreign, o.idleSeconds, o.httpClient));
+          report.add(String.format("pullsecret-operator benchmark, %s, %s, %d CPUs; N=%d, F=%d, idle %d s",
+              started, hostInfo(), Runtime.getRuntime().availableProcessors(), n, o.foreign, o.idleSeconds));
         } finally {
           obs.close();
         }
