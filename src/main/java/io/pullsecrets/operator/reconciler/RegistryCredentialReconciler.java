@@ -29,6 +29,7 @@ import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.Reasons;
 import io.pullsecrets.operator.provider.SourceSecrets;
 import io.pullsecrets.operator.reconciler.Replicator.NamespaceResult;
+import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,6 +78,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private record Hold(Instant until, String key) {}
   private final java.util.concurrent.ExecutorService pool;
   private final RefreshListener listener;
+  private final RegistryVerifier verifier;
 
   private volatile InformerEventSource<Secret, RegistryCredential> managedSecrets;
   private volatile InformerEventSource<Namespace, RegistryCredential> namespaces;
@@ -105,13 +107,15 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       Clock clock,
       DoubleSupplier jitter,
       java.util.concurrent.ExecutorService pool,
-      RefreshListener listener) {
+      RefreshListener listener,
+      RegistryVerifier verifier) {
     this.config = config;
     this.providers = providers;
     this.clock = clock;
     this.jitter = jitter;
     this.pool = pool;
     this.listener = listener;
+    this.verifier = verifier;
   }
 
   public static DoubleSupplier randomJitter() {
@@ -295,6 +299,21 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         : "token valid until " + format(entry.credential().expiresAt());
     conditions.set(Conditions.TOKEN_VALID, true, "Valid",
         fetchError == null ? validity : validity + "; last refresh failed: " + fetchError.getMessage());
+    if (entry.verified() == null) {
+      conditions.remove(Conditions.VERIFIED);
+    } else if (entry.verified().ok()) {
+      conditions.set(Conditions.VERIFIED, true, "Verified", entry.verified().message());
+    } else {
+      int code = entry.verified().httpStatus();
+      String reason = switch (code) {
+        case 0 -> "Unreachable";
+        case 401 -> "Unauthorized";
+        case 403 -> "Forbidden";
+        default -> "UnexpectedStatus";
+      };
+      conditions.set(Conditions.VERIFIED, false, reason,
+          (code == 0 ? "" : "HTTP " + code + ": ") + entry.verified().message());
+    }
     String counts = synced + "/" + targeted + " namespaces";
     if (problems.isEmpty()) {
       conditions.set(Conditions.SYNCED, true, "Synced", targeted == 0 ? "no namespace matches the targets" : counts);
@@ -408,9 +427,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       }
       listener.refreshed(rc, provider.name(), true, "Success", Duration.ofNanos(System.nanoTime() - start), credential.expiresAt());
       Instant nextRefresh = schedule.next(now, credential.expiresAt(), jitter.getAsDouble());
+      // Probe the registry once per new credential; the answer never fails the sync.
+      RegistryVerifier.Result verified = Boolean.TRUE.equals(rc.getSpec().getVerify()) ? verifier.verify(credential) : null;
       LOG.info("{}: obtained credential from provider {} for {} registr{}", id, provider.name(),
           credential.registries().size(), credential.registries().size() == 1 ? "y" : "ies");
-      return new CredentialCache.Entry(credential, inputs(rc, id), now, nextRefresh);
+      return new CredentialCache.Entry(credential, inputs(rc, id), now, nextRefresh, verified);
     } catch (ProviderException e) {
       listener.refreshed(rc, provider.name(), false, e.reason(), Duration.ofNanos(System.nanoTime() - start), null);
       throw e;

@@ -161,10 +161,20 @@ public final class Benchmark {
         .build();
     io.fabric8.kubernetes.client.http.HttpClient.Factory factory = switch (httpClient) {
       case "jdk" -> new io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory();
-      case "vertx" -> new io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory();
+      case "vertx" -> vertxFactory();
       default -> throw new IllegalArgumentException("--http-client must be jdk or vertx");
     };
     return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(factory).build();
+  }
+
+  /** The Vert.x client is not on the operator's classpath; it is only loaded when asked for. */
+  private static io.fabric8.kubernetes.client.http.HttpClient.Factory vertxFactory() {
+    try {
+      return (io.fabric8.kubernetes.client.http.HttpClient.Factory)
+          Class.forName("io.fabric8.kubernetes.client.vertx.VertxHttpClientFactory").getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException("--http-client vertx needs kubernetes-httpclient-vertx on the classpath", e);
+    }
   }
 
   // ------------------------------------------------------------------ child: the operator
