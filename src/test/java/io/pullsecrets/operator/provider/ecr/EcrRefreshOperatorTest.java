@@ -56,6 +56,9 @@ class EcrRefreshOperatorTest {
     h.start(OperatorHarness.config(java.util.Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(
         new EcrCredentialProvider(new DefaultAwsClientFactory(env), new KubernetesServiceAccountTokens(h.client))))));
     Fixtures.dataSecret(h.client, PLATFORM_NS, "aws-keys", Map.of("accessKeyId", KEY_ID, "secretAccessKey", SECRET_KEY));
+    for (int i = 1; i <= 50; i++) {
+      io.pullsecrets.operator.testing.SecretScan.register("ecr-token-" + i);
+    }
   }
 
   @AfterEach
@@ -75,7 +78,7 @@ class EcrRefreshOperatorTest {
     if (failWith != 0) {
       return Response.json(failWith, "{\"__type\":\"ServerException\",\"message\":\"try later\"}").withHeader("x-amzn-RequestId", "req-" + n);
     }
-    String token = Base64.getEncoder().encodeToString(("AWS:token-" + n).getBytes(StandardCharsets.UTF_8));
+    String token = Base64.getEncoder().encodeToString(("AWS:ecr-token-" + n).getBytes(StandardCharsets.UTF_8));
     long exp = Instant.now().plus(lifetime).getEpochSecond();
     return Response.json(200, "{\"authorizationData\":[{\"authorizationToken\":\"" + token + "\",\"expiresAt\":" + exp
         + ",\"proxyEndpoint\":\"https://" + REGISTRY + "\"}]}").withHeader("x-amzn-RequestId", "req-" + n);
@@ -129,14 +132,14 @@ class EcrRefreshOperatorTest {
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "ecr");
     assertThat(calls.get()).isEqualTo(1);
-    assertThat(namespaces).allSatisfy(ns -> assertThat(password(ns)).contains("\"username\":\"AWS\",\"password\":\"token-1\""));
+    assertThat(namespaces).allSatisfy(ns -> assertThat(password(ns)).contains("\"username\":\"AWS\",\"password\":\"ecr-token-1\""));
     assertThat(ready.getStatus().getExpiresAt()).isNotNull();
     assertThat(Instant.parse(ready.getStatus().getNextRefreshTime()))
         .isBetween(Instant.now().plus(Duration.ofMinutes(8 * 60)), Instant.now().plus(Duration.ofMinutes(10 * 60)));
     assertThat(condition(ready, "Ready").orElseThrow().getMessage()).startsWith("50/50 namespaces; token valid until ");
 
     requestRefresh("1");
-    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> password(ns).contains("token-2")));
+    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> password(ns).contains("ecr-token-2")));
     h.awaitReady(PLATFORM_NS, "ecr");
     int reconciles = h.reconciles(PLATFORM_NS, "ecr");
     // More events (a namespace, a status write) reuse the token.
@@ -166,7 +169,7 @@ class EcrRefreshOperatorTest {
         .filter(e -> "RefreshFailed".equals(e.getReason()))).hasSize(1);
 
     failWith = 0;
-    h.awaitUntil(() -> password("team-a").contains("token-" + (calls.get())) && calls.get() > afterThree);
+    h.awaitUntil(() -> password("team-a").contains("ecr-token-" + (calls.get())) && calls.get() > afterThree);
     RegistryCredential recovered = h.awaitReady(PLATFORM_NS, "ecr");
     assertThat(condition(recovered, "Reconciling")).isEmpty();
   }
@@ -184,6 +187,6 @@ class EcrRefreshOperatorTest {
     assertThat(Instant.now()).isAfterOrEqualTo(expires);
     assertThat(condition(expired, "TokenValid").orElseThrow().getReason()).isEqualTo("TokenExpired");
     // The expired Secret is left as it was, never emptied.
-    assertThat(password("team-a")).contains("token-1");
+    assertThat(password("team-a")).contains("ecr-token-1");
   }
 }
