@@ -267,7 +267,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       warnOnNewFailure(rc, conditions);
       Duration retry = e.retryable() ? backoff(uid) : null;
       if (retry != null) {
-        holds.put(uid, new Hold(now.plus(retry), holdKey(inputs(rc, id), targets, rc)));
+        holds.put(uid, new Hold(clock.instant().plus(retry), holdKey(inputs(rc, id), targets, rc)));
       }
       return finish(rc, old, next, retry);
     }
@@ -382,7 +382,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
           after = untilExpiry.plusSeconds(1);
         }
       }
-      holds.put(uid, new Hold(now.plus(after), holdKey(inputs(rc, id), targets, rc)));
+      holds.put(uid, new Hold(clock.instant().plus(after), holdKey(inputs(rc, id), targets, rc)));
     } else {
       failures.remove(uid);
       after = entry.nextRefresh() == null ? null : Duration.between(now, entry.nextRefresh());
