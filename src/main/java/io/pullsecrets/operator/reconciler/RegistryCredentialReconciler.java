@@ -1,6 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.Condition;
+import io.pullsecrets.operator.api.StatusCondition;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -326,7 +326,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     if (inputBroken) {
       conditions.set(Conditions.READY, false, fetchError.reason(), fetchError.getMessage() + "; replicated Secrets keep the last good credential");
     } else if (!problems.isEmpty()) {
-      Condition s = conditions.get(Conditions.SYNCED).orElseThrow();
+      StatusCondition s = conditions.get(Conditions.SYNCED).orElseThrow();
       conditions.set(Conditions.READY, false, s.getReason(), s.getMessage());
     } else {
       conditions.set(Conditions.READY, true, "Synced", (targeted == 0 ? "no namespace matches the targets" : counts) + "; " + validity);
@@ -361,7 +361,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     }
     warnOnNewFailure(rc, conditions);
     if (fetchError != null && fetchError.retryable()) {
-      Condition before = conditions.previous(Conditions.RECONCILING).orElse(null);
+      StatusCondition before = conditions.previous(Conditions.RECONCILING).orElse(null);
       if (before == null || !fetchError.reason().equals(before.getReason())) {
         events.warning(rc, "RefreshFailed", fetchError.reason() + ": " + fetchError.getMessage() + "; " + validity + ", retrying");
       }
@@ -475,8 +475,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   /** A Warning event when Ready turns False or changes its reason while False. */
   private void warnOnNewFailure(RegistryCredential rc, Conditions conditions) {
-    Condition now = conditions.get(Conditions.READY).orElse(null);
-    Condition before = conditions.previous(Conditions.READY).orElse(null);
+    StatusCondition now = conditions.get(Conditions.READY).orElse(null);
+    StatusCondition before = conditions.previous(Conditions.READY).orElse(null);
     if (now == null || "True".equals(now.getStatus())) {
       return;
     }

@@ -43,6 +43,13 @@ public final class MockApiServer implements AutoCloseable {
     }
   }
 
+  /** The mock web server logs every request at INFO through java.util.logging: too loud for CI. */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   /** "METHOD path" of every request any operator sent to any mock server in this JVM (for the RBAC check). */
   private static final java.util.Set<String> OPERATOR_CALLS = java.util.concurrent.ConcurrentHashMap.newKeySet();

@@ -2,7 +2,7 @@ package io.pullsecrets.operator.testing;
 
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Condition;
+import io.pullsecrets.operator.api.StatusCondition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -122,7 +122,7 @@ public final class OperatorHarness implements AutoCloseable {
         : account.getImagePullSecrets().stream().map(r -> r.getName()).toList();
   }
 
-  public static Optional<Condition> condition(RegistryCredential rc, String type) {
+  public static Optional<StatusCondition> condition(RegistryCredential rc, String type) {
     if (rc == null || rc.getStatus() == null || rc.getStatus().getConditions() == null) {
       return Optional.empty();
     }
