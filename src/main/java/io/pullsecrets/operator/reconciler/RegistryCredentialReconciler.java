@@ -61,6 +61,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   public static final int FAILED_NAMESPACES_SHOWN = 20;
   static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+  /**
+   * A Secret held by someone else is not watched (only managed Secrets are cached): look again this
+   * often, so that the namespace syncs soon after its owner deletes it. Reads only.
+   */
+  static final Duration CONFLICT_RECHECK = Duration.ofMinutes(1);
   /** A Secret holds at most 1 MiB; leave room for metadata. */
   public static final int MAX_DOCKER_CONFIG_BYTES = 1_000_000;
   private static final java.util.regex.Pattern SECRET_NAME =
@@ -386,6 +391,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     } else {
       failures.remove(uid);
       after = entry.nextRefresh() == null ? null : Duration.between(now, entry.nextRefresh());
+      if (conflictCount > 0 && (after == null || after.compareTo(CONFLICT_RECHECK) > 0)) {
+        after = CONFLICT_RECHECK;
+      }
     }
     listener.synced(rc, next);
     return finish(rc, old, next, after);
