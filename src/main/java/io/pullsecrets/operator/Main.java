@@ -1,7 +1,6 @@
 package io.pullsecrets.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.pullsecrets.operator.api.RegistryCredential;
@@ -194,7 +193,7 @@ public final class Main {
         config.trustedNamespaces(), config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces(),
         config.leaderElection(), config.httpPort());
 
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubernetesClient client = PullSecretOperator.newClient();
     Running running;
     try {
       running = create(client, config, PullSecretOperator.Options.defaults(client), Launch.defaults());

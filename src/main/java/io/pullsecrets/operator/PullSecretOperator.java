@@ -97,7 +97,8 @@ public final class PullSecretOperator implements AutoCloseable {
       options.josdk().accept(o);
     });
     this.reconciler = new RegistryCredentialReconciler(
-        config, options.providers(), options.clock(), options.jitter(), pool, options.listener());
+        config, options.providers(), options.clock(), options.jitter(), pool, options.listener(),
+        new io.pullsecrets.operator.verify.RegistryVerifier());
     this.controller = operator.register(reconciler, c -> {
       c.withFinalizer(RegistryCredentialReconciler.FINALIZER)
           .withGenerationAware(false)

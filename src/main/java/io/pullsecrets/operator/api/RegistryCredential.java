@@ -25,4 +25,16 @@ public class RegistryCredential extends CustomResource<RegistryCredentialSpec, R
 
   public static final String GROUP = "pullsecrets.io";
   public static final String VERSION = "v1alpha1";
+
+  @Override
+  @com.fasterxml.jackson.annotation.JsonPropertyDescription("Where the credentials come from, where they go, and when they are refreshed.")
+  public RegistryCredentialSpec getSpec() {
+    return super.getSpec();
+  }
+
+  @Override
+  @com.fasterxml.jackson.annotation.JsonPropertyDescription("What the operator observed: conditions, registries, expiry and namespace counts.")
+  public RegistryCredentialStatus getStatus() {
+    return super.getStatus();
+  }
 }

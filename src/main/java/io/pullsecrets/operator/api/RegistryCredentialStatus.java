@@ -2,7 +2,6 @@ package io.pullsecrets.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +14,7 @@ public class RegistryCredentialStatus {
   private String provider;
 
   @JsonPropertyDescription("Ready (summary), TokenValid, Synced, Verified, and the kstatus conditions Reconciling and Stalled when they apply.")
-  private List<Condition> conditions = new ArrayList<>();
+  private List<StatusCondition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("Registries present in the replicated Secret.")
   private List<String> registries;
@@ -51,11 +50,11 @@ public class RegistryCredentialStatus {
     this.provider = provider;
   }
 
-  public List<Condition> getConditions() {
+  public List<StatusCondition> getConditions() {
     return conditions;
   }
 
-  public void setConditions(List<Condition> conditions) {
+  public void setConditions(List<StatusCondition> conditions) {
     this.conditions = conditions;
   }
 

@@ -1,7 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.pullsecrets.operator.api.StatusCondition;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -25,14 +24,14 @@ public final class Conditions {
 
   private static final List<String> ORDER = List.of(READY, TOKEN_VALID, SYNCED, VERIFIED, RECONCILING, STALLED);
 
-  private final Map<String, Condition> previous = new LinkedHashMap<>();
-  private final Map<String, Condition> current = new LinkedHashMap<>();
+  private final Map<String, StatusCondition> previous = new LinkedHashMap<>();
+  private final Map<String, StatusCondition> current = new LinkedHashMap<>();
   private final Long generation;
   private final String now;
 
-  public Conditions(List<Condition> existing, Long generation, Instant now) {
+  public Conditions(List<StatusCondition> existing, Long generation, Instant now) {
     if (existing != null) {
-      for (Condition c : existing) {
+      for (StatusCondition c : existing) {
         previous.put(c.getType(), c);
         current.put(c.getType(), c);
       }
@@ -44,20 +43,11 @@ public final class Conditions {
   /** Sets a condition; the transition time is kept when the status is unchanged. */
   public Conditions set(String type, boolean status, String reason, String message) {
     String s = status ? "True" : "False";
-    Condition old = previous.get(type);
+    StatusCondition old = previous.get(type);
     String transition = old != null && s.equals(old.getStatus()) && old.getLastTransitionTime() != null
         ? old.getLastTransitionTime()
         : now;
-    current.put(
-        type,
-        new ConditionBuilder()
-            .withType(type)
-            .withStatus(s)
-            .withReason(reason)
-            .withMessage(message)
-            .withObservedGeneration(generation)
-            .withLastTransitionTime(transition)
-            .build());
+    current.put(type, new StatusCondition(type, s, reason, message, transition, generation));
     return this;
   }
 
@@ -67,23 +57,23 @@ public final class Conditions {
     return this;
   }
 
-  public Optional<Condition> get(String type) {
+  public Optional<StatusCondition> get(String type) {
     return Optional.ofNullable(current.get(type));
   }
 
   /** The condition as it was before this round of changes. */
-  public Optional<Condition> previous(String type) {
+  public Optional<StatusCondition> previous(String type) {
     return Optional.ofNullable(previous.get(type));
   }
 
-  public static boolean isTrue(Optional<Condition> c) {
+  public static boolean isTrue(Optional<StatusCondition> c) {
     return c.map(x -> "True".equals(x.getStatus())).orElse(false);
   }
 
-  public List<Condition> toList() {
-    List<Condition> out = new ArrayList<>();
+  public List<StatusCondition> toList() {
+    List<StatusCondition> out = new ArrayList<>();
     for (String type : ORDER) {
-      Condition c = current.get(type);
+      StatusCondition c = current.get(type);
       if (c != null) {
         out.add(c);
       }

@@ -1,6 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
 import io.pullsecrets.operator.provider.Credential;
+import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -19,8 +20,10 @@ public final class CredentialCache {
    * @param inputs fingerprint of the inputs it was obtained from
    * @param obtainedAt when
    * @param nextRefresh when to obtain a new one (null: only when the inputs change)
+   * @param verified the registry's answer to the credential (null: not asked)
    */
-  public record Entry(Credential credential, String inputs, Instant obtainedAt, Instant nextRefresh) {
+  public record Entry(Credential credential, String inputs, Instant obtainedAt, Instant nextRefresh,
+      RegistryVerifier.Result verified) {
     public boolean reusable(String currentInputs, Instant now) {
       return inputs.equals(currentInputs) && (nextRefresh == null || now.isBefore(nextRefresh)) && !expired(now);
     }

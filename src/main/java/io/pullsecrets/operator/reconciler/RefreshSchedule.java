@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  */
 public final class RefreshSchedule {
   public static final String DEFAULT_BEFORE = "25%";
-  static final Duration MIN_WAIT = Duration.ofSeconds(10);
+  static final Duration MIN_WAIT = Duration.ofSeconds(1);
+  static final Duration MIN_INTERVAL = Duration.ofSeconds(10);
   private static final Pattern PERCENT = Pattern.compile("^([0-9]{1,2})%$");
   private static final Pattern DURATION = Pattern.compile("^([0-9]+)(s|m|h)$");
 
@@ -48,7 +49,7 @@ public final class RefreshSchedule {
     Duration interval = spec == null || spec.getInterval() == null
         ? null
         : parseDuration(spec.getInterval().trim(), "spec.refresh.interval");
-    if (interval != null && interval.compareTo(MIN_WAIT) < 0) {
+    if (interval != null && interval.compareTo(MIN_INTERVAL) < 0) {
       throw new InvalidRefreshException("spec.refresh.interval must be at least 10s");
     }
     return new RefreshSchedule(beforeDuration, beforePercent, interval);

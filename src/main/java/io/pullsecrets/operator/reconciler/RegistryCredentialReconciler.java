@@ -1,6 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.Condition;
+import io.pullsecrets.operator.api.StatusCondition;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -29,6 +29,7 @@ import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.Reasons;
 import io.pullsecrets.operator.provider.SourceSecrets;
 import io.pullsecrets.operator.reconciler.Replicator.NamespaceResult;
+import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,6 +61,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   public static final int FAILED_NAMESPACES_SHOWN = 20;
   static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+  /**
+   * A Secret held by someone else is not watched (only managed Secrets are cached): look again this
+   * often, so that the namespace syncs soon after its owner deletes it. Reads only.
+   */
+  static final Duration CONFLICT_RECHECK = Duration.ofMinutes(1);
   /** A Secret holds at most 1 MiB; leave room for metadata. */
   public static final int MAX_DOCKER_CONFIG_BYTES = 1_000_000;
   private static final java.util.regex.Pattern SECRET_NAME =
@@ -77,6 +83,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private record Hold(Instant until, String key) {}
   private final java.util.concurrent.ExecutorService pool;
   private final RefreshListener listener;
+  private final RegistryVerifier verifier;
 
   private volatile InformerEventSource<Secret, RegistryCredential> managedSecrets;
   private volatile InformerEventSource<Namespace, RegistryCredential> namespaces;
@@ -105,13 +112,15 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       Clock clock,
       DoubleSupplier jitter,
       java.util.concurrent.ExecutorService pool,
-      RefreshListener listener) {
+      RefreshListener listener,
+      RegistryVerifier verifier) {
     this.config = config;
     this.providers = providers;
     this.clock = clock;
     this.jitter = jitter;
     this.pool = pool;
     this.listener = listener;
+    this.verifier = verifier;
   }
 
   public static DoubleSupplier randomJitter() {
@@ -263,7 +272,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       warnOnNewFailure(rc, conditions);
       Duration retry = e.retryable() ? backoff(uid) : null;
       if (retry != null) {
-        holds.put(uid, new Hold(now.plus(retry), holdKey(inputs(rc, id), targets, rc)));
+        holds.put(uid, new Hold(clock.instant().plus(retry), holdKey(inputs(rc, id), targets, rc)));
       }
       return finish(rc, old, next, retry);
     }
@@ -295,6 +304,21 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         : "token valid until " + format(entry.credential().expiresAt());
     conditions.set(Conditions.TOKEN_VALID, true, "Valid",
         fetchError == null ? validity : validity + "; last refresh failed: " + fetchError.getMessage());
+    if (entry.verified() == null) {
+      conditions.remove(Conditions.VERIFIED);
+    } else if (entry.verified().ok()) {
+      conditions.set(Conditions.VERIFIED, true, "Verified", entry.verified().message());
+    } else {
+      int code = entry.verified().httpStatus();
+      String reason = switch (code) {
+        case 0 -> "Unreachable";
+        case 401 -> "Unauthorized";
+        case 403 -> "Forbidden";
+        default -> "UnexpectedStatus";
+      };
+      conditions.set(Conditions.VERIFIED, false, reason,
+          (code == 0 ? "" : "HTTP " + code + ": ") + entry.verified().message());
+    }
     String counts = synced + "/" + targeted + " namespaces";
     if (problems.isEmpty()) {
       conditions.set(Conditions.SYNCED, true, "Synced", targeted == 0 ? "no namespace matches the targets" : counts);
@@ -307,7 +331,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     if (inputBroken) {
       conditions.set(Conditions.READY, false, fetchError.reason(), fetchError.getMessage() + "; replicated Secrets keep the last good credential");
     } else if (!problems.isEmpty()) {
-      Condition s = conditions.get(Conditions.SYNCED).orElseThrow();
+      StatusCondition s = conditions.get(Conditions.SYNCED).orElseThrow();
       conditions.set(Conditions.READY, false, s.getReason(), s.getMessage());
     } else {
       conditions.set(Conditions.READY, true, "Synced", (targeted == 0 ? "no namespace matches the targets" : counts) + "; " + validity);
@@ -342,7 +366,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     }
     warnOnNewFailure(rc, conditions);
     if (fetchError != null && fetchError.retryable()) {
-      Condition before = conditions.previous(Conditions.RECONCILING).orElse(null);
+      StatusCondition before = conditions.previous(Conditions.RECONCILING).orElse(null);
       if (before == null || !fetchError.reason().equals(before.getReason())) {
         events.warning(rc, "RefreshFailed", fetchError.reason() + ": " + fetchError.getMessage() + "; " + validity + ", retrying");
       }
@@ -363,10 +387,13 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
           after = untilExpiry.plusSeconds(1);
         }
       }
-      holds.put(uid, new Hold(now.plus(after), holdKey(inputs(rc, id), targets, rc)));
+      holds.put(uid, new Hold(clock.instant().plus(after), holdKey(inputs(rc, id), targets, rc)));
     } else {
       failures.remove(uid);
       after = entry.nextRefresh() == null ? null : Duration.between(now, entry.nextRefresh());
+      if (conflictCount > 0 && (after == null || after.compareTo(CONFLICT_RECHECK) > 0)) {
+        after = CONFLICT_RECHECK;
+      }
     }
     listener.synced(rc, next);
     return finish(rc, old, next, after);
@@ -408,9 +435,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       }
       listener.refreshed(rc, provider.name(), true, "Success", Duration.ofNanos(System.nanoTime() - start), credential.expiresAt());
       Instant nextRefresh = schedule.next(now, credential.expiresAt(), jitter.getAsDouble());
+      // Probe the registry once per new credential; the answer never fails the sync.
+      RegistryVerifier.Result verified = Boolean.TRUE.equals(rc.getSpec().getVerify()) ? verifier.verify(credential) : null;
       LOG.info("{}: obtained credential from provider {} for {} registr{}", id, provider.name(),
           credential.registries().size(), credential.registries().size() == 1 ? "y" : "ies");
-      return new CredentialCache.Entry(credential, inputs(rc, id), now, nextRefresh);
+      return new CredentialCache.Entry(credential, inputs(rc, id), now, nextRefresh, verified);
     } catch (ProviderException e) {
       listener.refreshed(rc, provider.name(), false, e.reason(), Duration.ofNanos(System.nanoTime() - start), null);
       throw e;
@@ -454,8 +483,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   /** A Warning event when Ready turns False or changes its reason while False. */
   private void warnOnNewFailure(RegistryCredential rc, Conditions conditions) {
-    Condition now = conditions.get(Conditions.READY).orElse(null);
-    Condition before = conditions.previous(Conditions.READY).orElse(null);
+    StatusCondition now = conditions.get(Conditions.READY).orElse(null);
+    StatusCondition before = conditions.previous(Conditions.READY).orElse(null);
     if (now == null || "True".equals(now.getStatus())) {
       return;
     }

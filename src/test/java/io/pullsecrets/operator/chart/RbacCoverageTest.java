@@ -39,6 +39,7 @@ import org.junit.jupiter.api.Test;
  * name), must be allowed by the RBAC of deploy/pullsecret-operator.yaml (the chart with default
  * values; ChartTest keeps the two identical).
  */
+@org.junit.jupiter.api.Order(Integer.MAX_VALUE) // last: it also checks what every other operator test sent
 class RbacCoverageTest {
   static final String OPS = "pullsecret-system";
   static final String AGENT = "pullsecret-operator-under-test";
@@ -129,6 +130,29 @@ class RbacCoverageTest {
     assertThat(seen).contains("create /secrets", "update /secrets", "delete /secrets", "patch /serviceaccounts",
         "create /events", "patch pullsecrets.io/registrycredentials/status", "watch /namespaces",
         "create coordination.k8s.io/leases");
+  }
+
+  /**
+   * Every request that the operator sent during the whole test run (scenario, fault, cloud and
+   * registry tests, recorded by every {@link MockApiServer}) is allowed by the rendered RBAC, so the
+   * chart cannot fall behind the code. This class runs last (see junit-platform.properties).
+   */
+  @Test
+  void everyRequestOfTheWholeSuiteIsAllowedByTheChartsRbac() throws Exception {
+    java.util.Set<String> recorded = MockApiServer.allOperatorCalls();
+    assertThat(recorded).as("requests recorded across the suite").isNotEmpty();
+    List<HasMetadata> rbac = Helm.parse(Files.readString(Path.of("deploy/pullsecret-operator.yaml")));
+    List<PolicyRule> clusterRules = Helm.all(rbac, ClusterRole.class).stream().flatMap(r -> r.getRules().stream()).toList();
+    List<Role> roles = Helm.all(rbac, Role.class);
+    Set<String> denied = new TreeSet<>();
+    for (String call : recorded) {
+      String[] parts = call.split(" ", 2);
+      Attributes a = attributes(new Call(parts[0], parts[1]));
+      if (!allowed(a, clusterRules, roles)) {
+        denied.add(a.toString());
+      }
+    }
+    assertThat(denied).as("requests the chart's RBAC would deny").isEmpty();
   }
 
   static boolean allowed(Attributes a, List<PolicyRule> clusterRules, List<Role> roles) {

@@ -32,8 +32,10 @@ class RealRegistryTest {
       TargetsSpec targets = new TargetsSpec();
       targets.setNamespaces(List.of("team-a"));
       rc.getSpec().setTargets(targets);
+      rc.getSpec().setVerify(true);
       h.apply(rc);
       h.awaitReady(PLATFORM_NS, "local");
+      h.awaitCondition(PLATFORM_NS, "local", "Verified", "True", "Verified");
 
       Path first = authFile(h, dir.resolve("first.json"));
       assertThat(registry.push(first, "demo/hello", "v1")).satisfies(r -> assertThat(r.ok()).as(r.output()).isTrue());
@@ -53,6 +55,17 @@ class RealRegistryTest {
         assertThat(r.ok()).isFalse();
         assertThat(r.output().toLowerCase()).containsAnyOf("unauthorized", "authentication required");
       });
+      h.awaitCondition(PLATFORM_NS, "local", "Verified", "True", "Verified");
+
+      // A wrong password: the registry refuses it, Verified says so, the sync itself goes on.
+      Fixtures.loginSecret(h.client, PLATFORM_NS, "wrong", LocalRegistry.USER, "not-the-password");
+      RegistryCredential wrong = Fixtures.staticCredential(PLATFORM_NS, "wrong-login", registry.host(), "wrong");
+      wrong.getSpec().setVerify(true);
+      h.apply(wrong);
+      RegistryCredential refused = h.awaitCondition(PLATFORM_NS, "wrong-login", "Verified", "False", "Unauthorized");
+      assertThat(OperatorHarness.condition(refused, "Ready").orElseThrow().getStatus()).isEqualTo("True");
+      assertThat(OperatorHarness.condition(refused, "Verified").orElseThrow().getMessage())
+          .startsWith("HTTP 401").doesNotContain("not-the-password");
     }
   }
 

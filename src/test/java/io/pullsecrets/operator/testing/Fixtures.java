@@ -44,6 +44,8 @@ public final class Fixtures {
   }
 
   public static Secret loginSecret(KubernetesClient client, String ns, String name, String username, String password) {
+    SecretScan.register(password);
+    SecretScan.register(Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8)));
     Map<String, String> data = new LinkedHashMap<>();
     data.put("username", b64(username));
     data.put("password", b64(password));
@@ -51,7 +53,13 @@ public final class Fixtures {
         .withNamespace(ns).endMetadata().withData(data).build()).createOr(op -> op.update());
   }
 
+  /** A Secret with these keys; every value except {@code username} is registered as secret. */
   public static Secret dataSecret(KubernetesClient client, String ns, String name, Map<String, String> plainData) {
+    plainData.forEach((k, v) -> {
+      if (!k.equals("username")) {
+        SecretScan.register(v);
+      }
+    });
     Map<String, String> data = new LinkedHashMap<>();
     plainData.forEach((k, v) -> data.put(k, b64(v)));
     return client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name)

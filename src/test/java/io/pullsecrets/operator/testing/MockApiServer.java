@@ -43,7 +43,21 @@ public final class MockApiServer implements AutoCloseable {
     }
   }
 
+  /** The mock web server logs every request at INFO through java.util.logging: too loud for CI. */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
+
   private final List<Request> requests = new CopyOnWriteArrayList<>();
+  /** "METHOD path" of every request any operator sent to any mock server in this JVM (for the RBAC check). */
+  private static final java.util.Set<String> OPERATOR_CALLS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Every distinct operator request ("METHOD path") of the test run so far. */
+  public static java.util.Set<String> allOperatorCalls() {
+    return java.util.Set.copyOf(OPERATOR_CALLS);
+  }
   private volatile Function<RecordedRequest, MockResponse> fault = r -> null;
   private final KubernetesMockServer server;
   private final KubernetesClient client;
@@ -56,6 +70,10 @@ public final class MockApiServer implements AutoCloseable {
         requests.add(new Request(request.getMethod(), request.getPath(),
             request.getBody() == null ? "" : new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8),
             request.getHeader("User-Agent"), System.nanoTime()));
+        String agent = request.getHeader("User-Agent");
+        if (agent != null && agent.startsWith(OPERATOR_AGENT)) {
+          OPERATOR_CALLS.add(request.getMethod() + " " + request.getPath());
+        }
         MockResponse injected = fault.apply(request);
         if (injected != null) {
           return injected;

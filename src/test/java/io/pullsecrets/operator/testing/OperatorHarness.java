@@ -2,7 +2,7 @@ package io.pullsecrets.operator.testing;
 
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.Condition;
+import io.pullsecrets.operator.api.StatusCondition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,6 +34,7 @@ public final class OperatorHarness implements AutoCloseable {
   public final KubernetesClient client;
   private final KubernetesClient operatorClient;
   private PullSecretOperator operator;
+  private final SecretScan.LogCapture logs = new SecretScan.LogCapture();
   /** Completed reconciles that reached the sync step, by anyone. */
   public final AtomicInteger syncs = new AtomicInteger();
   private final java.util.Map<String, AtomicInteger> reconciles = new java.util.concurrent.ConcurrentHashMap<>();
@@ -121,7 +122,7 @@ public final class OperatorHarness implements AutoCloseable {
         : account.getImagePullSecrets().stream().map(r -> r.getName()).toList();
   }
 
-  public static Optional<Condition> condition(RegistryCredential rc, String type) {
+  public static Optional<StatusCondition> condition(RegistryCredential rc, String type) {
     if (rc == null || rc.getStatus() == null || rc.getStatus().getConditions() == null) {
       return Optional.empty();
     }
@@ -152,10 +153,38 @@ public final class OperatorHarness implements AutoCloseable {
     await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(condition);
   }
 
+  /** Log lines captured so far. */
+  public List<String> logLines() {
+    return logs.lines();
+  }
+
+  /**
+   * Stops everything, then scans the operator's log, every Event and every RegistryCredential
+   * status for the secret values the test used, and fails on any hit.
+   */
   @Override
   public void close() {
-    stopOperator();
-    operatorClient.close();
-    api.close();
+    List<String> hits = new java.util.ArrayList<>();
+    try {
+      stopOperator();
+      logs.close();
+      for (String line : logs.lines()) {
+        hits.addAll(SecretScan.find("a log line of " + line.split(" ", 2)[0], line));
+      }
+      for (var e : client.v1().events().inAnyNamespace().list().getItems()) {
+        hits.addAll(SecretScan.find("Event " + e.getMetadata().getNamespace() + "/" + e.getMetadata().getName(),
+            io.fabric8.kubernetes.client.utils.Serialization.asJson(e)));
+      }
+      for (var rc : client.resources(RegistryCredential.class).inAnyNamespace().list().getItems()) {
+        hits.addAll(SecretScan.find("status of " + rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName(),
+            io.fabric8.kubernetes.client.utils.Serialization.asJson(rc.getStatus())));
+      }
+    } finally {
+      operatorClient.close();
+      api.close();
+    }
+    if (!hits.isEmpty()) {
+      throw new AssertionError("secret material leaked:\n" + String.join("\n", hits));
+    }
   }
 }
