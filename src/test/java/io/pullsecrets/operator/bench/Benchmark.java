@@ -717,8 +717,10 @@ public final class Benchmark {
           double ratio = floorNanos > 0 ? (double) propNanos / floorNanos : Double.NaN;
           row("propagation, operator (N namespaces: Secret + SA entry)", fmtMs(propNanos), "");
           row("propagation, floor (2N writes, 4 threads)", floorNanos > 0 ? fmtMs(floorNanos) + " (" + floorWrites + " writes)" : "skipped", "");
-          row("CPU during propagation: operator / floor client", String.format("%,d ms / %,d ms", propCpu, floorCpu), "");
-          row("CPU during propagation: mock server (operator run / floor run)", String.format("%,d ms / %,d ms", propServerCpu, floorServerCpu), "");
+          row("CPU during propagation: operator / floor client", String.format("%,d ms / %s", propCpu,
+              floorCpu < 0 ? "skipped" : String.format("%,d ms", floorCpu)), "");
+          row("CPU during propagation: mock server (operator run / floor run)", String.format("%,d ms / %s", propServerCpu,
+              floorServerCpu < 0 ? "skipped" : String.format("%,d ms", floorServerCpu)), "");
           row("operator: first write after apply", fmtMs(firstWrite), "");
           row("ratio operator / floor", Double.isNaN(ratio) ? "n/a" : String.format("%.2fx", ratio), "<= 1.5x " + (Double.isNaN(ratio) ? "(n/a)" : mark(ratio <= 1.5)));
           row("writes to propagate", String.valueOf(propWrites.size()), "<= 2N+5 = " + (2 * n + 5) + " " + mark(propWrites.size() <= 2 * n + 5));
