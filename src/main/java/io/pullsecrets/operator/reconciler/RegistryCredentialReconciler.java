@@ -59,6 +59,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private static final Logger LOG = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
   public static final String FINALIZER = "pullsecrets.io/cleanup";
   public static final int FAILED_NAMESPACES_SHOWN = 20;
+  /** fabric8's informers index every cache by namespace under this name. */
+  private static final String BY_NAMESPACE = io.fabric8.kubernetes.client.informers.cache.Cache.NAMESPACE_INDEX;
   static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
   /**
@@ -568,7 +570,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
     @Override
     public List<ServiceAccount> serviceAccounts(String namespace) {
-      return serviceAccounts.list(namespace, sa -> true).toList();
+      // By index: a namespace's service accounts without scanning the whole cache.
+      return serviceAccounts.byIndex(BY_NAMESPACE, namespace);
     }
   }
 }

@@ -234,9 +234,10 @@ public final class Replicator {
   }
 
   private void patch(ServiceAccount sa, String jsonPatch) {
+    // resource(sa) sends the patch alone; withName(..).patch(..) would GET the object first.
     client.serviceAccounts()
         .inNamespace(sa.getMetadata().getNamespace())
-        .withName(sa.getMetadata().getName())
+        .resource(sa)
         .patch(PatchContext.of(PatchType.JSON), jsonPatch);
     LOG.info("patched imagePullSecrets of ServiceAccount {}/{}", sa.getMetadata().getNamespace(), sa.getMetadata().getName());
   }
