@@ -66,10 +66,6 @@ public final class Conditions {
     return Optional.ofNullable(previous.get(type));
   }
 
-  public static boolean isTrue(Optional<StatusCondition> c) {
-    return c.map(x -> "True".equals(x.getStatus())).orElse(false);
-  }
-
   public List<StatusCondition> toList() {
     List<StatusCondition> out = new ArrayList<>();
     for (String type : ORDER) {
