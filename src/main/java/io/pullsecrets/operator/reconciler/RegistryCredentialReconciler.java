@@ -199,6 +199,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     Optional<CredentialProvider> provider = rc.getSpec() == null ? Optional.empty() : providers.forSpec(rc.getSpec().getProvider());
     Targets targets;
     RefreshSchedule schedule;
+    String secretName;
     try {
       if (rc.getSpec() == null) {
         throw new InvalidSpec("spec is missing");
@@ -211,9 +212,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       if (provider.isEmpty()) {
         throw new InvalidSpec("provider '" + configured.get(0) + "' is not supported by this operator version");
       }
-      String name = secretName(rc);
-      if (!SECRET_NAME.matcher(name).matches()) {
-        throw new InvalidSpec("secret name '" + (name.length() > 70 ? name.substring(0, 67) + "..." : name)
+      secretName = secretName(rc);
+      if (!SECRET_NAME.matcher(secretName).matches()) {
+        throw new InvalidSpec("secret name '" + (secretName.length() > 70 ? secretName.substring(0, 67) + "..." : secretName)
             + "' is not a valid Secret name (lowercase letters, digits, '-' and '.', at most 253 characters)");
       }
       schedule = RefreshSchedule.of(rc.getSpec().getRefresh());
@@ -254,7 +255,6 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       }
     }
 
-    String secretName = secretName(rc);
     if (entry == null) {
       // Nothing usable: leave every existing Secret as it is.
       ProviderException e = Objects.requireNonNull(fetchError);
@@ -286,7 +286,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         "namespace is not among the operator's watched namespaces", 0)));
     outcome.results().stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).forEach(problems::add);
     problems.addAll(outcome.cleanupFailures());
-    problems.sort((a, b) -> a.namespace().compareTo(b.namespace()));
+    problems.sort(java.util.Comparator.comparing(NamespaceResult::namespace));
 
     int targeted = targets.namespaces().size() + targets.notWatched().size();
     int synced = (int) outcome.count(NamespaceResult.Status.SYNCED);
@@ -363,10 +363,10 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         .filter(f -> "Conflict".equals(f.getReason())).map(FailedNamespace::getNamespace).collect(Collectors.toSet());
     List<NamespaceResult> newConflicts = problems.stream()
         .filter(p -> p.status() == NamespaceResult.Status.CONFLICT && !oldConflicts.contains(p.namespace())).toList();
-    if (!newConflicts.isEmpty()) {
+    String warned = warnOnNewFailure(rc, conditions);
+    if (!newConflicts.isEmpty() && !"Conflict".equals(warned)) {
       events.warning(rc, "Conflict", summarize(newConflicts));
     }
-    warnOnNewFailure(rc, conditions);
     if (fetchError != null && fetchError.retryable()) {
       StatusCondition before = conditions.previous(Conditions.RECONCILING).orElse(null);
       if (before == null || !fetchError.reason().equals(before.getReason())) {
@@ -483,16 +483,18 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return finish(rc, old, next, null);
   }
 
-  /** A Warning event when Ready turns False or changes its reason while False. */
-  private void warnOnNewFailure(RegistryCredential rc, Conditions conditions) {
+  /** A Warning event when Ready turns False or changes its reason while False; the reason warned about, or null. */
+  private String warnOnNewFailure(RegistryCredential rc, Conditions conditions) {
     StatusCondition now = conditions.get(Conditions.READY).orElse(null);
     StatusCondition before = conditions.previous(Conditions.READY).orElse(null);
     if (now == null || "True".equals(now.getStatus())) {
-      return;
+      return null;
     }
     if (before == null || !"False".equals(before.getStatus()) || !Objects.equals(before.getReason(), now.getReason())) {
       events.warning(rc, now.getReason(), now.getMessage());
+      return now.getReason();
     }
+    return null;
   }
 
   private UpdateControl<RegistryCredential> finish(RegistryCredential rc, RegistryCredentialStatus old,
