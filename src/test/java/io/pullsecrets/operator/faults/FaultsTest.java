@@ -134,7 +134,12 @@ class FaultsTest {
       rc.getSpec().getTargets().setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("pull", "yes"), null));
       h.apply(rc);
       h.awaitReady(PLATFORM_NS, "example");
-
+      // Cut established watches, as an API server restart or a load balancer does. The CRUD mock
+      // answers every new watch with the whole list as ADDED events; a cut in the same instant as
+      // those first frames can leave the JDK WebSocket without its close callback (seen in about
+      // one run in four), and only the informer's periodic watch restart (every 5 to 10 minutes)
+      // would recover it. So the cut waits until the connections are quiet.
+      h.awaitUntil(() -> proxy.quietFor(Duration.ofMillis(300)));
       proxy.drop(true);
       // Meanwhile: a new namespace, a rotated password, a hand-deleted Secret.
       Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));

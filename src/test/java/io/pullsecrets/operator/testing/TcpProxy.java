@@ -18,6 +18,7 @@ public final class TcpProxy implements AutoCloseable {
   private final int target;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean refusing;
+  private volatile long lastTraffic = System.nanoTime();
 
   public TcpProxy(int targetPort) throws IOException {
     this.target = targetPort;
@@ -44,6 +45,11 @@ public final class TcpProxy implements AutoCloseable {
     refusing = false;
   }
 
+  /** True when no byte has passed in either direction for {@code quiet}. */
+  public boolean quietFor(java.time.Duration quiet) {
+    return System.nanoTime() - lastTraffic >= quiet.toNanos();
+  }
+
   private void acceptLoop() {
     while (!listener.isClosed()) {
       try {
@@ -66,7 +72,13 @@ public final class TcpProxy implements AutoCloseable {
   private void pump(Socket from, Socket to) {
     Thread t = new Thread(() -> {
       try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        in.transferTo(out);
+        byte[] buffer = new byte[8192];
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+          lastTraffic = System.nanoTime();
+          out.write(buffer, 0, n);
+          out.flush();
+        }
       } catch (IOException e) {
         // connection cut
       } finally {
