@@ -93,30 +93,37 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
     String ns = secret.getNamespace().orElseThrow();
     String name = secret.getName();
     LOG.debug("watching source Secret {}/{}", ns, name);
-    return client
-        .secrets()
-        .inNamespace(ns)
-        .withName(name)
-        .inform(
-            new ResourceEventHandler<>() {
-              @Override
-              public void onAdd(Secret obj) {
-                changed(secret);
-              }
+    SharedIndexInformer<Secret> informer = client.secrets().inNamespace(ns).withName(name).runnableInformer(0);
+    // Once synced, keep retrying whatever ends the watch. The client's default gives up for good on
+    // a watch-level error (an event it cannot read, a protocol error), and then nothing would notice
+    // that this source is no longer watched. A failure before the first sync still fails the call.
+    informer.exceptionHandler((synced, error) -> {
+      if (synced) {
+        // The class only: a watch error's message can quote the event, and so the Secret's data.
+        LOG.warn("watch of source Secret {}/{} failed ({}), retrying", ns, name, error.getClass().getSimpleName());
+      }
+      return synced;
+    });
+    informer.addEventHandler(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Secret obj) {
+        changed(secret);
+      }
 
-              @Override
-              public void onUpdate(Secret oldObj, Secret newObj) {
-                if (!oldObj.getMetadata().getResourceVersion().equals(newObj.getMetadata().getResourceVersion())) {
-                  changed(secret);
-                }
-              }
+      @Override
+      public void onUpdate(Secret oldObj, Secret newObj) {
+        if (!oldObj.getMetadata().getResourceVersion().equals(newObj.getMetadata().getResourceVersion())) {
+          changed(secret);
+        }
+      }
 
-              @Override
-              public void onDelete(Secret obj, boolean deletedFinalStateUnknown) {
-                changed(secret);
-              }
-            },
-            0);
+      @Override
+      public void onDelete(Secret obj, boolean deletedFinalStateUnknown) {
+        changed(secret);
+      }
+    });
+    informer.run();
+    return informer;
   }
 
   private void changed(ResourceID secret) {

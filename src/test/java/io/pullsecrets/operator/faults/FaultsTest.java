@@ -11,6 +11,9 @@ import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.Response;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.RegistryCredential;
@@ -150,6 +153,31 @@ class FaultsTest {
       h.awaitUntil(() -> dockerConfig("team-a").equals(json("pw-2")) && dockerConfig("team-b").equals(json("pw-2")));
       h.awaitUntil(() -> h.pullSecretNames("team-b", "default").equals(List.of("regcred")));
     }
+  }
+
+  @Test
+  void aSourceWatchEndedByAnUnreadableEventIsRestarted() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    // The first watch of the source Secret gets an event the client cannot use. The client ends such
+    // a watch with an error after which, by default, the informer stops for good.
+    AtomicInteger badWatches = new AtomicInteger(1);
+    h.api.setFault(r -> MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
+        && r.getPath().startsWith("/api/v1/namespaces/" + PLATFORM_NS + "/secrets?") && r.getPath().contains("watch=true")
+        && badWatches.getAndDecrement() > 0
+            ? new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+              @Override
+              public void onOpen(WebSocket ws, Response response) {
+                ws.send("{\"type\":\"ADDED\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\"}}");
+              }
+            })
+            : null);
+    h.apply(credential(List.of("team-a")));
+    h.awaitReady(PLATFORM_NS, "example");
+    h.awaitUntil(() -> badWatches.get() < 0); // the informer watched again after the bad watch
+
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
+    h.awaitUntil(() -> dockerConfig("team-a").equals(json("pw-2")));
   }
 
   @Test
