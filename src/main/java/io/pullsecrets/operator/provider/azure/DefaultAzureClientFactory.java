@@ -98,8 +98,9 @@ public final class DefaultAzureClientFactory implements AzureClientFactory {
 
   @Override
   public TokenCredential managedIdentity(String clientId) {
-    ManagedIdentityCredentialBuilder b = new ManagedIdentityCredentialBuilder()
-        .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1))));
+    // No retries here either, but through maxRetry: the managed identity credential sets its own
+    // retry policy, and azure-core refuses retryOptions beside it.
+    ManagedIdentityCredentialBuilder b = new ManagedIdentityCredentialBuilder().maxRetry(0);
     if (clientId != null && !clientId.isBlank()) {
       b.clientId(clientId);
     }

@@ -261,6 +261,53 @@ class AzureCredentialProviderTest {
   }
 
   @Test
+  void managedIdentity_withoutWorkloadIdentity_asksTheInstanceMetadataService() throws Exception {
+    long expiresOn = Instant.now().getEpochSecond() + 3600;
+    try (StubServer imds = StubServer.http().handler(r -> {
+      // What IMDS checks: a GET with the Metadata header on the token path, naming the resource.
+      if (!r.method().equals("GET") || !"true".equals(r.header("Metadata"))
+          || !r.path().equals("/metadata/identity/oauth2/token")) {
+        return Response.json(400, "{\"error\":\"invalid_request\",\"error_description\":\"Required metadata header not specified\"}");
+      }
+      assertThat(r.query()).contains("api-version=").contains("resource=https%3A%2F%2Fmanagement.azure.com");
+      return Response.json(200, "{\"access_token\":\"" + ENTRA_TOKEN + "\",\"expires_in\":\"3600\",\"expires_on\":\""
+          + expiresOn + "\",\"resource\":\"https://management.azure.com/\",\"token_type\":\"Bearer\"}");
+    })) {
+      Object previous = msalEnvironment(Map.of("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url() + "/"));
+      try {
+        Credential c = provider().fetch(Fixtures.request(spec(managedIdentity(null)), secrets, true));
+        assertAcrLogin(c);
+        assertThat(imds.requests()).hasSize(1);
+        assertThat(entra.requests()).isEmpty();
+      } finally {
+        setMsalEnvironment(previous);
+      }
+    }
+  }
+
+  /**
+   * MSAL finds the managed identity endpoint in the process environment only; AAD Pod Identity's
+   * variable moves IMDS to the stub. This swaps MSAL's environment (its own test hook) and returns
+   * the one it replaced.
+   */
+  static Object msalEnvironment(Map<String, String> variables) throws Exception {
+    Class<?> type = Class.forName("com.microsoft.aad.msal4j.IEnvironmentVariables");
+    java.lang.reflect.Method get = com.microsoft.aad.msal4j.ManagedIdentityApplication.class.getDeclaredMethod("getEnvironmentVariables");
+    get.setAccessible(true);
+    Object previous = get.invoke(null);
+    setMsalEnvironment(java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+        (proxy, method, args) -> method.getName().equals("getEnvironmentVariable") ? variables.get((String) args[0]) : null));
+    return previous;
+  }
+
+  static void setMsalEnvironment(Object environment) throws Exception {
+    Class<?> type = Class.forName("com.microsoft.aad.msal4j.IEnvironmentVariables");
+    java.lang.reflect.Method set = com.microsoft.aad.msal4j.ManagedIdentityApplication.class.getDeclaredMethod("setEnvironmentVariables", type);
+    set.setAccessible(true);
+    set.invoke(null, environment);
+  }
+
+  @Test
   void refreshTokenWithoutExpUsesTheDocumentedDefault() throws Exception {
     acr.handler(r -> Response.json(200, "{\"refresh_token\":\"opaque-refresh-token\"}"));
     Instant before = Instant.now();
