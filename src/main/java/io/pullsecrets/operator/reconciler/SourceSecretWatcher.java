@@ -2,6 +2,7 @@ package io.pullsecrets.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.processing.event.Event;
@@ -94,15 +95,17 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
     String name = secret.getName();
     LOG.debug("watching source Secret {}/{}", ns, name);
     SharedIndexInformer<Secret> informer = client.secrets().inNamespace(ns).withName(name).runnableInformer(0);
-    // Once synced, keep retrying whatever ends the watch. The client's default gives up for good on
-    // a watch-level error (an event it cannot read, a protocol error), and then nothing would notice
-    // that this source is no longer watched. A failure before the first sync still fails the call.
+    // Keep retrying whatever ends a watch. The client's default gives up for good on a watch-level
+    // error (an event it cannot read, a protocol error), also when it comes before the informer
+    // counts as started, and then nothing would notice that this source is no longer watched.
+    // Other failures before the first sync (the list refused, say) still fail the call.
     informer.exceptionHandler((synced, error) -> {
-      if (synced) {
+      boolean retry = synced || error instanceof WatcherException;
+      if (retry) {
         // The class only: a watch error's message can quote the event, and so the Secret's data.
         LOG.warn("watch of source Secret {}/{} failed ({}), retrying", ns, name, error.getClass().getSimpleName());
       }
-      return synced;
+      return retry;
     });
     informer.addEventHandler(new ResourceEventHandler<>() {
       @Override
