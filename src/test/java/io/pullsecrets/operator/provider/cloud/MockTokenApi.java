@@ -57,6 +57,6 @@ public final class MockTokenApi implements AutoCloseable {
   @Override
   public void close() {
     client.close();
-    server.destroy();
+    io.pullsecrets.operator.testing.MockApiServer.destroy(server);
   }
 }
