@@ -2,6 +2,7 @@ package io.pullsecrets.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -9,11 +10,15 @@ import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.pullsecrets.operator.api.RegistryCredential;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +29,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class SourceSecretWatcher extends AbstractEventSource<Secret, RegistryCredential> {
   private static final Logger LOG = LoggerFactory.getLogger(SourceSecretWatcher.class);
+
+  /** How long the first list and watch of a source Secret may take. */
+  static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final KubernetesClient client;
   private final Map<ResourceID, SharedIndexInformer<Secret>> informers = new HashMap<>();
@@ -125,7 +133,19 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
         changed(secret);
       }
     });
-    informer.run();
+    // Bounded: this runs under the watcher's lock, and a watch that keeps failing before its first
+    // sync would otherwise hold it for good.
+    try {
+      informer.start().toCompletableFuture().get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      informer.stop();
+      Thread.currentThread().interrupt();
+      throw new KubernetesClientException("interrupted while starting to watch source Secret " + ns + "/" + name);
+    } catch (ExecutionException | TimeoutException e) {
+      informer.stop();
+      throw e.getCause() instanceof KubernetesClientException k ? k
+          : new KubernetesClientException("could not watch source Secret " + ns + "/" + name + " within " + START_TIMEOUT.toSeconds() + " s");
+    }
     return informer;
   }
 
