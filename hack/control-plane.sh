@@ -7,6 +7,7 @@
 #   hack/control-plane.sh up DIR     start all three on free loopback ports, data/logs/certs in DIR,
 #                                    wait for /readyz, write DIR/kubeconfig (cluster-admin)
 #   hack/control-plane.sh down DIR   stop them
+#   hack/control-plane.sh status     prints the binaries' folder; exits 1 (saying why) when they are not built
 #
 # Environment: PULLSECRET_K8S_BIN (folder of prebuilt binaries; skips the build),
 # XDG_CACHE_HOME (cache root, default ~/.cache).
@@ -101,9 +102,11 @@ current-context: local
 EOF
 }
 
-wait_ready() { # url seconds pid-file name
+wait_ready() { # url seconds pid-file name [curl TLS options]
   local deadline=$((SECONDS + $2))
-  until curl -fsS --cacert "$DIR/pki/ca.crt" --cert "$DIR/pki/admin.crt" --key "$DIR/pki/admin.key" "$1" >/dev/null 2>&1; do
+  local tls=("${@:5}")
+  [[ ${#tls[@]} -gt 0 ]] || tls=(--cacert "$DIR/pki/ca.crt" --cert "$DIR/pki/admin.crt" --key "$DIR/pki/admin.key")
+  until curl -fsS "${tls[@]}" "$1" >/dev/null 2>&1; do
     if ! kill -0 "$(cat "$3")" 2>/dev/null; then tail -30 "$DIR/$4.log" >&2; die "$4 exited; log: $DIR/$4.log"; fi
     (( SECONDS < deadline )) || { tail -30 "$DIR/$4.log" >&2; die "$4 not ready after $2 s; log: $DIR/$4.log"; }
     sleep 0.2
@@ -130,6 +133,10 @@ apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
+# ServiceAccount patches with their body (JSON patches of imagePullSecrets; no secret material).
+- level: Request
+  resources: [{group: "", resources: [serviceaccounts]}]
+  verbs: [patch]
 - level: Metadata
   verbs: [create, update, patch, delete, deletecollection]
 - level: None
@@ -169,7 +176,8 @@ EOF
     --controllers='*' --concurrent-namespace-syncs=10 --concurrent-serviceaccount-token-syncs=10 \
     >"$DIR/kube-controller-manager.log" 2>&1 &
   echo $! > "$DIR/kube-controller-manager.pid"
-  wait_ready "https://127.0.0.1:$cm_port/healthz" 60 "$DIR/kube-controller-manager.pid" kube-controller-manager
+  # Its serving certificate is self-signed (generated at start), and /healthz needs no client.
+  wait_ready "https://127.0.0.1:$cm_port/healthz" 60 "$DIR/kube-controller-manager.pid" kube-controller-manager --insecure
   echo "$server" > "$DIR/server"
   log "up in $((SECONDS - start)) s: $server (kubeconfig $DIR/kubeconfig)"
   echo "$DIR/kubeconfig"
@@ -189,9 +197,20 @@ down() {
   done
 }
 
+status() {
+  if [[ -x "$CACHE/etcd" && -x "$CACHE/kube-apiserver" && -x "$CACHE/kube-controller-manager" \
+        && "$(cat "$CACHE/.stamp" 2>/dev/null)" == "$(stamp)" ]]; then
+    echo "$CACHE"
+  else
+    echo "the control plane ($K8S_VERSION, etcd $ETCD_VERSION) is not built in $CACHE: run 'hack/control-plane.sh build' (needs Go and the Go module proxy)"
+    exit 1
+  fi
+}
+
 case "${1:-}" in
   build) build ;;
+  status) status ;;
   up) [[ -n "${2:-}" ]] || die "usage: $0 up DIR"; up "$2" ;;
   down) [[ -n "${2:-}" ]] || die "usage: $0 down DIR"; down "$2" ;;
-  *) echo "usage: $0 build | up DIR | down DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 build | up DIR | down DIR | status" >&2; exit 2 ;;
 esac

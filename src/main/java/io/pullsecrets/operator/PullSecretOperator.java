@@ -88,8 +88,11 @@ public final class PullSecretOperator implements AutoCloseable {
       return t;
     });
     this.operator = new Operator(o -> {
+      // Status and finalizer are written with server-side apply (JOSDK's default): the operator's
+      // field manager owns the whole status, so a write never depends on the cached object being
+      // current (a JSON diff against a stale cache fails with 422 on a real server).
       o.withKubernetesClient(client)
-          .withUseSSAToPatchPrimaryResource(false)
+          .withUseSSAToPatchPrimaryResource(true)
           .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withCloseClientOnStop(false)
           .withStopOnInformerErrorDuringStartup(true)

@@ -188,7 +188,7 @@ public final class Benchmark {
 
     KubernetesClient client = childClient(o.server);
     OperatorConfig config = OperatorHarness.config(Set.of());
-    Main.Running running = Main.create(client, config, PullSecretOperator.Options.defaults(client), Main.Launch.defaults());
+    Main.Running running = Main.create(client, config, PullSecretOperator.Options.defaults(client).withJosdk(j -> j.withUseSSAToPatchPrimaryResource(false)), Main.Launch.defaults());
     running.start();
     System.out.println(TAG + "READY");
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -506,12 +506,12 @@ public final class Benchmark {
       return obs;
     }
 
-    static List<MockApiServer.Request> operatorWrites(MockApiServer api) {
-      return api.operatorRequests().stream().filter(MockApiServer.Request::isWrite).toList();
+    static List<io.pullsecrets.operator.testing.ApiRequest> operatorWrites(MockApiServer api) {
+      return api.operatorRequests().stream().filter(io.pullsecrets.operator.testing.ApiRequest::isWrite).toList();
     }
 
     /** Waits until the operator has sent no write for quietMs; returns its writes since the log was cleared. */
-    List<MockApiServer.Request> settle(MockApiServer api) throws InterruptedException {
+    List<io.pullsecrets.operator.testing.ApiRequest> settle(MockApiServer api) throws InterruptedException {
       int last = -1;
       long since = System.nanoTime();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -529,7 +529,7 @@ public final class Benchmark {
     }
 
     /** "PATCH serviceaccounts" etc.: what a request did, for the breakdown. */
-    static String kind(MockApiServer.Request r) {
+    static String kind(io.pullsecrets.operator.testing.ApiRequest r) {
       String path = r.path();
       String query = "";
       int q = path.indexOf('?');
@@ -557,7 +557,7 @@ public final class Benchmark {
       return r.method() + " " + res + sub + suffix;
     }
 
-    static String breakdown(List<MockApiServer.Request> requests) {
+    static String breakdown(List<io.pullsecrets.operator.testing.ApiRequest> requests) {
       Map<String, Long> byKind = new TreeMap<>();
       requests.forEach(r -> byKind.merge(kind(r), 1L, Long::sum));
       return byKind.toString();
@@ -651,7 +651,7 @@ public final class Benchmark {
           long propServerCpu = parentCpuMillis() - cpuParent0;
           long firstWrite = clock.first - t0;
           long lastWrite = clock.last - t0;
-          List<MockApiServer.Request> propWrites = settle(api);
+          List<io.pullsecrets.operator.testing.ApiRequest> propWrites = settle(api);
           log("propagation: %s (first write after %s, last write before done at %s), %d writes %s; CPU: operator %,d ms,"
                   + " mock server + observer %,d ms", fmtMs(propNanos), fmtMs(firstWrite), fmtMs(lastWrite), propWrites.size(),
               breakdown(propWrites), propCpu, propServerCpu);
@@ -669,7 +669,7 @@ public final class Benchmark {
             throw new IllegalStateException("rotation did not finish in 10 min");
           }
           long rotNanos = rdone - r0;
-          List<MockApiServer.Request> rotWrites = settle(api);
+          List<io.pullsecrets.operator.testing.ApiRequest> rotWrites = settle(api);
           log("rotation: %s, %d writes %s", fmtMs(rotNanos), rotWrites.size(), breakdown(rotWrites));
 
           // New namespaces.
@@ -686,7 +686,7 @@ public final class Benchmark {
             newNsEntry.add(edone < 0 ? -1 : edone - c0);
             settle(api);
           }
-          List<MockApiServer.Request> newWrites = operatorWrites(api);
+          List<io.pullsecrets.operator.testing.ApiRequest> newWrites = operatorWrites(api);
           log("new namespaces: Secret after %s, SA entry after %s (ms); %d writes %s",
               newNs.stream().map(x -> x / 1_000_000).toList(), newNsEntry.stream().map(x -> x / 1_000_000).toList(),
               newWrites.size(), breakdown(newWrites));
@@ -694,8 +694,8 @@ public final class Benchmark {
           // Idle.
           api.clearRequests();
           Thread.sleep(o.idleSeconds * 1000L);
-          List<MockApiServer.Request> idle = api.operatorRequests();
-          List<MockApiServer.Request> idleWrites = idle.stream().filter(MockApiServer.Request::isWrite).toList();
+          List<io.pullsecrets.operator.testing.ApiRequest> idle = api.operatorRequests();
+          List<io.pullsecrets.operator.testing.ApiRequest> idleWrites = idle.stream().filter(io.pullsecrets.operator.testing.ApiRequest::isWrite).toList();
           log("idle %d s: %d writes %s; all requests %s", o.idleSeconds, idleWrites.size(), breakdown(idleWrites), breakdown(idle));
 
           // Memory.

@@ -87,7 +87,7 @@ class RbacCoverageTest {
           .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(AGENT).build()).build();
           Main.Running running = Main.create(operatorClient,
               new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, true, "info", "text"),
-              PullSecretOperator.Options.defaults(operatorClient),
+              PullSecretOperator.Options.defaults(operatorClient).withJosdk(o -> o.withUseSSAToPatchPrimaryResource(false)),
               new Main.Launch("rbac-test", new Main.LeaseTimings(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200)), () -> {}))
               .start()) {
         RegistryCredential rc = Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot");

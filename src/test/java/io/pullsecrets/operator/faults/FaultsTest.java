@@ -77,13 +77,13 @@ class FaultsTest {
 
   @Test
   void serverErrorsAndConflictsOnWritesAreRetriedToTheCorrectState() {
-    h = new OperatorHarness().start();
+    h = OperatorHarness.onMock().start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
     // 500s on creates in team-a and on the service account patch in team-b.
     var sa500 = failing(write("PATCH", "/namespaces/team-b/serviceaccounts"), 2, () -> new MockResponse().setResponseCode(500));
     var create500 = failing(write("POST", "/namespaces/team-a/secrets"), 2, () -> new MockResponse().setResponseCode(500));
-    h.api.setFault(r -> {
+    h.mock().setFault(r -> {
       MockResponse a = create500.apply(r);
       return a != null ? a : sa500.apply(r);
     });
@@ -98,7 +98,7 @@ class FaultsTest {
     assertThat(h.pullSecretNames("team-b", "default")).containsExactly("regcred");
 
     // 409 on the updates of a rotation: retried from fresh state.
-    h.api.setFault(failing(write("PUT", "/secrets/regcred"), 2, () -> new MockResponse().setResponseCode(409)
+    h.mock().setFault(failing(write("PUT", "/secrets/regcred"), 2, () -> new MockResponse().setResponseCode(409)
         .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\",\"code\":409}")));
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
     h.awaitUntil(() -> dockerConfig("team-a").equals(json("pw-2")) && dockerConfig("team-b").equals(json("pw-2")));
@@ -110,16 +110,16 @@ class FaultsTest {
 
   @Test
   void throttlingWithRetryAfterIsHonoured() {
-    h = new OperatorHarness().start();
+    h = OperatorHarness.onMock().start();
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.api.setFault(failing(write("POST", "/namespaces/team-a/secrets"), 1,
+    h.mock().setFault(failing(write("POST", "/namespaces/team-a/secrets"), 1,
         () -> new MockResponse().setResponseCode(429).addHeader("Retry-After", "2")
             .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"TooManyRequests\","
                 + "\"details\":{\"retryAfterSeconds\":2},\"code\":429}")));
     h.apply(credential(List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
 
-    List<MockApiServer.Request> posts = h.api.operatorRequests().stream()
+    List<io.pullsecrets.operator.testing.ApiRequest> posts = h.api.operatorRequests().stream()
         .filter(r -> r.method().equals("POST") && r.path().contains("/namespaces/team-a/secrets")).toList();
     assertThat(posts).hasSize(2);
     assertThat(Duration.ofNanos(posts.get(1).nanoTime() - posts.get(0).nanoTime())).isGreaterThanOrEqualTo(Duration.ofMillis(1950));
@@ -157,12 +157,12 @@ class FaultsTest {
 
   @Test
   void aSourceWatchEndedByAnUnreadableEventIsRestarted() {
-    h = new OperatorHarness().start();
+    h = OperatorHarness.onMock().start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     // The first watch of the source Secret gets an event the client cannot use. The client ends such
     // a watch with an error after which, by default, the informer stops for good.
     AtomicInteger badWatches = new AtomicInteger(1);
-    h.api.setFault(r -> MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
+    h.mock().setFault(r -> MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
         && r.getPath().startsWith("/api/v1/namespaces/" + PLATFORM_NS + "/secrets?") && r.getPath().contains("watch=true")
         && badWatches.getAndDecrement() > 0
             ? new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
@@ -182,14 +182,14 @@ class FaultsTest {
 
   @Test
   void stoppedInTheMiddleOfARotationAndRestartedItConverges() {
-    h = new OperatorHarness().start();
+    h = OperatorHarness.onMock().start();
     List<String> namespaces = IntStream.range(0, 200).mapToObj(i -> "ns-" + i).toList();
     namespaces.forEach(ns -> Fixtures.namespace(h.client, ns, Map.of()));
     h.apply(credential(namespaces));
     h.awaitReady(PLATFORM_NS, "example");
 
     // Slow Secret updates down so the rotation is still running when the operator stops.
-    h.api.setFault(r -> {
+    h.mock().setFault(r -> {
       if (MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent")) && r.getMethod().equals("PUT") && r.getPath().contains("/secrets/")) {
         try {
           Thread.sleep(20);
@@ -205,7 +205,7 @@ class FaultsTest {
     long rotated = namespaces.stream().filter(ns -> dockerConfig(ns).equals(json("pw-2"))).count();
     assertThat(rotated).as("stopped mid-rotation").isBetween(1L, 199L);
 
-    h.api.setFault(null);
+    h.mock().setFault(null);
     h.start();
     h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).equals(json("pw-2"))));
     h.awaitReady(PLATFORM_NS, "example");
@@ -214,7 +214,7 @@ class FaultsTest {
 
   @Test
   void twoCredentialsClaimingOneSecretNameTheSecondWaitsAndTakesOverVisibly() {
-    h = new OperatorHarness().start();
+    h = OperatorHarness.onMock().start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     RegistryCredential first = h.apply(credential(List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
@@ -249,7 +249,7 @@ class FaultsTest {
 
   @Test
   void terminatingNamespacesAreNotTargetedAndCauseNoErrorStorm() {
-    h = new OperatorHarness().start();
+    h = OperatorHarness.onMock().start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     h.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("leaving")
         .withLabels(Map.of("pull", "yes")).withFinalizers("example.com/hold").endMetadata().build()).create();
@@ -260,7 +260,7 @@ class FaultsTest {
     h.awaitUntil(() -> h.secret("leaving", "regcred").isPresent());
 
     // A real API server refuses writes into a terminating namespace.
-    h.api.setFault(r -> r.getPath().contains("/namespaces/leaving/") && !r.getMethod().equals("GET")
+    h.mock().setFault(r -> r.getPath().contains("/namespaces/leaving/") && !r.getMethod().equals("GET")
         && MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
         ? new MockResponse().setResponseCode(403).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403}")
         : null);
@@ -281,13 +281,13 @@ class FaultsTest {
 
   @Test
   void deletedWhileTheApiServerFailsWritesCleanupCompletesAfterRecovery() {
-    h = new OperatorHarness().start();
+    h = OperatorHarness.onMock().start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
     h.apply(credential(List.of("team-a", "team-b")));
     h.awaitReady(PLATFORM_NS, "example");
 
-    h.api.setFault(r -> MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
+    h.mock().setFault(r -> MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
         && (r.getMethod().equals("DELETE") || (r.getMethod().equals("PATCH") && r.getPath().contains("/serviceaccounts/")))
         && r.getPath().contains("/namespaces/team-b/")
         ? new MockResponse().setResponseCode(503) : null);
@@ -302,7 +302,7 @@ class FaultsTest {
     assertThat(stuck.getMetadata().getFinalizers()).contains("pullsecrets.io/cleanup");
     assertThat(h.secret("team-b", "regcred")).isPresent();
 
-    h.api.setFault(null);
+    h.mock().setFault(null);
     h.awaitUntil(() -> h.get(PLATFORM_NS, "example") == null);
     assertThat(h.secret("team-b", "regcred")).isEmpty();
     assertThat(h.pullSecretNames("team-b", "default")).isEmpty();
@@ -311,7 +311,7 @@ class FaultsTest {
 
   @Test
   void hostileInputGetsAClearConditionAndBoundedWork() {
-    h = new OperatorHarness().start();
+    h = OperatorHarness.onMock().start();
     Fixtures.namespace(h.client, "team-a", Map.of());
 
     // 10,000 target names, most of which do not exist.

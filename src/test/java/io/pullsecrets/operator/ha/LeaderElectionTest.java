@@ -6,31 +6,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.mockwebserver.http.MockResponse;
 import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.testing.Fixtures;
-import io.pullsecrets.operator.testing.MockApiServer;
+import io.pullsecrets.operator.testing.RealApiServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two operator processes (as {@link Main} assembles them) against one CRUD mock API server with
- * leader election on: only the Lease holder writes; when it stops, the other takes the Lease
- * within the lease duration and catches up with what changed meanwhile.
+ * Two operator processes (as {@link Main} assembles them, each as the chart's ServiceAccount with
+ * the chart's RBAC) against the real API server, with leader election on one real Lease: only the
+ * Lease holder writes; when it stops, the other takes the Lease within the lease duration and
+ * catches up with what changed meanwhile. Writes are read from the API server's audit log.
  */
 class LeaderElectionTest {
   static final String OPS = "pullsecret-system";
@@ -48,30 +46,30 @@ class LeaderElectionTest {
     }
   }
 
-  final MockApiServer api = new MockApiServer();
-  final List<Call> calls = new CopyOnWriteArrayList<>();
+  RealApiServer api;
   final List<AutoCloseable> toClose = new ArrayList<>();
   final AtomicInteger lostLeadership = new AtomicInteger();
+
+  @BeforeEach
+  void setUp() {
+    api = new RealApiServer();
+  }
 
   @AfterEach
   void tearDown() throws Exception {
     for (int i = toClose.size() - 1; i >= 0; i--) {
       toClose.get(i).close();
     }
-    api.close();
+    if (api != null) {
+      api.close();
+    }
   }
 
   @Test
   void onlyTheLeaderWritesAndTheStandbyTakesOver() {
-    api.setFault(r -> {
-      calls.add(new Call(String.valueOf(r.getHeader("User-Agent")), r.getMethod(), r.getPath()));
-      if (r.getMethod().equals("POST") && r.getPath().startsWith("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")) {
-        return new MockResponse().setResponseCode(201).setBody(SELF_RULES);
-      }
-      return null;
-    });
     KubernetesClient client = api.client();
     Fixtures.namespace(client, OPS, Map.of());
+    api.grantLeaderElection(OPS);
     Fixtures.namespace(client, "team-a", Map.of());
     Fixtures.loginSecret(client, OPS, "robot", "robot", "first-password");
 
@@ -111,10 +109,7 @@ class LeaderElectionTest {
   }
 
   private Main.Running operator(String identity) {
-    KubernetesClient c = new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder(api.client().getConfiguration()).withUserAgent(identity).build())
-        .build();
-    toClose.add(c);
+    KubernetesClient c = api.newClient(identity, true);
     OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, true, "info", "text");
     Main.Running r = Main.create(c, config, PullSecretOperator.Options.defaults(c),
         new Main.Launch(identity, FAST, lostLeadership::incrementAndGet));
@@ -142,13 +137,8 @@ class LeaderElectionTest {
   }
 
   private List<Call> writes(String agent) {
-    return calls.stream().filter(c -> c.agent().startsWith(agent) && c.isWrite() && !c.isElection()).toList();
+    return api.auditEvents().stream()
+        .map(e -> new Call(e.path("userAgent").asText(""), RealApiServer.toRequest(e, false).method(), e.path("requestURI").asText()))
+        .filter(c -> c.agent().startsWith(agent) && c.isWrite() && !c.isElection()).toList();
   }
-
-  static final String SELF_RULES = """
-      {"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","spec":{"namespace":"pullsecret-system"},
-       "status":{"incomplete":false,"nonResourceRules":[],"resourceRules":[
-         {"apiGroups":["coordination.k8s.io"],"resources":["leases"],"verbs":["create"]},
-         {"apiGroups":["coordination.k8s.io"],"resources":["leases"],"resourceNames":["pullsecret-operator-leader"],"verbs":["get","update"]}]}}
-      """;
 }

@@ -20,7 +20,7 @@ import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.Reasons;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Fixtures;
-import io.pullsecrets.operator.testing.MockApiServer;
+import io.pullsecrets.operator.testing.RealApiServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -41,7 +41,7 @@ class MetricsAndHealthTest {
   static final Instant EXPIRES = Instant.parse("2030-01-01T00:00:00Z");
   static final Duration WAIT = Duration.ofSeconds(20);
 
-  MockApiServer api;
+  RealApiServer api;
   KubernetesClient client;
   KubernetesClient operatorClient;
   Main.Running running;
@@ -70,9 +70,9 @@ class MetricsAndHealthTest {
 
   @BeforeEach
   void setUp() {
-    api = new MockApiServer();
+    api = new RealApiServer();
     client = api.client();
-    operatorClient = api.newClient();
+    operatorClient = api.newOperatorClient();
     Fixtures.namespace(client, OPS, Map.of());
     Fixtures.namespace(client, "team-a", Map.of());
     Fixtures.namespace(client, "team-b", Map.of());

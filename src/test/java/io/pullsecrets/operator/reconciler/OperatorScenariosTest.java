@@ -419,6 +419,6 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "unrelated", Map.of());
     h.awaitUntil(() -> h.syncs.get() > syncs);
 
-    assertThat(h.api.operatorRequests().stream().filter(MockApiServer.Request::isWrite)).isEmpty();
+    assertThat(h.api.operatorRequests().stream().filter(io.pullsecrets.operator.testing.ApiRequest::isWrite)).isEmpty();
   }
 }

@@ -30,11 +30,28 @@ public final class Fixtures {
     return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
   }
 
-  /** A namespace with a default service account, as a real cluster would have. */
+  /**
+   * A namespace with its {@code default} service account. On the real control plane the
+   * controller manager creates that account, as in a cluster, and this waits for it; on the CRUD
+   * mock nobody does, so it is created here.
+   */
   public static Namespace namespace(KubernetesClient client, String name, Map<String, String> labels) {
+    if (ControlPlane.serves(client) && RealApiServer.SYSTEM_NAMESPACES.contains(name)) {
+      // It exists in a real cluster: label it (the next test gets it back without these labels).
+      return client.namespaces().withName(name).edit(n -> {
+        n.getMetadata().getLabels().putAll(labels);
+        return n;
+      });
+    }
     Namespace ns = client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
         .withLabels(labels).endMetadata().build()).create();
-    serviceAccount(client, name, "default", Map.of());
+    if (ControlPlane.serves(client)) {
+      org.awaitility.Awaitility.await("the controller manager creates " + name + "/default")
+          .atMost(java.time.Duration.ofSeconds(15)).pollInterval(java.time.Duration.ofMillis(20))
+          .until(() -> client.serviceAccounts().inNamespace(name).withName("default").get() != null);
+    } else {
+      serviceAccount(client, name, "default", Map.of());
+    }
     return ns;
   }
 

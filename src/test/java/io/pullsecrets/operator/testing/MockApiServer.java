@@ -23,25 +23,10 @@ import java.util.function.Function;
  * fabric8's CRUD mock API server, with the RegistryCredential CRD installed, a record of every
  * request (verb and path), and an optional fault hook in front of it.
  */
-public final class MockApiServer implements AutoCloseable {
+public final class MockApiServer implements TestApi {
   /** The User-Agent of {@link #newOperatorClient()}, to tell the operator's requests from the test's. */
   public static final String OPERATOR_AGENT = "pullsecret-operator-under-test";
   public static final Path CRD = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
-
-  /** One request as the API server saw it. */
-  public record Request(String method, String path, String body, String userAgent, long nanoTime) {
-    /** Whether the operator (not the test) sent it. */
-    public boolean byOperator() {
-      return OPERATOR_AGENT.equals(userAgent);
-    }
-
-    public boolean isWrite() {
-      return switch (method) {
-        case "POST", "PUT", "PATCH", "DELETE" -> true;
-        default -> false;
-      };
-    }
-  }
 
   /** The mock web server logs every request at INFO through java.util.logging: too loud for CI. */
   private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -50,7 +35,7 @@ public final class MockApiServer implements AutoCloseable {
     MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
   }
 
-  private final List<Request> requests = new CopyOnWriteArrayList<>();
+  private final List<ApiRequest> requests = new CopyOnWriteArrayList<>();
   /** "METHOD path" of every request any operator sent to any mock server in this JVM (for the RBAC check). */
   private static final java.util.Set<String> OPERATOR_CALLS = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -67,10 +52,10 @@ public final class MockApiServer implements AutoCloseable {
     Dispatcher dispatcher = new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
-        requests.add(new Request(request.getMethod(), request.getPath(),
-            request.getBody() == null ? "" : new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8),
-            request.getHeader("User-Agent"), System.nanoTime()));
         String agent = request.getHeader("User-Agent");
+        requests.add(new ApiRequest(request.getMethod(), request.getPath(),
+            request.getBody() == null ? "" : new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8),
+            agent, OPERATOR_AGENT.equals(agent), System.nanoTime()));
         if (agent != null && agent.startsWith(OPERATOR_AGENT)) {
           OPERATOR_CALLS.add(request.getMethod() + " " + request.getPath());
         }
@@ -104,6 +89,7 @@ public final class MockApiServer implements AutoCloseable {
   }
 
   /** A client for the operator: its requests are marked (see {@link Request#byOperator()}). */
+  @Override
   public KubernetesClient newOperatorClient() {
     return server.createClient(b -> b.editOrNewConfig().withUserAgent(OPERATOR_AGENT)
         .withRequestRetryBackoffLimit(io.pullsecrets.operator.PullSecretOperator.REQUEST_RETRIES).endConfig());
@@ -117,19 +103,27 @@ public final class MockApiServer implements AutoCloseable {
   }
 
   /** Requests the operator sent. */
-  public List<Request> operatorRequests() {
-    return requests.stream().filter(Request::byOperator).toList();
+  @Override
+  public List<ApiRequest> operatorRequests() {
+    return requests.stream().filter(ApiRequest::byOperator).toList();
+  }
+
+  @Override
+  public boolean real() {
+    return false;
   }
 
   /** The test's own client. */
+  @Override
   public KubernetesClient client() {
     return client;
   }
 
-  public List<Request> requests() {
+  public List<ApiRequest> requests() {
     return List.copyOf(requests);
   }
 
+  @Override
   public void clearRequests() {
     requests.clear();
   }

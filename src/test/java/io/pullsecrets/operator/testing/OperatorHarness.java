@@ -22,15 +22,17 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The whole operator (JOSDK, informers, finalizer, status) running against a {@link MockApiServer}.
- * The operator namespace is {@code pullsecret-system}; {@code platform} is trusted too.
+ * The whole operator (JOSDK, informers, finalizer, status) running against the real control plane
+ * ({@link RealApiServer}, with the chart's RBAC enforced) or, for fault injection, fabric8's CRUD
+ * mock ({@link #mock()}). The operator namespace is {@code pullsecret-system}; {@code platform}
+ * is trusted too.
  */
 public final class OperatorHarness implements AutoCloseable {
   public static final String OPERATOR_NS = "pullsecret-system";
   public static final String PLATFORM_NS = "platform";
   public static final Duration WAIT = Duration.ofSeconds(15);
 
-  public final MockApiServer api;
+  public final TestApi api;
   public final KubernetesClient client;
   private final KubernetesClient operatorClient;
   private PullSecretOperator operator;
@@ -39,21 +41,35 @@ public final class OperatorHarness implements AutoCloseable {
   public final AtomicInteger syncs = new AtomicInteger();
   private final java.util.Map<String, AtomicInteger> reconciles = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** On the real control plane (skipped where it is not built). */
   public OperatorHarness() {
-    this(new MockApiServer());
+    this(new RealApiServer());
   }
 
-  public OperatorHarness(MockApiServer api) {
+  /** On fabric8's CRUD mock, for tests that inject faults ({@link #mock()}). */
+  public static OperatorHarness onMock() {
+    return new OperatorHarness(new MockApiServer());
+  }
+
+  public OperatorHarness(TestApi api) {
     this(api, api.newOperatorClient());
   }
 
   /** With the operator's own client (for example one that goes through a {@link TcpProxy}). */
-  public OperatorHarness(MockApiServer api, KubernetesClient operatorClient) {
+  public OperatorHarness(TestApi api, KubernetesClient operatorClient) {
     this.api = api;
     this.client = api.client();
     this.operatorClient = operatorClient;
     Fixtures.namespace(client, OPERATOR_NS, Map.of());
     Fixtures.namespace(client, PLATFORM_NS, Map.of());
+    if (api instanceof RealApiServer real) {
+      real.grantLeaderElection(OPERATOR_NS);
+    }
+  }
+
+  /** The CRUD mock this harness runs on, for fault injection. */
+  public MockApiServer mock() {
+    return (MockApiServer) api;
   }
 
   public static OperatorConfig config(Set<String> watch) {
@@ -78,6 +94,10 @@ public final class OperatorHarness implements AutoCloseable {
                 k -> new AtomicInteger()).incrementAndGet();
           }
         });
+    if (!api.real()) {
+      // fabric8's CRUD mock has no server-side apply: status is written as a JSON diff there.
+      options = options.withJosdk(o -> o.withUseSSAToPatchPrimaryResource(false));
+    }
     operator = new PullSecretOperator(operatorClient, config, customize.apply(options)).start();
     return this;
   }
@@ -101,6 +121,9 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   public RegistryCredential apply(RegistryCredential rc) {
+    if (rc.getMetadata().getResourceVersion() != null) {
+      return client.resource(rc).update();
+    }
     return client.resource(rc).createOr(op -> op.update());
   }
 
@@ -180,8 +203,11 @@ public final class OperatorHarness implements AutoCloseable {
             io.fabric8.kubernetes.client.utils.Serialization.asJson(rc.getStatus())));
       }
     } finally {
-      operatorClient.close();
-      api.close();
+      try {
+        operatorClient.close();
+      } finally {
+        api.close();
+      }
     }
     if (!hits.isEmpty()) {
       throw new AssertionError("secret material leaked:\n" + String.join("\n", hits));

@@ -1,0 +1,177 @@
+package io.pullsecrets.operator.testing;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real control plane of the test JVM: etcd, kube-apiserver and kube-controller-manager started
+ * once by {@code hack/control-plane.sh up} and stopped when the JVM exits. Tests that need it call
+ * {@link #get()}: where the binaries are not built they are skipped (one line on the console says
+ * why and how to build them), unless {@code PULLSECRET_REQUIRE_CONTROL_PLANE=true} (CI), where
+ * they fail.
+ */
+public final class ControlPlane {
+  public static final Path SCRIPT = Path.of("hack/control-plane.sh").toAbsolutePath();
+  public static final Path CRD = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
+  /** The directory of the JVM's control plane: data, certificates, logs, audit log, kubeconfig. */
+  static final Path DIR = Path.of("target/control-plane").toAbsolutePath();
+
+  private static ControlPlane shared;
+  private static String unavailable;
+
+  public final Path dir;
+  public final Path kubeconfig;
+  public final Path auditLog;
+  public final String server;
+  private final Config admin;
+
+  private ControlPlane(Path dir) throws IOException {
+    this.dir = dir;
+    this.kubeconfig = dir.resolve("kubeconfig");
+    this.auditLog = dir.resolve("audit.log");
+    this.server = Files.readString(dir.resolve("server")).trim();
+    this.admin = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+  }
+
+  /** Whether the control plane's binaries are built here (without starting it). */
+  public static boolean available() {
+    return whyUnavailable() == null;
+  }
+
+  /** The running control plane; skips (or, when required, fails) the calling test if it cannot run. */
+  public static synchronized ControlPlane get() {
+    if (shared != null) {
+      return shared;
+    }
+    if (unavailable == null) {
+      unavailable = whyUnavailable();
+      if (unavailable == null) {
+        try {
+          shared = start();
+          return shared;
+        } catch (Exception e) {
+          unavailable = "the control plane did not start: " + e.getMessage();
+        }
+      }
+      System.out.println("[control-plane] real-server tests skipped: " + unavailable
+          + " (CI sets PULLSECRET_REQUIRE_CONTROL_PLANE=true, which fails them instead)");
+    }
+    if (Boolean.parseBoolean(System.getenv("PULLSECRET_REQUIRE_CONTROL_PLANE"))) {
+      throw new IllegalStateException("PULLSECRET_REQUIRE_CONTROL_PLANE=true but " + unavailable);
+    }
+    Assumptions.abort(unavailable);
+    throw new AssertionError("unreachable");
+  }
+
+  /** Whether {@code client} talks to the real control plane. */
+  public static synchronized boolean serves(KubernetesClient client) {
+    return shared != null && client.getConfiguration().getMasterUrl().startsWith(shared.server);
+  }
+
+  private static String whyUnavailable() {
+    try {
+      Process p = new ProcessBuilder("bash", SCRIPT.toString(), "status").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        return out.isEmpty() ? "hack/control-plane.sh status failed" : out;
+      }
+      return null;
+    } catch (IOException | InterruptedException e) {
+      return "hack/control-plane.sh could not run: " + e.getMessage();
+    }
+  }
+
+  private static ControlPlane start() throws IOException, InterruptedException {
+    // A fresh directory per JVM: a leftover from a killed run is stopped and removed first.
+    if (Files.exists(DIR)) {
+      run(List.of("bash", SCRIPT.toString(), "down", DIR.toString()), Duration.ofSeconds(30));
+      deleteTree(DIR);
+    }
+    Files.createDirectories(DIR);
+    run(List.of("bash", SCRIPT.toString(), "up", DIR.toString()), Duration.ofMinutes(3));
+    ControlPlane cp = new ControlPlane(DIR);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        run(List.of("bash", SCRIPT.toString(), "down", DIR.toString()), Duration.ofSeconds(30));
+      } catch (Exception e) {
+        // The JVM is exiting; the processes die with the machine's session at worst.
+      }
+    }, "control-plane-down"));
+    cp.installCrd();
+    return cp;
+  }
+
+  private static void run(List<String> command, Duration timeout) throws IOException, InterruptedException {
+    Path log = DIR.resolve("script.log");
+    Files.createDirectories(DIR);
+    Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IOException(String.join(" ", command) + " timed out; see " + log);
+    }
+    if (p.exitValue() != 0) {
+      List<String> lines = Files.readAllLines(log);
+      throw new IOException(String.join(" ", command) + " failed: "
+          + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** A new cluster-admin client. */
+  public KubernetesClient adminClient() {
+    return new KubernetesClientBuilder().withConfig(adminConfig()).build();
+  }
+
+  /** A copy of the cluster-admin configuration, to adapt. */
+  public Config adminConfig() {
+    try {
+      return Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Creates the CRD from {@code crds/} and waits until it is Established. */
+  private void installCrd() throws IOException {
+    try (KubernetesClient c = adminClient(); InputStream in = Files.newInputStream(CRD)) {
+      CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
+      c.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+      c.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+          .waitUntilCondition(d -> d != null && d.getStatus() != null && d.getStatus().getConditions() != null
+              && d.getStatus().getConditions().stream().anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")),
+              30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Objects of the rendered manifests in {@code deploy/} of these kinds. */
+  public static List<HasMetadata> deployObjects(KubernetesClient client, String... kinds) {
+    try (InputStream in = Files.newInputStream(Path.of("deploy/pullsecret-operator.yaml"))) {
+      List<HasMetadata> all = client.load(in).items();
+      List<String> wanted = List.of(kinds);
+      return all.stream().filter(o -> wanted.contains(o.getKind())).toList();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

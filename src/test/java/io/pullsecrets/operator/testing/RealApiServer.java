@@ -1,0 +1,219 @@
+package io.pullsecrets.operator.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.pullsecrets.operator.PullSecretOperator;
+import io.pullsecrets.operator.api.RegistryCredential;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * One test's view of the JVM's {@link ControlPlane}. The operator's client acts as the chart's
+ * ServiceAccount (impersonated by the admin), so the ClusterRole rendered in {@code deploy/} is
+ * enforced by the server on every request it makes. Its writes are read back from the audit log.
+ * On close, every namespace the test made is deleted (finalizers of RegistryCredentials left by a
+ * stopped operator are removed first); the next test starts once they are gone.
+ */
+public final class RealApiServer implements TestApi {
+  public static final String OPERATOR_NS = "pullsecret-system";
+  public static final String OPERATOR_SA = "pullsecret-operator";
+  /** The chart's ServiceAccount, as the API server names it. */
+  public static final String OPERATOR_USER = "system:serviceaccount:" + OPERATOR_NS + ":" + OPERATOR_SA;
+  public static final Set<String> SYSTEM_NAMESPACES = Set.of("default", "kube-system", "kube-public", "kube-node-lease");
+  private static boolean clusterRbacApplied;
+
+  public final ControlPlane controlPlane;
+  private final KubernetesClient client;
+  private final List<KubernetesClient> opened = new CopyOnWriteArrayList<>();
+  private volatile long auditOffset;
+
+  public RealApiServer() {
+    controlPlane = ControlPlane.get();
+    client = controlPlane.adminClient();
+    deleteTestNamespaces();
+    awaitNoTestNamespaces();
+    applyClusterRbac();
+    auditOffset = auditSize();
+  }
+
+  @Override
+  public KubernetesClient client() {
+    return client;
+  }
+
+  @Override
+  public boolean real() {
+    return true;
+  }
+
+  /** The operator's client: the chart's ServiceAccount, with the chart's RBAC. */
+  @Override
+  public KubernetesClient newOperatorClient() {
+    return newClient(MockApiServer.OPERATOR_AGENT, true);
+  }
+
+  /** A client with this User-Agent, acting as the chart's ServiceAccount or as cluster-admin. */
+  public KubernetesClient newClient(String userAgent, boolean asOperator) {
+    ConfigBuilder b = new ConfigBuilder(controlPlane.adminConfig()).withUserAgent(userAgent)
+        .withRequestRetryBackoffLimit(PullSecretOperator.REQUEST_RETRIES);
+    if (asOperator) {
+      b.withImpersonateUsername(OPERATOR_USER)
+          .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + OPERATOR_NS, "system:authenticated");
+    }
+    Config config = b.build();
+    KubernetesClient c = new KubernetesClientBuilder().withConfig(config).build();
+    opened.add(c);
+    return c;
+  }
+
+  /** The Role and RoleBinding the chart gives the operator for its Lease, in {@code namespace}. */
+  public void grantLeaderElection(String namespace) {
+    for (HasMetadata o : ControlPlane.deployObjects(client, "Role", "RoleBinding")) {
+      o.getMetadata().setNamespace(namespace);
+      client.resource(o).inNamespace(namespace).serverSideApply();
+    }
+  }
+
+  private synchronized void applyClusterRbac() {
+    if (!clusterRbacApplied) {
+      for (HasMetadata o : ControlPlane.deployObjects(client, "ClusterRole", "ClusterRoleBinding")) {
+        client.resource(o).serverSideApply();
+      }
+      clusterRbacApplied = true;
+    }
+  }
+
+  /** Writes the operator made since this test began (or since {@link #clearRequests()}), from the audit log. */
+  @Override
+  public List<ApiRequest> operatorRequests() {
+    List<ApiRequest> out = new ArrayList<>();
+    for (JsonNode e : auditEvents(auditOffset)) {
+      String agent = e.path("userAgent").asText("");
+      boolean byOperator = OPERATOR_USER.equals(e.path("impersonatedUser").path("username").asText())
+          || agent.startsWith(MockApiServer.OPERATOR_AGENT);
+      if (byOperator) {
+        out.add(toRequest(e, true));
+      }
+    }
+    return out;
+  }
+
+  /** Every write recorded since this test began, by anyone. */
+  public List<JsonNode> auditEvents() {
+    return auditEvents(auditOffset);
+  }
+
+  public static ApiRequest toRequest(JsonNode e, boolean byOperator) {
+    String method = switch (e.path("verb").asText()) {
+      case "create" -> "POST";
+      case "update" -> "PUT";
+      case "patch" -> "PATCH";
+      case "delete", "deletecollection" -> "DELETE";
+      default -> "GET";
+    };
+    JsonNode body = e.get("requestObject");
+    return new ApiRequest(method, e.path("requestURI").asText(), body == null ? "" : body.toString(),
+        e.path("userAgent").asText(""), byOperator, 0);
+  }
+
+  private List<JsonNode> auditEvents(long from) {
+    List<JsonNode> events = new ArrayList<>();
+    try (RandomAccessFile f = new RandomAccessFile(controlPlane.auditLog.toFile(), "r")) {
+      long length = f.length();
+      if (length <= from) {
+        return events;
+      }
+      f.seek(from);
+      byte[] bytes = new byte[(int) (length - from)];
+      f.readFully(bytes);
+      String text = new String(bytes, StandardCharsets.UTF_8);
+      for (String line : text.split("\n")) {
+        if (line.isBlank() || !line.endsWith("}")) {
+          continue;
+        }
+        JsonNode e = Serialization.jsonMapper().readTree(line);
+        if ("ResponseComplete".equals(e.path("stage").asText())) {
+          events.add(e);
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read the audit log " + controlPlane.auditLog, e);
+    }
+    return events;
+  }
+
+  private long auditSize() {
+    return controlPlane.auditLog.toFile().length();
+  }
+
+  @Override
+  public void clearRequests() {
+    auditOffset = auditSize();
+  }
+
+  private List<String> testNamespaces() {
+    return client.namespaces().list().getItems().stream().map(n -> n.getMetadata().getName())
+        .filter(n -> !SYSTEM_NAMESPACES.contains(n)).toList();
+  }
+
+  private void deleteTestNamespaces() {
+    // A RegistryCredential keeps its finalizer when the operator stopped first: the namespace
+    // would wait for it forever.
+    for (RegistryCredential rc : client.resources(RegistryCredential.class).inAnyNamespace().list().getItems()) {
+      if (rc.getMetadata().getFinalizers() != null && !rc.getMetadata().getFinalizers().isEmpty()) {
+        client.resources(RegistryCredential.class).inNamespace(rc.getMetadata().getNamespace())
+            .withName(rc.getMetadata().getName())
+            .edit(r -> {
+              r.getMetadata().setFinalizers(List.of());
+              return r;
+            });
+      }
+    }
+    for (String ns : testNamespaces()) {
+      client.namespaces().withName(ns).delete();
+    }
+    for (String ns : SYSTEM_NAMESPACES) {
+      Namespace n = client.namespaces().withName(ns).get();
+      if (n != null && n.getMetadata().getLabels().size() > 1) {
+        client.namespaces().withName(ns).edit(x -> {
+          x.getMetadata().setLabels(new java.util.HashMap<>(Map.of("kubernetes.io/metadata.name", ns)));
+          return x;
+        });
+      }
+    }
+  }
+
+  private void awaitNoTestNamespaces() {
+    org.awaitility.Awaitility.await("namespaces of an earlier test are gone").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100)).until(() -> testNamespaces().isEmpty());
+  }
+
+  /** Whether a namespace exists and is not terminating. */
+  public boolean active(String ns) {
+    Namespace n = client.namespaces().withName(ns).get();
+    return n != null && n.getMetadata().getDeletionTimestamp() == null;
+  }
+
+  @Override
+  public void close() {
+    try {
+      deleteTestNamespaces();
+    } finally {
+      opened.forEach(KubernetesClient::close);
+      client.close();
+    }
+  }
+}
