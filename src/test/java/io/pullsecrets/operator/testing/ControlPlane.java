@@ -155,8 +155,12 @@ public final class ControlPlane {
   /** Creates the CRD from {@code crds/} and waits until it is Established. */
   private void installCrd() throws IOException {
     try (KubernetesClient c = adminClient(); InputStream in = Files.newInputStream(CRD)) {
-      CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
-      c.apiextensions().v1().customResourceDefinitions().resource(crd).serverSideApply();
+      // Applied as the file says, field for field (a typed round trip would change some values,
+      // and Helm's own server-side apply of the same file would then conflict with ours).
+      io.fabric8.kubernetes.api.model.GenericKubernetesResource raw =
+          Serialization.unmarshal(in, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+      c.resource(raw).fieldManager("pullsecret-tests").serverSideApply();
+      CustomResourceDefinition crd = c.apiextensions().v1().customResourceDefinitions().withName(raw.getMetadata().getName()).get();
       c.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
           .waitUntilCondition(d -> d != null && d.getStatus() != null && d.getStatus().getConditions() != null
               && d.getStatus().getConditions().stream().anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")),
