@@ -9,6 +9,11 @@ public final class Labels {
   public static final String OWNER_ANNOTATION = "pullsecrets.io/owner";
   /** Any new value forces a refresh of the credential. */
   public static final String REFRESH_REQUESTED_ANNOTATION = "pullsecrets.io/refresh-requested";
+  /**
+   * On a ServiceAccount: comma-separated names of the RegistryCredentials of its namespace that
+   * may have the operator request its tokens ({@code *}: any of them). Without it, none may.
+   */
+  public static final String ALLOWED_CREDENTIALS_ANNOTATION = "pullsecrets.io/allowed-credentials";
   public static final String MANAGED_SELECTOR = MANAGED_BY + "=" + MANAGED_BY_VALUE;
 
   private Labels() {}

@@ -12,10 +12,10 @@ public class AzureWorkloadIdentitySpec {
   private String clientId;
 
   @Required
-  @JsonPropertyDescription("Service account in this namespace whose token is requested; the federated credential must name its issuer and subject system:serviceaccount:<namespace>:<name>.")
+  @JsonPropertyDescription("Service account in this namespace whose token is requested; it must opt in with the annotation pullsecrets.io/allowed-credentials listing this RegistryCredential (or *). The federated credential must name its issuer and subject system:serviceaccount:<namespace>:<name>.")
   private String serviceAccountName;
 
-  @JsonPropertyDescription("Audience of the requested service account token (default: api://AzureADTokenExchange).")
+  @JsonPropertyDescription("Audience of the requested service account token (default: api://AzureADTokenExchange; outside trusted namespaces only it, api://AzureADTokenExchangeUSGov or api://AzureADTokenExchangeChina).")
   private String audience;
 
   public String getClientId() {

@@ -14,10 +14,10 @@ public class GcpExternalAccountSpec {
   @JsonPropertyDescription("Key in the Secret (default: credential-configuration.json).")
   private String key;
 
-  @JsonPropertyDescription("Service account in this namespace whose token (TokenRequest API) is the subject token. When unset, the credential_source of the configuration is used, which only trusted namespaces may do.")
+  @JsonPropertyDescription("Service account in this namespace whose token (TokenRequest API) is the subject token; it must opt in with the annotation pullsecrets.io/allowed-credentials listing this RegistryCredential (or *). When unset, the credential_source of the configuration is used, which only trusted namespaces may do.")
   private String serviceAccountName;
 
-  @JsonPropertyDescription("Audience of the requested service account token (default: the configuration's audience with an https: prefix, the default allowed audience of a workload identity pool provider).")
+  @JsonPropertyDescription("Audience of the requested service account token (default: the configuration's audience with an https: prefix, the default allowed audience of a workload identity pool provider; outside trusted namespaces it must be that audience, with or without https:).")
   private String audience;
 
   public SecretReference getSecretRef() {

@@ -24,6 +24,9 @@ import java.util.regex.Pattern;
  * @param leaderElection whether to take a Lease before reconciling
  * @param logLevel trace, debug, info, warn or error
  * @param logFormat text or json
+ * @param allowedEndpointHosts {@code host} or {@code host:port} entries (lower case) to which
+ *     RegistryCredentials outside trusted namespaces may have tokens sent besides the clouds' own
+ *     endpoints (a private STS, ACR behind a proxy); empty by default
  */
 public record OperatorConfig(
     String namespace,
@@ -32,13 +35,25 @@ public record OperatorConfig(
     int httpPort,
     boolean leaderElection,
     String logLevel,
-    String logFormat) {
+    String logFormat,
+    Set<String> allowedEndpointHosts) {
+
+  public OperatorConfig {
+    allowedEndpointHosts = allowedEndpointHosts == null ? Set.of() : Set.copyOf(allowedEndpointHosts);
+  }
+
+  /** Settings without allowed endpoint hosts (the constructor before that setting existed). */
+  public OperatorConfig(String namespace, Set<String> trustedNamespaces, Set<String> watchNamespaces, int httpPort,
+      boolean leaderElection, String logLevel, String logFormat) {
+    this(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, Set.of());
+  }
 
   public static final String DEFAULT_NAMESPACE = "pullsecret-system";
   public static final Path IN_CLUSTER_NAMESPACE_FILE =
       Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
 
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Pattern HOST = Pattern.compile("([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*|\\[[0-9a-f:.]+])(:[0-9]{1,5})?");
 
   /** The settings: flag name, environment variable, description (for --help and README). */
   public enum Setting {
@@ -48,7 +63,8 @@ public record OperatorConfig(
     HTTP_PORT("http-port", "PULLSECRET_HTTP_PORT", "port of /metrics, /healthz and /readyz (default: 8080; 0 picks a free port)"),
     LEADER_ELECTION("leader-election", "PULLSECRET_LEADER_ELECTION", "true to take a Lease in the operator's namespace before reconciling (default: false)"),
     LOG_LEVEL("log-level", "PULLSECRET_LOG_LEVEL", "trace, debug, info, warn or error (default: info)"),
-    LOG_FORMAT("log-format", "PULLSECRET_LOG_FORMAT", "text or json (default: text)");
+    LOG_FORMAT("log-format", "PULLSECRET_LOG_FORMAT", "text or json (default: text)"),
+    ALLOWED_ENDPOINT_HOSTS("allowed-endpoint-hosts", "PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "comma list of host or host:port that RegistryCredentials outside trusted namespaces may send tokens to besides the clouds' own endpoints (default: empty)");
 
     public final String flag;
     public final String env;
@@ -161,7 +177,10 @@ public record OperatorConfig(
     String level = oneOf(Setting.LOG_LEVEL, values.get(Setting.LOG_LEVEL), "info", List.of("trace", "debug", "info", "warn", "error"));
     String format = oneOf(Setting.LOG_FORMAT, values.get(Setting.LOG_FORMAT), "text", List.of("text", "json"));
 
-    return new OperatorConfig(namespace, Set.copyOf(trusted), Set.copyOf(watch), port, leaderElection, level, format);
+    Set<String> endpointHosts = hostList(Setting.ALLOWED_ENDPOINT_HOSTS, values.get(Setting.ALLOWED_ENDPOINT_HOSTS));
+
+    return new OperatorConfig(namespace, Set.copyOf(trusted), Set.copyOf(watch), port, leaderElection, level, format,
+        Set.copyOf(endpointHosts));
   }
 
   /** Whether RegistryCredentials in this namespace may target others and use ambient identity. */
@@ -206,6 +225,30 @@ public record OperatorConfig(
       }
       requireNamespaceName(setting, ns);
       result.add(ns);
+    }
+    return result;
+  }
+
+  private static Set<String> hostList(Setting setting, String value) throws ConfigException {
+    Set<String> result = new LinkedHashSet<>();
+    if (value == null) {
+      return result;
+    }
+    for (String part : value.split(",")) {
+      String host = part.trim().toLowerCase(java.util.Locale.ROOT);
+      if (host.isEmpty()) {
+        continue;
+      }
+      java.util.regex.Matcher m = HOST.matcher(host);
+      boolean ok = m.matches();
+      if (ok && m.group(5) != null) {
+        int port = Integer.parseInt(m.group(5).substring(1));
+        ok = port > 0 && port <= 65535;
+      }
+      if (!ok) {
+        throw new ConfigException(setting.label() + ": '" + part.trim() + "' is not a host or host:port");
+      }
+      result.add(host);
     }
     return result;
   }

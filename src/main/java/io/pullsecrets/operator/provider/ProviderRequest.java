@@ -2,6 +2,8 @@ package io.pullsecrets.operator.provider;
 
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.time.Clock;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * What a provider gets for one fetch.
@@ -9,11 +11,29 @@ import java.time.Clock;
  * @param resource the RegistryCredential being refreshed (read-only)
  * @param secrets Secrets of the resource's own namespace; reads are watched for changes
  * @param trusted whether the resource's namespace may use the operator's own (ambient) identity
+ * @param allowedEndpointHosts {@code host} or {@code host:port} entries (lower case) that
+ *     credentials outside trusted namespaces may send tokens to besides the clouds' own endpoints
  * @param clock the operator's clock
  */
-public record ProviderRequest(RegistryCredential resource, SourceSecrets secrets, boolean trusted, Clock clock) {
+public record ProviderRequest(
+    RegistryCredential resource, SourceSecrets secrets, boolean trusted, Set<String> allowedEndpointHosts, Clock clock) {
+
+  public ProviderRequest {
+    allowedEndpointHosts = allowedEndpointHosts == null ? Set.of() : Set.copyOf(allowedEndpointHosts);
+    Objects.requireNonNull(resource, "resource");
+  }
+
+  /** A request without extra allowed endpoint hosts. */
+  public ProviderRequest(RegistryCredential resource, SourceSecrets secrets, boolean trusted, Clock clock) {
+    this(resource, secrets, trusted, Set.of(), clock);
+  }
 
   public String namespace() {
     return resource.getMetadata().getNamespace();
+  }
+
+  /** The RegistryCredential's name (what a ServiceAccount's allowed-credentials annotation lists). */
+  public String name() {
+    return resource.getMetadata().getName();
   }
 }

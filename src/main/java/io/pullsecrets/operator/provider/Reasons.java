@@ -10,6 +10,8 @@ public final class Reasons {
   public static final String REGISTRY_NOT_FOUND = "RegistryNotFound";
   public static final String PROVIDER_UNAVAILABLE = "ProviderUnavailable";
   public static final String NOT_PERMITTED = "NotPermitted";
+  /** A spec value the operator refuses in every namespace (for example an API server audience). */
+  public static final String INVALID_SPEC = "InvalidSpec";
 
   private Reasons() {}
 }

@@ -429,7 +429,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     };
     long start = System.nanoTime();
     try {
-      Credential credential = provider.fetch(new ProviderRequest(rc, secrets, config.isTrusted(ns), clock));
+      Credential credential = provider.fetch(new ProviderRequest(rc, secrets, config.isTrusted(ns), config.allowedEndpointHosts(), clock));
       int size = credential.dockerConfigJson().length;
       if (size > MAX_DOCKER_CONFIG_BYTES) {
         throw ProviderException.invalid(Reasons.INVALID_SOURCE,

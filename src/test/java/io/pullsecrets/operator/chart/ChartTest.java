@@ -66,7 +66,8 @@ class ChartTest {
         .containsEntry("PULLSECRET_HTTP_PORT", "8080")
         .containsEntry("PULLSECRET_LEADER_ELECTION", "false")
         .containsEntry("PULLSECRET_LOG_LEVEL", "info")
-        .containsEntry("PULLSECRET_LOG_FORMAT", "text");
+        .containsEntry("PULLSECRET_LOG_FORMAT", "text")
+        .containsEntry("PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "");
     // Every PULLSECRET_ variable the chart sets is one the operator reads.
     Set<String> known = java.util.Arrays.stream(OperatorConfig.Setting.values()).map(s -> s.env).collect(Collectors.toSet());
     assertThat(known).containsAll(env.keySet().stream().filter(k -> k.startsWith("PULLSECRET_")).toList());
@@ -168,6 +169,7 @@ class ChartTest {
         List.of("--set", "operator.leaderElection=sometimes"),
         List.of("--set", "operator.watchNamespaces[0]=Not_A_Namespace"),
         List.of("--set", "operator.httpPort=80"),
+        List.of("--set", "operator.allowedEndpointHosts[0]=https://sts.example.com"),
         List.of("--set", "installMode=namespaced"),
         List.of("--set", "unknownValue=1"),
         List.of("--set", "metrics.prometheusRule.tokenExpiryThreshold=soon"))) {
@@ -208,6 +210,7 @@ class ChartTest {
     assertThat(env(c)).containsEntry("PULLSECRET_LEADER_ELECTION", "true")
         .containsEntry("PULLSECRET_WATCH_NAMESPACES", "pullsecret-system,team-a,team-b")
         .containsEntry("PULLSECRET_TRUSTED_NAMESPACES", "pullsecret-system,platform")
+        .containsEntry("PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "sts.private.example.com,acr-proxy.internal:8443")
         .containsEntry("PULLSECRET_LOG_FORMAT", "json")
         .containsEntry("PULLSECRET_LOG_LEVEL", "debug")
         .containsEntry("JAVA_OPTS_APPEND", "-XX:+ExitOnOutOfMemoryError")

@@ -24,6 +24,7 @@ class OperatorConfigTest {
     assertThat(c.leaderElection()).isFalse();
     assertThat(c.logLevel()).isEqualTo("info");
     assertThat(c.logFormat()).isEqualTo("text");
+    assertThat(c.allowedEndpointHosts()).isEmpty();
   }
 
   @Test
@@ -70,5 +71,31 @@ class OperatorConfigTest {
         .hasMessage("unexpected argument 'stray' (flags look like --name=value)");
     assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--help"}, Map.of(), NO_FILE))
         .isInstanceOf(OperatorConfig.HelpRequested.class).hasMessageContaining("PULLSECRET_WATCH_NAMESPACES");
+  }
+
+  @Test
+  void allowedEndpointHostsFromEnvironmentAndFlag() throws Exception {
+    OperatorConfig env = OperatorConfig.parse(new String[0],
+        Map.of("PULLSECRET_ALLOWED_ENDPOINT_HOSTS", " STS.example.com, 10.0.0.7:8443,,[fd00::1]:443 "), NO_FILE);
+    assertThat(env.allowedEndpointHosts()).isEqualTo(Set.of("sts.example.com", "10.0.0.7:8443", "[fd00::1]:443"));
+
+    OperatorConfig flag = OperatorConfig.parse(new String[] {"--allowed-endpoint-hosts", "acr-proxy.internal"},
+        Map.of("PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "ignored.example.com"), NO_FILE);
+    assertThat(flag.allowedEndpointHosts()).containsExactly("acr-proxy.internal");
+
+    for (String bad : new String[] {"https://sts.example.com", "sts.example.com/v1", "host:99999", "host:", "a b", "*.example.com"}) {
+      assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--allowed-endpoint-hosts=ok.example.com," + bad}, Map.of(), NO_FILE))
+          .hasMessage("PULLSECRET_ALLOWED_ENDPOINT_HOSTS (--allowed-endpoint-hosts): '" + bad + "' is not a host or host:port");
+    }
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--help"}, Map.of(), NO_FILE))
+        .isInstanceOf(OperatorConfig.HelpRequested.class)
+        .hasMessageContaining("--allowed-endpoint-hosts").hasMessageContaining("PULLSECRET_ALLOWED_ENDPOINT_HOSTS");
+  }
+
+  @Test
+  void theSevenArgumentConstructorAllowsNoExtraEndpoints() {
+    OperatorConfig c = new OperatorConfig("ops", Set.of("ops"), Set.of(), 0, false, "info", "text");
+    assertThat(c.allowedEndpointHosts()).isEmpty();
+    assertThat(new OperatorConfig("ops", Set.of("ops"), Set.of(), 0, false, "info", "text", null).allowedEndpointHosts()).isEmpty();
   }
 }

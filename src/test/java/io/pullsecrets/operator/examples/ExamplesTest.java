@@ -171,6 +171,42 @@ class ExamplesTest {
         .contains("spec.provider: exactly one provider must be set");
   }
 
+  /**
+   * An example that names a serviceAccountName shows (in its comment) that ServiceAccount with the
+   * opt-in annotation listing the example's RegistryCredential: without it the operator refuses.
+   */
+  @ParameterizedTest
+  @MethodSource("examples")
+  void serviceAccountsNamedByExamplesOptIn(Path file) throws Exception {
+    String yaml = Files.readString(file);
+    JsonNode doc = YAML.readTree(yaml);
+    List<String> named = new ArrayList<>();
+    doc.path("spec").findValues("serviceAccountName").forEach(v -> named.add(v.asText()));
+    if (named.isEmpty()) {
+      return;
+    }
+    StringBuilder commented = new StringBuilder();
+    boolean in = false;
+    for (String line : yaml.split("\n")) {
+      if (line.equals("#   apiVersion: v1")) {
+        in = true;
+      }
+      if (in && !line.startsWith("#   ")) {
+        break;
+      }
+      if (in) {
+        commented.append(line.substring(4)).append('\n');
+      }
+    }
+    assertThat(commented).as(file + " shows the ServiceAccount in its comment").isNotEmpty();
+    io.fabric8.kubernetes.api.model.ServiceAccount sa =
+        Serialization.unmarshal(commented.toString(), io.fabric8.kubernetes.api.model.ServiceAccount.class);
+    assertThat(sa.getMetadata().getName()).isEqualTo(named.get(0));
+    assertThat(sa.getMetadata().getNamespace()).isEqualTo(doc.path("metadata").path("namespace").asText());
+    assertThat(List.of(sa.getMetadata().getAnnotations().get(io.pullsecrets.operator.Labels.ALLOWED_CREDENTIALS_ANNOTATION).split(",")))
+        .as(file.toString()).contains(doc.path("metadata").path("name").asText());
+  }
+
   @Test
   void everyProviderAndAuthModeHasAnExample() throws Exception {
     List<String> modes = new ArrayList<>();

@@ -19,6 +19,7 @@ import io.pullsecrets.operator.provider.cloud.Jwts;
 import io.pullsecrets.operator.provider.cloud.Redactor;
 import io.pullsecrets.operator.provider.cloud.RegistryUrls;
 import io.pullsecrets.operator.provider.cloud.ServiceAccountTokens;
+import io.pullsecrets.operator.provider.cloud.TokenPolicy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -46,6 +47,9 @@ public final class AzureCredentialProvider implements CredentialProvider {
   public static final String USERNAME = "00000000-0000-0000-0000-000000000000";
   public static final String DEFAULT_SCOPE = "https://management.azure.com/.default";
   public static final String DEFAULT_AUDIENCE = "api://AzureADTokenExchange";
+  /** Registry hosts of Azure's clouds (public, China, US Government), incl. data endpoints. */
+  static final java.util.regex.Pattern ACR_HOST =
+      java.util.regex.Pattern.compile("[a-z0-9-]+(\\.[a-z0-9-]+)*\\.azurecr\\.(io|cn|us)");
   /** ACR refresh tokens live about three hours; assumed when the token carries no exp claim. */
   public static final Duration DEFAULT_LIFETIME = Duration.ofHours(3);
   public static final String CLIENT_SECRET_KEY = "clientSecret";
@@ -54,9 +58,13 @@ public final class AzureCredentialProvider implements CredentialProvider {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final AzureClientFactory clients;
-  private final ServiceAccountTokens tokens;
+  private final TokenPolicy tokens;
 
   public AzureCredentialProvider(AzureClientFactory clients, ServiceAccountTokens tokens) {
+    this(clients, new TokenPolicy(tokens));
+  }
+
+  public AzureCredentialProvider(AzureClientFactory clients, TokenPolicy tokens) {
     this.clients = Objects.requireNonNull(clients, "clients");
     this.tokens = Objects.requireNonNull(tokens, "tokens");
   }
@@ -70,6 +78,9 @@ public final class AzureCredentialProvider implements CredentialProvider {
   public Credential fetch(ProviderRequest request) throws ProviderException {
     AzureProviderSpec spec = request.resource().getSpec().getProvider().getAzure();
     String registry = registryHost(spec.getRegistry());
+    // The Entra token goes to the registry: outside trusted namespaces only to ACR itself.
+    TokenPolicy.requireHost(request, "spec.provider.azure.registry", registry, h -> ACR_HOST.matcher(h).matches(),
+        "an ACR host ending in .azurecr.io, .azurecr.cn or .azurecr.us");
     String tenant = spec.getTenantId() == null ? "" : spec.getTenantId().trim();
     if (tenant.isEmpty()) {
       throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.azure.tenantId is empty");
@@ -128,7 +139,8 @@ public final class AzureCredentialProvider implements CredentialProvider {
       var wi = auth.getWorkloadIdentity();
       String clientId = required(wi.getClientId(), "auth.workloadIdentity.clientId");
       String audience = wi.getAudience() == null || wi.getAudience().isBlank() ? DEFAULT_AUDIENCE : wi.getAudience();
-      String token = redactor.add(tokens.token(request.namespace(), wi.getServiceAccountName(), audience));
+      String token = redactor.add(tokens.token(request, "spec.provider.azure.auth.workloadIdentity",
+          wi.getServiceAccountName(), audience, TokenPolicy.Cloud.AZURE));
       return clients.clientAssertion(tenant, clientId, () -> token);
     }
     if (auth.getManagedIdentity() != null) {

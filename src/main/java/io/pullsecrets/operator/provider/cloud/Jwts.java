@@ -12,6 +12,23 @@ public final class Jwts {
 
   private Jwts() {}
 
+  /** The claims of a JWT, if the value is one. */
+  public static Optional<JsonNode> claims(String jwt) {
+    if (jwt == null) {
+      return Optional.empty();
+    }
+    String[] parts = jwt.trim().split("\\.");
+    if (parts.length < 2) {
+      return Optional.empty();
+    }
+    try {
+      JsonNode claims = MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1]));
+      return claims != null && claims.isObject() ? Optional.of(claims) : Optional.empty();
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
   /** The {@code exp} claim, if the value is a JWT that has one. */
   public static Optional<Instant> expiry(String jwt) {
     if (jwt == null) {

@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.provider.cloud;
 
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -8,6 +9,7 @@ import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.Reasons;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /** {@link ServiceAccountTokens} through the TokenRequest API ({@code serviceaccounts/token}). */
 public final class KubernetesServiceAccountTokens implements ServiceAccountTokens {
@@ -18,9 +20,32 @@ public final class KubernetesServiceAccountTokens implements ServiceAccountToken
   }
 
   @Override
+  public Optional<ServiceAccount> serviceAccount(String namespace, String name) throws ProviderException {
+    String who = "service account '" + name + "' in namespace '" + namespace + "'";
+    try {
+      return Optional.ofNullable(client.serviceAccounts().inNamespace(namespace).withName(name).get());
+    } catch (KubernetesClientException e) {
+      int code = e.getCode();
+      if (code == 404) {
+        return Optional.empty();
+      }
+      if (code == 401 || code == 403) {
+        throw ProviderException.transientFailure(Reasons.NOT_PERMITTED,
+            "the operator may not read " + who + " (it needs RBAC get on serviceaccounts); HTTP " + code);
+      }
+      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE,
+          "reading " + who + " failed" + (code > 0 ? " with HTTP " + code : ""));
+    }
+  }
+
+  @Override
   public String token(String namespace, String serviceAccount, String audience) throws ProviderException {
     if (serviceAccount == null || serviceAccount.isBlank()) {
       throw ProviderException.invalid(Reasons.INVALID_SOURCE, "no service account name given");
+    }
+    if (audience == null || audience.isBlank()) {
+      // An empty audience list means the API server's own audiences: never requested.
+      throw ProviderException.invalid(Reasons.INVALID_SPEC, "no token audience given");
     }
     String who = "service account '" + serviceAccount + "' in namespace '" + namespace + "'";
     TokenRequest request = new TokenRequestBuilder()

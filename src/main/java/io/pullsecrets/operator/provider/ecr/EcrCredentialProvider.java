@@ -15,6 +15,7 @@ import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import io.pullsecrets.operator.provider.cloud.Redactor;
 import io.pullsecrets.operator.provider.cloud.ServiceAccountTokens;
+import io.pullsecrets.operator.provider.cloud.TokenPolicy;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,9 +57,13 @@ public final class EcrCredentialProvider implements CredentialProvider {
   public static final String USERNAME = "AWS";
 
   private final AwsClientFactory clients;
-  private final ServiceAccountTokens tokens;
+  private final TokenPolicy tokens;
 
   public EcrCredentialProvider(AwsClientFactory clients, ServiceAccountTokens tokens) {
+    this(clients, new TokenPolicy(tokens));
+  }
+
+  public EcrCredentialProvider(AwsClientFactory clients, TokenPolicy tokens) {
     this.clients = Objects.requireNonNull(clients, "clients");
     this.tokens = Objects.requireNonNull(tokens, "tokens");
   }
@@ -148,7 +153,8 @@ public final class EcrCredentialProvider implements CredentialProvider {
       AwsWebIdentitySpec wi = auth.getWebIdentity();
       requireRoleArn(wi.getRoleArn(), "spec.provider.ecr.auth.webIdentity.roleArn");
       String audience = wi.getAudience() == null || wi.getAudience().isBlank() ? DEFAULT_AUDIENCE : wi.getAudience();
-      String token = redactor.add(tokens.token(request.namespace(), wi.getServiceAccountName(), audience));
+      String token = redactor.add(tokens.token(request, "spec.provider.ecr.auth.webIdentity",
+          wi.getServiceAccountName(), audience, TokenPolicy.Cloud.AWS));
       return webIdentity(wi.getRoleArn(), token, sessionName(request.resource()), stsRegion, redactor);
     }
     if (auth.getAmbient() != null) {

@@ -22,6 +22,7 @@ import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import io.pullsecrets.operator.provider.cloud.Redactor;
 import io.pullsecrets.operator.provider.cloud.ServiceAccountTokens;
+import io.pullsecrets.operator.provider.cloud.TokenPolicy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.time.Instant;
@@ -46,13 +47,21 @@ public final class GcpCredentialProvider implements CredentialProvider {
   public static final String SCOPE = "https://www.googleapis.com/auth/cloud-platform";
   public static final String DEFAULT_KEY = "key.json";
   public static final String DEFAULT_EXTERNAL_KEY = "credential-configuration.json";
+  /** Google's OAuth2 token endpoint, the only token_uri of a key outside trusted namespaces. */
+  public static final String GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
+  static final String STS_HOST = "sts.googleapis.com";
+  static final String IAM_CREDENTIALS_HOST = "iamcredentials.googleapis.com";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern OAUTH_CODE = Pattern.compile("\\b(invalid_grant|invalid_client|unauthorized_client|invalid_request|invalid_target|invalid_scope|access_denied|unsupported_grant_type)\\b");
 
   private final GcpClientFactory clients;
-  private final ServiceAccountTokens tokens;
+  private final TokenPolicy tokens;
 
   public GcpCredentialProvider(GcpClientFactory clients, ServiceAccountTokens tokens) {
+    this(clients, new TokenPolicy(tokens));
+  }
+
+  public GcpCredentialProvider(GcpClientFactory clients, TokenPolicy tokens) {
     this.clients = Objects.requireNonNull(clients, "clients");
     this.tokens = Objects.requireNonNull(tokens, "tokens");
   }
@@ -144,6 +153,13 @@ public final class GcpCredentialProvider implements CredentialProvider {
     }
     redactor.add(node.path("private_key").asText(null));
     redactor.add(node.path("private_key_id").asText(null));
+    String where = "Secret '" + name + "' key '" + key + "'";
+    String tokenUri = node.path("token_uri").asText("");
+    if (!tokenUri.isBlank()) {
+      // The signed assertion goes to token_uri: outside trusted namespaces only to Google.
+      TokenPolicy.requireEndpoint(request, "token_uri of " + where, tokenUri,
+          u -> GOOGLE_TOKEN_URI.equals(u.toString()), GOOGLE_TOKEN_URI);
+    }
     try {
       ServiceAccountCredentials sa = ServiceAccountCredentials.fromStream(new ByteArrayInputStream(json), clients.transport());
       return sa.createWithCustomRetryStrategy(false).createScoped(List.of(SCOPE));
@@ -186,9 +202,27 @@ public final class GcpCredentialProvider implements CredentialProvider {
     if (audience.isBlank() || tokenUrl.isBlank()) {
       throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + " has no audience or token_url");
     }
+    // The subject token goes to token_url (and the federated token on to the impersonation URL):
+    // outside trusted namespaces only to Google.
+    TokenPolicy.requireEndpoint(request, "token_url of " + where, tokenUrl,
+        u -> u.getHost().equalsIgnoreCase(STS_HOST), "https://" + STS_HOST + "/...");
+    for (String field : List.of("service_account_impersonation_url", "token_info_url")) {
+      String host = field.equals("token_info_url") ? STS_HOST : IAM_CREDENTIALS_HOST;
+      java.util.Optional<String> url = text(node, field);
+      if (url.isPresent()) {
+        TokenPolicy.requireEndpoint(request, field + " of " + where, url.get(),
+            u -> u.getHost().equalsIgnoreCase(host), "https://" + host + "/...");
+      }
+    }
+    String field = "spec.provider.gcp.auth.externalAccount";
     String tokenAudience = spec.getAudience() != null && !spec.getAudience().isBlank()
         ? spec.getAudience() : (audience.startsWith("//") ? "https:" + audience : audience);
-    String subject = redactor.add(tokens.token(request.namespace(), sa, tokenAudience));
+    tokens.checkAudience(request, field + ".audience", tokenAudience, TokenPolicy.Cloud.GCP);
+    if (!request.trusted() && !withoutHttps(tokenAudience).equals(withoutHttps(audience))) {
+      throw ProviderException.invalid(Reasons.NOT_PERMITTED, field + ".audience must be the audience of " + where
+          + " (with or without https:) outside the operator's trusted namespaces");
+    }
+    String subject = redactor.add(tokens.token(request, field, sa, tokenAudience, TokenPolicy.Cloud.GCP));
     try {
       IdentityPoolCredentials.Builder b = IdentityPoolCredentials.newBuilder()
           .setHttpTransportFactory(clients.transport())
@@ -216,6 +250,11 @@ public final class GcpCredentialProvider implements CredentialProvider {
       throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + " is not a usable external account configuration: "
           + redactor.clean(e.getMessage()));
     }
+  }
+
+  private static String withoutHttps(String audience) {
+    String a = audience.trim();
+    return a.startsWith("https:") ? a.substring("https:".length()) : a;
   }
 
   private static java.util.Optional<String> text(JsonNode node, String field) {

@@ -16,6 +16,7 @@ import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.SecretReference;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
+import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.Reasons;
 import io.pullsecrets.operator.provider.cloud.Fixtures;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
@@ -98,6 +99,14 @@ class AzureCredentialProviderTest {
     env.put("AZURE_AUTHORITY_HOST", entra.url());
     return new AzureCredentialProvider(
         new DefaultAzureClientFactory(env, entraHttp, DefaultAzureClientFactory.defaultRegistryHttp()), api.tokens());
+  }
+
+  /**
+   * A request whose registry (the local ACR stub) is allowed the way an administrator allows a
+   * registry behind a proxy: PULLSECRET_ALLOWED_ENDPOINT_HOSTS=127.0.0.1:<port>.
+   */
+  ProviderRequest request(ProviderSpec spec, Fixtures.Secrets secrets, boolean trusted) {
+    return Fixtures.request(spec, secrets, trusted, acr.hostPort());
   }
 
   AzureCredentialProvider provider() {
@@ -203,14 +212,14 @@ class AzureCredentialProviderTest {
 
   @Test
   void clientSecret_grantsAndExchanges() throws Exception {
-    Credential c = provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false));
+    Credential c = provider().fetch(request(spec(clientSecret()), secrets, false));
     assertAcrLogin(c);
     assertThat(entra.requests()).singleElement().satisfies(r -> assertThat(r.form()).containsKey("client_secret"));
   }
 
   @Test
   void clientCertificate_sendsASignedClientAssertion() throws Exception {
-    Credential c = provider().fetch(Fixtures.request(spec(clientCertificate("sp-cert")), secrets, false));
+    Credential c = provider().fetch(request(spec(clientCertificate("sp-cert")), secrets, false));
     assertAcrLogin(c);
     assertThat(entra.requests()).singleElement().satisfies(r ->
         assertThat(r.form()).containsKey("client_assertion").doesNotContainKey("client_secret"));
@@ -220,7 +229,7 @@ class AzureCredentialProviderTest {
   void clientCertificate_garbageIsInvalidSource() {
     secrets.put(Fixtures.secret("bad-cert", Map.of("tls.crt", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
         "tls.key", "-----BEGIN PRIVATE KEY-----\nQUFB\n-----END PRIVATE KEY-----\n")));
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientCertificate("bad-cert")), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(clientCertificate("bad-cert")), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).isEqualTo(Reasons.INVALID_SOURCE);
           assertThat(e.getMessage()).doesNotContain("QUFB");
@@ -230,8 +239,8 @@ class AzureCredentialProviderTest {
 
   @Test
   void workloadIdentity_presentsTheServiceAccountToken() throws Exception {
-    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
-    Credential c = provider().fetch(Fixtures.request(spec(workloadIdentity()), secrets, false));
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
+    Credential c = provider().fetch(request(spec(workloadIdentity()), secrets, false));
     assertAcrLogin(c);
     assertThat(api.received).singleElement()
         .satisfies(t -> assertThat(t.getSpec().getAudiences()).containsExactly("api://AzureADTokenExchange"));
@@ -240,7 +249,7 @@ class AzureCredentialProviderTest {
 
   @Test
   void managedIdentity_isRefusedOutsideTrustedNamespaces() {
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(managedIdentity(null)), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(managedIdentity(null)), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
           assertThat(e.retryable()).isFalse();
@@ -254,7 +263,7 @@ class AzureCredentialProviderTest {
     Files.writeString(file, SA_TOKEN);
     AzureCredentialProvider p = provider(Map.of(
         "AZURE_FEDERATED_TOKEN_FILE", file.toString(), "AZURE_CLIENT_ID", CLIENT_ID, "AZURE_TENANT_ID", TENANT));
-    Credential c = p.fetch(Fixtures.request(spec(managedIdentity(null)), secrets, true));
+    Credential c = p.fetch(request(spec(managedIdentity(null)), secrets, true));
     assertAcrLogin(c);
     assertThat(entra.requests()).singleElement().satisfies(r -> assertThat(r.form()).containsEntry("client_assertion", SA_TOKEN));
     assertThat(api.received).isEmpty();
@@ -275,7 +284,7 @@ class AzureCredentialProviderTest {
     })) {
       Object previous = msalEnvironment(Map.of("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.url() + "/"));
       try {
-        Credential c = provider().fetch(Fixtures.request(spec(managedIdentity(null)), secrets, true));
+        Credential c = provider().fetch(request(spec(managedIdentity(null)), secrets, true));
         assertAcrLogin(c);
         assertThat(imds.requests()).hasSize(1);
         assertThat(entra.requests()).isEmpty();
@@ -311,7 +320,7 @@ class AzureCredentialProviderTest {
   void refreshTokenWithoutExpUsesTheDocumentedDefault() throws Exception {
     acr.handler(r -> Response.json(200, "{\"refresh_token\":\"opaque-refresh-token\"}"));
     Instant before = Instant.now();
-    Credential c = provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false));
+    Credential c = provider().fetch(request(spec(clientSecret()), secrets, false));
     assertThat(c.expiresAt()).isBetween(before.plus(AzureCredentialProvider.DEFAULT_LIFETIME),
         Instant.now().plus(AzureCredentialProvider.DEFAULT_LIFETIME));
   }
@@ -330,7 +339,7 @@ class AzureCredentialProviderTest {
         + " Trace ID: trace-77 Correlation ID: corr-88 secret " + CLIENT_SECRET + "\",\"error_codes\":[7000215],"
         + "\"trace_id\":\"trace-77\",\"correlation_id\":\"corr-88\"}").withHeader("x-ms-request-id", "trace-77"));
     try (var logs = new io.pullsecrets.operator.testing.SecretScan.LogCapture()) {
-      assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false)))
+      assertThatThrownBy(() -> provider().fetch(request(spec(clientSecret()), secrets, false)))
           .isInstanceOfSatisfying(ProviderException.class, e -> {
             assertThat(e.reason()).isEqualTo(reason);
             assertThat(e.retryable()).isTrue();
@@ -345,7 +354,7 @@ class AzureCredentialProviderTest {
   @Test
   void malformedEntraAnswerIsProviderUnavailable() {
     entra.handler(r -> Response.json(200, "{not json"));
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(clientSecret()), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).isIn(Reasons.PROVIDER_UNAVAILABLE, Reasons.AUTHENTICATION_FAILED);
           assertThat(e.getMessage()).doesNotContain(CLIENT_SECRET);
@@ -365,7 +374,7 @@ class AzureCredentialProviderTest {
   void acrExchangeErrorsAreMapped(int status, String reason) {
     acr.handler(r -> Response.json(status, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"bad token "
         + r.form().get("access_token") + "\"}]}").withHeader("X-Ms-Correlation-Request-Id", "acr-corr-5"));
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(clientSecret()), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).isEqualTo(reason);
           assertThat(e.getMessage()).contains("HTTP " + status, "acr-corr-5", "/oauth2/exchange")
@@ -377,7 +386,7 @@ class AzureCredentialProviderTest {
   @CsvSource(delimiter = '|', value = {"not json", "{}", "{\"refresh_token\":\"\"}", "{\"access_token\":\"x\"}"})
   void malformedAcrAnswersAreProviderUnavailable(String body) {
     acr.handler(r -> Response.json(200, body));
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(clientSecret()), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).isEqualTo(Reasons.PROVIDER_UNAVAILABLE);
           assertThat(e.getMessage()).doesNotContain(ENTRA_TOKEN);
@@ -387,7 +396,7 @@ class AzureCredentialProviderTest {
   @Test
   void unreachableRegistryIsRegistryNotFound() {
     acr.close();
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(clientSecret()), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).isEqualTo(Reasons.REGISTRY_NOT_FOUND);
           assertThat(e.retryable()).isTrue();
@@ -398,12 +407,100 @@ class AzureCredentialProviderTest {
   void missingSecretAndKeys() {
     AzureAuthSpec auth = clientSecret();
     auth.getClientSecret().setSecretRef(new SecretReference("nope"));
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(auth), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(auth), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.SOURCE_NOT_FOUND));
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(clientCertificate("sp")), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(clientCertificate("sp")), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).isEqualTo(Reasons.INVALID_SOURCE);
           assertThat(e.getMessage()).contains("tls.crt");
         });
+  }
+
+  static AzureAuthSpec workloadIdentity(String serviceAccount, String audience) {
+    AzureAuthSpec a = workloadIdentity();
+    a.getWorkloadIdentity().setServiceAccountName(serviceAccount);
+    a.getWorkloadIdentity().setAudience(audience);
+    return a;
+  }
+
+  /** The confused deputy: a ServiceAccount that never opted in gets no TokenRequest, in any namespace. */
+  @ParameterizedTest
+  @CsvSource(nullValues = "null", value = {"false, null", "true, null", "false, 'pull-other'", "true, ' '"})
+  void workloadIdentity_refusesAServiceAccountThatDidNotOptIn(boolean trusted, String annotation) {
+    api.serviceAccount(Fixtures.NAMESPACE, "deployer", annotation, SA_TOKEN);
+    assertThatThrownBy(() -> provider().fetch(request(spec(workloadIdentity("deployer", null)), secrets, trusted)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.getMessage()).isEqualTo("ServiceAccount 'deployer' does not allow RegistryCredential 'pull' to request"
+              + " its tokens: add 'pull' to its annotation pullsecrets.io/allowed-credentials");
+        });
+    assertThat(api.received).as("no TokenRequest").isEmpty();
+    assertThat(entra.requests()).isEmpty();
+    assertThat(acr.requests()).isEmpty();
+  }
+
+  @Test
+  void workloadIdentity_aMissingServiceAccountIsNotPermitted() {
+    assertThatThrownBy(() -> provider().fetch(request(spec(workloadIdentity("ghost", null)), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.getMessage()).contains("ServiceAccount 'ghost'");
+        });
+    assertThat(api.received).isEmpty();
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "false, https://kubernetes.default.svc,           InvalidSpec",
+      "true,  https://kubernetes.default.svc.cluster.local, InvalidSpec",
+      "false, evil,                                     NotPermitted",
+      "false, sts.amazonaws.com,                        NotPermitted",
+      "false, api://AzureADTokenExchange/extra,         NotPermitted",
+  })
+  void workloadIdentity_refusesForeignAudiences(boolean trusted, String audience, String reason) {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
+    assertThatThrownBy(() -> provider().fetch(request(spec(workloadIdentity("puller", audience)), secrets, trusted)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(reason);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.getMessage()).contains("spec.provider.azure.auth.workloadIdentity.audience", audience);
+        });
+    assertThat(api.received).as("no TokenRequest").isEmpty();
+    assertThat(entra.requests()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @CsvSource({"api://AzureADTokenExchange", "api://AzureADTokenExchangeUSGov", "api://AzureADTokenExchangeChina"})
+  void workloadIdentity_acceptsTheSovereignCloudAudiences(String audience) throws Exception {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
+    assertAcrLogin(provider().fetch(request(spec(workloadIdentity("puller", audience)), secrets, false)));
+    assertThat(api.received).singleElement().satisfies(t -> {
+      assertThat(t.getSpec().getAudiences()).containsExactly(audience);
+      assertThat(t.getSpec().getExpirationSeconds()).isEqualTo(600L);
+    });
+  }
+
+  /** The Entra token goes to the registry: outside trusted namespaces only to ACR, or an allowed host. */
+  @Test
+  void registryMustBeAcrOutsideTrustedNamespaces() throws Exception {
+    for (AzureAuthSpec auth : java.util.List.of(clientSecret(), workloadIdentity())) {
+      api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
+      assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(auth), secrets, false)))
+          .isInstanceOfSatisfying(ProviderException.class, e -> {
+            assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+            assertThat(e.retryable()).isFalse();
+            assertThat(e.getMessage()).contains("spec.provider.azure.registry", acr.hostPort(), ".azurecr.io",
+                "PULLSECRET_ALLOWED_ENDPOINT_HOSTS").doesNotContain(CLIENT_SECRET);
+          });
+    }
+    assertThat(api.received).isEmpty();
+    assertThat(entra.requests()).isEmpty();
+    assertThat(acr.requests()).isEmpty();
+    // Allowed by host (any port), or from a trusted namespace.
+    assertAcrLogin(provider().fetch(Fixtures.request(spec(clientSecret()), secrets, false, "127.0.0.1")));
+    Credential trusted = provider().fetch(Fixtures.request(spec(clientSecret()), secrets, true));
+    assertThat(trusted.registries()).containsExactly(acr.hostPort());
+    assertThat(acr.requests()).hasSize(2);
   }
 }

@@ -19,12 +19,14 @@ import java.util.Optional;
 /** RegistryCredentials, source Secrets and requests for provider tests. */
 public final class Fixtures {
   public static final String NAMESPACE = "team-a";
+  /** Name of the RegistryCredential of {@link #credential}. */
+  public static final String NAME = "pull";
 
   private Fixtures() {}
 
   public static RegistryCredential credential(ProviderSpec provider) {
     RegistryCredential rc = new RegistryCredential();
-    rc.setMetadata(new ObjectMetaBuilder().withName("pull").withNamespace(NAMESPACE).withUid("uid-1").build());
+    rc.setMetadata(new ObjectMetaBuilder().withName(NAME).withNamespace(NAMESPACE).withUid("uid-1").build());
     RegistryCredentialSpec spec = new RegistryCredentialSpec();
     spec.setProvider(provider);
     rc.setSpec(spec);
@@ -55,5 +57,10 @@ public final class Fixtures {
 
   public static ProviderRequest request(ProviderSpec provider, SourceSecrets secrets, boolean trusted) {
     return new ProviderRequest(credential(provider), secrets, trusted, Clock.systemUTC());
+  }
+
+  /** A request whose credential may also send tokens to these hosts (PULLSECRET_ALLOWED_ENDPOINT_HOSTS). */
+  public static ProviderRequest request(ProviderSpec provider, SourceSecrets secrets, boolean trusted, String... allowedHosts) {
+    return new ProviderRequest(credential(provider), secrets, trusted, java.util.Set.of(allowedHosts), Clock.systemUTC());
   }
 }

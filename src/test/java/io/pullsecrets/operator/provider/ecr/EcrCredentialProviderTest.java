@@ -241,7 +241,7 @@ class EcrCredentialProviderTest {
 
   @Test
   void webIdentityRequestsAServiceAccountTokenAndAssumesTheRole() throws Exception {
-    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
 
     Credential c = provider().fetch(Fixtures.request(spec(webIdentity("puller"), EU_A), secrets, false));
 
@@ -260,20 +260,89 @@ class EcrCredentialProviderTest {
     });
   }
 
-  @Test
-  void webIdentityForAMissingServiceAccountIsSourceNotFound() {
-    api.failing(Fixtures.NAMESPACE, "ghost", 404);
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(webIdentity("ghost"), EU_A), secrets, false)))
+  static EcrAuthSpec webIdentity(String sa, String audience) {
+    EcrAuthSpec auth = webIdentity(sa);
+    auth.getWebIdentity().setAudience(audience);
+    return auth;
+  }
+
+  /**
+   * The confused deputy: a tenant who may create RegistryCredentials but not
+   * serviceaccounts/token names a ServiceAccount that never opted in. The operator must not
+   * request its token (in any namespace) and says how to opt in.
+   */
+  @ParameterizedTest
+  @CsvSource(nullValues = "null", value = {"false, null", "true, null", "false, 'other,another'", "false, ''", "true, 'pul'"})
+  void webIdentityRefusesAServiceAccountThatDidNotOptIn(boolean trusted, String annotation) {
+    api.serviceAccount(Fixtures.NAMESPACE, "deployer", annotation, SA_TOKEN);
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(webIdentity("deployer"), EU_A), secrets, trusted)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reasons.SOURCE_NOT_FOUND);
-          assertThat(e.getMessage()).contains("ghost");
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.getMessage()).isEqualTo("ServiceAccount 'deployer' does not allow RegistryCredential 'pull' to request"
+              + " its tokens: add 'pull' to its annotation pullsecrets.io/allowed-credentials");
         });
+    assertThat(api.received).as("no TokenRequest").isEmpty();
     assertThat(sts.requests()).isEmpty();
   }
 
   @Test
+  void webIdentityForAMissingServiceAccountIsNotPermittedWithoutATokenRequest() {
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(webIdentity("ghost"), EU_A), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.getMessage()).contains("ServiceAccount 'ghost'", "pullsecrets.io/allowed-credentials: pull");
+        });
+    assertThat(api.received).isEmpty();
+    assertThat(sts.requests()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @CsvSource({"'pull'", "'*'", "'other, pull'", "' pull ,x'"})
+  void webIdentityWorksForAServiceAccountListingTheCredential(String annotation) throws Exception {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", annotation, SA_TOKEN);
+    Credential c = provider().fetch(Fixtures.request(spec(webIdentity("puller"), EU_A), secrets, false));
+    assertThat(auths(c).get(EU_A)).containsEntry("password", "ecr-password-eu-west-1-" + ACCOUNT_A);
+    assertThat(api.received).hasSize(1);
+  }
+
+  /** An audience the API server accepts would turn the token into a Kubernetes credential: refused everywhere. */
+  @ParameterizedTest
+  @CsvSource({
+      "false, https://kubernetes.default.svc,                     InvalidSpec",
+      "true,  https://kubernetes.default.svc.cluster.local,       InvalidSpec",
+      "true,  kubernetes.default.svc,                             InvalidSpec",
+      "false, evil,                                               NotPermitted",
+      "false, api://AzureADTokenExchange,                         NotPermitted",
+      "false, https://sts.amazonaws.com,                          NotPermitted",
+  })
+  void webIdentityRefusesForeignAudiences(boolean trusted, String audience, String reason) {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(webIdentity("puller", audience), EU_A), secrets, trusted)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(reason);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.getMessage()).contains("spec.provider.ecr.auth.webIdentity.audience", audience);
+        });
+    assertThat(api.received).as("no TokenRequest").isEmpty();
+    assertThat(sts.requests()).isEmpty();
+  }
+
+  @Test
+  void webIdentityInATrustedNamespaceMayUseItsOwnAudience() throws Exception {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
+    provider().fetch(Fixtures.request(spec(webIdentity("puller", "my-private-sts"), EU_A), secrets, true));
+    assertThat(api.received).singleElement().satisfies(t -> {
+      assertThat(t.getSpec().getAudiences()).containsExactly("my-private-sts");
+      assertThat(t.getSpec().getExpirationSeconds()).isEqualTo(600L);
+      assertThat(t.getSpec().getBoundObjectRef()).isNull();
+    });
+  }
+
+  @Test
   void webIdentityWhenTheOperatorMayNotRequestTokens() {
-    api.failing(Fixtures.NAMESPACE, "puller", 403);
+    api.failing(Fixtures.NAMESPACE, "puller", Fixtures.NAME, 403);
     assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(webIdentity("puller"), EU_A), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED));
   }
@@ -390,7 +459,7 @@ class EcrCredentialProviderTest {
       "500 | InternalFailure      | oops                           | ProviderUnavailable",
   })
   void stsErrorsAreMapped(int status, String code, String message, String reason) {
-    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
     sts.handler(r -> Response.of(status, "text/xml",
         "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type><Code>" + code
             + "</Code><Message>" + message + " " + SA_TOKEN + "</Message></Error><RequestId>req-sts-9</RequestId></ErrorResponse>"));

@@ -16,6 +16,7 @@ import io.pullsecrets.operator.api.SecretKeySpec;
 import io.pullsecrets.operator.api.SecretReference;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
+import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.Reasons;
 import io.pullsecrets.operator.provider.cloud.Fixtures;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
@@ -98,6 +99,14 @@ class GcpCredentialProviderTest {
     api.close();
   }
 
+  /**
+   * A request whose token endpoints (the local stub) are allowed the way an administrator allows
+   * a private endpoint: PULLSECRET_ALLOWED_ENDPOINT_HOSTS=127.0.0.1:<port>.
+   */
+  ProviderRequest request(ProviderSpec spec, Fixtures.Secrets secrets, boolean trusted) {
+    return Fixtures.request(spec, secrets, trusted, google.hostPort());
+  }
+
   GcpCredentialProvider provider() {
     return new GcpCredentialProvider(new DefaultGcpClientFactory(transport), api.tokens());
   }
@@ -116,14 +125,18 @@ class GcpCredentialProviderTest {
   }
 
   String externalJson(String impersonate, Path tokenFile) throws Exception {
+    return externalJson(impersonate, tokenFile, WIF_AUDIENCE, google.url(), google.url());
+  }
+
+  String externalJson(String impersonate, Path tokenFile, String audience, String sts, String iamCredentials) throws Exception {
     ObjectNode n = JSON.createObjectNode();
     n.put("type", "external_account");
-    n.put("audience", WIF_AUDIENCE);
+    n.put("audience", audience);
     n.put("subject_token_type", "urn:ietf:params:oauth:token-type:jwt");
-    n.put("token_url", google.url() + "/v1/token");
+    n.put("token_url", sts + "/v1/token");
     if (impersonate != null) {
       n.put("service_account_impersonation_url",
-          google.url() + "/v1/projects/-/serviceAccounts/" + impersonate + ":generateAccessToken");
+          iamCredentials + "/v1/projects/-/serviceAccounts/" + impersonate + ":generateAccessToken");
     }
     ObjectNode source = n.putObject("credential_source");
     source.put("file", tokenFile == null ? "/var/run/service-account/token" : tokenFile.toString());
@@ -216,7 +229,7 @@ class GcpCredentialProviderTest {
   @Test
   void serviceAccountKey_jwtBearerGrantAtTokenUri() throws Exception {
     Instant before = Instant.now();
-    Credential c = provider().fetch(Fixtures.request(spec(key("gcp-key"), "europe-docker.pkg.dev", "gcr.io"), secrets, false));
+    Credential c = provider().fetch(request(spec(key("gcp-key"), "europe-docker.pkg.dev", "gcr.io"), secrets, false));
     assertLogins(c, ACCESS_TOKEN, "europe-docker.pkg.dev", "gcr.io");
     assertThat(c.expiresAt()).isBetween(before.plusSeconds(3590), Instant.now().plusSeconds(3600));
     assertThat(google.requests()).hasSize(1);
@@ -224,9 +237,9 @@ class GcpCredentialProviderTest {
 
   @Test
   void externalAccount_tokenExchangeWithAServiceAccountToken() throws Exception {
-    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
     Instant before = Instant.now();
-    Credential c = provider().fetch(Fixtures.request(spec(external("wif", "puller"), "us-docker.pkg.dev"), secrets, false));
+    Credential c = provider().fetch(request(spec(external("wif", "puller"), "us-docker.pkg.dev"), secrets, false));
     assertLogins(c, FEDERATED_TOKEN, "us-docker.pkg.dev");
     assertThat(c.expiresAt()).isBetween(before.plusSeconds(3590), Instant.now().plusSeconds(3601));
     assertThat(api.received).singleElement()
@@ -236,9 +249,9 @@ class GcpCredentialProviderTest {
 
   @Test
   void externalAccount_withServiceAccountImpersonation() throws Exception {
-    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
     secrets.put(Fixtures.secret("wif-imp", Map.of("credential-configuration.json", externalJson(EMAIL, null))));
-    Credential c = provider().fetch(Fixtures.request(spec(external("wif-imp", "puller"), "gcr.io"), secrets, false));
+    Credential c = provider().fetch(request(spec(external("wif-imp", "puller"), "gcr.io"), secrets, false));
     assertLogins(c, ACCESS_TOKEN, "gcr.io");
     assertThat(c.expiresAt()).isEqualTo(Instant.parse("2030-01-01T01:00:00Z"));
     assertThat(google.requests()).extracting(Request::path)
@@ -251,20 +264,20 @@ class GcpCredentialProviderTest {
     Files.writeString(file, SA_TOKEN);
     secrets.put(Fixtures.secret("wif-file", Map.of("credential-configuration.json", externalJson(null, file))));
 
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(external("wif-file", null), "gcr.io"), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(external("wif-file", null), "gcr.io"), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
           assertThat(e.retryable()).isFalse();
         });
     assertThat(google.requests()).isEmpty();
 
-    Credential c = provider().fetch(Fixtures.request(spec(external("wif-file", null), "gcr.io"), secrets, true));
+    Credential c = provider().fetch(request(spec(external("wif-file", null), "gcr.io"), secrets, true));
     assertLogins(c, FEDERATED_TOKEN, "gcr.io");
   }
 
   @Test
   void ambient_applicationDefaultCredentialsFromTheMetadataServer() throws Exception {
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(ambient(), "gcr.io"), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(ambient(), "gcr.io"), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED));
     metadata.handler(r -> {
       assertThat(r.header("metadata-flavor")).isEqualTo("Google");
@@ -275,7 +288,7 @@ class GcpCredentialProviderTest {
       return Response.of(200, "text/plain", "ok").withHeader("Metadata-Flavor", "Google");
     });
     Instant before = Instant.now();
-    Credential c = provider().fetch(Fixtures.request(spec(ambient(), "gcr.io"), secrets, true));
+    Credential c = provider().fetch(request(spec(ambient(), "gcr.io"), secrets, true));
     assertLogins(c, ACCESS_TOKEN, "gcr.io");
     assertThat(c.expiresAt()).isBetween(before.plusSeconds(1790), Instant.now().plusSeconds(1801));
   }
@@ -285,16 +298,16 @@ class GcpCredentialProviderTest {
     secrets.put(Fixtures.secret("not-json", Map.of("key.json", "{{{" + privateKeyPem)));
     secrets.put(Fixtures.secret("wrong-type", Map.of("key.json", "{\"type\":\"authorized_user\"}")));
     for (String name : List.of("not-json", "wrong-type")) {
-      assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(key(name), "gcr.io"), secrets, false)))
+      assertThatThrownBy(() -> provider().fetch(request(spec(key(name), "gcr.io"), secrets, false)))
           .isInstanceOfSatisfying(ProviderException.class, e -> {
             assertThat(e.reason()).isEqualTo(Reasons.INVALID_SOURCE);
             assertThat(e.retryable()).isFalse();
             assertThat(e.getMessage()).doesNotContain("PRIVATE KEY").doesNotContain("{{{");
           });
     }
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(key("missing"), "gcr.io"), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(key("missing"), "gcr.io"), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.SOURCE_NOT_FOUND));
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(key("gcp-key"), "https://gcr.io/project/x"), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(key("gcp-key"), "https://gcr.io/project/x"), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.INVALID_SOURCE));
     assertThat(google.requests()).isEmpty();
   }
@@ -314,11 +327,11 @@ class GcpCredentialProviderTest {
       "external | 500 | internal_failure    | Backend error                | ProviderUnavailable",
   })
   void tokenEndpointErrorsAreMapped(String mode, int status, String code, String description, String reason) {
-    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
     google.handler(r -> Response.json(status, "{\"error\":\"" + code + "\",\"error_description\":\"" + description
         + " " + r.form().getOrDefault("subject_token", "") + "\"}"));
     GcpAuthSpec auth = mode.equals("key") ? key("gcp-key") : external("wif", "puller");
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(auth, "gcr.io"), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(auth, "gcr.io"), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
           assertThat(e.retryable()).isTrue();
@@ -331,13 +344,143 @@ class GcpCredentialProviderTest {
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {"key | not json", "key | {}", "external | not json", "external | {\"token_type\":\"Bearer\"}"})
   void malformedAnswersAreProviderUnavailable(String mode, String body) {
-    api.serviceAccount(Fixtures.NAMESPACE, "puller", SA_TOKEN);
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
     google.handler(r -> Response.json(200, body));
     GcpAuthSpec auth = mode.equals("key") ? key("gcp-key") : external("wif", "puller");
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(auth, "gcr.io"), secrets, false)))
+    assertThatThrownBy(() -> provider().fetch(request(spec(auth, "gcr.io"), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).as(e.getMessage()).isEqualTo(Reasons.PROVIDER_UNAVAILABLE);
           assertThat(e.getMessage()).doesNotContain(SA_TOKEN);
         });
+  }
+
+  static GcpAuthSpec external(String secret, String serviceAccount, String audience) {
+    GcpAuthSpec a = external(secret, serviceAccount);
+    a.getExternalAccount().setAudience(audience);
+    return a;
+  }
+
+  /**
+   * The confused deputy: a tenant's external account names a ServiceAccount of its namespace
+   * that never opted in (here even with the token_url allowed): no TokenRequest, nothing sent.
+   */
+  @ParameterizedTest
+  @CsvSource(nullValues = "null", value = {"false, null", "true, null", "false, other", "true, 'puller,pul'"})
+  void externalAccount_refusesAServiceAccountThatDidNotOptIn(boolean trusted, String annotation) {
+    api.serviceAccount(Fixtures.NAMESPACE, "deployer", annotation, SA_TOKEN);
+    assertThatThrownBy(() -> provider().fetch(request(spec(external("wif", "deployer"), "gcr.io"), secrets, trusted)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.getMessage()).isEqualTo("ServiceAccount 'deployer' does not allow RegistryCredential 'pull' to request"
+              + " its tokens: add 'pull' to its annotation pullsecrets.io/allowed-credentials");
+        });
+    assertThat(api.received).as("no TokenRequest").isEmpty();
+    assertThat(google.requests()).isEmpty();
+  }
+
+  @Test
+  void externalAccount_aMissingServiceAccountIsNotPermitted() {
+    assertThatThrownBy(() -> provider().fetch(request(spec(external("wif", "ghost"), "gcr.io"), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.getMessage()).contains("ServiceAccount 'ghost'");
+        });
+    assertThat(api.received).isEmpty();
+    assertThat(google.requests()).isEmpty();
+  }
+
+  /** The attack's other half: the token goes to the tenant's own token_url. Only Google's, or an allowed host. */
+  @Test
+  void externalAccount_tokenUrlMustBeGoogleOutsideTrustedNamespaces() throws Exception {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(external("wif", "puller"), "gcr.io"), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.getMessage()).contains("token_url", "127.0.0.1", "https://sts.googleapis.com/",
+              "PULLSECRET_ALLOWED_ENDPOINT_HOSTS");
+        });
+    assertThat(api.received).as("no TokenRequest").isEmpty();
+    assertThat(google.requests()).as("nothing sent to the tenant's host").isEmpty();
+
+    // An administrator allows the host (with or without its port), or the namespace is trusted.
+    for (ProviderRequest allowed : List.of(Fixtures.request(spec(external("wif", "puller"), "gcr.io"), secrets, false, "127.0.0.1"),
+        Fixtures.request(spec(external("wif", "puller"), "gcr.io"), secrets, false, google.hostPort()),
+        Fixtures.request(spec(external("wif", "puller"), "gcr.io"), secrets, true))) {
+      assertLogins(provider().fetch(allowed), FEDERATED_TOKEN, "gcr.io");
+    }
+    assertThat(api.received).hasSize(3);
+    // Another port of the same host is not allowed by a host:port entry.
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(external("wif", "puller"), "gcr.io"), secrets, false,
+        "127.0.0.1:1")))
+        .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED));
+    assertThat(api.received).hasSize(3);
+  }
+
+  @Test
+  void externalAccount_impersonationUrlMustBeGoogleOutsideTrustedNamespaces() throws Exception {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
+    secrets.put(Fixtures.secret("wif-imp", Map.of("credential-configuration.json",
+        externalJson(EMAIL, null, WIF_AUDIENCE, "https://sts.googleapis.com", google.url()))));
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(external("wif-imp", "puller"), "gcr.io"), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.getMessage()).contains("service_account_impersonation_url", "https://iamcredentials.googleapis.com/");
+        });
+    assertThat(api.received).isEmpty();
+    assertThat(google.requests()).isEmpty();
+  }
+
+  @Test
+  void serviceAccountKey_tokenUriMustBeGoogleOutsideTrustedNamespaces() throws Exception {
+    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(key("gcp-key"), "gcr.io"), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.getMessage()).contains("token_uri", "https://oauth2.googleapis.com/token")
+              .doesNotContain("PRIVATE KEY").doesNotContain(privateKeyPem.substring(40, 80));
+        });
+    assertThat(google.requests()).as("the signed assertion was not sent").isEmpty();
+    assertLogins(provider().fetch(Fixtures.request(spec(key("gcp-key"), "gcr.io"), secrets, false, "127.0.0.1")), ACCESS_TOKEN, "gcr.io");
+    assertLogins(provider().fetch(Fixtures.request(spec(key("gcp-key"), "gcr.io"), secrets, true)), ACCESS_TOKEN, "gcr.io");
+  }
+
+  @ParameterizedTest
+  @CsvSource(nullValues = "null", value = {
+      // spec audience | configuration audience | trusted | reason
+      "https://kubernetes.default.svc | " + WIF_AUDIENCE + " | false | InvalidSpec",
+      "kubernetes.default.svc.cluster.local | " + WIF_AUDIENCE + " | true | InvalidSpec",
+      "null | https://kubernetes.default.svc | false | InvalidSpec",
+      "null | https://kubernetes.default.svc/ | true | InvalidSpec",
+      "evil | " + WIF_AUDIENCE + " | false | NotPermitted",
+      "null | evil | false | NotPermitted",
+      "//iam.googleapis.com/projects/999/locations/global/workloadIdentityPools/other/providers/p | " + WIF_AUDIENCE + " | false | NotPermitted",
+  }, delimiter = '|')
+  void externalAccount_refusesForeignAudiences(String audience, String configAudience, boolean trusted, String reason)
+      throws Exception {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
+    secrets.put(Fixtures.secret("wif-aud", Map.of("credential-configuration.json",
+        externalJson(null, null, configAudience, google.url(), google.url()))));
+    assertThatThrownBy(() -> provider().fetch(request(spec(external("wif-aud", "puller", audience), "gcr.io"), secrets, trusted)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
+          assertThat(e.retryable()).isFalse();
+          assertThat(e.getMessage()).contains("spec.provider.gcp.auth.externalAccount.audience");
+        });
+    assertThat(api.received).as("no TokenRequest").isEmpty();
+    assertThat(google.requests()).isEmpty();
+  }
+
+  @Test
+  void externalAccount_acceptsTheConfigurationsAudienceWithOrWithoutHttps() throws Exception {
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
+    for (String audience : List.of(WIF_AUDIENCE, "https:" + WIF_AUDIENCE)) {
+      assertLogins(provider().fetch(request(spec(external("wif", "puller", audience), "gcr.io"), secrets, false)),
+          FEDERATED_TOKEN, "gcr.io");
+    }
+    assertThat(api.received).extracting(t -> t.getSpec().getAudiences()).containsExactly(List.of(WIF_AUDIENCE),
+        List.of("https:" + WIF_AUDIENCE));
+    assertThat(api.received).allSatisfy(t -> assertThat(t.getSpec().getExpirationSeconds()).isEqualTo(600L));
   }
 }
