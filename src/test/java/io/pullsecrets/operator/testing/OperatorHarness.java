@@ -67,6 +67,11 @@ public final class OperatorHarness implements AutoCloseable {
     }
   }
 
+  /** The operator's own client (on the real server: the chart's ServiceAccount, with its RBAC). */
+  public KubernetesClient operatorClient() {
+    return operatorClient;
+  }
+
   /** The CRUD mock this harness runs on, for fault injection. */
   public MockApiServer mock() {
     return (MockApiServer) api;
