@@ -65,9 +65,23 @@ public final class RealApiServer implements TestApi {
     return newClient(MockApiServer.OPERATOR_AGENT, true);
   }
 
+  /** The operator's client, connected through {@code proxy} (which can cut its connections). */
+  public KubernetesClient newOperatorClient(TcpProxy proxy) {
+    return newClient(MockApiServer.OPERATOR_AGENT, true, "https://127.0.0.1:" + proxy.port());
+  }
+
+  /** The API server's port. */
+  public int port() {
+    return java.net.URI.create(controlPlane.server).getPort();
+  }
+
   /** A client with this User-Agent, acting as the chart's ServiceAccount or as cluster-admin. */
   public KubernetesClient newClient(String userAgent, boolean asOperator) {
-    ConfigBuilder b = new ConfigBuilder(controlPlane.adminConfig()).withUserAgent(userAgent)
+    return newClient(userAgent, asOperator, controlPlane.server);
+  }
+
+  private KubernetesClient newClient(String userAgent, boolean asOperator, String url) {
+    ConfigBuilder b = new ConfigBuilder(controlPlane.adminConfig()).withUserAgent(userAgent).withMasterUrl(url)
         .withRequestRetryBackoffLimit(PullSecretOperator.REQUEST_RETRIES);
     if (asOperator) {
       b.withImpersonateUsername(OPERATOR_USER)
