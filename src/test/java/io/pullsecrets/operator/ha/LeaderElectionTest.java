@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * Lease holder writes; when it stops, the other takes the Lease within the lease duration and
  * catches up with what changed meanwhile. Writes are read from the API server's audit log.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class LeaderElectionTest {
   static final String OPS = "pullsecret-system";
   static final Main.LeaseTimings FAST = new Main.LeaseTimings(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200));

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * the caches sync, and /metrics shows the pullsecret_* series with the right values after a sync,
  * after a failed refresh, and without the credential's series after it is deleted.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class MetricsAndHealthTest {
   static final String OPS = "pullsecret-system";
   static final Instant EXPIRES = Instant.parse("2030-01-01T00:00:00Z");

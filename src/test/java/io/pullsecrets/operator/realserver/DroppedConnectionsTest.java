@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * drops them, as an API server restart or a load balancer does): its watches resume from their
  * resourceVersion, and what changed meanwhile is reconciled.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class DroppedConnectionsTest {
   static String json(String password) {
     return "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"" + password + "\",\"auth\":\""

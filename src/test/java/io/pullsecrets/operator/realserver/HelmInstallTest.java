@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * request it makes is authorized by the server against the chart's RBAC, so a missing permission
  * fails the scenario. Once with the default (cluster) install mode, once namespaced.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class HelmInstallTest {
   static final String NS = "pullsecret-system";
   static final String RELEASE = "helm-test";

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * accepted, kubectl's rendering of the printer columns, {@code kubectl wait}, the status
  * subresource, and the controller manager creating {@code default} in a new namespace.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class RealServerTest {
   OperatorHarness h;
   Path kubeconfig;

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * control plane's admin kubeconfig (the suite's own {@code hack/control-plane.sh up}), and the
  * operator's main class run as {@code java -jar} runs it.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class TryItWithoutAClusterTest {
   @Test
   void theReadmeStepsEndInReadyTrueAndAPatchedServiceAccount() throws Exception {

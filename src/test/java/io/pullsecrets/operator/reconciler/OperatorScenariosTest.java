@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The whole operator against the CRUD mock API server: one scenario per behaviour users rely on. */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class OperatorScenariosTest {
   static final String REGISTRY = "registry.example.com";
   static final String EXPECTED_JSON =

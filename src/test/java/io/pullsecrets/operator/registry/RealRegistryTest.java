@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Proof that the replicated Secret really authenticates: a real registry with htpasswd auth and a
  * real client (skopeo) that reads the replicated .dockerconfigjson.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class RealRegistryTest {
 
   @Test

@@ -46,9 +46,21 @@ public final class ControlPlane {
     this.admin = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
   }
 
-  /** Whether the control plane's binaries are built here (without starting it). */
-  public static boolean available() {
-    return whyUnavailable() == null;
+  private static String checked;
+  private static boolean printed;
+
+  /** Why the control plane cannot run here, or null; prints that reason on the console once. */
+  public static synchronized String unavailableReason() {
+    if (checked == null) {
+      String why = whyUnavailable();
+      checked = why == null ? "" : why;
+    }
+    if (!checked.isEmpty() && !printed) {
+      printed = true;
+      System.out.println("[control-plane] real-server tests skipped: " + checked
+          + " (CI sets PULLSECRET_REQUIRE_CONTROL_PLANE=true, which fails them instead)");
+    }
+    return checked.isEmpty() ? null : checked;
   }
 
   /** The running control plane; skips (or, when required, fails) the calling test if it cannot run. */
@@ -57,17 +69,16 @@ public final class ControlPlane {
       return shared;
     }
     if (unavailable == null) {
-      unavailable = whyUnavailable();
+      unavailable = unavailableReason();
       if (unavailable == null) {
         try {
           shared = start();
           return shared;
         } catch (Exception e) {
           unavailable = "the control plane did not start: " + e.getMessage();
+          System.out.println("[control-plane] " + unavailable);
         }
       }
-      System.out.println("[control-plane] real-server tests skipped: " + unavailable
-          + " (CI sets PULLSECRET_REQUIRE_CONTROL_PLANE=true, which fails them instead)");
     }
     if (Boolean.parseBoolean(System.getenv("PULLSECRET_REQUIRE_CONTROL_PLANE"))) {
       throw new IllegalStateException("PULLSECRET_REQUIRE_CONTROL_PLANE=true but " + unavailable);

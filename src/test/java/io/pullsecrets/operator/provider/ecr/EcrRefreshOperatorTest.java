@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
  * The whole operator with the real ECR provider (AWS SDK) against a stub that checks SigV4 and
  * the target like ECR does: one GetAuthorizationToken per refresh, outages, expiry, forced refresh.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class EcrRefreshOperatorTest {
   static final String KEY_ID = "AKIAOPERATORTEST0001";
   static final String SECRET_KEY = "operator-test-secret-access-key-do-not-leak";

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * audience the API server accepts, and then only for STS's audience and for as short as the API
  * allows. The tokens here are real: issued and signed by the API server.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class TokenLendingOnRealServerTest {
   static final String TENANT = "team-x";
   static final String REGISTRY = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
