@@ -9,10 +9,12 @@ import io.fabric8.generator.annotation.Required;
 public class AzureProviderSpec {
   @Required
   @JsonPropertyDescription("ACR login server, for example myregistry.azurecr.io.")
+  @io.fabric8.generator.annotation.Size(max = 253)
   private String registry;
 
   @Required
   @JsonPropertyDescription("Entra tenant (directory) ID of the identity.")
+  @io.fabric8.generator.annotation.Size(max = 253)
   private String tenantId;
 
   @Required
@@ -20,6 +22,7 @@ public class AzureProviderSpec {
   private AzureAuthSpec auth;
 
   @JsonPropertyDescription("Scope of the Entra token presented to the registry (default: https://management.azure.com/.default; use https://containerregistry.azure.net/.default for registries with ABAC repository permissions).")
+  @io.fabric8.generator.annotation.Size(max = 253)
   private String scope;
 
   public String getRegistry() {

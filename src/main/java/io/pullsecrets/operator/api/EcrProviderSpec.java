@@ -10,8 +10,8 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class EcrProviderSpec {
   @Required
-  @Size(min = 1)
   @JsonPropertyDescription("ECR registry hosts, for example 123456789012.dkr.ecr.eu-west-1.amazonaws.com. Accounts and regions may differ; the region is read from each host. All are rendered into the one .dockerconfigjson, with one GetAuthorizationToken call per region.")
+  @io.fabric8.generator.annotation.Size(min = 1, max = 50)
   private List<String> registries;
 
   @Required

@@ -10,8 +10,8 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class GcpProviderSpec {
   @Required
-  @Size(min = 1)
   @JsonPropertyDescription("Registry hosts, for example europe-docker.pkg.dev or gcr.io; all get the same access token.")
+  @io.fabric8.generator.annotation.Size(min = 1, max = 50)
   private List<String> registries;
 
   @Required

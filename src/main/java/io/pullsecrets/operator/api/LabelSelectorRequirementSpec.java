@@ -9,13 +9,17 @@ import java.util.List;
 public class LabelSelectorRequirementSpec {
   @Required
   @JsonPropertyDescription("The label key.")
+  @io.fabric8.generator.annotation.Size(max = 317)
   private String key;
 
   @Required
   @JsonPropertyDescription("In, NotIn, Exists or DoesNotExist.")
+  @io.fabric8.generator.annotation.ValidationRule(value = "self in ['In', 'NotIn', 'Exists', 'DoesNotExist']",
+      message = "operator must be one of In, NotIn, Exists, DoesNotExist")
   private String operator;
 
   @JsonPropertyDescription("Values for In and NotIn (at least one); empty for Exists and DoesNotExist.")
+  @io.fabric8.generator.annotation.Size(max = 100)
   private List<String> values;
 
   public LabelSelectorRequirementSpec() {}

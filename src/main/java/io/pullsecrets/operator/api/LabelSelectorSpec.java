@@ -12,6 +12,7 @@ public class LabelSelectorSpec {
   private Map<String, String> matchLabels;
 
   @JsonPropertyDescription("Requirements that must all hold.")
+  @io.fabric8.generator.annotation.Size(max = 20)
   private List<LabelSelectorRequirementSpec> matchExpressions;
 
   public LabelSelectorSpec() {}

@@ -12,6 +12,7 @@ public class RegistryCredentialSpec {
   private ProviderSpec provider;
 
   @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+  @io.fabric8.generator.annotation.Size(max = 253)
   @JsonPropertyDescription("Name of the kubernetes.io/dockerconfigjson Secret written to every target namespace (default: the RegistryCredential's name).")
   private String secretName;
 

@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Required;
 public class SecretReference {
   @Required
   @JsonPropertyDescription("Name of a Secret in the RegistryCredential's own namespace.")
+  @io.fabric8.generator.annotation.Size(max = 253)
   private String name;
 
   public SecretReference() {}

@@ -12,6 +12,7 @@ import java.util.List;
     message = "at most one of names, all and selector may be set")
 public class ServiceAccountsSpec {
   @JsonPropertyDescription("Service accounts by name (default: [default]). Names that do not exist yet are patched when they are created.")
+  @io.fabric8.generator.annotation.Size(max = 100)
   private List<String> names;
 
   @JsonPropertyDescription("When true, every service account in each target namespace.")

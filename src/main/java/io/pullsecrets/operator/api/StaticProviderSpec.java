@@ -9,6 +9,7 @@ import io.fabric8.generator.annotation.Required;
 public class StaticProviderSpec {
   @Required
   @JsonPropertyDescription("Registry host the credential is for, as it appears in image references (for example registry.example.com or ghcr.io).")
+  @io.fabric8.generator.annotation.Size(max = 253)
   private String registry;
 
   @Required

@@ -8,12 +8,14 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TargetsSpec {
   @JsonPropertyDescription("Namespaces to replicate the Secret into, by name.")
+  @io.fabric8.generator.annotation.Size(max = 1000)
   private List<String> namespaces;
 
   @JsonPropertyDescription("Namespaces to replicate the Secret into, by label (matchLabels and matchExpressions). Namespaces created later that match are covered too.")
   private LabelSelectorSpec namespaceSelector;
 
   @JsonPropertyDescription("Namespaces never to replicate into, even when listed or selected.")
+  @io.fabric8.generator.annotation.Size(max = 1000)
   private List<String> excludeNamespaces;
 
   public List<String> getNamespaces() {

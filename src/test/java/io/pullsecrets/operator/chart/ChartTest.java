@@ -127,7 +127,7 @@ class ChartTest {
     Path generated = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
     Path copy = Helm.CHART.resolve("crds/registrycredentials.pullsecrets.io-v1.yml");
     assertThat(Files.mismatch(generated, copy))
-        .as("helm/pullsecret-operator/crds/ differs from crds/: cp crds/*.yml helm/pullsecret-operator/crds/")
+        .as("helm/pullsecret-operator/crds/ differs from crds/: run hack/update-crds.sh")
         .isEqualTo(-1L);
     try (var files = Files.list(Helm.CHART.resolve("crds"))) {
       assertThat(files.map(p -> p.getFileName().toString()).toList())

@@ -62,14 +62,20 @@ class RealServerTest {
             + " auth: {ambient: {}, accessKeys: {secretRef: {name: k}}}}}\n",
         "two GCP auth modes", "  provider: {gcp: {registries: [gcr.io], auth: {ambient: {}, serviceAccountKey: {secretRef: {name: k}}}}}\n",
         "two Azure auth modes", "  provider: {azure: {registry: x.azurecr.io, tenantId: t, auth: {managedIdentity: {},"
-            + " clientSecret: {clientId: c, secretRef: {name: s}}}}}\n");
+            + " clientSecret: {clientId: c, secretRef: {name: s}}}}}\n",
+        "unknown selector operator", "  provider: {static: {registry: r.example.com, secretRef: {name: a}}}\n"
+            + "  targets: {namespaceSelector: {matchExpressions: [{key: a, operator: Like, values: [b]}]}}\n",
+        "refresh every second", "  provider: {static: {registry: r.example.com, secretRef: {name: a}}}\n"
+            + "  refresh: {interval: 1s}\n");
     Map<String, String> message = Map.of(
         "no provider", "exactly one provider must be set",
         "two providers", "exactly one provider must be set",
         "two service-account choices", "at most one of names, all and selector may be set",
         "two ECR auth modes", "exactly one of accessKeys, webIdentity and ambient",
         "two GCP auth modes", "exactly one of serviceAccountKey, externalAccount",
-        "two Azure auth modes", "exactly one of clientSecret, clientCertificate");
+        "two Azure auth modes", "exactly one of clientSecret, clientCertificate",
+        "unknown selector operator", "operator must be one of In, NotIn, Exists, DoesNotExist",
+        "refresh every second", "refresh.interval must be at least 10s");
     bad.forEach((what, spec) -> {
       Cli.Result r = Cli.kubectlStdin(kubeconfig, credential("bad", spec), "apply", "-f", "-");
       assertThat(r.exitCode()).as(what).isNotZero();
@@ -129,25 +135,49 @@ class RealServerTest {
     assertThat(timedOut.stderr()).contains("timed out waiting for the condition");
 
     String table = Cli.kubectl(kubeconfig, "get", "regcred", "-n", PLATFORM_NS).ok().stdout();
-    List<String> lines = table.lines().toList();
-    assertThat(lines.get(0).split("\\s+")).containsExactly("NAME", "AGE", "READY", "EXPIRES", "SYNCED", "PROVIDER");
-    assertThat(lines).anySatisfy(l -> assertThat(l.split("\\s+")).satisfies(cols -> {
-      assertThat(cols[0]).isEqualTo("harbor");
-      assertThat(cols[1]).matches("\\d+s");
-      assertThat(cols[2]).isEqualTo("True");
-      assertThat(cols[3]).isEqualTo("1/1");   // no EXPIRES for a static credential: the cell is empty
-      assertThat(cols[4]).isEqualTo("static");
-    }));
+    assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
+        .containsExactly("NAME", "READY", "REASON", "SYNCED", "PROVIDER", "EXPIRES", "AGE");
+    Map<String, String> harbor = row(table, "harbor");
+    assertThat(harbor).containsEntry("READY", "True").containsEntry("REASON", "Synced").containsEntry("SYNCED", "1/1")
+        .containsEntry("PROVIDER", "static").containsEntry("EXPIRES", "");   // a static credential does not expire
+    assertThat(harbor.get("AGE")).matches("\\d+s");
+    assertThat(row(table, "broken")).containsEntry("READY", "False").containsEntry("REASON", "SourceNotFound");
     assertThat(table).doesNotContain("<invalid>");
-    // The broken one: Ready False, and -o wide says why.
-    String wide = Cli.kubectl(kubeconfig, "get", "regcred", "broken", "-n", PLATFORM_NS, "-o", "wide").ok().stdout();
-    assertThat(wide.lines().toList().get(0)).contains("MESSAGE");
-    assertThat(wide.lines().toList().get(1)).contains("False").contains("Secret 'missing' not found");
+    // -o wide adds when the next refresh is due and why it is not ready.
+    String wide = Cli.kubectl(kubeconfig, "get", "regcred", "-n", PLATFORM_NS, "-o", "wide").ok().stdout();
+    assertThat(wide.lines().findFirst().orElseThrow()).endsWith("AGE   NEXT REFRESH   MESSAGE");
+    assertThat(row(wide, "broken").get("MESSAGE")).isEqualTo("Secret 'missing' not found");
+    assertThat(row(wide, "harbor").get("MESSAGE")).isEqualTo("1/1 namespaces; credential does not expire");
+    // Listed under its category too.
+    assertThat(Cli.kubectl(kubeconfig, "get", "pullsecrets", "-n", PLATFORM_NS).ok().stdout()).contains("harbor", "broken");
 
+    assertThat(Cli.kubectl(kubeconfig, "explain", "regcred").ok().stdout().replaceAll("\\s+", " "))
+        .contains(io.pullsecrets.operator.api.RegistryCredential.DESCRIPTION);
     String explain = Cli.kubectl(kubeconfig, "explain", "regcred.spec.provider").ok().stdout();
     assertThat(explain).contains("DESCRIPTION:").contains("static").contains("ecr").contains("gcp").contains("azure");
     assertThat(explain.lines().filter(l -> l.startsWith("    ") && !l.isBlank()).count())
         .as("every field has a description").isGreaterThan(5);
+  }
+
+  /** A row of kubectl's table as header -> cell, cut at the header's column offsets. */
+  static Map<String, String> row(String table, String name) {
+    List<String> lines = table.lines().toList();
+    String header = lines.get(0);
+    List<Integer> starts = new ArrayList<>();
+    Matcher m = Pattern.compile("\\S+( \\S+)*").matcher(header);
+    List<String> names = new ArrayList<>();
+    while (m.find()) {
+      starts.add(m.start());
+      names.add(m.group());
+    }
+    String line = lines.stream().filter(l -> l.startsWith(name + " ")).findFirst().orElseThrow();
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      int from = Math.min(starts.get(i), line.length());
+      int to = i + 1 < names.size() ? Math.min(starts.get(i + 1), line.length()) : line.length();
+      out.put(names.get(i), line.substring(from, to).trim());
+    }
+    return out;
   }
 
   @Test
