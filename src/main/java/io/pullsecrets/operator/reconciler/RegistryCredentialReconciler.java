@@ -131,6 +131,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   @Override
   public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
+    ssaStatus = context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource();
     var allPrimaries = (java.util.function.Function<Object, Set<ResourceID>>) any ->
         context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
 
@@ -497,6 +498,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return null;
   }
 
+  /** Whether JOSDK writes status with server-side apply (the default; off only on the CRUD mock). */
+  private volatile boolean ssaStatus = true;
+
   private UpdateControl<RegistryCredential> finish(RegistryCredential rc, RegistryCredentialStatus old,
       RegistryCredentialStatus next, Duration rescheduleAfter) {
     listener.reconciled(rc);
@@ -505,8 +509,15 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       control = UpdateControl.noUpdate();
     } else {
       RegistryCredential patch = new RegistryCredential();
-      patch.setMetadata(rc.getMetadata());
-      patch.setSpec(rc.getSpec());
+      if (ssaStatus) {
+        // Server-side apply: name and status only. A resourceVersion would turn the apply into an
+        // optimistic-lock write that fails with 409 whenever the cache lags.
+        patch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+            .withName(rc.getMetadata().getName()).withNamespace(rc.getMetadata().getNamespace()).build());
+      } else {
+        patch.setMetadata(rc.getMetadata());
+        patch.setSpec(rc.getSpec());
+      }
       patch.setStatus(next);
       control = UpdateControl.patchStatus(patch);
     }
