@@ -46,6 +46,21 @@ public final class ControlPlane {
     this.admin = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
   }
 
+  /**
+   * A control plane started elsewhere by {@code hack/control-plane.sh up dir} (the benchmark starts
+   * its own, one per phase), with the RegistryCredential CRD installed.
+   */
+  public static ControlPlane attach(Path dir) throws IOException {
+    ControlPlane cp = new ControlPlane(dir.toAbsolutePath());
+    cp.installCrd();
+    return cp;
+  }
+
+  /** Why the control plane cannot run here (its binaries are not built), or null when it can. */
+  public static String unavailableReason() {
+    return whyUnavailable();
+  }
+
   /** Whether the control plane's binaries are built here (without starting it). */
   public static boolean available() {
     return whyUnavailable() == null;
