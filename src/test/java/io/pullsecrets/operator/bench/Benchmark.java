@@ -21,6 +21,7 @@ import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.reconciler.Replicator;
 import io.pullsecrets.operator.reconciler.ServiceAccountPatches;
+import io.pullsecrets.operator.testing.ApiRequest;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -55,14 +56,17 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
- * The benchmark command (issue 5): the real operator against fabric8's CRUD mock API server, with
- * N target namespaces and F foreign Secrets, measured against the floor (a plain client doing only
- * the 2N writes). See {@code bench/run.sh} and README "Benchmarks".
+ * The benchmark command (issues 5 and 8): the real operator against an API server, with N target
+ * namespaces and F foreign Secrets, measured against the floor (a plain client doing only the 2N
+ * writes). See {@code bench/run.sh} and README "Benchmarks".
  *
- * <p>The parent process runs the mock API servers and the observer; the operator (and the floor
- * client) run in child JVMs started with {@code --mode=operator} / {@code --mode=floor}, with the
- * container image's JVM flags, so that the child's RSS is the operator's alone. Requests are
- * counted at the mock server by the child's User-Agent.
+ * <p>The API server ({@link BenchServer}) is a real control plane per phase
+ * ({@code hack/control-plane.sh up}, {@code --server=real}, the default where it is built) or
+ * fabric8's CRUD mock in the parent JVM ({@code --server=mock}). The parent runs the observer; the
+ * operator (and the floor client) run in child JVMs started with {@code --mode=operator} /
+ * {@code --mode=floor}, with the container image's JVM flags, so that the child's RSS is the
+ * operator's alone. The child's writes are told apart by its User-Agent: at the mock as they
+ * arrive, on the real server in its audit log.
  */
 public final class Benchmark {
   static final String TAG = "@@BENCH ";
@@ -91,7 +95,10 @@ public final class Benchmark {
     /** The floor patches as the operator does today (withName(..).patch(..): fabric8 GETs the SA first). */
     boolean floorGet = false;
     boolean operator = true;
+    /** "real" (a control plane per phase, hack/control-plane.sh) or "mock" (fabric8's CRUD mock); null: real where built. */
     String server;
+    /** Children only: the mock's URL or the real server's kubeconfig path. */
+    String api;
     String childJvm = System.getenv().getOrDefault("BENCH_CHILD_JVM_OPTS", DEFAULT_CHILD_JVM);
     Path logDir = Path.of(System.getenv().getOrDefault("BENCH_LOG_DIR", "target/bench"));
 
@@ -110,13 +117,22 @@ public final class Benchmark {
           case "floor" -> o.floor = Boolean.parseBoolean(v);
           case "floor-get" -> o.floorGet = Boolean.parseBoolean(v);
           case "operator" -> o.operator = Boolean.parseBoolean(v);
-          case "server" -> o.server = v;
+          case "server" -> {
+            if (!v.equals("real") && !v.equals("mock")) {
+              throw new IllegalArgumentException("--server is real or mock, not " + v);
+            }
+            o.server = v;
+          }
+          case "api" -> o.api = v;
           case "log-dir" -> o.logDir = Path.of(v);
           case "help", "h" -> {
             System.out.println("""
-                usage: bench/run.sh [--namespaces=1000] [--foreign=5000] [--idle=30] [--new-namespaces=3]
-                                    [--quiet-ms=3000] [--floor=true] [--log-dir=target/bench]
+                usage: bench/run.sh [--server=real|mock] [--namespaces=1000] [--foreign=5000] [--idle=30]
+                                    [--new-namespaces=3] [--quiet-ms=3000] [--floor=true] [--log-dir=target/bench]
                                     [--operator=true] [--floor-get=false]
+                  --server=real: each phase (floor, operator) gets its own control plane (hack/control-plane.sh up
+                    <log-dir>/cp-<phase>); writes are counted from its audit log. Default where the control plane
+                    is built (hack/control-plane.sh status); otherwise mock (fabric8's CRUD mock in this JVM)
                   --floor-get=true: the floor GETs each SA before patching it, as withName(..).patch(..) does
                   BENCH_CHILD_JVM_OPTS overrides the operator JVM's flags (default: the image's, MaxRAM=512m)""");
             System.exit(0);
@@ -154,13 +170,20 @@ public final class Benchmark {
     return out;
   }
 
-  static KubernetesClient childClient(String url) {
-    Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl(url)
-        .withTrustCerts(true)
-        .withNamespace("test")
-        .withHttp2Disable(true)
-        .withUserAgent(MockApiServer.OPERATOR_AGENT)
+  /**
+   * The child's client: the operator's own settings (PullSecretOperator.newClient) with the
+   * benchmark's User-Agent, connecting to the mock's URL or with the real server's kubeconfig.
+   */
+  static KubernetesClient childClient(Options o) throws IOException {
+    ConfigBuilder b;
+    if ("real".equals(o.server)) {
+      b = new ConfigBuilder(Config.fromKubeconfig(null, Files.readString(Path.of(o.api)), o.api));
+    } else {
+      b = new ConfigBuilder(Config.empty()).withMasterUrl(o.api).withTrustCerts(true).withNamespace("test")
+          .withHttp2Disable(true);
+    }
+    Config config = b.withUserAgent(MockApiServer.OPERATOR_AGENT)
+        .withRequestRetryBackoffLimit(PullSecretOperator.REQUEST_RETRIES)
         .build();
     return new KubernetesClientBuilder().withConfig(config).build();
   }
@@ -186,9 +209,15 @@ public final class Benchmark {
     sampler.setDaemon(true);
     sampler.start();
 
-    KubernetesClient client = childClient(o.server);
+    KubernetesClient client = childClient(o);
     OperatorConfig config = OperatorHarness.config(Set.of());
-    Main.Running running = Main.create(client, config, PullSecretOperator.Options.defaults(client).withJosdk(j -> j.withUseSSAToPatchPrimaryResource(false)), Main.Launch.defaults());
+    PullSecretOperator.Options options = PullSecretOperator.Options.defaults(client);
+    if (!"real".equals(o.server)) {
+      // The CRUD mock has no server-side apply: status is patched with a JSON merge patch there.
+      // On the real server the product's default (SSA) stays.
+      options = options.withJosdk(j -> j.withUseSSAToPatchPrimaryResource(false));
+    }
+    Main.Running running = Main.create(client, config, options, Main.Launch.defaults());
     running.start();
     System.out.println(TAG + "READY");
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -248,7 +277,7 @@ public final class Benchmark {
    * test op). The SAs are listed before the clock starts, as the operator's informer has them.
    */
   private static void runFloorChild(Options o) throws Exception {
-    KubernetesClient client = childClient(o.server);
+    KubernetesClient client = childClient(o);
     Map<String, ServiceAccount> accounts = new HashMap<>();
     for (ServiceAccount sa : client.serviceAccounts().inAnyNamespace().list().getItems()) {
       if ("default".equals(sa.getMetadata().getName())) {
@@ -298,7 +327,7 @@ public final class Benchmark {
     final PrintWriter stdin;
     final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
-    Child(Options o, String mode, String url, Path log) throws IOException {
+    Child(Options o, String mode, BenchServer server, Path log) throws IOException {
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       for (String flag : o.childJvm.trim().split("\\s+")) {
@@ -310,7 +339,8 @@ public final class Benchmark {
       cmd.add(System.getProperty("java.class.path"));
       cmd.add(Benchmark.class.getName());
       cmd.add("--mode=" + mode);
-      cmd.add("--server=" + url);
+      cmd.add("--server=" + server.name());
+      cmd.add("--api=" + server.childApi());
       cmd.add("--namespaces=" + o.namespaces);
       cmd.add("--floor-get=" + o.floorGet);
       Files.createDirectories(log.getParent());
@@ -391,39 +421,9 @@ public final class Benchmark {
     }
   }
 
-  /** CPU time of this process (the mock API server and the observer), in ms. */
-  static long parentCpuMillis() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1_000_000;
-  }
-
-  /** First and last write the operator (or floor client) sent, seen as the request arrives at the mock server. */
-  static final class WriteClock {
-    volatile long first;
-    volatile long last;
-
-    void install(MockApiServer api) {
-      api.setFault(r -> {
-        if (MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
-            && switch (r.getMethod()) { case "POST", "PUT", "PATCH", "DELETE" -> true; default -> false; }) {
-          long now = System.nanoTime();
-          synchronized (this) {
-            if (first == 0) {
-              first = now;
-            }
-            last = now;
-          }
-        }
-        return null;
-      });
-    }
-
-    synchronized void reset() {
-      first = 0;
-      last = 0;
-    }
-  }
-
   static final class Parent {
+    /** Threads that populate a real server (its requests are latency-bound; the mock's are CPU-bound in this JVM). */
+    static final int POPULATE_THREADS_REAL = 8;
     final Options o;
     final List<String> report = new ArrayList<>();
     final List<String[]> table = new ArrayList<>();
@@ -442,63 +442,141 @@ public final class Benchmark {
       table.add(new String[] {what, value, goal});
     }
 
-    /** Namespaces (each with its default SA, labelled as targets), foreign Secrets, the login Secret. */
-    void populate(MockApiServer api) throws Exception {
-      KubernetesClient c = api.client();
-      Fixtures.namespace(c, OperatorHarness.OPERATOR_NS, Map.of());
-      Fixtures.namespace(c, OperatorHarness.PLATFORM_NS, Map.of());
-      ExecutorService pool = Executors.newFixedThreadPool(4);
-      List<Future<?>> fs = new ArrayList<>();
-      for (int i = 0; i < o.namespaces; i++) {
-        String ns = nsName(i);
-        fs.add(pool.submit(() -> createNamespace(c, ns)));
-      }
-      for (Future<?> f : fs) {
-        f.get();
-      }
-      fs.clear();
-      Random random = new Random(42);
-      for (int i = 0; i < o.foreign; i++) {
-        byte[] blob = new byte[1536]; // 2,048 bytes once base64-encoded
-        random.nextBytes(blob);
-        String ns = nsName(i % o.namespaces);
-        String name = i % 10 == 0 ? "foreign-" + i + "-dockercfg" : "foreign-" + i;
-        Secret s = new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
-            .withLabels(Map.of("app", "unrelated-" + (i % 7))).endMetadata()
-            .withType(i % 10 == 0 ? Replicator.SECRET_TYPE : "Opaque")
-            .withData(Map.of(i % 10 == 0 ? Replicator.DATA_KEY : "blob", Base64.getEncoder().encodeToString(blob)))
-            .build();
-        fs.add(pool.submit(() -> c.secrets().inNamespace(ns).resource(s).create()));
-      }
-      for (Future<?> f : fs) {
-        f.get();
-      }
-      pool.shutdown();
+    boolean real() {
+      return "real".equals(o.server);
     }
 
-    static void createNamespace(KubernetesClient c, String ns) {
-      c.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
-          .withLabels(Map.of(TARGET_LABEL, "target")).endMetadata().build()).create();
-      c.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata()
-          .withName("default").withNamespace(ns).endMetadata().build()).create();
-    }
-
-    MockApiServer server(String what) throws Exception {
+    /**
+     * Namespaces (labelled as targets, each with its default SA), foreign Secrets. On the real
+     * server the controller manager creates the SAs; this waits until all N exist, then until the
+     * server has been quiet (no write by anyone) for 3 s, so that the cluster's own work on the new
+     * namespaces is over before a clock starts.
+     */
+    void populate(BenchServer s, String what) throws Exception {
+      KubernetesClient c = s.client();
       long t0 = System.nanoTime();
-      MockApiServer api = new MockApiServer();
-      populate(api);
-      api.clearRequests();
-      log("%s: mock API server with %d namespaces, %d foreign Secrets ready in %d s", what, o.namespaces, o.foreign,
+      createNamespace(s, OperatorHarness.OPERATOR_NS, Map.of());
+      createNamespace(s, OperatorHarness.PLATFORM_NS, Map.of());
+      ExecutorService pool = Executors.newFixedThreadPool(s.real() ? POPULATE_THREADS_REAL : 4);
+      try {
+        List<Future<?>> fs = new ArrayList<>();
+        for (int i = 0; i < o.namespaces; i++) {
+          String ns = nsName(i);
+          fs.add(pool.submit(() -> createNamespace(s, ns, Map.of(TARGET_LABEL, "target"))));
+        }
+        for (Future<?> f : fs) {
+          f.get();
+        }
+        long tNs = System.nanoTime();
+        fs.clear();
+        Random random = new Random(42);
+        for (int i = 0; i < o.foreign; i++) {
+          String ns = nsName(i % o.namespaces);
+          Secret secret = foreignSecret(i, ns, random);
+          fs.add(pool.submit(() -> c.secrets().inNamespace(ns).resource(secret).create()));
+        }
+        for (Future<?> f : fs) {
+          f.get();
+        }
+        long tSecrets = System.nanoTime();
+        if (s instanceof BenchServer.Real r) {
+          awaitDefaultAccounts(c);
+          long tAccounts = System.nanoTime();
+          awaitQuiet(r);
+          log("%s: populated in %s: %d namespaces %s, %d foreign Secrets %s, all default ServiceAccounts (controller manager)"
+                  + " %s later, server quiet %s later", what, fmtMs(System.nanoTime() - t0), o.namespaces, fmtMs(tNs - t0),
+              o.foreign, fmtMs(tSecrets - tNs), fmtMs(tAccounts - tSecrets), fmtMs(System.nanoTime() - tAccounts));
+        }
+      } finally {
+        pool.shutdown();
+      }
+    }
+
+    /** A foreign Secret of 2 KiB (base64): one in ten typed as a pull secret (valid JSON: a real server checks). */
+    static Secret foreignSecret(int i, String ns, Random random) {
+      byte[] blob = new byte[1536]; // 2,048 bytes once base64-encoded
+      random.nextBytes(blob);
+      boolean pull = i % 10 == 0;
+      String name = pull ? "foreign-" + i + "-dockercfg" : "foreign-" + i;
+      byte[] value = blob;
+      if (pull) {
+        String head = "{\"auths\":{\"r" + i + ".example.com\":{\"auth\":\"";
+        String tail = "\"}}}";
+        String filler = Base64.getEncoder().encodeToString(blob).substring(0, blob.length - head.length() - tail.length());
+        value = (head + filler + tail).getBytes(StandardCharsets.UTF_8);
+      }
+      return new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
+          .withLabels(Map.of("app", "unrelated-" + (i % 7))).endMetadata()
+          .withType(pull ? Replicator.SECRET_TYPE : "Opaque")
+          .withData(Map.of(pull ? Replicator.DATA_KEY : "blob", Base64.getEncoder().encodeToString(value)))
+          .build();
+    }
+
+    /** Until the controller manager has created the default ServiceAccount of every target namespace. */
+    void awaitDefaultAccounts(KubernetesClient c) throws InterruptedException {
+      Set<String> want = Set.copyOf(targets(o.namespaces));
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+      long have = 0;
+      while (System.nanoTime() < deadline) {
+        have = c.serviceAccounts().inAnyNamespace().withField("metadata.name", "default").list().getItems().stream()
+            .filter(sa -> want.contains(sa.getMetadata().getNamespace())).count();
+        if (have == want.size()) {
+          return;
+        }
+        Thread.sleep(250);
+      }
+      throw new IllegalStateException("the controller manager created only " + have + " of " + want.size()
+          + " default ServiceAccounts in 10 min");
+    }
+
+    /** Until nobody has written to the real server for 3 s (its audit log stopped growing). */
+    void awaitQuiet(BenchServer.Real r) throws InterruptedException {
+      long size = -1;
+      long since = System.nanoTime();
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      while (System.nanoTime() < deadline) {
+        long now = r.auditSize();
+        if (now != size) {
+          size = now;
+          since = System.nanoTime();
+        } else if (System.nanoTime() - since >= 3_000_000_000L) {
+          return;
+        }
+        Thread.sleep(100);
+      }
+      log("the server was never quiet for 3 s in 5 min; going on");
+    }
+
+    /** A namespace; on the mock its default SA too (on the real server the controller manager makes it). */
+    static void createNamespace(BenchServer s, String ns, Map<String, String> labels) {
+      KubernetesClient c = s.client();
+      c.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
+          .withLabels(labels).endMetadata().build()).create();
+      if (!s.real()) {
+        c.serviceAccounts().inNamespace(ns).resource(new ServiceAccountBuilder().withNewMetadata()
+            .withName("default").withNamespace(ns).endMetadata().build()).create();
+      }
+    }
+
+    BenchServer server(String what) throws Exception {
+      long t0 = System.nanoTime();
+      BenchServer s = real()
+          ? BenchServer.Real.up(o.logDir.resolve("cp-" + what), m -> log("%s: %s", what, m))
+          : new BenchServer.Mock();
+      try {
+        populate(s, what);
+        s.clearRequests();
+      } catch (Exception | Error e) {
+        s.close();
+        throw e;
+      }
+      log("%s: %s API server with %d namespaces, %d foreign Secrets ready in %d s", what, s.name(), o.namespaces, o.foreign,
           (System.nanoTime() - t0) / 1_000_000_000L);
-      return api;
+      return s;
     }
 
-    static String url(MockApiServer api) {
-      return api.server().url("/");
-    }
-
-    Observer observer(MockApiServer api) throws InterruptedException {
-      Observer obs = new Observer(api.newClient(), SECRET_NAME);
+    Observer observer(BenchServer s) throws InterruptedException {
+      Observer obs = new Observer(s.newClient(), SECRET_NAME);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (obs.accountsSeen() < o.namespaces && System.nanoTime() < deadline) {
         Thread.sleep(20);
@@ -506,17 +584,13 @@ public final class Benchmark {
       return obs;
     }
 
-    static List<io.pullsecrets.operator.testing.ApiRequest> operatorWrites(MockApiServer api) {
-      return api.operatorRequests().stream().filter(io.pullsecrets.operator.testing.ApiRequest::isWrite).toList();
-    }
-
     /** Waits until the operator has sent no write for quietMs; returns its writes since the log was cleared. */
-    List<io.pullsecrets.operator.testing.ApiRequest> settle(MockApiServer api) throws InterruptedException {
+    List<ApiRequest> settle(BenchServer s) throws InterruptedException {
       int last = -1;
       long since = System.nanoTime();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (System.nanoTime() < deadline) {
-        int n = operatorWrites(api).size();
+        int n = s.operatorWrites().size();
         if (n != last) {
           last = n;
           since = System.nanoTime();
@@ -525,11 +599,48 @@ public final class Benchmark {
         }
         Thread.sleep(100);
       }
-      return operatorWrites(api);
+      return s.operatorWrites();
     }
 
+    /** Failed writes since the last clear: "none", "{409=3}" (with the first few on the real server), or n/a. */
+    static String failed(BenchServer s) {
+      Map<Integer, Long> f = s.failedWrites();
+      if (f == null) {
+        return "n/a (the mock records no responses)";
+      }
+      if (f.isEmpty()) {
+        return "none";
+      }
+      List<String> which = ((BenchServer.Real) s).failures();
+      return f + " e.g. " + which.subList(0, Math.min(3, which.size()));
+    }
+
+    static String failedShort(BenchServer s) {
+      Map<Integer, Long> f = s.failedWrites();
+      return f == null ? "n/a" : f.isEmpty() ? "0" : f.values().stream().mapToLong(x -> x).sum() + " " + f;
+    }
+
+    static Map<String, Long> minus(Map<String, Long> a, Map<String, Long> b) {
+      Map<String, Long> out = new LinkedHashMap<>();
+      a.forEach((k, v) -> out.put(k, v - b.getOrDefault(k, 0L)));
+      return out;
+    }
+
+    static long total(Map<String, Long> cpu) {
+      return cpu.values().stream().mapToLong(x -> x).sum();
+    }
+
+    /** "1,234 ms" or, for several processes, "1,234 ms (kube-apiserver 1,000 + etcd 234)". */
+    static String cpuText(Map<String, Long> cpu) {
+      if (cpu.size() == 1) {
+        return String.format("%,d ms", total(cpu));
+      }
+      List<String> parts = new ArrayList<>();
+      cpu.forEach((k, v) -> parts.add(String.format("%s %,d", k, v)));
+      return String.format("%,d ms (%s)", total(cpu), String.join(" + ", parts));
+    }
     /** "PATCH serviceaccounts" etc.: what a request did, for the breakdown. */
-    static String kind(io.pullsecrets.operator.testing.ApiRequest r) {
+    static String kind(ApiRequest r) {
       String path = r.path();
       String query = "";
       int q = path.indexOf('?');
@@ -557,7 +668,7 @@ public final class Benchmark {
       return r.method() + " " + res + sub + suffix;
     }
 
-    static String breakdown(List<io.pullsecrets.operator.testing.ApiRequest> requests) {
+    static String breakdown(List<ApiRequest> requests) {
       Map<String, Long> byKind = new TreeMap<>();
       requests.forEach(r -> byKind.merge(kind(r), 1L, Long::sum));
       return byKind.toString();
@@ -573,27 +684,33 @@ public final class Benchmark {
 
     void run() throws Exception {
       Files.createDirectories(o.logDir);
+      if (o.server == null) {
+        String why = io.pullsecrets.operator.testing.ControlPlane.buildStatus();
+        o.server = why == null ? "real" : "mock";
+        if (why != null) {
+          log("server: mock, because the real control plane cannot run here: %s", why);
+        }
+      }
       int n = o.namespaces;
       List<String> targets = targets(n);
       String started = LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME);
-      log("N=%d namespaces, F=%d foreign Secrets (2 KiB), idle window %d s; child JVM: %s", n, o.foreign,
-          o.idleSeconds, o.childJvm);
+      log("server: %s; N=%d namespaces, F=%d foreign Secrets (2 KiB), idle window %d s; child JVM: %s", o.server, n,
+          o.foreign, o.idleSeconds, o.childJvm);
 
-      // 1. The floor, on its own mock server holding the same objects.
+      // 1. The floor, on its own server holding the same objects.
       long floorNanos = -1;
       int floorWrites = -1;
       long floorCpu = -1;
-      long floorServerCpu = -1;
+      Map<String, Long> floorServerCpu = null;
+      String floorFailed = "skipped";
       if (o.floor) {
-        try (MockApiServer api = server("floor")) {
+        try (BenchServer api = server("floor")) {
           Observer obs = observer(api);
-          try (Child floor = new Child(o, "floor", url(api), o.logDir.resolve("floor.log"))) {
+          try (Child floor = new Child(o, "floor", api, o.logDir.resolve("floor.log"))) {
             floor.expect("READY", 120);
             api.clearRequests();
-            WriteClock clock = new WriteClock();
-            clock.install(api);
             long cpuChild0 = floor.cpuMillis();
-            long cpuParent0 = parentCpuMillis();
+            Map<String, Long> cpuServer0 = api.cpuMillis();
             long t0 = System.nanoTime();
             floor.stdin.println("GO");
             long done = obs.await(targets, s -> s.data() != null && s.entry(), true, true, 600_000);
@@ -603,11 +720,13 @@ public final class Benchmark {
             }
             floorNanos = done - t0;
             floorCpu = floor.cpuMillis() - cpuChild0;
-            floorServerCpu = parentCpuMillis() - cpuParent0;
-            floorWrites = operatorWrites(api).size();
+            floorServerCpu = minus(api.cpuMillis(), cpuServer0);
+            floorWrites = api.operatorWrites().size();
+            floorFailed = failedShort(api);
             log("floor: %s (the client's own clock: %s ms; first write after %s, last write at %s), %d writes; all its requests %s;"
-                    + " CPU: client %,d ms, mock server + observer %,d ms", fmtMs(floorNanos), childSays.substring(5),
-                fmtMs(clock.first - t0), fmtMs(clock.last - t0), floorWrites, breakdown(api.operatorRequests()), floorCpu, floorServerCpu);
+                    + " failed writes: %s; CPU: client %,d ms, server %s", fmtMs(floorNanos), childSays.substring(5),
+                fmtMs(api.firstWrite() - t0), fmtMs(api.lastWrite() - t0), floorWrites, breakdown(api.operatorRequests()),
+                failed(api), floorCpu, cpuText(floorServerCpu));
           } finally {
             obs.close();
           }
@@ -618,16 +737,15 @@ public final class Benchmark {
       if (!o.operator) {
         return;
       }
-      try (MockApiServer api = server("operator")) {
+      try (BenchServer api = server("operator")) {
         Fixtures.loginSecret(api.client(), OperatorHarness.PLATFORM_NS, LOGIN, "robot", "password-1");
         Observer obs = observer(api);
-        try (Child op = new Child(o, "operator", url(api), o.logDir.resolve("operator.log"))) {
+        try (Child op = new Child(o, "operator", api, o.logDir.resolve("operator.log"))) {
           long s0 = System.nanoTime();
           op.expect("READY", 300);
           long[] rssStart = op.rss();
-          log("operator: started, caches synced in %s; RSS %s; startup requests %s", fmtMs(System.nanoTime() - s0),
-              mib(rssStart[1]), breakdown(api.operatorRequests()));
-          api.clearRequests();
+          log("operator: started, caches synced in %s; RSS %s; startup %s %s", fmtMs(System.nanoTime() - s0),
+              mib(rssStart[1]), api.real() ? "writes" : "requests", breakdown(api.operatorRequests()));
 
           // Propagation.
           RegistryCredential rc = Fixtures.staticCredential(OperatorHarness.PLATFORM_NS, RC_NAME, REGISTRY, LOGIN);
@@ -636,10 +754,10 @@ public final class Benchmark {
           TargetsSpec t = new TargetsSpec();
           t.setNamespaceSelector(new LabelSelectorSpec(Map.of(TARGET_LABEL, "target"), null));
           rc.getSpec().setTargets(t);
-          WriteClock clock = new WriteClock();
-          clock.install(api);
+          api.clearRequests();
           long cpuChild0 = op.cpuMillis();
-          long cpuParent0 = parentCpuMillis();
+          Map<String, Long> cpuServer0 = api.cpuMillis();
+          long kcm0 = api instanceof BenchServer.Real r ? r.controllerManagerCpuMillis() : 0;
           long t0 = System.nanoTime();
           api.client().resource(rc).create();
           long done = obs.await(targets, s -> s.data() != null && s.entry(), true, true, 600_000);
@@ -648,14 +766,19 @@ public final class Benchmark {
           }
           long propNanos = done - t0;
           long propCpu = op.cpuMillis() - cpuChild0;
-          long propServerCpu = parentCpuMillis() - cpuParent0;
-          long firstWrite = clock.first - t0;
-          long lastWrite = clock.last - t0;
-          List<io.pullsecrets.operator.testing.ApiRequest> propWrites = settle(api);
-          log("propagation: %s (first write after %s, last write before done at %s), %d writes %s; CPU: operator %,d ms,"
-                  + " mock server + observer %,d ms", fmtMs(propNanos), fmtMs(firstWrite), fmtMs(lastWrite), propWrites.size(),
-              breakdown(propWrites), propCpu, propServerCpu);
-          log("propagation: all operator requests %s", breakdown(api.operatorRequests()));
+          Map<String, Long> propServerCpu = minus(api.cpuMillis(), cpuServer0);
+          long kcmCpu = api instanceof BenchServer.Real r ? r.controllerManagerCpuMillis() - kcm0 : -1;
+          long firstWrite = api.firstWrite() - t0;
+          long lastWrite = api.lastWrite() - t0;
+          List<ApiRequest> propWrites = settle(api);
+          String propFailed = failedShort(api);
+          log("propagation: %s (first write after %s, last write before done at %s), %d writes %s; failed writes: %s;"
+                  + " CPU: operator %,d ms, server %s%s", fmtMs(propNanos), fmtMs(firstWrite), fmtMs(lastWrite),
+              propWrites.size(), breakdown(propWrites), failed(api), propCpu, cpuText(propServerCpu),
+              kcmCpu >= 0 ? String.format(" (and kube-controller-manager %,d ms)", kcmCpu) : "");
+          if (!api.real()) {
+            log("propagation: all operator requests %s", breakdown(api.operatorRequests()));
+          }
           long[] rssProp = op.rss();
           String oldData = obs.data(targets.get(0));
 
@@ -669,8 +792,10 @@ public final class Benchmark {
             throw new IllegalStateException("rotation did not finish in 10 min");
           }
           long rotNanos = rdone - r0;
-          List<io.pullsecrets.operator.testing.ApiRequest> rotWrites = settle(api);
-          log("rotation: %s, %d writes %s", fmtMs(rotNanos), rotWrites.size(), breakdown(rotWrites));
+          List<ApiRequest> rotWrites = settle(api);
+          String rotFailed = failedShort(api);
+          log("rotation: %s, %d writes %s; failed writes: %s", fmtMs(rotNanos), rotWrites.size(), breakdown(rotWrites),
+              failed(api));
 
           // New namespaces.
           List<Long> newNs = new ArrayList<>();
@@ -679,24 +804,26 @@ public final class Benchmark {
           for (int i = 0; i < o.newNamespaces; i++) {
             String ns = String.format("bench-new-%02d", i);
             long c0 = System.nanoTime();
-            createNamespace(api.client(), ns);
+            createNamespace(api, ns, Map.of(TARGET_LABEL, "target"));
             long sdone = obs.await(List.of(ns), s -> s.data() != null, true, false, 60_000);
             long edone = obs.await(List.of(ns), s -> s.data() != null && s.entry(), true, true, 60_000);
             newNs.add(sdone < 0 ? -1 : sdone - c0);
             newNsEntry.add(edone < 0 ? -1 : edone - c0);
             settle(api);
           }
-          List<io.pullsecrets.operator.testing.ApiRequest> newWrites = operatorWrites(api);
-          log("new namespaces: Secret after %s, SA entry after %s (ms); %d writes %s",
+          List<ApiRequest> newWrites = api.operatorWrites();
+          String newFailed = failedShort(api);
+          log("new namespaces: Secret after %s, SA entry after %s (ms); %d writes %s; failed writes: %s",
               newNs.stream().map(x -> x / 1_000_000).toList(), newNsEntry.stream().map(x -> x / 1_000_000).toList(),
-              newWrites.size(), breakdown(newWrites));
+              newWrites.size(), breakdown(newWrites), failed(api));
 
           // Idle.
           api.clearRequests();
           Thread.sleep(o.idleSeconds * 1000L);
-          List<io.pullsecrets.operator.testing.ApiRequest> idle = api.operatorRequests();
-          List<io.pullsecrets.operator.testing.ApiRequest> idleWrites = idle.stream().filter(io.pullsecrets.operator.testing.ApiRequest::isWrite).toList();
-          log("idle %d s: %d writes %s; all requests %s", o.idleSeconds, idleWrites.size(), breakdown(idleWrites), breakdown(idle));
+          List<ApiRequest> idle = api.operatorRequests();
+          List<ApiRequest> idleWrites = idle.stream().filter(ApiRequest::isWrite).toList();
+          log("idle %d s: %d writes %s%s", o.idleSeconds, idleWrites.size(), breakdown(idleWrites),
+              api.real() ? " (the audit log records writes only)" : "; all requests " + breakdown(idle));
 
           // Memory.
           String mem = op.ask("MEM", "MEM");
@@ -715,35 +842,38 @@ public final class Benchmark {
           long newMax = newNs.stream().mapToLong(x -> x).max().orElse(-1);
           long newEntryMax = newNsEntry.stream().mapToLong(x -> x).max().orElse(-1);
           double ratio = floorNanos > 0 ? (double) propNanos / floorNanos : Double.NaN;
+          row("API server", api.describe(), "");
           row("propagation, operator (N namespaces: Secret + SA entry)", fmtMs(propNanos), "");
           row("propagation, floor (2N writes, 4 threads)", floorNanos > 0 ? fmtMs(floorNanos) + " (" + floorWrites + " writes)" : "skipped", "");
           row("CPU during propagation: operator / floor client", String.format("%,d ms / %s", propCpu,
               floorCpu < 0 ? "skipped" : String.format("%,d ms", floorCpu)), "");
-          row("CPU during propagation: mock server (operator run / floor run)", String.format("%,d ms / %s", propServerCpu,
-              floorServerCpu < 0 ? "skipped" : String.format("%,d ms", floorServerCpu)), "");
+          row("CPU during propagation: " + (api.real() ? "API server, kube-apiserver + etcd" : "mock server + observer (benchmark JVM)")
+                  + " (operator run / floor run)",
+              cpuText(propServerCpu) + " / " + (floorServerCpu == null ? "skipped" : cpuText(floorServerCpu)), "");
           row("operator: first write after apply", fmtMs(firstWrite), "");
           row("ratio operator / floor", Double.isNaN(ratio) ? "n/a" : String.format("%.2fx", ratio), "<= 1.5x " + (Double.isNaN(ratio) ? "(n/a)" : mark(ratio <= 1.5)));
           row("writes to propagate", String.valueOf(propWrites.size()), "<= 2N+5 = " + (2 * n + 5) + " " + mark(propWrites.size() <= 2 * n + 5));
+          row("failed writes (response >= 400): propagation / rotation / new namespaces / floor",
+              propFailed + " / " + rotFailed + " / " + newFailed + " / " + floorFailed, "");
           row("rotation of the source Secret: time", fmtMs(rotNanos), "");
           row("writes per rotation", String.valueOf(rotWrites.size()), "<= N+5 = " + (n + 5) + " " + mark(rotWrites.size() <= n + 5));
           row("writes in " + o.idleSeconds + " idle seconds", String.valueOf(idleWrites.size()), "0 " + mark(idleWrites.isEmpty()));
           row("new namespace: Secret (max of " + o.newNamespaces + ")", fmtMs(newMax) + " " + newNs.stream().map(x -> x / 1_000_000).toList(),
               "< 2 s " + mark(newMax >= 0 && newMax < 2_000_000_000L));
-          row("new namespace: Secret + SA entry (max)", fmtMs(newEntryMax), "");
+          row("new namespace: Secret + SA entry (max)", fmtMs(newEntryMax) + " " + newNsEntry.stream().map(x -> x / 1_000_000).toList(), "");
           row("operator peak heap used (sampled every 10 ms)", mib(m.get("peakHeap")), "");
           row("operator live heap after full GC (end)", mib(live), "");
           row("operator heap committed / max", mib(m.get("heapCommitted")) + " / " + mib(m.get("heapMax")), "");
           row("operator RSS: peak (VmHWM) / at end (VmRSS)", mib(rssEnd[0]) + " / " + mib(rssEnd[1]),
               "<= 256 MiB at N=5000, F=20000 " + (n >= 5000 && o.foreign >= 20000 ? mark(rssEnd[0] <= 256L * 1024 * 1024) : "(n/a: other size)"));
-          report.add(String.format("pullsecret-operator benchmark, %s, %s, %d CPUs; N=%d, F=%d, idle %d s",
-              started, hostInfo(), Runtime.getRuntime().availableProcessors(), n, o.foreign, o.idleSeconds));
+          report.add(String.format("pullsecret-operator benchmark, server=%s, %s, %s, %d CPUs; N=%d, F=%d, idle %d s",
+              api.name(), started, hostInfo(), Runtime.getRuntime().availableProcessors(), n, o.foreign, o.idleSeconds));
         } finally {
           obs.close();
         }
       }
       print();
     }
-
     static String mark(boolean ok) {
       return ok ? "(met)" : "(MISSED)";
     }

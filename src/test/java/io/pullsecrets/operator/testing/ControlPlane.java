@@ -46,6 +46,21 @@ public final class ControlPlane {
     this.admin = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
   }
 
+  /**
+   * A control plane started elsewhere by {@code hack/control-plane.sh up dir} (the benchmark starts
+   * its own, one per phase), with the RegistryCredential CRD installed.
+   */
+  public static ControlPlane attach(Path dir) throws IOException {
+    ControlPlane cp = new ControlPlane(dir.toAbsolutePath());
+    cp.installCrd();
+    return cp;
+  }
+
+  /** Why the control plane cannot run here (its binaries are not built), or null; prints nothing. */
+  public static String buildStatus() {
+    return whyUnavailable();
+  }
+
   private static String checked;
   private static boolean printed;
 
