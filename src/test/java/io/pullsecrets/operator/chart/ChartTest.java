@@ -225,7 +225,7 @@ class ChartTest {
     assertThat(sm.getMetadata().getLabels()).containsEntry("release", "prometheus");
     GenericKubernetesResource rule = (GenericKubernetesResource) objects.stream().filter(o -> o.getKind().equals("PrometheusRule")).findFirst().orElseThrow();
     String rules = io.fabric8.kubernetes.client.utils.Serialization.asYaml(rule.getAdditionalProperties().get("spec"));
-    assertThat(rules).contains("PullSecretTokenExpiringSoon", "pullsecret_token_expiry_timestamp_seconds - time()) < 5400",
+    assertThat(rules).contains("PullSecretTokenExpiring", "pullsecret_token_expiry_timestamp_seconds - time()) < 5400",
         "PullSecretRefreshFailing", "pullsecret_last_refresh_success == 0",
         "PullSecretNamespacesFailing", "pullsecret_namespaces_failed > 0");
   }

@@ -1,0 +1,121 @@
+package io.pullsecrets.operator.chart;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The chart's alert rules, evaluated by Prometheus' own {@code promtool test rules} on synthetic
+ * series: a healthy one-hour token (refreshed with a quarter of its life left) never alerts; a
+ * refresh that starts failing near expiry does; an operator that stops reporting does.
+ */
+class AlertRulesTest {
+  static final String CRED = "namespace=\"platform\",name=\"gar\",provider=\"gcp\"";
+
+  static String promtool() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, "promtool"))) {
+        return Path.of(dir, "promtool").toString();
+      }
+    }
+    String message = "promtool is not installed (Debian package prometheus; .ci/run installs it)";
+    if ("true".equalsIgnoreCase(System.getenv("PULLSECRET_REQUIRE_HELM"))) {
+      fail(message);
+    }
+    Assumptions.abort(message);
+    return null;
+  }
+
+  @Test
+  void healthyTokensNeverAlertAndFailuresNearExpiryDo(@TempDir Path dir) throws Exception {
+    String promtool = promtool();
+    List<HasMetadata> objects = Helm.template("--set", "metrics.prometheusRule.enabled=true");
+    GenericKubernetesResource rule = (GenericKubernetesResource) objects.stream()
+        .filter(o -> o.getKind().equals("PrometheusRule")).findFirst().orElseThrow();
+    // promtool compares annotations too; this test is about when the rules fire.
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> spec = (java.util.Map<String, Object>) rule.getAdditionalProperties().get("spec");
+    for (Object group : (List<?>) spec.get("groups")) {
+      for (Object r : (List<?>) ((java.util.Map<?, ?>) group).get("rules")) {
+        ((java.util.Map<?, ?>) r).remove("annotations");
+      }
+    }
+    Files.writeString(dir.resolve("rules.yml"), Serialization.asYaml(spec));
+    // One-minute samples. A Google token lives 3600 s and is replaced at 45 min (25% left): the
+    // expiry timestamp steps 3600 -> 6300 -> 9000 s. The failing credential's refresh fails from
+    // minute 45 on, and its token stays at the first expiry (3600 s).
+    Files.writeString(dir.resolve("test.yml"), """
+        rule_files: [rules.yml]
+        evaluation_interval: 1m
+        tests:
+        - name: a healthy one-hour token never alerts
+          interval: 1m
+          input_series:
+          - series: 'pullsecret_token_expiry_timestamp_seconds{%1$s}'
+            values: '3600x44 6300x44 9000x44'
+          - series: 'pullsecret_last_refresh_success{%1$s}'
+            values: '1x134'
+          - series: 'pullsecret_namespaces_failed{namespace="platform",name="gar"}'
+            values: '0x134'
+          - series: 'pullsecret_leader'
+            values: '1x134'
+          alert_rule_test:
+          - {eval_time: 44m, alertname: PullSecretTokenExpiring, exp_alerts: []}
+          - {eval_time: 44m, alertname: PullSecretTokenNotRefreshed, exp_alerts: []}
+          - {eval_time: 89m, alertname: PullSecretTokenNotRefreshed, exp_alerts: []}
+          - {eval_time: 130m, alertname: PullSecretRefreshFailing, exp_alerts: []}
+          - {eval_time: 130m, alertname: PullSecretOperatorDown, exp_alerts: []}
+        - name: a failing refresh near expiry alerts, and so does the expiry itself
+          interval: 1m
+          input_series:
+          - series: 'pullsecret_token_expiry_timestamp_seconds{%1$s}'
+            values: '3600x90'
+          - series: 'pullsecret_last_refresh_success{%1$s}'
+            values: '1x44 0x46'
+          - series: 'pullsecret_leader'
+            values: '1x90'
+          alert_rule_test:
+          - {eval_time: 44m, alertname: PullSecretTokenExpiring, exp_alerts: []}
+          - eval_time: 51m
+            alertname: PullSecretTokenExpiring
+            exp_alerts:
+            - exp_labels: {%2$s, severity: warning}
+          - eval_time: 61m
+            alertname: PullSecretRefreshFailing
+            exp_alerts:
+            - exp_labels: {%2$s, severity: warning}
+          - eval_time: 58m
+            alertname: PullSecretTokenNotRefreshed
+            exp_alerts:
+            - exp_labels: {%2$s, severity: warning}
+        - name: an operator that stops reporting alerts
+          interval: 1m
+          input_series:
+          - series: 'pullsecret_leader'
+            values: '1x10 _x40'
+          alert_rule_test:
+          - {eval_time: 10m, alertname: PullSecretOperatorDown, exp_alerts: []}
+          - eval_time: 30m
+            alertname: PullSecretOperatorDown
+            exp_alerts:
+            - exp_labels: {severity: warning}
+        """.formatted(CRED, "namespace: platform, name: gar, provider: gcp"));
+    Process p = new ProcessBuilder(promtool, "test", "rules", "test.yml").directory(dir.toFile())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("SUCCESS");
+  }
+}
