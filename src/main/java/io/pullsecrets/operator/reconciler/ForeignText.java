@@ -54,10 +54,10 @@ public final class ForeignText {
         && NAME.matcher(value.substring(slash + 1)).matches();
   }
 
-  /** An owner annotation for a message: {@code 'ns/name'} when valid, otherwise a bounded quote. */
+  /** An owner annotation for a message: {@code ns/name} as it is when valid, otherwise a bounded quote. */
   public static String owner(String annotation) {
     if (isNamespacedName(annotation)) {
-      return "'" + annotation + "'";
+      return annotation;
     }
     return "with an invalid owner annotation " + quote(annotation);
   }

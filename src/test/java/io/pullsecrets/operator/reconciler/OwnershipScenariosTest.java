@@ -115,7 +115,7 @@ class OwnershipScenariosTest {
     assertThat(rc.getStatus().getFailedNamespaces()).singleElement().satisfies(f -> {
       assertThat(f.getNamespace()).isEqualTo("team-b");
       assertThat(f.getReason()).isEqualTo("Conflict");
-      assertThat(f.getMessage()).contains("'platform/other'");
+      assertThat(f.getMessage()).contains("managed by RegistryCredential platform/other");
     });
     assertThat(h.secret("team-b", "regcred").orElseThrow().getMetadata().getResourceVersion())
         .isEqualTo(other.getMetadata().getResourceVersion());
