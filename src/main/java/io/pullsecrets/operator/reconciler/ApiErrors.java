@@ -31,7 +31,10 @@ final class ApiErrors {
 
   static String message(String action, KubernetesClientException e) {
     String code = e.getCode() > 0 ? "HTTP " + e.getCode() : "no response";
-    String reason = e.getStatus() != null && e.getStatus().getReason() != null ? " " + e.getStatus().getReason() : "";
+    // The reason may come from an admission webhook: quoted, bounded.
+    String reason = e.getStatus() == null || e.getStatus().getReason() == null ? ""
+        : e.getStatus().getReason().matches("[A-Za-z]{1,64}") ? " " + e.getStatus().getReason()
+        : " " + ForeignText.quote(e.getStatus().getReason());
     return action + " failed: " + code + reason;
   }
 }

@@ -22,6 +22,9 @@ public final class Conditions {
   public static final String RECONCILING = "Reconciling";
   public static final String STALLED = "Stalled";
 
+  /** Longest condition message kept: whatever it quotes, status stays small. */
+  public static final int MAX_MESSAGE = 2048;
+
   private static final List<String> ORDER = List.of(READY, TOKEN_VALID, SYNCED, VERIFIED, RECONCILING, STALLED);
 
   private final Map<String, StatusCondition> previous = new LinkedHashMap<>();
@@ -47,7 +50,7 @@ public final class Conditions {
     String transition = old != null && s.equals(old.getStatus()) && old.getLastTransitionTime() != null
         ? old.getLastTransitionTime()
         : now;
-    current.put(type, new StatusCondition(type, s, reason, message, transition, generation));
+    current.put(type, new StatusCondition(type, s, reason, ForeignText.truncate(message, MAX_MESSAGE), transition, generation));
     return this;
   }
 

@@ -32,12 +32,43 @@ public class EventRecorder {
     record(rc, "Warning", reason, message);
   }
 
+  /** An Event's name is a DNS subdomain of at most this many characters. */
+  static final int MAX_NAME = 253;
+
+  /**
+   * {@code <credential name>.<suffix>}; a credential name too long for that is cut and given a
+   * hash of the whole name, so that names stay valid and distinct: {@code <prefix>-<hash8>.<suffix>}.
+   */
+  static String eventName(String credentialName, String suffix) {
+    String name = credentialName + "." + suffix;
+    if (name.length() <= MAX_NAME) {
+      return name;
+    }
+    String hash = sha256Hex(credentialName).substring(0, 8);
+    int keep = MAX_NAME - suffix.length() - 1 - hash.length() - 1;
+    String prefix = credentialName.substring(0, keep);
+    // A DNS label must end with a letter or digit.
+    while (!prefix.isEmpty() && !Character.isLetterOrDigit(prefix.charAt(prefix.length() - 1))) {
+      prefix = prefix.substring(0, prefix.length() - 1);
+    }
+    return (prefix.isEmpty() ? "" : prefix + "-") + hash + "." + suffix;
+  }
+
+  private static String sha256Hex(String s) {
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private void record(RegistryCredential rc, String type, String reason, String message) {
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
     String ns = rc.getMetadata().getNamespace();
     var event = new EventBuilder()
         .withNewMetadata()
-        .withName(rc.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 13).replace("-", ""))
+        .withName(eventName(rc.getMetadata().getName(), UUID.randomUUID().toString().substring(0, 13).replace("-", "")))
         .withNamespace(ns)
         .endMetadata()
         .withInvolvedObject(new ObjectReferenceBuilder()
@@ -62,6 +93,6 @@ public class EventRecorder {
     } catch (KubernetesClientException e) {
       LOG.warn("could not record event {} for {}/{}: HTTP {}", reason, ns, rc.getMetadata().getName(), e.getCode());
     }
-    LOG.info("{}/{}: {} {}: {}", ns, rc.getMetadata().getName(), type, reason, message);
+    LOG.info("{}/{}: {} {}: {}", ns, rc.getMetadata().getName(), type, reason, ForeignText.truncate(message, 1000));
   }
 }

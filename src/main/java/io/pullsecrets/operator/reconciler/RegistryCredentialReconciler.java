@@ -165,8 +165,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     }));
 
     sources = new SourceSecretWatcher(context.getClient());
-    replicator = new Replicator(context.getClient(), new InformerView(), pool);
     events = new EventRecorder(context.getClient(), clock);
+    replicator = new Replicator(context.getClient(), new InformerView(), pool, events);
     return List.of(namespaces, serviceAccounts, managedSecrets, sources);
   }
 

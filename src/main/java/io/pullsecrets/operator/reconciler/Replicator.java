@@ -45,16 +45,31 @@ public final class Replicator {
   /** Secret (namespace/name) to the RegistryCredentials that found it held by someone else. */
   private final Map<ResourceID, Set<ResourceID>> conflicts = new ConcurrentHashMap<>();
 
+  private final EventRecorder events;
+
   public Replicator(KubernetesClient client, ClusterView view, ExecutorService pool) {
+    this(client, view, pool, null);
+  }
+
+  /** With {@code events}: adoptions and replacements of Secrets are reported as Events. */
+  public Replicator(KubernetesClient client, ClusterView view, ExecutorService pool, EventRecorder events) {
     this.client = client;
     this.view = view;
     this.pool = pool;
+    this.events = events;
   }
 
   /** What happened in one namespace. */
   public record NamespaceResult(String namespace, Status status, String reason, String message, int writes,
       java.time.Duration retryAfter) {
     public enum Status { SYNCED, CONFLICT, FAILED }
+
+    /** Longest message kept (it goes into status and events; it may quote other objects). */
+    public static final int MAX_MESSAGE = 1024;
+
+    public NamespaceResult {
+      message = ForeignText.truncate(message, MAX_MESSAGE);
+    }
 
     public NamespaceResult(String namespace, Status status, String reason, String message, int writes) {
       this(namespace, status, reason, message, writes, null);
@@ -131,18 +146,21 @@ public final class Replicator {
       RegistryCredential rc, String ns, String name, String encoded, Predicate<ServiceAccount> selected) {
     ResourceID secretId = new ResourceID(name, ns);
     ResourceID rcId = ResourceID.fromResource(rc);
-    String uid = rc.getMetadata().getUid();
     int writes = 0;
     Optional<Secret> cached = view.managedSecret(ns, name);
     try {
-      if (cached.isPresent() && !uid.equals(labels(cached.get()).get(Labels.CREDENTIAL_UID))) {
-        return conflict(secretId, rcId, "Secret '" + name + "' is managed by RegistryCredential "
-            + annotations(cached.get()).getOrDefault(Labels.OWNER_ANNOTATION, "with another uid"));
-      }
-      if (cached.isEmpty()) {
+      if (cached.isPresent()) {
+        Secret existing = cached.get();
+        if (claim(existing, rc) == Claim.FOREIGN) {
+          return conflict(secretId, rcId, foreignMessage(name, existing));
+        }
+        if (!upToDate(existing, rc, encoded)) {
+          writes += update(rc, ns, name, encoded, existing);
+        }
+      } else {
         if (conflicts.getOrDefault(secretId, Set.of()).contains(rcId)) {
           Secret live = client.secrets().inNamespace(ns).withName(name).get();
-          if (live != null && !uid.equals(labels(live).get(Labels.CREDENTIAL_UID))) {
+          if (live != null && claim(live, rc) == Claim.FOREIGN) {
             return conflict(secretId, rcId, foreignMessage(name, live));
           }
         }
@@ -155,27 +173,13 @@ public final class Replicator {
             throw e;
           }
           Secret live = client.secrets().inNamespace(ns).withName(name).get();
-          if (live == null || !uid.equals(labels(live).get(Labels.CREDENTIAL_UID))) {
+          if (live == null || claim(live, rc) == Claim.FOREIGN) {
             return conflict(secretId, rcId, foreignMessage(name, live));
           }
           if (!upToDate(live, rc, encoded)) {
-            client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, live)).update();
-            writes++;
+            writes += update(rc, ns, name, encoded, live);
           }
         }
-      } else if (!upToDate(cached.get(), rc, encoded)) {
-        try {
-          client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, cached.get())).update();
-          LOG.info("updated Secret {}/{} for RegistryCredential {}", ns, name, rcId);
-        } catch (KubernetesClientException e) {
-          if (e.getCode() != 404) {
-            throw e;
-          }
-          // Deleted since the cache last heard of it: create it again.
-          client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, null)).create();
-          LOG.info("created Secret {}/{} for RegistryCredential {}", ns, name, rcId);
-        }
-        writes++;
       }
       Set<ResourceID> waiting = conflicts.get(secretId);
       if (waiting != null) {
@@ -233,6 +237,95 @@ public final class Replicator {
     return NamespaceResult.synced(ns, writes);
   }
 
+  /** Who a Secret of the wanted name belongs to, as far as this RegistryCredential is concerned. */
+  enum Claim {
+    /** Labelled with this credential's uid. */
+    OURS,
+    /**
+     * Labelled managed-by us and annotated with this credential's namespace/name, but without its
+     * uid (a backup restore, a finalizer removed by hand, a uid label deleted by hand): taken over.
+     */
+    ADOPTABLE,
+    /** Anything else: never written, never deleted. */
+    FOREIGN
+  }
+
+  static Claim claim(Secret s, RegistryCredential rc) {
+    Map<String, String> labels = labels(s);
+    if (rc.getMetadata().getUid().equals(labels.get(Labels.CREDENTIAL_UID))) {
+      return Claim.OURS;
+    }
+    if (Labels.MANAGED_BY_VALUE.equals(labels.get(Labels.MANAGED_BY))
+        && owner(rc).equals(annotations(s).get(Labels.OWNER_ANNOTATION))) {
+      return Claim.ADOPTABLE;
+    }
+    return Claim.FOREIGN;
+  }
+
+  /**
+   * Rewrites a Secret the caller found to be ours (or adoptable), guarded by its resourceVersion;
+   * an immutable one whose data must change is replaced. Returns the number of writes.
+   */
+  private int update(RegistryCredential rc, String ns, String name, String encoded, Secret existing) {
+    ResourceID rcId = ResourceID.fromResource(rc);
+    boolean adopting = claim(existing, rc) == Claim.ADOPTABLE;
+    if (Boolean.TRUE.equals(existing.getImmutable()) && !sameData(existing, encoded)) {
+      return replace(rc, ns, name, encoded, existing);
+    }
+    try {
+      client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, existing)).update();
+      LOG.info("updated Secret {}/{} for RegistryCredential {}", ns, name, rcId);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 422) {
+        // Made immutable since the cache last heard of it.
+        Secret live = client.secrets().inNamespace(ns).withName(name).get();
+        if (live != null && Boolean.TRUE.equals(live.getImmutable()) && claim(live, rc) != Claim.FOREIGN) {
+          return replace(rc, ns, name, encoded, live);
+        }
+      }
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      // Deleted since the cache last heard of it: create it again.
+      client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, null)).create();
+      LOG.info("created Secret {}/{} for RegistryCredential {}", ns, name, rcId);
+      return 1;
+    }
+    if (adopting && events != null) {
+      events.normal(rc, "Adopted", "Secret '" + name + "' in namespace '" + ns + "' named this RegistryCredential as its owner"
+          + " but not its uid (restored from a backup?); it is managed again");
+    }
+    return 1;
+  }
+
+  /**
+   * An immutable Secret cannot take new data: deletes exactly the version the caller found to be
+   * ours (a resourceVersion precondition, so a Secret created or changed meanwhile is never
+   * deleted) and creates it again, mutable, keeping its other labels and annotations.
+   */
+  private int replace(RegistryCredential rc, String ns, String name, String encoded, Secret existing) {
+    client.secrets().inNamespace(ns).resource(existing)
+        .lockResourceVersion(existing.getMetadata().getResourceVersion()).delete();
+    Secret fresh = desired(rc, ns, name, encoded, null);
+    Map<String, String> labels = new LinkedHashMap<>(labels(existing));
+    labels.putAll(fresh.getMetadata().getLabels());
+    fresh.getMetadata().setLabels(labels);
+    Map<String, String> annotations = new LinkedHashMap<>(annotations(existing));
+    annotations.putAll(fresh.getMetadata().getAnnotations());
+    fresh.getMetadata().setAnnotations(annotations);
+    client.secrets().inNamespace(ns).resource(fresh).create();
+    LOG.info("replaced immutable Secret {}/{} for RegistryCredential {}", ns, name, ResourceID.fromResource(rc));
+    if (events != null) {
+      events.warning(rc, "ImmutableSecretReplaced", "Secret '" + name + "' in namespace '" + ns
+          + "' was immutable and could not take the new credential; it was deleted and created again (not immutable)");
+    }
+    return 2;
+  }
+
+  private static boolean sameData(Secret s, String encoded) {
+    return Map.of(DATA_KEY, encoded).equals(s.getData() == null ? Map.of() : s.getData());
+  }
+
   private void patch(ServiceAccount sa, String jsonPatch) {
     // resource(sa) sends the patch alone; withName(..).patch(..) would GET the object first.
     client.serviceAccounts()
@@ -247,10 +340,13 @@ public final class Replicator {
     return new NamespaceResult(secret.getNamespace().orElse(""), NamespaceResult.Status.CONFLICT, "Conflict", message, 0);
   }
 
+  /** Why a Secret is not ours; the other object's annotation is validated or quoted bounded ({@link ForeignText}). */
   private static String foreignMessage(String name, Secret live) {
     if (live != null && Labels.MANAGED_BY_VALUE.equals(labels(live).get(Labels.MANAGED_BY))) {
-      return "Secret '" + name + "' is managed by RegistryCredential "
-          + annotations(live).getOrDefault(Labels.OWNER_ANNOTATION, "with another uid");
+      String owner = annotations(live).get(Labels.OWNER_ANNOTATION);
+      return "Secret '" + name + "' is managed by " + (owner == null
+          ? "another RegistryCredential (another uid, no owner annotation)"
+          : "RegistryCredential " + ForeignText.owner(owner));
     }
     return "Secret '" + name + "' exists and is not managed by pullsecret-operator; it is left alone";
   }

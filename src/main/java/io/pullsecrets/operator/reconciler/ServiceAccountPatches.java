@@ -38,16 +38,23 @@ public final class ServiceAccountPatches {
     return ops.toString();
   }
 
-  /** A patch that removes the entry {@code {name: secretName}}, or null when there is none. */
+  /**
+   * A patch that removes every entry {@code {name: secretName}} (a list may name it more than
+   * once), or null when there is none. Each removal is guarded by a test of that entry, highest
+   * index first so that the indexes still to come stay valid; other entries keep their order.
+   */
   public static String remove(ServiceAccount sa, String secretName) {
-    int i = indexOf(sa, secretName);
-    if (i < 0) {
+    List<LocalObjectReference> list = sa.getImagePullSecrets();
+    if (indexOf(sa, secretName) < 0) {
       return null;
     }
     ArrayNode ops = MAPPER.createArrayNode();
-    ops.add(op("test", "/imagePullSecrets/" + i)
-        .set("value", readTree(Serialization.asJson(sa.getImagePullSecrets().get(i)))));
-    ops.add(op("remove", "/imagePullSecrets/" + i));
+    for (int i = list.size() - 1; i >= 0; i--) {
+      if (list.get(i) != null && secretName.equals(list.get(i).getName())) {
+        ops.add(op("test", "/imagePullSecrets/" + i).set("value", readTree(Serialization.asJson(list.get(i)))));
+        ops.add(op("remove", "/imagePullSecrets/" + i));
+      }
+    }
     return ops.toString();
   }
 

@@ -39,4 +39,13 @@ class ServiceAccountPatchesTest {
     assertThat(ServiceAccountPatches.hasEntry(sa("a", "regcred"), "regcred")).isTrue();
     assertThat(ServiceAccountPatches.hasEntry(sa("a"), "regcred")).isFalse();
   }
+
+  @Test
+  void removeTakesEveryEntryOfOursHighestIndexFirstEachAfterATest() {
+    assertThat(ServiceAccountPatches.remove(sa("regcred", "mine", "regcred"), "regcred")).isEqualTo(
+        "[{\"op\":\"test\",\"path\":\"/imagePullSecrets/2\",\"value\":{\"name\":\"regcred\"}},"
+            + "{\"op\":\"remove\",\"path\":\"/imagePullSecrets/2\"},"
+            + "{\"op\":\"test\",\"path\":\"/imagePullSecrets/0\",\"value\":{\"name\":\"regcred\"}},"
+            + "{\"op\":\"remove\",\"path\":\"/imagePullSecrets/0\"}]");
+  }
 }
