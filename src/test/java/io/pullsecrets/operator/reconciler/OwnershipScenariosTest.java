@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * Ownership on the real control plane (issue 9): what is not ours is never touched nor quoted
  * unbounded; what is ours (even after a restore) is managed; cleanup takes every entry of ours.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class OwnershipScenariosTest {
   static final String REGISTRY = OperatorScenariosTest.REGISTRY;
   static final String EXPECTED_JSON = OperatorScenariosTest.EXPECTED_JSON;
