@@ -137,17 +137,17 @@ class RealServerTest {
     String table = Cli.kubectl(kubeconfig, "get", "regcred", "-n", PLATFORM_NS).ok().stdout();
     assertThat(table.lines().findFirst().orElseThrow().split("\\s+"))
         .containsExactly("NAME", "READY", "REASON", "SYNCED", "PROVIDER", "EXPIRES", "AGE");
-    Map<String, String> harbor = row(table, "harbor");
+    Map<String, String> harbor = Cli.row(table, "harbor");
     assertThat(harbor).containsEntry("READY", "True").containsEntry("REASON", "Synced").containsEntry("SYNCED", "1/1")
         .containsEntry("PROVIDER", "static").containsEntry("EXPIRES", "");   // a static credential does not expire
     assertThat(harbor.get("AGE")).matches("\\d+s");
-    assertThat(row(table, "broken")).containsEntry("READY", "False").containsEntry("REASON", "SourceNotFound");
+    assertThat(Cli.row(table, "broken")).containsEntry("READY", "False").containsEntry("REASON", "SourceNotFound");
     assertThat(table).doesNotContain("<invalid>");
     // -o wide adds when the next refresh is due and why it is not ready.
     String wide = Cli.kubectl(kubeconfig, "get", "regcred", "-n", PLATFORM_NS, "-o", "wide").ok().stdout();
     assertThat(wide.lines().findFirst().orElseThrow()).endsWith("AGE   NEXT REFRESH   MESSAGE");
-    assertThat(row(wide, "broken").get("MESSAGE")).isEqualTo("Secret 'missing' not found");
-    assertThat(row(wide, "harbor").get("MESSAGE")).isEqualTo("1/1 namespaces; credential does not expire");
+    assertThat(Cli.row(wide, "broken").get("MESSAGE")).isEqualTo("Secret 'missing' not found");
+    assertThat(Cli.row(wide, "harbor").get("MESSAGE")).isEqualTo("1/1 namespaces; credential does not expire");
     // Listed under its category too.
     assertThat(Cli.kubectl(kubeconfig, "get", "pullsecrets", "-n", PLATFORM_NS).ok().stdout()).contains("harbor", "broken");
 
@@ -157,27 +157,6 @@ class RealServerTest {
     assertThat(explain).contains("DESCRIPTION:").contains("static").contains("ecr").contains("gcp").contains("azure");
     assertThat(explain.lines().filter(l -> l.startsWith("    ") && !l.isBlank()).count())
         .as("every field has a description").isGreaterThan(5);
-  }
-
-  /** A row of kubectl's table as header -> cell, cut at the header's column offsets. */
-  static Map<String, String> row(String table, String name) {
-    List<String> lines = table.lines().toList();
-    String header = lines.get(0);
-    List<Integer> starts = new ArrayList<>();
-    Matcher m = Pattern.compile("\\S+( \\S+)*").matcher(header);
-    List<String> names = new ArrayList<>();
-    while (m.find()) {
-      starts.add(m.start());
-      names.add(m.group());
-    }
-    String line = lines.stream().filter(l -> l.startsWith(name + " ")).findFirst().orElseThrow();
-    Map<String, String> out = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < names.size(); i++) {
-      int from = Math.min(starts.get(i), line.length());
-      int to = i + 1 < names.size() ? Math.min(starts.get(i + 1), line.length()) : line.length();
-      out.put(names.get(i), line.substring(from, to).trim());
-    }
-    return out;
   }
 
   @Test

@@ -51,6 +51,27 @@ public final class Cli {
     return null;
   }
 
+  /** A row of kubectl's table as header -> cell, cut at the header's column offsets. */
+  public static Map<String, String> row(String table, String name) {
+    List<String> lines = table.lines().toList();
+    String header = lines.get(0);
+    List<Integer> starts = new ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\S+( \\S+)*").matcher(header);
+    List<String> names = new ArrayList<>();
+    while (m.find()) {
+      starts.add(m.start());
+      names.add(m.group());
+    }
+    String line = lines.stream().filter(l -> l.startsWith(name + " ")).findFirst().orElseThrow();
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < names.size(); i++) {
+      int from = Math.min(starts.get(i), line.length());
+      int to = i + 1 < names.size() ? Math.min(starts.get(i + 1), line.length()) : line.length();
+      out.put(names.get(i), line.substring(from, to).trim());
+    }
+    return out;
+  }
+
   public static Result kubectl(Path kubeconfig, String... args) {
     return run(binary("kubectl"), kubeconfig, null, List.of(args));
   }

@@ -150,6 +150,24 @@ class EcrRefreshOperatorTest {
   }
 
   @Test
+  void kubectlShowsTheCloudTokensExpiryAndNextRefresh() {
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    h.apply(ecrCredential(List.of("team-a"), null));
+    RegistryCredential ready = h.awaitReady(PLATFORM_NS, "ecr");
+    java.nio.file.Path kubeconfig = ((io.pullsecrets.operator.testing.RealApiServer) h.api).controlPlane.kubeconfig;
+
+    String wide = io.pullsecrets.operator.testing.Cli.kubectl(kubeconfig, "get", "regcred", "-n", PLATFORM_NS, "-o", "wide")
+        .ok().stdout();
+    Map<String, String> row = io.pullsecrets.operator.testing.Cli.row(wide, "ecr");
+    assertThat(row).containsEntry("READY", "True").containsEntry("REASON", "Synced").containsEntry("SYNCED", "1/1")
+        .containsEntry("PROVIDER", "ecr").containsEntry("EXPIRES", ready.getStatus().getExpiresAt())
+        .containsEntry("NEXT REFRESH", ready.getStatus().getNextRefreshTime());
+    assertThat(Instant.parse(row.get("EXPIRES"))).isAfter(Instant.now().plus(Duration.ofHours(11)));
+    assertThat(row.get("MESSAGE")).startsWith("1/1 namespaces; token valid until ");
+    assertThat(wide).doesNotContain("<invalid>");
+  }
+
+  @Test
   void outageKeepsTheOldSecretsBacksOffAndRecovers() {
     Fixtures.namespace(h.client, "team-a", Map.of());
     h.apply(ecrCredential(List.of("team-a"), null));
