@@ -131,4 +131,29 @@ class BadInputTest {
       assertThat(h.secret(PLATFORM_NS, secretName)).isEmpty();
     });
   }
+
+  /** Issue 9 #16: a username or password that is not UTF-8 is InvalidSource, never replaced by U+FFFD. */
+  @Test
+  void staticLoginThatIsNotUtf8IsInvalidSourceAndNothingIsWritten() {
+    h = new OperatorHarness().start();
+    byte[] latin1 = "p\u00e4ss-bad-input-3".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] ok = "robot".getBytes(StandardCharsets.UTF_8);
+    Map<String, Map<String, byte[]>> sources = Map.of(
+        "password", Map.of("username", ok, "password", latin1),
+        "username", Map.of("username", latin1, "password", "bad-input-secret-4".getBytes(StandardCharsets.UTF_8)));
+    sources.forEach((key, data) -> {
+      Map<String, String> encoded = new java.util.LinkedHashMap<>();
+      data.forEach((k, v) -> encoded.put(k, Base64.getEncoder().encodeToString(v)));
+      h.client.secrets().inNamespace(PLATFORM_NS).resource(new SecretBuilder().withNewMetadata().withName("login-" + key)
+          .withNamespace(PLATFORM_NS).endMetadata().withData(encoded).build()).create();
+      h.apply(Fixtures.staticCredential(PLATFORM_NS, "static-" + key, "registry.example.com", "login-" + key));
+    });
+    sources.keySet().forEach(key -> {
+      RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "static-" + key, "Ready", "False", "InvalidSource");
+      assertThat(condition(rc, "Ready").orElseThrow().getMessage()).as(key)
+          .contains("Secret 'login-" + key + "' key '" + key + "' is not valid UTF-8 text")
+          .doesNotContain("bad-input").doesNotContain("\uFFFD");
+      assertThat(h.secret(PLATFORM_NS, "static-" + key)).as(key).isEmpty();
+    });
+  }
 }
