@@ -313,7 +313,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       conditions.set(Conditions.VERIFIED, true, "Verified", entry.verified().message());
     } else {
       int code = entry.verified().httpStatus();
-      String reason = switch (code) {
+      String reason = entry.verified().reason() != null ? entry.verified().reason() : switch (code) {
         case 0 -> "Unreachable";
         case 401 -> "Unauthorized";
         case 403 -> "Forbidden";
