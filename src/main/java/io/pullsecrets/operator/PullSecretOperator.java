@@ -101,7 +101,7 @@ public final class PullSecretOperator implements AutoCloseable {
     });
     this.reconciler = new RegistryCredentialReconciler(
         config, options.providers(), options.clock(), options.jitter(), pool, options.listener(),
-        new io.pullsecrets.operator.verify.RegistryVerifier());
+        new io.pullsecrets.operator.verify.RegistryVerifier(config.allowedEndpointHosts()));
     this.controller = operator.register(reconciler, c -> {
       c.withFinalizer(RegistryCredentialReconciler.FINALIZER)
           .withGenerationAware(false)

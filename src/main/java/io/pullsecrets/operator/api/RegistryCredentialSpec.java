@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class RegistryCredentialSpec {
@@ -11,9 +12,13 @@ public class RegistryCredentialSpec {
   @JsonPropertyDescription("Where the registry credentials come from: exactly one provider.")
   private ProviderSpec provider;
 
-  @Pattern("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
-  @io.fabric8.generator.annotation.Size(max = 253)
-  @JsonPropertyDescription("Name of the kubernetes.io/dockerconfigjson Secret written to every target namespace (default: the RegistryCredential's name).")
+  /** An RFC 1123 subdomain, as the API server requires of Secret names. */
+  public static final String SECRET_NAME_PATTERN =
+      "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+
+  @Pattern(SECRET_NAME_PATTERN)
+  @Size(max = 253)
+  @JsonPropertyDescription("Name of the kubernetes.io/dockerconfigjson Secret written to every target namespace (default: the RegistryCredential's name): a DNS subdomain (RFC 1123), dot-separated labels of lowercase letters, digits and '-' that start and end with a letter or digit, at most 253 characters.")
   private String secretName;
 
   @JsonPropertyDescription("Namespaces that receive the Secret (default: only this RegistryCredential's namespace). Other namespaces may be targeted only from a trusted namespace.")

@@ -14,6 +14,9 @@ import java.util.Map;
 /** Renders and checks {@code .dockerconfigjson} documents. */
 public final class DockerConfigJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Parses exactly one JSON value, as Go's encoding/json does: trailing data is an error. */
+  private static final ObjectMapper STRICT =
+      new ObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private DockerConfigJson() {}
 
@@ -42,13 +45,30 @@ public final class DockerConfigJson {
 
   /**
    * The registries of a docker config document, checking its shape: a JSON object with a
-   * non-empty {@code auths} object whose entries are objects. The message of the exception names
-   * the problem, never the content.
+   * non-empty {@code auths} object whose entries are objects. Parsed as strictly as the API
+   * server parses a {@code kubernetes.io/dockerconfigjson} Secret (Go's encoding/json): valid
+   * UTF-8 without a byte-order mark, exactly one JSON value with only whitespace around it.
+   * The message of the exception names the problem, never the content.
    */
   public static List<String> registries(byte[] json) throws InvalidDockerConfigException {
+    if (json.length >= 3 && (json[0] & 0xff) == 0xef && (json[1] & 0xff) == 0xbb && (json[2] & 0xff) == 0xbf) {
+      throw new InvalidDockerConfigException("starts with a UTF-8 byte-order mark, which the API server refuses");
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(json))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new InvalidDockerConfigException("is not valid UTF-8");
+    }
     JsonNode root;
     try {
-      root = MAPPER.readTree(json);
+      root = STRICT.readTree(text);
+    } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+      throw new InvalidDockerConfigException("has data after the JSON value");
     } catch (java.io.IOException e) {
       throw new InvalidDockerConfigException("is not valid JSON");
     }

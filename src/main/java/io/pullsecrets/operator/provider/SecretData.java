@@ -39,9 +39,28 @@ public final class SecretData {
     }
   }
 
-  /** A non-blank UTF-8 value of a key, trimmed of a trailing newline. */
+  /**
+   * The value of a key decoded strictly as UTF-8, or InvalidSource naming the Secret and key:
+   * bytes that are not UTF-8 are never silently replaced by U+FFFD (that would send another
+   * password than the Secret holds).
+   */
+  public static String utf8(Secret secret, String key) throws ProviderException {
+    byte[] raw = bytes(secret, key);
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(raw))
+          .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE,
+          "Secret '" + secret.getMetadata().getName() + "' key '" + key + "' is not valid UTF-8 text");
+    }
+  }
+
+  /** A non-blank UTF-8 value of a key (decoded strictly, see {@link #utf8}), trimmed of a trailing newline. */
   public static String text(Secret secret, String key) throws ProviderException {
-    String value = new String(bytes(secret, key), java.nio.charset.StandardCharsets.UTF_8);
+    String value = utf8(secret, key);
     if (value.endsWith("\n")) {
       value = value.substring(0, value.length() - 1);
     }

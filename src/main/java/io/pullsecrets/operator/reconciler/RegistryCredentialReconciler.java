@@ -71,7 +71,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   /** A Secret holds at most 1 MiB; leave room for metadata. */
   public static final int MAX_DOCKER_CONFIG_BYTES = 1_000_000;
   private static final java.util.regex.Pattern SECRET_NAME =
-      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+      java.util.regex.Pattern.compile(io.pullsecrets.operator.api.RegistryCredentialSpec.SECRET_NAME_PATTERN);
 
   private final OperatorConfig config;
   private final ProviderRegistry providers;
@@ -214,9 +214,10 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         throw new InvalidSpec("provider '" + configured.get(0) + "' is not supported by this operator version");
       }
       secretName = secretName(rc);
-      if (!SECRET_NAME.matcher(secretName).matches()) {
+      if (secretName.length() > 253 || !SECRET_NAME.matcher(secretName).matches()) {
         throw new InvalidSpec("secret name '" + (secretName.length() > 70 ? secretName.substring(0, 67) + "..." : secretName)
-            + "' is not a valid Secret name (lowercase letters, digits, '-' and '.', at most 253 characters)");
+            + "' is not a valid Secret name: it must be a DNS subdomain (RFC 1123), dot-separated labels of lowercase"
+            + " letters, digits and '-' that start and end with a letter or digit, at most 253 characters");
       }
       schedule = RefreshSchedule.of(rc.getSpec().getRefresh());
       targets = Targets.resolve(rc, namespaces.list(n -> true).toList(), config);
@@ -313,7 +314,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       conditions.set(Conditions.VERIFIED, true, "Verified", entry.verified().message());
     } else {
       int code = entry.verified().httpStatus();
-      String reason = switch (code) {
+      String reason = entry.verified().reason() != null ? entry.verified().reason() : switch (code) {
         case 0 -> "Unreachable";
         case 401 -> "Unauthorized";
         case 403 -> "Forbidden";

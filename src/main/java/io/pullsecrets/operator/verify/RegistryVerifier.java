@@ -2,9 +2,16 @@ package io.pullsecrets.operator.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.cloud.RegistryUrls;
+import io.pullsecrets.operator.provider.cloud.TokenPolicy;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -19,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,45 +36,94 @@ import java.util.regex.Pattern;
  * {@code Bearer realm=..,service=..} challenge a token from the realm (Basic credentials,
  * {@code service} and no scope) and the request again with that token. https, except for
  * {@code localhost} and 127.0.0.0/8. Never throws for network or registry failures, and the
- * message never contains the password or a token.
+ * message never contains the password, a token or anything the registry answered besides its
+ * HTTP status.
+ *
+ * <p>The probe runs in the operator's pod on a tenant's behalf, so before every request (the
+ * registry and its token realm) the host is resolved and refused when any of its addresses is
+ * loopback, link-local (169.254.0.0/16, fe80::/10) or unspecified (0.0.0.0/8, ::), unless the
+ * administrator put the host (or host:port) into
+ * {@link OperatorConfig.Setting#ALLOWED_ENDPOINT_HOSTS}. Redirects are never followed.
  */
 public final class RegistryVerifier {
   private static final Pattern PARAM = Pattern.compile("([A-Za-z_]+)=\"([^\"]*)\"|([A-Za-z_]+)=([^,\\s]+)");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration TIMEOUT = Duration.ofSeconds(15);
+  private static final int MAX_TOKEN_RESPONSE = 256 * 1024;
+  private static final int MAX_QUOTED = 120;
+  /** Reason of a probe the operator refused to make. */
+  public static final String REFUSED = "Refused";
 
   /**
    * The outcome of a probe.
    *
    * @param ok whether the registry accepted the login (or needs none)
    * @param httpStatus the HTTP status of the last answer (0 when no answer arrived)
-   * @param message one line for the Verified condition, without secrets
+   * @param message one line for the Verified condition, without secrets or response content
+   * @param reason the condition's reason when the outcome is not an HTTP answer (e.g.
+   *     {@link #REFUSED}); null to derive it from the status
    */
-  public record Result(boolean ok, int httpStatus, String message) {}
-
-  private final HttpClient http;
-
-  /** Production: a JDK client that does not follow redirects (credentials stay with the host). */
-  public RegistryVerifier() {
-    this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build());
+  public record Result(boolean ok, int httpStatus, String message, String reason) {
+    public Result(boolean ok, int httpStatus, String message) {
+      this(ok, httpStatus, message, null);
+    }
   }
 
-  public RegistryVerifier(HttpClient http) {
+  /** Resolves a host name to all of its addresses. */
+  @FunctionalInterface
+  public interface Resolver {
+    InetAddress[] resolve(String host) throws UnknownHostException;
+  }
+
+  private final HttpClient http;
+  private final Set<String> allowedHosts;
+  private final Resolver resolver;
+
+  /** Production without allowed hosts. */
+  public RegistryVerifier() {
+    this(Set.of());
+  }
+
+  /** Production: a JDK client that does not follow redirects (credentials stay with the host). */
+  public RegistryVerifier(Set<String> allowedHosts) {
+    this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build(),
+        allowedHosts, InetAddress::getAllByName);
+  }
+
+  /**
+   * @param allowedHosts {@code host} or {@code host:port} entries that may be probed whatever
+   *     they resolve to ({@link OperatorConfig#allowedEndpointHosts()})
+   */
+  public RegistryVerifier(HttpClient http, Set<String> allowedHosts, Resolver resolver) {
     this.http = Objects.requireNonNull(http, "http");
+    this.allowedHosts = Set.copyOf(allowedHosts);
+    this.resolver = Objects.requireNonNull(resolver, "resolver");
   }
 
   /** Probes {@code registry} (a host, host:port, or URL) with {@code login}. */
   public Result verify(String registry, RegistryLogin login) {
-    URI v2 = RegistryUrls.resolve(registry, "/v2/");
+    URI v2;
+    try {
+      v2 = RegistryUrls.resolve(registry, "/v2/");
+      if (v2.getHost() == null) {
+        throw new IllegalArgumentException("no host");
+      }
+    } catch (IllegalArgumentException e) {
+      return new Result(false, 0, "cannot probe registry " + quote(registry) + ": not a valid host");
+    }
     String basic = "Basic " + Base64.getEncoder().encodeToString(
         (login.username() + ":" + login.password()).getBytes(StandardCharsets.UTF_8));
     try {
-      HttpResponse<String> first = get(v2, null);
+      Optional<Result> refused = refuse(v2, "GET " + v2);
+      if (refused.isPresent()) {
+        return refused.get();
+      }
+      HttpResponse<Void> first = get(v2, null);
       if (first.statusCode() == 200) {
         return new Result(true, 200, "GET " + v2 + " answered 200 without authentication");
       }
       if (first.statusCode() != 401) {
-        return new Result(false, first.statusCode(), "GET " + v2 + " answered HTTP " + first.statusCode());
+        return new Result(false, first.statusCode(), "GET " + v2 + " answered HTTP " + first.statusCode() + redirect(first.statusCode()));
       }
       Optional<String> challenge = first.headers().firstValue("www-authenticate");
       String scheme = challenge.map(c -> c.trim().split("\\s+", 2)[0].toLowerCase(Locale.ROOT)).orElse("basic");
@@ -74,19 +131,20 @@ public final class RegistryVerifier {
         return bearer(v2, challenge.get(), basic);
       }
       if (!scheme.equals("basic")) {
-        return new Result(false, 401, "GET " + v2 + " asked for unsupported authentication scheme '" + scheme + "'");
+        return new Result(false, 401, "GET " + v2 + " asked for an unsupported authentication scheme");
       }
-      HttpResponse<String> second = get(v2, basic);
+      HttpResponse<Void> second = get(v2, basic);
       return second.statusCode() == 200
           ? new Result(true, 200, "GET " + v2 + " accepted the credential (Basic)")
-          : new Result(false, second.statusCode(), "GET " + v2 + " rejected the credential (Basic): HTTP " + second.statusCode());
+          : new Result(false, second.statusCode(), "GET " + v2 + " rejected the credential (Basic): HTTP " + second.statusCode()
+              + redirect(second.statusCode()));
     } catch (IOException e) {
-      return new Result(false, 0, "GET " + v2 + " failed: " + describe(e));
+      return new Result(false, 0, "GET " + v2 + " failed: " + e.getClass().getSimpleName());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Result(false, 0, "GET " + v2 + " was interrupted");
     } catch (IllegalArgumentException e) {
-      return new Result(false, 0, "cannot probe registry '" + registry + "': not a valid host");
+      return new Result(false, 0, "cannot probe registry " + quote(registry) + ": not a valid host");
     }
   }
 
@@ -102,10 +160,17 @@ public final class RegistryVerifier {
     } catch (IllegalArgumentException e) {
       return new Result(false, 401, "GET " + v2 + " sent a Bearer challenge with an invalid realm");
     }
-    boolean loopback = realmUri.getHost() != null
-        && RegistryUrls.base(realmUri.getHost()).getScheme().equals("http");
+    if (realmUri.getHost() == null) {
+      return new Result(false, 401, "GET " + v2 + " sent a Bearer challenge with an invalid realm");
+    }
+    String where = "the token service at " + quote(hostPort(realmUri));
+    boolean loopback = RegistryUrls.base(realmUri.getHost()).getScheme().equals("http");
     if (!"https".equalsIgnoreCase(realmUri.getScheme()) && !("http".equalsIgnoreCase(realmUri.getScheme()) && loopback)) {
-      return new Result(false, 401, "token realm " + realm + " is not https; the credential was not sent");
+      return new Result(false, 401, where + " is not https; the credential was not sent");
+    }
+    Optional<Result> refused = refuse(realmUri, where);
+    if (refused.isPresent()) {
+      return refused.get();
     }
     StringBuilder url = new StringBuilder(realm);
     if (params.containsKey("service")) {
@@ -113,14 +178,18 @@ public final class RegistryVerifier {
           .append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8));
     }
     URI tokenUri = URI.create(url.toString());
-    HttpResponse<String> tokenResponse = get(tokenUri, basic);
+    HttpResponse<InputStream> tokenResponse = send(tokenUri, basic, HttpResponse.BodyHandlers.ofInputStream());
+    byte[] body;
+    try (InputStream in = tokenResponse.body()) {
+      body = in.readNBytes(MAX_TOKEN_RESPONSE);
+    }
     if (tokenResponse.statusCode() != 200) {
       return new Result(false, tokenResponse.statusCode(),
-          "token service " + realm + " rejected the credential: HTTP " + tokenResponse.statusCode());
+          where + " rejected the credential: HTTP " + tokenResponse.statusCode() + redirect(tokenResponse.statusCode()));
     }
     String token = null;
     try {
-      JsonNode node = JSON.readTree(tokenResponse.body());
+      JsonNode node = JSON.readTree(body);
       if (node != null) {
         token = node.hasNonNull("token") ? node.get("token").asText() : node.path("access_token").asText(null);
       }
@@ -128,23 +197,105 @@ public final class RegistryVerifier {
       token = null;
     }
     if (token == null || token.isBlank()) {
-      return new Result(false, tokenResponse.statusCode(), "token service " + realm + " returned no token");
+      return new Result(false, tokenResponse.statusCode(), where + " returned no token");
     }
-    HttpResponse<String> second = get(v2, "Bearer " + token);
+    HttpResponse<Void> second = get(v2, "Bearer " + token);
     return second.statusCode() == 200
-        ? new Result(true, 200, "GET " + v2 + " accepted the credential (Bearer token from " + realm + ")")
+        ? new Result(true, 200, "GET " + v2 + " accepted the credential (Bearer token from " + where + ")")
         : new Result(false, second.statusCode(),
-            "GET " + v2 + " rejected the Bearer token from " + realm + ": HTTP " + second.statusCode());
+            "GET " + v2 + " rejected the Bearer token from " + where + ": HTTP " + second.statusCode() + redirect(second.statusCode()));
   }
 
-  private HttpResponse<String> get(URI uri, String authorization) throws IOException, InterruptedException {
+  /**
+   * Empty when {@code uri}'s host may be probed: it is on the allow-list, or none of its
+   * addresses is loopback, link-local or unspecified.
+   */
+  private Optional<Result> refuse(URI uri, String what) {
+    String host = uri.getHost();
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    String scheme = uri.getScheme() == null ? "https" : uri.getScheme().toLowerCase(Locale.ROOT);
+    int port = uri.getPort() >= 0 ? uri.getPort() : (scheme.equals("http") ? 80 : 443);
+    if (TokenPolicy.allowedHost(allowedHosts, host, port)) {
+      return Optional.empty();
+    }
+    InetAddress[] addresses;
+    try {
+      addresses = resolver.resolve(host);
+    } catch (UnknownHostException e) {
+      return Optional.of(new Result(false, 0, what + ": the host " + quote(host) + " does not resolve"));
+    }
+    for (InetAddress a : addresses) {
+      String kind = forbidden(a);
+      if (kind != null) {
+        return Optional.of(new Result(false, 0, what + " was not sent: " + quote(host) + " resolves to a " + kind
+            + " address, which the operator does not probe unless an administrator adds the host to "
+            + OperatorConfig.Setting.ALLOWED_ENDPOINT_HOSTS.env, REFUSED));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** What kind of refused address {@code a} is, or null when it may be probed. */
+  static String forbidden(InetAddress a) {
+    if (a.isLoopbackAddress()) {
+      return "loopback";
+    }
+    if (a.isLinkLocalAddress()) {
+      return "link-local";
+    }
+    if (a.isAnyLocalAddress() || (a instanceof Inet4Address && a.getAddress()[0] == 0)) {
+      return "unspecified";
+    }
+    if (a instanceof Inet6Address) {
+      byte[] b = a.getAddress();
+      boolean v4Compatible = true;
+      for (int i = 0; i < 12; i++) {
+        v4Compatible &= b[i] == 0;
+      }
+      if (v4Compatible) {
+        try {
+          return forbidden(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
+        } catch (UnknownHostException e) {
+          return "unspecified";
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String redirect(int status) {
+    return status >= 300 && status < 400 ? " (redirects are not followed)" : "";
+  }
+
+  private static String hostPort(URI uri) {
+    return uri.getPort() >= 0 ? uri.getHost() + ":" + uri.getPort() : uri.getHost();
+  }
+
+  private static String quote(String text) {
+    return "'" + shorten(text) + "'";
+  }
+
+  /** A text from a spec or a registry, shortened: status never carries it unbounded. */
+  private static String shorten(String text) {
+    String t = text == null ? "" : text;
+    return t.length() > MAX_QUOTED ? t.substring(0, MAX_QUOTED - 3) + "..." : t;
+  }
+
+  private HttpResponse<Void> get(URI uri, String authorization) throws IOException, InterruptedException {
+    return send(uri, authorization, HttpResponse.BodyHandlers.discarding());
+  }
+
+  private <T> HttpResponse<T> send(URI uri, String authorization, HttpResponse.BodyHandler<T> body)
+      throws IOException, InterruptedException {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET()
         .header("User-Agent", "pullsecret-operator")
         .header("Docker-Distribution-API-Version", "registry/2.0");
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return http.send(b.build(), body);
   }
 
   static Map<String, String> params(String text) {
@@ -158,12 +309,6 @@ public final class RegistryVerifier {
       }
     }
     return out;
-  }
-
-  private static String describe(IOException e) {
-    String type = e.getClass().getSimpleName();
-    String msg = e.getMessage();
-    return msg == null || msg.isBlank() ? type : type + " " + msg.replaceAll("\\s+", " ");
   }
 
   /**
@@ -202,7 +347,7 @@ public final class RegistryVerifier {
     for (RegistryLogin login : logins) {
       last = verify(login.registry(), login);
       if (!last.ok()) {
-        return new Result(false, last.httpStatus(), login.registry() + ": " + last.message());
+        return new Result(false, last.httpStatus(), shorten(login.registry()) + ": " + last.message(), last.reason());
       }
     }
     return last;

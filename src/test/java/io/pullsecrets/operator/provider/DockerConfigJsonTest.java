@@ -45,6 +45,21 @@ class DockerConfigJsonTest {
     assertThatThrownBy(() -> DockerConfigJson.registries(new byte[0])).hasMessage("is not a JSON object");
   }
 
+  /** As strict as Go's encoding/json, which the API server uses for kubernetes.io/dockerconfigjson. */
+  @Test
+  void parsesAsStrictlyAsTheApiServer() throws Exception {
+    String valid = "{\"auths\":{\"x.io\":{\"auth\":\"c2VjcmV0\"}}}";
+    assertThat(DockerConfigJson.registries(utf8(" \t\r\n" + valid + "\n  "))).containsExactly("x.io");
+    assertThatThrownBy(() -> DockerConfigJson.registries(utf8(valid + "{\"auths\":{}}")))
+        .hasMessage("has data after the JSON value");
+    assertThatThrownBy(() -> DockerConfigJson.registries(utf8(valid + " 1"))).hasMessage("has data after the JSON value");
+    assertThatThrownBy(() -> DockerConfigJson.registries(utf8(valid + "hunter2"))).hasMessage("is not valid JSON");
+    assertThatThrownBy(() -> DockerConfigJson.registries(utf8("\uFEFF" + valid)))
+        .hasMessage("starts with a UTF-8 byte-order mark, which the API server refuses");
+    byte[] latin1 = "{\"auths\":{\"x.io\":{\"password\":\"p\u00e4ss\"}}}".getBytes(StandardCharsets.ISO_8859_1);
+    assertThatThrownBy(() -> DockerConfigJson.registries(latin1)).hasMessage("is not valid UTF-8");
+  }
+
   @Test
   void credentialsNeverPrintTheirSecrets() {
     Credential c = Credential.of(List.of(new RegistryLogin("r.io", "u", "hunter2")), null);

@@ -81,6 +81,11 @@ public final class OperatorHarness implements AutoCloseable {
     return new OperatorConfig(OPERATOR_NS, Set.of(OPERATOR_NS, PLATFORM_NS), watch, 0, false, "info", "text");
   }
 
+  /** {@link #config(Set)} with hosts on the operator's allow-list (e.g. a local registry that {@code verify: true} may probe). */
+  public static OperatorConfig config(Set<String> watch, Set<String> allowedEndpointHosts) {
+    return new OperatorConfig(OPERATOR_NS, Set.of(OPERATOR_NS, PLATFORM_NS), watch, 0, false, "info", "text", allowedEndpointHosts);
+  }
+
   public OperatorHarness start() {
     return start(config(Set.of()), o -> o);
   }

@@ -87,7 +87,7 @@ class DockerRegistryVerifierTest {
 
   @Test
   void acceptsTheRightPasswordAndRejectsAWrongOne() {
-    RegistryVerifier verifier = new RegistryVerifier();
+    RegistryVerifier verifier = new RegistryVerifier(java.util.Set.of(host));
     RegistryVerifier.Result ok = verifier.verify(host, new RegistryLogin(host, "robot", "s3cret-pass"));
     assertThat(ok.ok()).as(ok.message()).isTrue();
     assertThat(ok.httpStatus()).isEqualTo(200);

@@ -7,9 +7,14 @@ import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +27,8 @@ class RegistryVerifierTest {
 
   StubServer registry;
   StubServer auth;
-  final RegistryVerifier verifier = new RegistryVerifier();
+  /** The stubs listen on 127.0.0.1, which the probe refuses unless the host is on the allow-list. */
+  final RegistryVerifier verifier = new RegistryVerifier(Set.of("127.0.0.1"));
 
   @BeforeEach
   void start() throws Exception {
@@ -161,5 +167,95 @@ class RegistryVerifierTest {
         assertThat(r.message()).startsWith(other.hostPort());
       });
     }
+  }
+
+  static RegistryVerifier verifier(Set<String> allowed, Map<String, String> dns) {
+    return new RegistryVerifier(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build(), allowed, host -> {
+      if (dns.containsKey(host)) {
+        return new InetAddress[] {InetAddress.getByName(dns.get(host))};
+      }
+      if (host.endsWith(".multi")) {
+        return new InetAddress[] {InetAddress.getByName("93.184.216.34"), InetAddress.getByName("127.0.0.1")};
+      }
+      if (host.endsWith(".invalid")) {
+        throw new UnknownHostException(host);
+      }
+      return InetAddress.getAllByName(host);
+    });
+  }
+
+  /** Issue 9 #2: loopback, link-local and unspecified addresses are never probed unless allowed. */
+  @Test
+  void refusesLoopbackLinkLocalAndUnspecifiedAddressesUnlessTheHostIsAllowed() {
+    registry.handler(this::basicRegistry);
+    int port = registry.port();
+    RegistryVerifier strict = verifier(Set.of(), Map.of(
+        "metadata.example.com", "169.254.169.254", "v6.example.com", "fe80::1", "zero.example.com", "0.0.0.0",
+        "zero8.example.com", "0.1.2.3", "v4compat.example.com", "::127.0.0.1", "mapped.example.com", "::ffff:127.0.0.1"));
+    for (String host : List.of("127.0.0.1:" + port, "localhost:" + port, "[::1]:" + port, "127.1.2.3:" + port,
+        "metadata.example.com", "169.254.169.254", "v6.example.com", "[fe80::1]:5000", "zero.example.com:" + port,
+        "0.0.0.0:" + port, "zero8.example.com", "v4compat.example.com", "mapped.example.com", "both.multi")) {
+      RegistryVerifier.Result r = strict.verify(host, new RegistryLogin(host, USER, PASSWORD));
+      assertThat(r.ok()).as(host).isFalse();
+      assertThat(r.reason()).as(host).isEqualTo(RegistryVerifier.REFUSED);
+      assertThat(r.httpStatus()).as(host).isZero();
+      assertThat(r.message()).as(host).contains("was not sent").contains("PULLSECRET_ALLOWED_ENDPOINT_HOSTS")
+          .doesNotContain(PASSWORD);
+    }
+    assertThat(registry.requests()).isEmpty();
+    assertThat(strict.verify("nowhere.invalid", new RegistryLogin("nowhere.invalid", USER, PASSWORD)))
+        .satisfies(r -> {
+          assertThat(r.ok()).isFalse();
+          assertThat(r.reason()).isNull();
+          assertThat(r.message()).contains("does not resolve");
+        });
+
+    // The exact host:port on the allow-list: probed; another port of the same host is still refused.
+    RegistryVerifier allowed = verifier(Set.of("127.0.0.1:" + port), Map.of());
+    assertThat(allowed.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).ok()).isTrue();
+    assertThat(allowed.verify("127.0.0.1:" + (port + 1), new RegistryLogin("127.0.0.1:" + (port + 1), USER, PASSWORD)).reason())
+        .isEqualTo(RegistryVerifier.REFUSED);
+    assertThat(verifier(Set.of("localhost"), Map.of()).verify("localhost:" + port, new RegistryLogin("localhost:" + port, USER, PASSWORD)).ok())
+        .isTrue();
+  }
+
+  /** A token realm or a redirect pointing at a refused address gets no request and no credential. */
+  @Test
+  void realmsAndRedirectsToRefusedAddressesGetNoRequest() {
+    RegistryVerifier onlyRegistry = verifier(Set.of(registry.hostPort()), Map.of());
+    registry.handler(this::bearerRegistry);
+    auth.handler(this::tokenService);
+    RegistryVerifier.Result realm = onlyRegistry.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
+    assertThat(realm.ok()).isFalse();
+    assertThat(realm.reason()).isEqualTo(RegistryVerifier.REFUSED);
+    assertThat(realm.message()).startsWith("the token service at '" + auth.hostPort() + "' was not sent");
+    assertThat(auth.requests()).isEmpty();
+
+    registry.handler(r -> Response.json(307, "{}").withHeader("Location", auth.url() + "/v2/"));
+    RegistryVerifier.Result redirect = onlyRegistry.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
+    assertThat(redirect.ok()).isFalse();
+    assertThat(redirect.httpStatus()).isEqualTo(307);
+    assertThat(redirect.message()).endsWith("answered HTTP 307 (redirects are not followed)");
+    assertThat(auth.requests()).isEmpty();
+  }
+
+  /** Issue 9 #2: what a registry or token service answers never reaches the message, only its status. */
+  @Test
+  void messagesQuoteNoResponseBody() {
+    String marker = "BODY-MARKER-" + "x".repeat(500);
+    registry.handler(r -> Response.json(500, "{\"errors\":\"" + marker + "\"}"));
+    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).message())
+        .doesNotContain("BODY-MARKER").endsWith("answered HTTP 500");
+    registry.handler(r -> Response.json(401, marker).withHeader("WWW-Authenticate", "Basic realm=\"" + marker + "\""));
+    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, "wrong")).message())
+        .doesNotContain("BODY-MARKER").endsWith("HTTP 401");
+    registry.handler(r -> Response.json(401, "{}")
+        .withHeader("WWW-Authenticate", "Bearer realm=\"" + auth.url() + "/oauth2/token?" + marker + "\",service=\"x\""));
+    auth.handler(r -> Response.json(403, "{\"details\":\"" + marker + "\"}"));
+    RegistryVerifier.Result token = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
+    assertThat(token.message()).doesNotContain("BODY-MARKER").endsWith("rejected the credential: HTTP 403");
+    auth.handler(r -> Response.json(200, "{\"error\":\"" + marker + "\"}"));
+    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).message())
+        .doesNotContain("BODY-MARKER").endsWith("returned no token");
   }
 }

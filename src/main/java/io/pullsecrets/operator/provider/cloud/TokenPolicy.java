@@ -236,7 +236,14 @@ public final class TokenPolicy {
 
   /** Whether {@code host} or {@code host:port} is in the request's allow-list. */
   static boolean allowedHost(ProviderRequest request, String host, int port) {
-    Set<String> allowed = request.allowedEndpointHosts();
+    return allowedHost(request.allowedEndpointHosts(), host, port);
+  }
+
+  /**
+   * Whether {@code host} or {@code host:port} is in {@code allowed} (entries as in
+   * {@link OperatorConfig#allowedEndpointHosts()}; IPv6 literals in brackets).
+   */
+  public static boolean allowedHost(Set<String> allowed, String host, int port) {
     String h = host.toLowerCase(Locale.ROOT);
     String bracketed = h.contains(":") && !h.startsWith("[") ? "[" + h + "]" : h;
     return allowed.contains(bracketed) || allowed.contains(bracketed + ":" + port);

@@ -256,7 +256,7 @@ public final class EcrCredentialProvider implements CredentialProvider {
     if (!present) {
       return null;
     }
-    String v = new String(SecretData.bytes(secret, key), StandardCharsets.UTF_8).trim();
+    String v = SecretData.utf8(secret, key).trim();
     return v.isEmpty() ? null : v;
   }
 
