@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * refused before anything is written, with a message that names the Secret and key and never
  * the content.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class BadInputTest {
   static final String VALID = "{\"auths\":{\"registry.example.com\":{\"auth\":\"" 
       + Base64.getEncoder().encodeToString("robot:bad-input-secret-1".getBytes(StandardCharsets.UTF_8)) + "\"}}}";

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * Issue 9 #2: {@code verify: true} does not make the operator's pod call a loopback address a
  * tenant names; the Verified condition says why, and the sync itself is not affected.
  */
+@io.pullsecrets.operator.testing.OnRealControlPlane
 class VerifyRefusedOnRealServerTest {
 
   @Test
