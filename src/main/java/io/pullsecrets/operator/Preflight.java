@@ -81,14 +81,13 @@ public final class Preflight {
         p.server(), p.context, settings.namespace(), settings.trustedNamespaces(),
         settings.watchNamespaces().isEmpty() ? "all" : settings.watchNamespaces(),
         settings.leaderElection(), settings.httpPort());
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(p.config).build();
-    try {
-      p.check(client, settings);
-      return client;
-    } catch (RuntimeException e) {
-      client.close();
-      throw e;
+    // The check speaks HTTP/1.1: over HTTP/2 the API server answers a request it cannot
+    // authenticate with GOAWAY, which the JDK client reports as an I/O error instead of the 401.
+    try (KubernetesClient check = new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(p.config).withHttp2Disable(true).build()).build()) {
+      p.check(check, settings);
     }
+    return new KubernetesClientBuilder().withConfig(p.config).build();
   }
 
   /** The API server URL, without the trailing slash. */
@@ -192,12 +191,13 @@ public final class Preflight {
     if (network != null) {
       return network + " (context \"" + context + "\")";
     }
-    if (e instanceof KubernetesClientException k) {
+    KubernetesClientException k = apiError(e);
+    if (k != null) {
       String status = statusMessage(k);
       switch (k.getCode()) {
         case 401:
           return "the API server " + server + " rejected the credentials of " + identity + " (401 Unauthorized"
-              + (status.isEmpty() ? "" : ": " + status) + "); renew the token or certificate, or choose another context";
+              + (status.isEmpty() || status.equalsIgnoreCase("Unauthorized") ? "" : ": " + status) + "); renew the token or certificate, or choose another context";
         case 403:
           return "the API server " + server + " forbids " + identity + " to list " + resource + " (403"
               + (status.isEmpty() ? "" : ": " + status) + "); bind the operator's ClusterRole (deploy/ or the Helm chart) to it";
@@ -233,12 +233,11 @@ public final class Preflight {
     if (network != null) {
       return network;
     }
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof KubernetesClientException k && k.getCode() > 0) {
-        String status = statusMessage(k);
-        return "the API server answered " + k.getCode() + (status.isEmpty() ? "" : ": " + status)
-            + (k.getCode() == 403 ? "; bind the operator's ClusterRole (deploy/ or the Helm chart) to its identity" : "");
-      }
+    KubernetesClientException k = apiError(e);
+    if (k != null) {
+      String status = statusMessage(k);
+      return "the API server answered " + k.getCode() + (status.isEmpty() ? "" : ": " + status)
+          + (k.getCode() == 403 ? "; bind the operator's ClusterRole (deploy/ or the Helm chart) to its identity" : "");
     }
     return chain(e);
   }
@@ -259,6 +258,16 @@ public final class Preflight {
       if (t instanceof SSLException) {
         return "TLS with " + target + " failed: " + safeMessage(t)
             + "; check the kubeconfig's certificate-authority (or a proxy in between)";
+      }
+    }
+    return null;
+  }
+
+  /** The first API error with an HTTP code in the cause chain, or null. */
+  private static KubernetesClientException apiError(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof KubernetesClientException k && k.getCode() > 0) {
+        return k;
       }
     }
     return null;
