@@ -129,6 +129,17 @@ class StartupFailuresTest {
     }
   }
 
+  @Test
+  void readmeListsTheStartupLines() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    String section = readme.substring(readme.indexOf("### When it does not start"));
+    section = section.substring(0, section.indexOf("\n## "));
+    assertThat(section).contains("no Kubernetes configuration found", "is malformed", "cannot reach the API server",
+        "kubectl apply -f crds/", "rejected the credentials of kubeconfig user", "401", "403", "forbids",
+        "is already in use", "--http-port", "--log-level=debug");
+    assertThat(readme).contains("`--version`");
+  }
+
   /**
    * A plain-HTTP API server stub: lists of registrycredentials answer 200 and empty when {@code
    * withCrd}, everything else 404 as a server without the CRD answers.
