@@ -189,35 +189,33 @@ public final class Main {
       return;
     }
     Logging.configure(config.logLevel(), config.logFormat());
-    LOG.info("starting: namespace={} trusted={} watch={} leaderElection={} httpPort={}", config.namespace(),
-        config.trustedNamespaces(), config.watchNamespaces().isEmpty() ? "all" : config.watchNamespaces(),
-        config.leaderElection(), config.httpPort());
-
-    KubernetesClient client = PullSecretOperator.newClient();
+    KubernetesClient client = null;
     Running running;
     try {
+      client = Preflight.connect(config, System.getenv());
       running = create(client, config, PullSecretOperator.Options.defaults(client), Launch.defaults());
     } catch (RuntimeException e) {
-      LOG.error("cannot start: {}", e.getMessage());
-      client.close();
-      System.exit(1);
+      if (client != null) {
+        client.close();
+      }
+      cannotStart(e, config);
       return;
     }
+    KubernetesClient connected = client;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping");
       try {
         running.close();
       } finally {
-        client.close();
+        connected.close();
         stopped.countDown();
       }
     }, "shutdown"));
     try {
       running.start();
     } catch (RuntimeException e) {
-      LOG.error("cannot start: {}", rootMessage(e));
-      System.exit(1);
+      cannotStart(e, config);
     }
     LOG.info(config.leaderElection()
         ? "started; caches synced; reconciling once this replica holds the lease"
@@ -225,14 +223,11 @@ public final class Main {
     stopped.await();
   }
 
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    StringBuilder sb = new StringBuilder(String.valueOf(e.getMessage()));
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-      sb.append(": ").append(t.getMessage());
-    }
-    return sb.toString();
+  /** One ERROR line saying what is wrong and what to do (the stack trace at debug), then exit 1. */
+  private static void cannotStart(RuntimeException e, OperatorConfig config) {
+    LOG.error("cannot start: {}", Preflight.explain(e, config));
+    LOG.debug("cannot start", e);
+    System.exit(1);
   }
 
 }

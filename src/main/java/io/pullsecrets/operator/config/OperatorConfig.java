@@ -88,10 +88,24 @@ public record OperatorConfig(
     }
   }
 
-  /** Thrown for {@code --help}. */
-  public static final class HelpRequested extends Exception {
+  /**
+   * Thrown for {@code --help} and (as {@link VersionRequested}) {@code --version}: the message is
+   * what to print on stdout before exiting 0.
+   */
+  public static class HelpRequested extends Exception {
     public HelpRequested() {
       super(usage());
+    }
+
+    HelpRequested(String text) {
+      super(text);
+    }
+  }
+
+  /** Thrown for {@code --version}; the message is "pullsecret-operator VERSION". */
+  public static final class VersionRequested extends HelpRequested {
+    public VersionRequested() {
+      super(Version.line());
     }
   }
 
@@ -112,6 +126,9 @@ public record OperatorConfig(
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
         throw new HelpRequested();
+      }
+      if (arg.equals("--version")) {
+        throw new VersionRequested();
       }
       if (!arg.startsWith("--")) {
         throw new ConfigException("unexpected argument '" + arg + "' (flags look like --name=value)");
@@ -199,6 +216,8 @@ public record OperatorConfig(
     for (Setting s : Setting.values()) {
       sb.append(String.format("  --%-20s %-32s %s%n", s.flag, s.env, s.description));
     }
+    sb.append(String.format("  --%-20s %-32s %s%n", "version", "", "print the version and exit"));
+    sb.append(String.format("  --%-20s %-32s %s%n", "help", "", "print this help and exit"));
     return sb.toString();
   }
 

@@ -22,6 +22,14 @@ public final class OperatorProcess implements AutoCloseable {
   }
 
   public static OperatorProcess start(Path kubeconfig, String... flags) {
+    return start(java.util.Map.of("KUBECONFIG", kubeconfig.toAbsolutePath().toString()), flags);
+  }
+
+  /**
+   * The operator with these environment variables set on top of the test's (a null value removes
+   * the variable; PULLSECRET_* variables are always removed).
+   */
+  public static OperatorProcess start(java.util.Map<String, String> env, String... flags) {
     try {
       Path log = Files.createTempFile(Path.of("target"), "operator-process", ".log");
       List<String> cmd = new ArrayList<>(List.of(
@@ -29,12 +37,31 @@ public final class OperatorProcess implements AutoCloseable {
           "-cp", System.getProperty("java.class.path"), "io.pullsecrets.operator.Main"));
       cmd.addAll(List.of(flags));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-      pb.environment().put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
       pb.environment().keySet().removeIf(k -> k.startsWith("PULLSECRET_"));
+      env.forEach((k, v) -> {
+        if (v == null) {
+          pb.environment().remove(k);
+        } else {
+          pb.environment().put(k, v);
+        }
+      });
       return new OperatorProcess(pb.start(), log);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Waits for the process to exit and returns its exit code; fails the test when it is still running. */
+  public int exitCode(java.time.Duration timeout) {
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        throw new AssertionError("the operator still runs after " + timeout + "; log:\n" + logText());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+    return process.exitValue();
   }
 
   public boolean alive() {
