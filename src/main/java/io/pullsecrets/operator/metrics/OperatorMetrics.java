@@ -62,7 +62,7 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
   private final AtomicInteger leader = new AtomicInteger();
   private final Map<String, Counter> admissions = new ConcurrentHashMap<>();
   private final Map<String, Timer> admissionTimes = new ConcurrentHashMap<>();
-  private final Counter podsMutated;
+  private volatile Counter podsMutated;
 
   private record Key(String namespace, String name) {
     Tags tags() {
@@ -98,15 +98,24 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
     Gauge.builder(PREFIX + "leader", leader, AtomicInteger::get)
         .description("1 while this replica reconciles (it holds the lease, or leader election is off)")
         .register(registry);
-    podsMutated = Counter.builder(PREFIX + "webhook.pods.mutated")
-        .description("Pods the admission webhook added at least one managed pull secret to")
-        .register(registry);
   }
 
   /** Registers the webhook's series (so they read 0 before the first request). */
   public void enableWebhookMetrics() {
+    mutatedCounter();
     WEBHOOK_RESULTS.forEach(this::admissionCounter);
     WEBHOOK_RESULTS.forEach(this::admissionTimer);
+  }
+
+  private Counter mutatedCounter() {
+    Counter c = podsMutated;
+    if (c == null) {
+      c = Counter.builder(PREFIX + "webhook.pods.mutated")
+          .description("Pods the admission webhook added at least one managed pull secret to")
+          .register(registry);
+      podsMutated = c;
+    }
+    return c;
   }
 
   private Counter admissionCounter(String result) {
@@ -129,7 +138,7 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
     admissionCounter(result).increment();
     admissionTimer(result).record(took);
     if (added > 0) {
-      podsMutated.increment();
+      mutatedCounter().increment();
     }
   }
 

@@ -102,16 +102,25 @@ class WebhookRealServerTest {
     return b == null ? "" : new String(Base64.getDecoder().decode(b), StandardCharsets.US_ASCII);
   }
 
+  Main.Running replica(KubernetesClient c, String identity, boolean leaderElection) {
+    OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, leaderElection, "info", "text")
+        .withWebhook(OperatorConfig.Webhook.on(0));
+    return Main.create(c, config, PullSecretOperator.Options.defaults(c),
+        new Main.Launch(identity, Main.LeaseTimings.DEFAULT, () -> {}).withWebhookCertificateRefresh(Duration.ofSeconds(1)));
+  }
+
   /** Starts the operator with the webhook, registers it, waits until the API server can trust it. */
   void startOperator() {
-    OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, false, "info", "text")
-        .withWebhook(OperatorConfig.Webhook.on(0));
-    running = Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
-        new Main.Launch("webhook-test", Main.LeaseTimings.DEFAULT, () -> {}).withWebhookCertificateRefresh(Duration.ofSeconds(1)));
+    running = replica(operatorClient, "webhook-test", false);
     register(running.webhook().orElseThrow().port());
     running.start();
     await().atMost(WAIT).until(() -> Prometheus.get(running.httpPort(), "/readyz").status() == 200);
     await("the operator sets the caBundle").atMost(WAIT).until(() -> caBundle().contains("BEGIN CERTIFICATE"));
+    createCredential();
+    await().atMost(WAIT).until(() -> !running.operator().reconciler().cache().credentials().isEmpty());
+  }
+
+  void createCredential() {
     // A credential for every namespace labelled pull=yes, default service accounts.
     RegistryCredential rc = Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot");
     rc.getSpec().setSecretName(SECRET);
@@ -119,7 +128,6 @@ class WebhookRealServerTest {
     targets.setNamespaceSelector(new LabelSelectorSpec(Map.of("pull", "yes"), null));
     rc.getSpec().setTargets(targets);
     client.resource(rc).create();
-    await().atMost(WAIT).until(() -> !running.operator().reconciler().cache().credentials().isEmpty());
   }
 
   /** A labelled namespace and, in the same step, a Deployment; returns how many of its pods miss the Secret. */
@@ -215,6 +223,30 @@ class WebhookRealServerTest {
     assertThat(names(pod("team-a", "opted-out", null, Map.of(PodInjection.INJECT_LABEL, "false"), "theirs"))).containsExactly("theirs");
     // A pod with none, whose ServiceAccount is selected, gets exactly one entry (SA plugin and webhook together).
     assertThat(names(pod("team-a", "bare", null, Map.of()))).containsExactly(SECRET);
+  }
+
+  @Test
+  void aStandbyReplicaServesTheWebhookFromItsCaches() {
+    createCredential();
+    Fixtures.namespace(client, "team-a", Map.of("pull", "yes"));
+    running = replica(operatorClient, "replica-1", true);
+    running.start();
+    await("replica-1 leads").atMost(WAIT).until(() -> Prometheus.value(Prometheus.get(running.httpPort(), "/metrics").body(),
+        "pullsecret_leader", Map.of()).orElse(0) == 1);
+    KubernetesClient standbyClient = api.newOperatorClient();
+    try (Main.Running standby = replica(standbyClient, "replica-2", true)) {
+      // The API server calls the standby only.
+      register(standby.webhook().orElseThrow().port());
+      standby.start();
+      await().atMost(WAIT).until(() -> Prometheus.get(standby.httpPort(), "/readyz").status() == 200);
+      assertThat(Prometheus.value(Prometheus.get(standby.httpPort(), "/metrics").body(), "pullsecret_leader", Map.of())).hasValue(0);
+      await("the caBundle").atMost(WAIT).until(() -> caBundle().contains("BEGIN CERTIFICATE"));
+      // Both replicas serve the one certificate of the Secret.
+      assertThat(standby.webhook().orElseThrow().certificate().certPem()).isEqualTo(running.webhook().orElseThrow().certificate().certPem());
+      assertThat(names(pod("team-a", "via-standby", null, Map.of(), "theirs"))).containsExactly("theirs", SECRET);
+      assertThat(Prometheus.value(Prometheus.get(standby.httpPort(), "/metrics").body(), "pullsecret_webhook_pods_mutated_total", Map.of()))
+          .hasValue(1);
+    }
   }
 
   @Test
