@@ -229,6 +229,10 @@ public final class Main {
   }
 
   public static void main(String[] args) throws InterruptedException {
+    // Before any HTTP server exists: small admission responses go out at once (see PodWebhook).
+    if (System.getProperty(PodWebhook.NODELAY_PROPERTY) == null) {
+      System.setProperty(PodWebhook.NODELAY_PROPERTY, "true");
+    }
     OperatorConfig config;
     try {
       config = OperatorConfig.parse(args, System.getenv());

@@ -106,7 +106,14 @@ class PodWebhookTest {
     }
   }
 
-  Answer post(String body, String trustedBundle) throws Exception {
+  /** One socket factory per trusted bundle, so connections are kept alive between requests. */
+  final Map<String, javax.net.ssl.SSLSocketFactory> factories = new HashMap<>();
+
+  javax.net.ssl.SSLSocketFactory factory(String trustedBundle) throws Exception {
+    javax.net.ssl.SSLSocketFactory f = factories.get(trustedBundle);
+    if (f != null) {
+      return f;
+    }
     KeyStore ts = KeyStore.getInstance("PKCS12");
     ts.load(null, null);
     int i = 0;
@@ -117,8 +124,13 @@ class PodWebhookTest {
     tmf.init(ts);
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, tmf.getTrustManagers(), null);
+    factories.put(trustedBundle, ctx.getSocketFactory());
+    return ctx.getSocketFactory();
+  }
+
+  Answer post(String body, String trustedBundle) throws Exception {
     HttpsURLConnection c = (HttpsURLConnection) new URL("https://127.0.0.1:" + webhook.port() + PodWebhook.PATH).openConnection();
-    c.setSSLSocketFactory(ctx.getSocketFactory());
+    c.setSSLSocketFactory(factory(trustedBundle));
     c.setRequestMethod("POST");
     c.setDoOutput(true);
     c.setRequestProperty("Content-Type", "application/json");
@@ -195,7 +207,7 @@ class PodWebhookTest {
     }
     start();
     String bundle = material.get().bundlePem();
-    int n = 2000;
+    int n = 1200;
     for (int i = 0; i < n; i++) {
       post(review("u" + i, "ns-" + (i % 1000), "{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}"), bundle);
     }
