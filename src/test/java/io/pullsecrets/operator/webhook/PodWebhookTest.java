@@ -220,4 +220,62 @@ class PodWebhookTest {
     assertThat(results).contains("mutated");
     assertThat(p99).isLessThan(Duration.ofMillis(5));
   }
+
+  @Test
+  void certManagerFilesAreServedAndReReadWhenRenewed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    TlsMaterial first = gen();
+    write(dir, first);
+    CertificateSource files = new FileCertificates(dir);
+    webhook = PodWebhook.start(0, files, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG), cache, synced::get, PodWebhook.Listener.NONE);
+    assertThat(webhook.problem()).isEmpty();
+    assertThat(post(review("u1", "team-a", "{\"spec\":{}}"), first.caPem()).served()).isEqualTo(first.chain().get(0));
+    TlsMaterial renewed = gen();
+    write(dir, renewed);
+    webhook.refreshCertificate();
+    assertThat(post(review("u2", "team-a", "{\"spec\":{}}"), renewed.caPem()).served()).isEqualTo(renewed.chain().get(0));
+    // A broken renewal keeps the last good certificate.
+    java.nio.file.Files.writeString(dir.resolve("tls.key"), "garbage");
+    webhook.refreshCertificate();
+    assertThat(webhook.problem()).isEmpty();
+    assertThat(webhook.certificate().certPem()).isEqualTo(renewed.certPem());
+  }
+
+  static void write(java.nio.file.Path dir, TlsMaterial m) throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("tls.crt"), m.certPem());
+    java.nio.file.Files.writeString(dir.resolve("tls.key"), m.keyPem());
+    java.nio.file.Files.writeString(dir.resolve("ca.crt"), m.caPem());
+  }
+
+  @Test
+  void noCertificateMeansNotReady() throws Exception {
+    CertificateSource failing = new CertificateSource() {
+      @Override
+      public TlsMaterial refresh() {
+        throw new IllegalStateException("forbidden");
+      }
+
+      @Override
+      public String describe() {
+        return "failing";
+      }
+    };
+    webhook = PodWebhook.start(0, failing, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG), cache, synced::get, PodWebhook.Listener.NONE);
+    assertThat(webhook.problem()).hasValue("webhook certificate unavailable: IllegalStateException");
+  }
+
+  @Test
+  void selfManagedCertificateIsDueWhenAThirdOfItsLifeIsLeft() {
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    TlsMaterial m = TlsMaterial.generate(List.of("svc.ns.svc"), now, Duration.ofDays(365), null);
+    SelfManagedCertificates certs = new SelfManagedCertificates(null, "ns", "s", "c", "svc", java.time.Clock.systemUTC(), Duration.ofDays(365));
+    assertThat(certs.due(m, now)).isFalse();
+    assertThat(certs.due(m, now.plus(Duration.ofDays(240)))).isFalse();
+    assertThat(certs.due(m, now.plus(Duration.ofDays(245)))).isTrue();
+    // The serving certificate names the Service and 127.0.0.1, and is signed by the CA.
+    X509Certificate leaf = m.chain().get(0);
+    assertThat(leaf.getSubjectX500Principal().getName()).isEqualTo("CN=svc.ns.svc");
+    assertThat(m.toString()).doesNotContain("PRIVATE");
+    org.assertj.core.api.Assertions.assertThatCode(() -> leaf.verify(TlsMaterial.certificates(m.caPem()).get(0).getPublicKey()))
+        .doesNotThrowAnyException();
+  }
 }
