@@ -10,10 +10,16 @@ import io.pullsecrets.operator.http.HttpEndpoints;
 import io.pullsecrets.operator.http.OperatorHealth;
 import io.pullsecrets.operator.metrics.OperatorMetrics;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler.RefreshListener;
+import io.pullsecrets.operator.webhook.CertificateSource;
+import io.pullsecrets.operator.webhook.FileCertificates;
+import io.pullsecrets.operator.webhook.PodInjection;
+import io.pullsecrets.operator.webhook.PodWebhook;
+import io.pullsecrets.operator.webhook.SelfManagedCertificates;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -50,7 +56,18 @@ public final class Main {
    *     Running#close()}; {@link #main} exits the process so that two replicas never reconcile at
    *     once
    */
-  public record Launch(String identity, LeaseTimings lease, Runnable onLostLeadership) {
+  public record Launch(String identity, LeaseTimings lease, Runnable onLostLeadership, Duration webhookCertificateRefresh) {
+    /** How often the webhook re-reads its certificate (and rotates it when due) by default. */
+    public static final Duration WEBHOOK_CERTIFICATE_REFRESH = Duration.ofMinutes(1);
+
+    public Launch(String identity, LeaseTimings lease, Runnable onLostLeadership) {
+      this(identity, lease, onLostLeadership, WEBHOOK_CERTIFICATE_REFRESH);
+    }
+
+    public Launch withWebhookCertificateRefresh(Duration d) {
+      return new Launch(identity, lease, onLostLeadership, d);
+    }
+
     public static Launch defaults() {
       String host = System.getenv("HOSTNAME");
       String id = host == null || host.isBlank() ? "pullsecret-operator-" + UUID.randomUUID() : host;
@@ -66,13 +83,20 @@ public final class Main {
     private final PullSecretOperator operator;
     private final OperatorMetrics metrics;
     private final HttpEndpoints http;
+    private final PodWebhook webhook;
     private final AtomicBoolean stopping;
 
-    private Running(PullSecretOperator operator, OperatorMetrics metrics, HttpEndpoints http, AtomicBoolean stopping) {
+    private Running(PullSecretOperator operator, OperatorMetrics metrics, HttpEndpoints http, PodWebhook webhook, AtomicBoolean stopping) {
       this.operator = operator;
       this.metrics = metrics;
       this.http = http;
+      this.webhook = webhook;
       this.stopping = stopping;
+    }
+
+    /** The admission webhook, when enabled. */
+    public Optional<PodWebhook> webhook() {
+      return Optional.ofNullable(webhook);
     }
 
     /** Starts the operator; returns once every informer cache has synced. */
@@ -97,6 +121,9 @@ public final class Main {
     public void close() {
       stopping.set(true);
       try {
+        if (webhook != null) {
+          webhook.close();
+        }
         operator.close();
       } finally {
         http.close();
@@ -141,14 +168,39 @@ public final class Main {
     }
     PullSecretOperator operator = new PullSecretOperator(client, config, opts);
     OperatorHealth health = new OperatorHealth(operator.operator());
+    PodWebhook webhook = null;
+    OperatorConfig.Webhook w = config.webhook();
+    if (w.enabled()) {
+      metrics.enableWebhookMetrics();
+      CertificateSource certificates = w.certDir().isEmpty()
+          ? new SelfManagedCertificates(client, config.namespace(), w.secretName(), w.configurationName(), w.serviceName(),
+              java.time.Clock.systemUTC(), SelfManagedCertificates.VALIDITY)
+          : new FileCertificates(java.nio.file.Path.of(w.certDir()));
+      try {
+        webhook = PodWebhook.start(w.port(), certificates, launch.webhookCertificateRefresh(), new PodInjection(config),
+            operator.reconciler().cache(), () -> operator.operator().getRuntimeInfo().isStarted(), metrics);
+      } catch (IOException e) {
+        operator.close();
+        throw new UncheckedIOException("cannot serve the admission webhook on port " + w.port(), e);
+      }
+    }
+    HttpEndpoints.Check ready = health.readiness();
+    if (webhook != null) {
+      PodWebhook hook = webhook;
+      HttpEndpoints.Check operatorReady = ready;
+      ready = () -> operatorReady.problem().or(hook::problem);
+    }
     HttpEndpoints http;
     try {
-      http = HttpEndpoints.start(config.httpPort(), metrics::scrape, health.liveness(), health.readiness());
+      http = HttpEndpoints.start(config.httpPort(), metrics::scrape, health.liveness(), ready);
     } catch (IOException e) {
+      if (webhook != null) {
+        webhook.close();
+      }
       operator.close();
       throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort(), e);
     }
-    return new Running(operator, metrics, http, stopping);
+    return new Running(operator, metrics, http, webhook, stopping);
   }
 
   private static RefreshListener both(RefreshListener a, RefreshListener b) {
@@ -177,6 +229,10 @@ public final class Main {
   }
 
   public static void main(String[] args) throws InterruptedException {
+    // Before any HTTP server exists: small admission responses go out at once (see PodWebhook).
+    if (System.getProperty(PodWebhook.NODELAY_PROPERTY) == null) {
+      System.setProperty(PodWebhook.NODELAY_PROPERTY, "true");
+    }
     OperatorConfig config;
     try {
       config = OperatorConfig.parse(args, System.getenv());

@@ -36,16 +36,57 @@ public record OperatorConfig(
     boolean leaderElection,
     String logLevel,
     String logFormat,
-    Set<String> allowedEndpointHosts) {
+    Set<String> allowedEndpointHosts,
+    Webhook webhook) {
 
   public OperatorConfig {
     allowedEndpointHosts = allowedEndpointHosts == null ? Set.of() : Set.copyOf(allowedEndpointHosts);
+    webhook = webhook == null ? Webhook.DISABLED : webhook;
+  }
+
+  /** Settings without the webhook (off). */
+  public OperatorConfig(String namespace, Set<String> trustedNamespaces, Set<String> watchNamespaces, int httpPort,
+      boolean leaderElection, String logLevel, String logFormat, Set<String> allowedEndpointHosts) {
+    this(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, Webhook.DISABLED);
+  }
+
+  /** The same settings with these webhook settings. */
+  public OperatorConfig withWebhook(Webhook w) {
+    return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, w);
+  }
+
+  /**
+   * The pod admission webhook.
+   *
+   * @param enabled serve it (on its own HTTPS port)
+   * @param port its port (0 picks a free port)
+   * @param certDir empty: the operator keeps a CA and serving certificate in {@code secretName};
+   *     otherwise a folder holding {@code tls.crt} and {@code tls.key} (cert-manager), re-read when they change
+   * @param secretName the Secret in the operator's namespace holding the self-managed certificate
+   * @param configurationName the MutatingWebhookConfiguration whose caBundle the operator keeps current
+   * @param serviceName the Service in front of the webhook (the certificate's DNS names)
+   */
+  public record Webhook(boolean enabled, int port, String certDir, String secretName, String configurationName, String serviceName) {
+    public static final Webhook DISABLED = new Webhook(false, 9443, "", "pullsecret-operator-webhook-tls", "pullsecret-operator", "pullsecret-operator-webhook");
+
+    /** Enabled on {@code port} with the default names. */
+    public static Webhook on(int port) {
+      return new Webhook(true, port, "", DISABLED.secretName, DISABLED.configurationName, DISABLED.serviceName);
+    }
+
+    public Webhook withConfigurationName(String name) {
+      return new Webhook(enabled, port, certDir, secretName, name, serviceName);
+    }
+
+    public Webhook withSecretName(String name) {
+      return new Webhook(enabled, port, certDir, name, configurationName, serviceName);
+    }
   }
 
   /** Settings without allowed endpoint hosts (the constructor before that setting existed). */
   public OperatorConfig(String namespace, Set<String> trustedNamespaces, Set<String> watchNamespaces, int httpPort,
       boolean leaderElection, String logLevel, String logFormat) {
-    this(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, Set.of());
+    this(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, Set.of(), Webhook.DISABLED);
   }
 
   public static final String DEFAULT_NAMESPACE = "pullsecret-system";
@@ -64,7 +105,13 @@ public record OperatorConfig(
     LEADER_ELECTION("leader-election", "PULLSECRET_LEADER_ELECTION", "true to take a Lease in the operator's namespace before reconciling (default: false)"),
     LOG_LEVEL("log-level", "PULLSECRET_LOG_LEVEL", "trace, debug, info, warn or error (default: info)"),
     LOG_FORMAT("log-format", "PULLSECRET_LOG_FORMAT", "text or json (default: text)"),
-    ALLOWED_ENDPOINT_HOSTS("allowed-endpoint-hosts", "PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "comma list of host or host:port that RegistryCredentials outside trusted namespaces may send tokens to besides the clouds' own endpoints (default: empty)");
+    ALLOWED_ENDPOINT_HOSTS("allowed-endpoint-hosts", "PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "comma list of host or host:port that RegistryCredentials outside trusted namespaces may send tokens to besides the clouds' own endpoints (default: empty)"),
+    WEBHOOK_ENABLED("webhook-enabled", "PULLSECRET_WEBHOOK_ENABLED", "true to serve the pod admission webhook that adds managed pull secrets to new pods (default: false; the chart turns it on)"),
+    WEBHOOK_PORT("webhook-port", "PULLSECRET_WEBHOOK_PORT", "HTTPS port of the admission webhook (default: 9443; 0 picks a free port)"),
+    WEBHOOK_CERT_DIR("webhook-cert-dir", "PULLSECRET_WEBHOOK_CERT_DIR", "folder with tls.crt and tls.key for the webhook, e.g. from cert-manager (default: empty, the operator makes its own CA)"),
+    WEBHOOK_SECRET("webhook-secret", "PULLSECRET_WEBHOOK_SECRET", "Secret in the operator's namespace for the self-managed webhook certificate (default: pullsecret-operator-webhook-tls)"),
+    WEBHOOK_CONFIGURATION("webhook-configuration", "PULLSECRET_WEBHOOK_CONFIGURATION", "MutatingWebhookConfiguration whose caBundle the operator keeps current (default: pullsecret-operator)"),
+    WEBHOOK_SERVICE("webhook-service", "PULLSECRET_WEBHOOK_SERVICE", "Service in front of the webhook, for the certificate's DNS names (default: pullsecret-operator-webhook)");
 
     public final String flag;
     public final String env;
@@ -196,8 +243,17 @@ public record OperatorConfig(
 
     Set<String> endpointHosts = hostList(Setting.ALLOWED_ENDPOINT_HOSTS, values.get(Setting.ALLOWED_ENDPOINT_HOSTS));
 
+    Webhook d = Webhook.DISABLED;
+    Webhook webhook = new Webhook(
+        bool(Setting.WEBHOOK_ENABLED, values.get(Setting.WEBHOOK_ENABLED), false),
+        port(Setting.WEBHOOK_PORT, values.get(Setting.WEBHOOK_PORT), d.port()),
+        values.getOrDefault(Setting.WEBHOOK_CERT_DIR, "").trim(),
+        name(Setting.WEBHOOK_SECRET, values.get(Setting.WEBHOOK_SECRET), d.secretName()),
+        name(Setting.WEBHOOK_CONFIGURATION, values.get(Setting.WEBHOOK_CONFIGURATION), d.configurationName()),
+        dnsLabel(Setting.WEBHOOK_SERVICE, values.get(Setting.WEBHOOK_SERVICE), d.serviceName()));
+
     return new OperatorConfig(namespace, Set.copyOf(trusted), Set.copyOf(watch), port, leaderElection, level, format,
-        Set.copyOf(endpointHosts));
+        Set.copyOf(endpointHosts), webhook);
   }
 
   /** Whether RegistryCredentials in this namespace may target others and use ambient identity. */
@@ -219,6 +275,55 @@ public record OperatorConfig(
     sb.append(String.format("  --%-20s %-32s %s%n", "version", "", "print the version and exit"));
     sb.append(String.format("  --%-20s %-32s %s%n", "help", "", "print this help and exit"));
     return sb.toString();
+  }
+
+  private static boolean bool(Setting setting, String value, boolean dflt) throws ConfigException {
+    if (value == null || value.isBlank()) {
+      return dflt;
+    }
+    return switch (value.trim().toLowerCase()) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new ConfigException(setting.label() + ": '" + value + "' is not true or false");
+    };
+  }
+
+  private static int port(Setting setting, String value, int dflt) throws ConfigException {
+    if (value == null || value.isBlank()) {
+      return dflt;
+    }
+    int p;
+    try {
+      p = Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      p = -1;
+    }
+    if (p < 0 || p > 65535) {
+      throw new ConfigException(setting.label() + ": '" + value + "' is not a port number (0-65535)");
+    }
+    return p;
+  }
+
+  private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+
+  private static String name(Setting setting, String value, String dflt) throws ConfigException {
+    if (value == null || value.isBlank()) {
+      return dflt;
+    }
+    if (!DNS_SUBDOMAIN.matcher(value.trim()).matches()) {
+      throw new ConfigException(setting.label() + ": '" + value + "' is not a valid object name");
+    }
+    return value.trim();
+  }
+
+  private static String dnsLabel(Setting setting, String value, String dflt) throws ConfigException {
+    if (value == null || value.isBlank()) {
+      return dflt;
+    }
+    if (!DNS_LABEL.matcher(value.trim()).matches()) {
+      throw new ConfigException(setting.label() + ": '" + value + "' is not a valid Service name");
+    }
+    return value.trim();
   }
 
   private static String oneOf(Setting setting, String value, String dflt, List<String> allowed) throws ConfigException {

@@ -38,9 +38,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>pullsecret_managed_secrets</td><td>gauge: Secrets the operator keeps in sync, over all credentials</td></tr>
  *   <tr><td>pullsecret_credentials</td><td>gauge: RegistryCredentials the operator has seen</td></tr>
  *   <tr><td>pullsecret_leader</td><td>gauge: 1 while this replica reconciles (leader, or leader election off)</td></tr>
+ *   <tr><td>pullsecret_webhook_admission_requests_total{result}</td><td>counter: pod admission requests; result mutated, unchanged, not-ready or error (allowed unchanged)</td></tr>
+ *   <tr><td>pullsecret_webhook_pods_mutated_total</td><td>counter: pods the webhook added at least one pull secret to</td></tr>
+ *   <tr><td>pullsecret_webhook_admission_duration_seconds{result}</td><td>histogram: time inside the operator per admission request</td></tr>
  * </table>
  */
-public final class OperatorMetrics implements RegistryCredentialReconciler.RefreshListener {
+public final class OperatorMetrics implements RegistryCredentialReconciler.RefreshListener,
+    io.pullsecrets.operator.webhook.PodWebhook.Listener {
+  static final Duration[] WEBHOOK_BUCKETS = {
+    Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1),
+    Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(100)
+  };
+  static final List<String> WEBHOOK_RESULTS = List.of("mutated", "unchanged", "not-ready", "error");
   public static final String PREFIX = "pullsecret.";
   static final Duration[] BUCKETS = {
     Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
@@ -51,6 +60,9 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
   private final PrometheusMeterRegistry registry;
   private final Map<Key, CredentialState> credentials = new ConcurrentHashMap<>();
   private final AtomicInteger leader = new AtomicInteger();
+  private final Map<String, Counter> admissions = new ConcurrentHashMap<>();
+  private final Map<String, Timer> admissionTimes = new ConcurrentHashMap<>();
+  private volatile Counter podsMutated;
 
   private record Key(String namespace, String name) {
     Tags tags() {
@@ -86,6 +98,48 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
     Gauge.builder(PREFIX + "leader", leader, AtomicInteger::get)
         .description("1 while this replica reconciles (it holds the lease, or leader election is off)")
         .register(registry);
+  }
+
+  /** Registers the webhook's series (so they read 0 before the first request). */
+  public void enableWebhookMetrics() {
+    mutatedCounter();
+    WEBHOOK_RESULTS.forEach(this::admissionCounter);
+    WEBHOOK_RESULTS.forEach(this::admissionTimer);
+  }
+
+  private Counter mutatedCounter() {
+    Counter c = podsMutated;
+    if (c == null) {
+      c = Counter.builder(PREFIX + "webhook.pods.mutated")
+          .description("Pods the admission webhook added at least one managed pull secret to")
+          .register(registry);
+      podsMutated = c;
+    }
+    return c;
+  }
+
+  private Counter admissionCounter(String result) {
+    return admissions.computeIfAbsent(result, r -> Counter.builder(PREFIX + "webhook.admission.requests")
+        .description("Pod admission requests answered by the webhook (always allowed)")
+        .tags("result", r)
+        .register(registry));
+  }
+
+  private Timer admissionTimer(String result) {
+    return admissionTimes.computeIfAbsent(result, r -> Timer.builder(PREFIX + "webhook.admission.duration")
+        .description("Time spent inside the operator per pod admission request")
+        .tags("result", r)
+        .serviceLevelObjectives(WEBHOOK_BUCKETS)
+        .register(registry));
+  }
+
+  @Override
+  public void admitted(String result, Duration took, int added) {
+    admissionCounter(result).increment();
+    admissionTimer(result).record(took);
+    if (added > 0) {
+      mutatedCounter().increment();
+    }
   }
 
   public PrometheusMeterRegistry registry() {

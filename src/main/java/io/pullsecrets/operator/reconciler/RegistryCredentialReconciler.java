@@ -73,6 +73,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private static final java.util.regex.Pattern SECRET_NAME =
       java.util.regex.Pattern.compile(io.pullsecrets.operator.api.RegistryCredentialSpec.SECRET_NAME_PATTERN);
 
+  /** Whether {@code name} is a valid Secret name (what the reconciler accepts as spec.secretName). */
+  public static boolean validSecretName(String name) {
+    return name != null && SECRET_NAME.matcher(name).matches();
+  }
+
   private final OperatorConfig config;
   private final ProviderRegistry providers;
   private final Clock clock;
@@ -90,6 +95,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private volatile InformerEventSource<Secret, RegistryCredential> managedSecrets;
   private volatile InformerEventSource<Namespace, RegistryCredential> namespaces;
   private volatile InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
+  private volatile io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<RegistryCredential> primaryCache;
   private volatile SourceSecretWatcher sources;
   private volatile Replicator replicator;
   private volatile EventRecorder events;
@@ -132,6 +138,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   @Override
   public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
     ssaStatus = context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource();
+    primaryCache = context.getPrimaryCache();
     var allPrimaries = (java.util.function.Function<Object, Set<ResourceID>>) any ->
         context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
 
@@ -169,6 +176,43 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     replicator = new Replicator(context.getClient(), new InformerView(), pool, events);
     return List.of(namespaces, serviceAccounts, managedSecrets, sources);
   }
+
+  /**
+   * What the informers hold, for the admission webhook: reads only the caches, never the API
+   * server. Empty lists and empty optionals before the event sources exist.
+   */
+  public CachedState cache() {
+    return cachedState;
+  }
+
+  /** Read-only access to the informer caches. */
+  public interface CachedState {
+    List<RegistryCredential> credentials();
+
+    Optional<Namespace> namespace(String name);
+
+    Optional<ServiceAccount> serviceAccount(String namespace, String name);
+  }
+
+  private final CachedState cachedState = new CachedState() {
+    @Override
+    public List<RegistryCredential> credentials() {
+      var cache = primaryCache;
+      return cache == null ? List.of() : cache.list().toList();
+    }
+
+    @Override
+    public Optional<Namespace> namespace(String name) {
+      var informer = namespaces;
+      return informer == null ? Optional.empty() : informer.get(new ResourceID(name));
+    }
+
+    @Override
+    public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
+      var informer = serviceAccounts;
+      return informer == null ? Optional.empty() : informer.get(new ResourceID(name, namespace));
+    }
+  };
 
   /** The RegistryCredential named on a managed Secret, plus any waiting for that Secret's name. */
   private Set<ResourceID> ownersOf(Secret s) {
@@ -214,7 +258,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         throw new InvalidSpec("provider '" + configured.get(0) + "' is not supported by this operator version");
       }
       secretName = secretName(rc);
-      if (secretName.length() > 253 || !SECRET_NAME.matcher(secretName).matches()) {
+      if (secretName.length() > 253 || !validSecretName(secretName)) {
         throw new InvalidSpec("secret name '" + (secretName.length() > 70 ? secretName.substring(0, 67) + "..." : secretName)
             + "' is not a valid Secret name: it must be a DNS subdomain (RFC 1123), dot-separated labels of lowercase"
             + " letters, digits and '-' that start and end with a letter or digit, at most 253 characters");
@@ -534,7 +578,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return seconds > MAX_BACKOFF.getSeconds() ? MAX_BACKOFF : Duration.ofSeconds(seconds);
   }
 
-  static String secretName(RegistryCredential rc) {
+  /** The managed Secret's name: spec.secretName, else the resource's name. */
+  public static String secretName(RegistryCredential rc) {
     String name = rc.getSpec().getSecretName();
     return name == null || name.isBlank() ? rc.getMetadata().getName() : name;
   }

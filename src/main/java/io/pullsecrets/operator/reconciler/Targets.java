@@ -29,23 +29,12 @@ public record Targets(SortedSet<String> namespaces, SortedSet<String> notWatched
   /** Resolves the targets against the namespaces the operator sees. */
   public static Targets resolve(RegistryCredential rc, Collection<Namespace> all, OperatorConfig config)
       throws LabelSelectors.InvalidSelectorException {
-    String own = rc.getMetadata().getNamespace();
-    TargetsSpec spec = rc.getSpec().getTargets();
-    List<String> names = spec == null || spec.getNamespaces() == null ? List.of() : spec.getNamespaces();
-    boolean selectorGiven = spec != null && spec.getNamespaceSelector() != null;
-    Predicate<Map<String, String>> selector =
-        LabelSelectors.compile(selectorGiven ? spec.getNamespaceSelector() : null, "spec.targets.namespaceSelector");
-    Set<String> excluded = new HashSet<>(spec == null || spec.getExcludeNamespaces() == null ? List.of() : spec.getExcludeNamespaces());
-    Set<String> listed = names.isEmpty() && !selectorGiven ? Set.of(own) : Set.copyOf(names);
-
+    NamespaceRule rule = namespaceRule(rc);
     SortedSet<String> targets = new TreeSet<>();
     SortedSet<String> notWatched = new TreeSet<>();
     for (Namespace ns : all) {
-      String name = ns.getMetadata().getName();
-      if (excluded.contains(name) || isTerminating(ns)) {
-        continue;
-      }
-      if (listed.contains(name) || (selectorGiven && selector.test(ns.getMetadata().getLabels()))) {
+      if (rule.matches(ns)) {
+        String name = ns.getMetadata().getName();
         if (config.watches(name)) {
           targets.add(name);
         } else {
@@ -54,6 +43,34 @@ public record Targets(SortedSet<String> namespaces, SortedSet<String> notWatched
       }
     }
     return new Targets(targets, notWatched, serviceAccounts(rc.getSpec().getServiceAccounts()));
+  }
+
+  /**
+   * Which namespaces a RegistryCredential asks for, one namespace at a time: what {@link #resolve}
+   * applies to every namespace and the admission webhook to the namespace of a pod.
+   */
+  public record NamespaceRule(Set<String> listed, Predicate<Map<String, String>> selector, Set<String> excluded) {
+    /** Whether the namespace is asked for: live, not excluded, and named or selected (watched or not). */
+    public boolean matches(Namespace ns) {
+      String name = ns.getMetadata().getName();
+      if (excluded.contains(name) || isTerminating(ns)) {
+        return false;
+      }
+      return listed.contains(name) || (selector != null && selector.test(ns.getMetadata().getLabels()));
+    }
+  }
+
+  /** Compiles the namespace part of the spec (spec.targets). */
+  public static NamespaceRule namespaceRule(RegistryCredential rc) throws LabelSelectors.InvalidSelectorException {
+    String own = rc.getMetadata().getNamespace();
+    TargetsSpec spec = rc.getSpec().getTargets();
+    List<String> names = spec == null || spec.getNamespaces() == null ? List.of() : spec.getNamespaces();
+    boolean selectorGiven = spec != null && spec.getNamespaceSelector() != null;
+    Predicate<Map<String, String>> selector =
+        selectorGiven ? LabelSelectors.compile(spec.getNamespaceSelector(), "spec.targets.namespaceSelector") : null;
+    Set<String> excluded = new HashSet<>(spec == null || spec.getExcludeNamespaces() == null ? List.of() : spec.getExcludeNamespaces());
+    Set<String> listed = names.isEmpty() && !selectorGiven ? Set.of(own) : Set.copyOf(names);
+    return new NamespaceRule(listed, selector, Set.copyOf(excluded));
   }
 
   /**
@@ -75,7 +92,8 @@ public record Targets(SortedSet<String> namespaces, SortedSet<String> notWatched
         || (ns.getStatus() != null && "Terminating".equals(ns.getStatus().getPhase()));
   }
 
-  private static Predicate<ServiceAccount> serviceAccounts(ServiceAccountsSpec spec)
+  /** Compiles spec.serviceAccounts: which service accounts of a target namespace get the entry. */
+  public static Predicate<ServiceAccount> serviceAccounts(ServiceAccountsSpec spec)
       throws LabelSelectors.InvalidSelectorException {
     if (spec != null && Boolean.TRUE.equals(spec.getAll())) {
       return sa -> true;

@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -50,7 +52,7 @@ class ChartTest {
     assertThat(d.getSpec().getStrategy().getType()).as("no Lease with one replica: never two at once").isEqualTo("Recreate");
 
     Container c = pod.getContainers().get(0);
-    assertThat(c.getPorts()).singleElement().satisfies(p -> {
+    assertThat(c.getPorts()).filteredOn(p -> !p.getName().equals("webhook")).singleElement().satisfies(p -> {
       assertThat(p.getName()).isEqualTo("http");
       assertThat(p.getContainerPort()).isEqualTo(8080);
     });
@@ -118,8 +120,91 @@ class ChartTest {
       assertThat(r.getVerbs()).containsExactly("create");
     });
     assertThat(one(objects, RoleBinding.class, FULLNAME + "-leader-election").getSubjects().get(0).getName()).isEqualTo(FULLNAME);
-    // Nothing namespaced-mode in cluster mode.
-    assertThat(all(objects, Role.class)).hasSize(1);
+    // Nothing namespaced-mode in cluster mode: the Lease's Role and the webhook certificate's.
+    assertThat(all(objects, Role.class)).extracting(r -> r.getMetadata().getName())
+        .containsExactlyInAnyOrder(FULLNAME + "-leader-election", FULLNAME + "-webhook");
+  }
+
+  @Test
+  void webhookIsSafeByDefaultAndGetsOnlyItsOwnSecretAndConfiguration() {
+    List<HasMetadata> objects = template();
+    MutatingWebhookConfiguration mwc = one(objects, MutatingWebhookConfiguration.class, FULLNAME);
+    assertThat(mwc.getMetadata().getAnnotations()).isNullOrEmpty();
+    MutatingWebhook hook = mwc.getWebhooks().get(0);
+    assertThat(hook.getFailurePolicy()).isEqualTo("Ignore");
+    assertThat(hook.getSideEffects()).isEqualTo("None");
+    assertThat(hook.getReinvocationPolicy()).isEqualTo("IfNeeded");
+    assertThat(hook.getTimeoutSeconds()).isEqualTo(3);
+    assertThat(hook.getAdmissionReviewVersions()).containsExactly("v1");
+    assertThat(hook.getClientConfig().getService().getName()).isEqualTo(FULLNAME + "-webhook");
+    assertThat(hook.getClientConfig().getService().getNamespace()).isEqualTo(Helm.NAMESPACE);
+    assertThat(hook.getClientConfig().getService().getPath()).isEqualTo("/mutate-pods");
+    assertThat(hook.getClientConfig().getService().getPort()).isEqualTo(443);
+    assertThat(hook.getClientConfig().getCaBundle()).as("set by the operator, not by the chart").isNull();
+    assertThat(hook.getRules()).singleElement().satisfies(r -> {
+      assertThat(r.getOperations()).containsExactly("CREATE");
+      assertThat(r.getResources()).containsExactly("pods");
+    });
+    assertThat(hook.getNamespaceSelector().getMatchExpressions()).anySatisfy(e -> {
+      assertThat(e.getKey()).isEqualTo("kubernetes.io/metadata.name");
+      assertThat(e.getOperator()).isEqualTo("NotIn");
+      assertThat(e.getValues()).containsExactly("kube-system", Helm.NAMESPACE);
+    }).anySatisfy(e -> {
+      assertThat(e.getKey()).isEqualTo("pullsecrets.io/inject");
+      assertThat(e.getValues()).containsExactly("false");
+    });
+    assertThat(hook.getObjectSelector().getMatchExpressions()).singleElement().satisfies(e -> {
+      assertThat(e.getKey()).isEqualTo("pullsecrets.io/inject");
+      assertThat(e.getOperator()).isEqualTo("NotIn");
+      assertThat(e.getValues()).containsExactly("false");
+    });
+
+    Deployment d = one(objects, Deployment.class, FULLNAME);
+    Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(env(c)).containsEntry("PULLSECRET_WEBHOOK_ENABLED", "true").containsEntry("PULLSECRET_WEBHOOK_PORT", "9443")
+        .containsEntry("PULLSECRET_WEBHOOK_SECRET", FULLNAME + "-webhook-tls")
+        .containsEntry("PULLSECRET_WEBHOOK_CONFIGURATION", FULLNAME).containsEntry("PULLSECRET_WEBHOOK_SERVICE", FULLNAME + "-webhook")
+        .doesNotContainKey("PULLSECRET_WEBHOOK_CERT_DIR");
+    // The defaults of the operator match what the chart sets.
+    OperatorConfig.Webhook dflt = OperatorConfig.Webhook.DISABLED;
+    assertThat(List.of(dflt.port(), dflt.secretName(), dflt.configurationName(), dflt.serviceName()))
+        .containsExactly(9443, FULLNAME + "-webhook-tls", FULLNAME, FULLNAME + "-webhook");
+    assertThat(c.getPorts()).anySatisfy(p -> {
+      assertThat(p.getName()).isEqualTo("webhook");
+      assertThat(p.getContainerPort()).isEqualTo(9443);
+    });
+
+    Role secretRole = one(objects, Role.class, FULLNAME + "-webhook");
+    assertThat(secretRole.getMetadata().getNamespace()).isEqualTo(Helm.NAMESPACE);
+    assertThat(secretRole.getRules()).anySatisfy(r -> {
+      assertThat(r.getResources()).containsExactly("secrets");
+      assertThat(r.getResourceNames()).containsExactly(FULLNAME + "-webhook-tls");
+      assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "update");
+    });
+    ClusterRole mwcRole = one(objects, ClusterRole.class, FULLNAME + "-webhook");
+    assertThat(mwcRole.getRules()).singleElement().satisfies(r -> {
+      assertThat(r.getResources()).containsExactly("mutatingwebhookconfigurations");
+      assertThat(r.getResourceNames()).containsExactly(FULLNAME);
+      assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "patch");
+    });
+
+    // Off: no webhook objects, no rights for them, the operator told so.
+    List<HasMetadata> off = template("--set", "webhook.enabled=false");
+    assertThat(off).noneMatch(o -> o.getKind().equals("MutatingWebhookConfiguration") || o.getMetadata().getName().endsWith("-webhook"));
+    assertThat(env(one(off, Deployment.class, FULLNAME).getSpec().getTemplate().getSpec().getContainers().get(0)))
+        .containsEntry("PULLSECRET_WEBHOOK_ENABLED", "false").doesNotContainKey("PULLSECRET_WEBHOOK_PORT");
+
+    // cert-manager: a Certificate (PKCS#8 key the operator reads from the mounted Secret) and the CA injected by cert-manager.
+    List<HasMetadata> cm = template("--set", "webhook.certManager.enabled=true");
+    MutatingWebhookConfiguration cmMwc = one(cm, MutatingWebhookConfiguration.class, FULLNAME);
+    assertThat(cmMwc.getMetadata().getAnnotations()).containsEntry("cert-manager.io/inject-ca-from", Helm.NAMESPACE + "/" + FULLNAME + "-webhook");
+    GenericKubernetesResource cert = all(cm, GenericKubernetesResource.class).stream()
+        .filter(o -> o.getKind().equals("Certificate")).findFirst().orElseThrow();
+    assertThat(cert.getAdditionalProperties().get("spec").toString()).contains("secretName=" + FULLNAME + "-webhook-tls", "encoding=PKCS8",
+        FULLNAME + "-webhook." + Helm.NAMESPACE + ".svc");
+    assertThat(env(one(cm, Deployment.class, FULLNAME).getSpec().getTemplate().getSpec().getContainers().get(0)))
+        .containsEntry("PULLSECRET_WEBHOOK_CERT_DIR", "/tls");
+    assertThat(cm).noneMatch(o -> o instanceof Role && o.getMetadata().getName().equals(FULLNAME + "-webhook"));
   }
 
   @Test
@@ -195,8 +280,8 @@ class ChartTest {
     // Roles in each watched namespace; the only ClusterRole reads namespaces.
     List<Role> roles = all(objects, Role.class).stream().filter(r -> r.getMetadata().getName().equals(FULLNAME)).toList();
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("pullsecret-system", "team-a", "team-b");
-    assertThat(all(objects, RoleBinding.class)).hasSize(4);
-    assertThat(all(objects, ClusterRole.class)).singleElement().satisfies(cr -> {
+    assertThat(all(objects, RoleBinding.class)).hasSize(5);
+    assertThat(all(objects, ClusterRole.class).stream().filter(cr -> !cr.getMetadata().getName().equals(FULLNAME + "-webhook"))).singleElement().satisfies(cr -> {
       assertThat(cr.getMetadata().getName()).isEqualTo(FULLNAME + "-namespace-reader");
       assertThat(verbsByResource(cr.getRules())).isEqualTo(Map.of("/namespaces", Set.of("get", "list", "watch")));
     });

@@ -98,4 +98,23 @@ class OperatorConfigTest {
     assertThat(c.allowedEndpointHosts()).isEmpty();
     assertThat(new OperatorConfig("ops", Set.of("ops"), Set.of(), 0, false, "info", "text", null).allowedEndpointHosts()).isEmpty();
   }
+
+  @Test
+  void webhookSettings() throws Exception {
+    OperatorConfig d = OperatorConfig.parse(new String[0], Map.of(), NO_FILE);
+    assertThat(d.webhook()).isEqualTo(OperatorConfig.Webhook.DISABLED);
+    assertThat(d.webhook().enabled()).isFalse();
+    assertThat(d.webhook().port()).isEqualTo(9443);
+    OperatorConfig c = OperatorConfig.parse(new String[] {"--webhook-port=0", "--webhook-configuration=pso"},
+        Map.of("PULLSECRET_WEBHOOK_ENABLED", "true", "PULLSECRET_WEBHOOK_PORT", "1234", "PULLSECRET_WEBHOOK_CERT_DIR", "/tls",
+            "PULLSECRET_WEBHOOK_SECRET", "tls", "PULLSECRET_WEBHOOK_SERVICE", "hook"), NO_FILE);
+    assertThat(c.webhook()).isEqualTo(new OperatorConfig.Webhook(true, 0, "/tls", "tls", "pso", "hook"));
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--webhook-enabled=yes"}, Map.of(), NO_FILE))
+        .hasMessage("PULLSECRET_WEBHOOK_ENABLED (--webhook-enabled): 'yes' is not true or false");
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--webhook-port=70000"}, Map.of(), NO_FILE))
+        .hasMessage("PULLSECRET_WEBHOOK_PORT (--webhook-port): '70000' is not a port number (0-65535)");
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--webhook-service=a.b"}, Map.of(), NO_FILE))
+        .hasMessage("PULLSECRET_WEBHOOK_SERVICE (--webhook-service): 'a.b' is not a valid Service name");
+    assertThat(OperatorConfig.usage()).contains("--webhook-enabled", "PULLSECRET_WEBHOOK_PORT", "--webhook-cert-dir");
+  }
 }

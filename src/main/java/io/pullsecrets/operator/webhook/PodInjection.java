@@ -1,0 +1,198 @@
+package io.pullsecrets.operator.webhook;
+
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.reconciler.LabelSelectors;
+import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
+import io.pullsecrets.operator.reconciler.Targets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * The admission decision: which managed Secret names a new pod should list in {@code
+ * spec.imagePullSecrets}. The rules are the reconciler's ({@link Targets#namespaceRule}, {@link
+ * Targets#serviceAccounts}, the tenancy check and the Secret name); the inputs are the informer
+ * caches. Pure apart from a cache of compiled rules keyed by uid and resourceVersion.
+ */
+public final class PodInjection {
+  /** On a namespace or pod: {@code "false"} opts out of injection. */
+  public static final String INJECT_LABEL = "pullsecrets.io/inject";
+  public static final String DEFAULT_SERVICE_ACCOUNT = "default";
+
+  /**
+   * What to do with one pod: the names to append (empty: leave it unchanged), why, and the pod's
+   * own entries (kept first, as they were).
+   */
+  public record Decision(List<String> add, String reason, List<LocalObjectReference> existing) {
+    public boolean mutates() {
+      return !add.isEmpty();
+    }
+
+    /**
+     * The JSONPatch (RFC 6902), or null when nothing changes: one {@code add} of the whole list,
+     * the pod's entries followed by ours. A pod decoded from JSON cannot tell an absent list from
+     * an empty one, and {@code add} of the member works for both.
+     */
+    public String jsonPatch() {
+      if (add.isEmpty()) {
+        return null;
+      }
+      StringBuilder sb = new StringBuilder("[{\"op\":\"add\",\"path\":\"/spec/imagePullSecrets\",\"value\":[");
+      boolean first = true;
+      for (LocalObjectReference ref : existing) {
+        sb.append(first ? "" : ",").append(io.fabric8.kubernetes.client.utils.Serialization.asJson(ref));
+        first = false;
+      }
+      for (String name : add) {
+        sb.append(first ? "" : ",").append("{\"name\":\"").append(name).append("\"}");
+        first = false;
+      }
+      return sb.append("]}]").toString();
+    }
+
+    static Decision unchanged(String reason) {
+      return new Decision(List.of(), reason, List.of());
+    }
+  }
+
+  /** One credential's rules, compiled; empty when the reconciler would not sync it. */
+  record Rules(String secretName, Targets.NamespaceRule namespaces, Predicate<ServiceAccount> serviceAccounts) {}
+
+  private record Compiled(String resourceVersion, Optional<Rules> rules) {}
+
+  private final OperatorConfig config;
+  private final Map<String, Compiled> compiled = new ConcurrentHashMap<>();
+
+  public PodInjection(OperatorConfig config) {
+    this.config = config;
+  }
+
+  /**
+   * Decides for a pod being created in {@code namespace}.
+   *
+   * @param ns the namespace from the cache (empty: not cached, so no credential can be known to target it)
+   * @param serviceAccount the pod's ServiceAccount from the cache (empty: judged by its name alone)
+   * @param credentials every cached RegistryCredential
+   */
+  public Decision decide(Pod pod, String namespace, Optional<Namespace> ns, Optional<ServiceAccount> serviceAccount,
+      Collection<RegistryCredential> credentials) {
+    if (!config.watches(namespace)) {
+      return Decision.unchanged("namespace not watched");
+    }
+    if (ns.isEmpty()) {
+      return Decision.unchanged("namespace not in cache");
+    }
+    if (optedOut(ns.get().getMetadata().getLabels())) {
+      return Decision.unchanged("namespace opted out");
+    }
+    if (pod.getMetadata() != null && optedOut(pod.getMetadata().getLabels())) {
+      return Decision.unchanged("pod opted out");
+    }
+    String saName = serviceAccountName(pod);
+    ServiceAccount sa = serviceAccount.orElseGet(() -> {
+      ServiceAccount stub = new ServiceAccount();
+      stub.setMetadata(new ObjectMetaBuilder().withName(saName).withNamespace(namespace).build());
+      return stub;
+    });
+    Set<String> present = new LinkedHashSet<>();
+    List<LocalObjectReference> existing = pod.getSpec() == null ? null : pod.getSpec().getImagePullSecrets();
+    if (existing != null) {
+      existing.stream().filter(Objects::nonNull).map(LocalObjectReference::getName).filter(Objects::nonNull).forEach(present::add);
+    }
+    List<RegistryCredential> sorted = new ArrayList<>(credentials);
+    sorted.sort(Comparator.comparing((RegistryCredential rc) -> rc.getMetadata().getNamespace())
+        .thenComparing(rc -> rc.getMetadata().getName()));
+    Set<String> add = new LinkedHashSet<>();
+    boolean targeted = false;
+    for (RegistryCredential rc : sorted) {
+      Optional<Rules> rules = rules(rc);
+      if (rules.isEmpty() || !rules.get().namespaces().matches(ns.get())) {
+        continue;
+      }
+      targeted = true;
+      if (!rules.get().serviceAccounts().test(sa)) {
+        continue;
+      }
+      String name = rules.get().secretName();
+      if (!present.contains(name)) {
+        add.add(name);
+      }
+    }
+    if (!add.isEmpty()) {
+      return new Decision(List.copyOf(add), "added", existing == null ? List.of() : existing.stream().filter(Objects::nonNull).toList());
+    }
+    return Decision.unchanged(targeted ? "already listed or service account not selected" : "namespace not targeted");
+  }
+
+  /** spec.serviceAccountName, else the deprecated spec.serviceAccount, else {@code default}. */
+  static String serviceAccountName(Pod pod) {
+    if (pod.getSpec() != null) {
+      if (pod.getSpec().getServiceAccountName() != null && !pod.getSpec().getServiceAccountName().isEmpty()) {
+        return pod.getSpec().getServiceAccountName();
+      }
+      if (pod.getSpec().getServiceAccount() != null && !pod.getSpec().getServiceAccount().isEmpty()) {
+        return pod.getSpec().getServiceAccount();
+      }
+    }
+    return DEFAULT_SERVICE_ACCOUNT;
+  }
+
+  private static boolean optedOut(Map<String, String> labels) {
+    return labels != null && "false".equals(labels.get(INJECT_LABEL));
+  }
+
+  private Optional<Rules> rules(RegistryCredential rc) {
+    String uid = rc.getMetadata().getUid();
+    String rv = rc.getMetadata().getResourceVersion();
+    if (uid == null) {
+      return compile(rc, config);
+    }
+    Compiled c = compiled.get(uid);
+    if (c == null || !Objects.equals(c.resourceVersion(), rv)) {
+      c = new Compiled(rv, compile(rc, config));
+      if (compiled.size() > 10_000) {
+        compiled.clear();
+      }
+      compiled.put(uid, c);
+    }
+    return c.rules();
+  }
+
+  /**
+   * The rules the reconciler would apply, or empty when it would not sync this credential: being
+   * deleted, no spec, not exactly one provider, an invalid Secret name or selector, or a namespace
+   * that is not trusted asking for others.
+   */
+  static Optional<Rules> compile(RegistryCredential rc, OperatorConfig config) {
+    if (rc.getMetadata().getDeletionTimestamp() != null || rc.getSpec() == null || rc.getSpec().getProvider() == null
+        || rc.getSpec().getProvider().configured().size() != 1) {
+      return Optional.empty();
+    }
+    String secretName = RegistryCredentialReconciler.secretName(rc);
+    if (!RegistryCredentialReconciler.validSecretName(secretName)) {
+      return Optional.empty();
+    }
+    if (!config.isTrusted(rc.getMetadata().getNamespace()) && Targets.requestsOtherNamespaces(rc)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new Rules(secretName, Targets.namespaceRule(rc), Targets.serviceAccounts(rc.getSpec().getServiceAccounts())));
+    } catch (LabelSelectors.InvalidSelectorException e) {
+      return Optional.empty();
+    }
+  }
+}
