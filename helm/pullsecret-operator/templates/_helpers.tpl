@@ -26,6 +26,41 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/component: operator
 app.kubernetes.io/part-of: pullsecret-operator
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* The pod's affinity: the affinity value; else, with more than one replica and no
+topologySpreadConstraints, prefer nodes without another replica (same selector labels). */}}
+{{- define "pullsecret-operator.affinity" -}}
+{{- if .Values.affinity }}
+{{- toYaml .Values.affinity }}
+{{- else if and (gt (int .Values.replicaCount) 1) (not .Values.topologySpreadConstraints) }}
+podAntiAffinity:
+  preferredDuringSchedulingIgnoredDuringExecution:
+    - weight: 100
+      podAffinityTerm:
+        topologyKey: kubernetes.io/hostname
+        labelSelector:
+          matchLabels:
+            {{- include "pullsecret-operator.selectorLabels" . | nindent 12 }}
+{{- end }}
+{{- end }}
+
+{{/* topologySpreadConstraints; a constraint without labelSelector selects this release's pods. */}}
+{{- define "pullsecret-operator.topologySpreadConstraints" -}}
+{{- $selector := include "pullsecret-operator.selectorLabels" . | fromYaml }}
+{{- $out := list }}
+{{- range .Values.topologySpreadConstraints }}
+{{- $c := deepCopy . }}
+{{- if not (hasKey $c "labelSelector") }}
+{{- $_ := set $c "labelSelector" (dict "matchLabels" $selector) }}
+{{- end }}
+{{- $out = append $out $c }}
+{{- end }}
+{{- toYaml $out }}
 {{- end }}
 
 {{- define "pullsecret-operator.serviceAccountName" -}}
