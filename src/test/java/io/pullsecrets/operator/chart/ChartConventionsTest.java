@@ -191,6 +191,35 @@ class ChartConventionsTest {
     assertThat(tsc.get(1).getLabelSelector().getMatchLabels()).isEqualTo(Map.of("mine", "yes"));
   }
 
+  @Test
+  void schemaRefusesSeveralReplicasWithoutLeaderElectionAndABudgetForOneReplica() {
+    assertRefused(List.of("--set", "replicaCount=2", "--set", "operator.leaderElection=false"),
+        "at '/replicaCount': maximum: got 2, want 1", "at '/operator/leaderElection': value must be one of 'auto', 'true', true");
+    assertRefused(List.of("--set", "replicaCount=3", "--set", "operator.leaderElection=\"false\""),
+        "at '/replicaCount': maximum: got 3, want 1", "at '/operator/leaderElection': value must be one of");
+    assertRefused(List.of("--set", "podDisruptionBudget.enabled=true"),
+        "at '/replicaCount': minimum: got 1, want 2", "at '/podDisruptionBudget/enabled': value must be false");
+    // Without the schema (--skip-schema-validation), the templates say it in a sentence.
+    assertRefused(List.of("--skip-schema-validation", "--set", "replicaCount=2", "--set", "operator.leaderElection=false"),
+        "replicaCount > 1 needs leader election", "set operator.leaderElection to auto or true, or replicaCount to 1");
+    assertRefused(List.of("--skip-schema-validation", "--set", "podDisruptionBudget.enabled=true"),
+        "podDisruptionBudget.enabled needs replicaCount >= 2", "blocks every node drain");
+
+    // The safe combinations pass.
+    template("--set", "replicaCount=2", "--set", "operator.leaderElection=true", "--set", "podDisruptionBudget.enabled=true");
+    template("--set", "replicaCount=2", "--set", "podDisruptionBudget.enabled=true");
+    template("--set", "replicaCount=1", "--set", "operator.leaderElection=false");
+    template("--set", "replicaCount=0");
+  }
+
+  private static void assertRefused(List<String> values, String... messages) {
+    List<String> args = new ArrayList<>(List.of("template", Helm.RELEASE, Helm.CHART.toString()));
+    args.addAll(values);
+    Helm.Result r = Helm.run(args);
+    assertThat(r.exitCode()).as("helm template %s should fail", values).isNotZero();
+    assertThat(r.stderr()).as("helm template %s", values).contains(messages);
+  }
+
   private static PodSpec podSpec(List<HasMetadata> objects) {
     return one(objects, Deployment.class, FULLNAME).getSpec().getTemplate().getSpec();
   }
