@@ -15,6 +15,13 @@ import io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.examples.ExamplesTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class ChartConventionsTest {
   static final String AGGREGATE = "rbac.authorization.k8s.io/aggregate-to-";
+  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final Set<String> ALL_VERBS = Set.of("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection");
 
   /** Every optional object of the chart turned on, so that label checks see every template. */
@@ -218,6 +226,60 @@ class ChartConventionsTest {
     Helm.Result r = Helm.run(args);
     assertThat(r.exitCode()).as("helm template %s should fail", values).isNotZero();
     assertThat(r.stderr()).as("helm template %s", values).contains(messages);
+  }
+
+  @Test
+  void artifactHubAnnotationsParseAndMatchTheExamplesAndTheImage() throws Exception {
+    JsonNode chart = YAML.readTree(Helm.CHART.resolve("Chart.yaml").toFile());
+    JsonNode annotations = chart.path("annotations");
+    assertThat(annotations.path("artifacthub.io/license").asText()).isEqualTo("Apache-2.0");
+    assertThat(Files.readString(Path.of("LICENSE"))).contains("Apache License", "Version 2.0, January 2004",
+        "END OF TERMS AND CONDITIONS", "APPENDIX: How to apply the Apache License to your work.");
+    assertThat(annotations.path("artifacthub.io/operator").asText()).isEqualTo("true");
+
+    // images: the image the chart runs by default.
+    JsonNode images = YAML.readTree(annotations.path("artifacthub.io/images").asText());
+    String image = one(template(), Deployment.class, FULLNAME).getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
+    assertThat(images).singleElement().satisfies(i -> {
+      assertThat(i.path("name").asText()).isEqualTo("pullsecret-operator");
+      assertThat(i.path("image").asText()).isEqualTo(image).endsWith(":" + chart.path("appVersion").asText());
+    });
+
+    // crds: the CRD's kind and served version.
+    JsonNode crd = YAML.readTree(Path.of("crds/registrycredentials.pullsecrets.io-v1.yml").toFile());
+    JsonNode crds = YAML.readTree(annotations.path("artifacthub.io/crds").asText());
+    assertThat(crds).singleElement().satisfies(c -> {
+      assertThat(c.path("kind").asText()).isEqualTo(crd.at("/spec/names/kind").asText());
+      assertThat(c.path("version").asText()).isEqualTo(crd.at("/spec/versions/0/name").asText());
+      assertThat(c.path("name").asText()).isEqualTo(crd.at("/metadata/name").asText());
+    });
+
+    // crdsExamples: valid RegistryCredentials, the static example and a cloud one, equal to examples/.
+    JsonNode examples = YAML.readTree(annotations.path("artifacthub.io/crdsExamples").asText());
+    assertThat(examples).hasSize(2);
+    List<String> providers = new ArrayList<>();
+    for (JsonNode example : examples) {
+      String yaml = YAML.writeValueAsString(example);
+      RegistryCredential rc = ExamplesTest.strictParse(yaml);
+      assertThat(rc.getApiVersion()).isEqualTo("pullsecrets.io/v1alpha1");
+      assertThat(rc.getKind()).isEqualTo("RegistryCredential");
+      assertThat(ExamplesTest.checkAgainstCrd(yaml).problems).as(yaml).isEmpty();
+      providers.addAll(rc.getSpec().getProvider().configured());
+      Path file = Path.of("examples", rc.getMetadata().getName() + ".yaml");
+      if (rc.getMetadata().getName().equals("ghcr")) {
+        file = Path.of("examples/static.yaml");
+      }
+      assertThat(example).as("the Chart.yaml example equals %s", file).isEqualTo(YAML.readTree(file.toFile()));
+    }
+    assertThat(providers).contains("static").anyMatch(p -> Set.of("ecr", "gcp", "azure").contains(p));
+
+    // kubeVersion: the tested control plane (v1.35.4) satisfies it.
+    assertThat(chart.path("kubeVersion").asText()).isEqualTo(">=1.25.0-0");
+    Helm.Result r = Helm.run(List.of("template", Helm.RELEASE, Helm.CHART.toString(), "--kube-version", "v1.35.4"));
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    Helm.Result old = Helm.run(List.of("template", Helm.RELEASE, Helm.CHART.toString(), "--kube-version", "v1.24.0"));
+    assertThat(old.exitCode()).isNotZero();
+    assertThat(old.stderr()).contains("kubeVersion");
   }
 
   private static PodSpec podSpec(List<HasMetadata> objects) {

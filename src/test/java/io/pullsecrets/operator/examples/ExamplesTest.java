@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and that the committed CRD accepts: every field path exists in the schema with the right type,
  * required fields are set, and the "exactly one of" CEL rules hold.
  */
-class ExamplesTest {
+public class ExamplesTest {
   static final Path EXAMPLES = Path.of("examples");
   static final Path CRD = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -47,8 +47,8 @@ class ExamplesTest {
   }
 
   /** The schema problems of a value, by JSON path; also counts the CEL rules evaluated. */
-  static final class Checker {
-    final List<String> problems = new ArrayList<>();
+  public static final class Checker {
+    public final List<String> problems = new ArrayList<>();
     final List<String> rulesEvaluated = new ArrayList<>();
 
     void check(JsonNode value, JsonNode schema, String path) {
@@ -139,12 +139,12 @@ class ExamplesTest {
     }
   }
 
-  static RegistryCredential strictParse(String yaml) throws IOException {
+  public static RegistryCredential strictParse(String yaml) throws IOException {
     ObjectMapper strict = Serialization.yamlMapper().copy().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     return strict.readValue(yaml, RegistryCredential.class);
   }
 
-  static Checker checkAgainstCrd(String yaml) throws IOException {
+  public static Checker checkAgainstCrd(String yaml) throws IOException {
     JsonNode doc = YAML.readTree(yaml);
     Checker c = new Checker();
     c.check(doc.path("spec"), specSchema(), "spec");
