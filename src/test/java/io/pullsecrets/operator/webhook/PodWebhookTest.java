@@ -194,8 +194,8 @@ class PodWebhookTest {
     assertThat(b.response().path("allowed").asBoolean()).isTrue();
   }
 
-  @Test
-  void admissionLatencyWithAThousandNamespacesAndTwentyCredentials() throws Exception {
+  /** 1,000 namespaces (half labelled) and 20 credentials: by selector, by name, some for every ServiceAccount. */
+  void thousandNamespacesAndTwentyCredentials() {
     for (int i = 0; i < 1000; i++) {
       namespaces.put("ns-" + i, PodInjectionTest.ns("ns-" + i, i % 2 == 0 ? Map.of("pull", "yes", "team", "t" + (i % 10)) : Map.of("team", "t" + (i % 10))));
     }
@@ -205,20 +205,23 @@ class PodWebhookTest {
           i % 3 == 0 ? PodInjectionTest.saAll() : null);
       credentials.add(rc);
     }
-    start();
+  }
+
+  /** Sends {@code n} pod reviews over one kept-alive TLS connection, round robin over the namespaces. */
+  void admit(int n) throws Exception {
     String bundle = material.get().bundlePem();
-    int n = 1200;
     for (int i = 0; i < n; i++) {
       post(review("u" + i, "ns-" + (i % 1000), "{\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}"), bundle);
     }
-    List<Duration> sorted = new ArrayList<>(took.subList(200, took.size())); // after warm-up
-    Collections.sort(sorted);
-    Duration p50 = sorted.get(sorted.size() / 2);
-    Duration p99 = sorted.get((int) (sorted.size() * 0.99));
-    System.out.printf("admission latency inside the operator (1000 namespaces, 20 credentials, %d requests): p50=%.3f ms p99=%.3f ms%n",
-        sorted.size(), p50.toNanos() / 1e6, p99.toNanos() / 1e6);
-    assertThat(results).contains("mutated");
-    assertThat(p99).isLessThan(Duration.ofMillis(5));
+  }
+
+  @Test
+  void aThousandNamespacesAndTwentyCredentialsAreAnsweredFromTheCaches() throws Exception {
+    thousandNamespacesAndTwentyCredentials();
+    start();
+    admit(200);
+    // Latency is measured by bench/webhook.sh (WebhookLatency), not asserted here.
+    assertThat(results).hasSize(200).doesNotContain("error").contains("mutated", "unchanged");
   }
 
   @Test
