@@ -302,9 +302,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     next.setFailedNamespaces(problems.isEmpty() ? null : problems.stream().limit(FAILED_NAMESPACES_SHOWN)
         .map(p -> new FailedNamespace(p.namespace(), p.reason(), p.message())).toList());
 
-    String validity = entry.credential().expiresAt() == null
-        ? "credential does not expire"
-        : "token valid until " + format(entry.credential().expiresAt());
+    String validity = validity(entry, schedule);
     conditions.set(Conditions.TOKEN_VALID, true, "Valid",
         fetchError == null ? validity : validity + "; last refresh failed: " + fetchError.getMessage());
     if (entry.verified() == null) {
@@ -424,9 +422,12 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       RefreshSchedule schedule, Instant now) throws ProviderException {
     String ns = rc.getMetadata().getNamespace();
     Set<ResourceID> read = new HashSet<>();
+    Map<String, String> readVersions = new ConcurrentHashMap<>();
     SourceSecrets secrets = name -> {
       read.add(new ResourceID(name, ns));
-      return sources.get(id, ns, name);
+      Optional<Secret> secret = sources.get(id, ns, name);
+      recordVersionRead(readVersions, name, secret);
+      return secret;
     };
     long start = System.nanoTime();
     try {
@@ -442,7 +443,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       RegistryVerifier.Result verified = Boolean.TRUE.equals(rc.getSpec().getVerify()) ? verifier.verify(credential) : null;
       LOG.info("{}: obtained credential from provider {} for {} registr{}", id, provider.name(),
           credential.registries().size(), credential.registries().size() == 1 ? "y" : "ies");
-      return new CredentialCache.Entry(credential, inputs(rc, id), now, nextRefresh, verified);
+      // The versions the provider read, not the current ones: a source that changed during the
+      // fetch (or the probe) then differs from the cache entry, and the next reconcile fetches again.
+      return new CredentialCache.Entry(credential, fingerprint(rc, readVersions), now, nextRefresh, verified);
     } catch (ProviderException e) {
       listener.refreshed(rc, provider.name(), false, e.reason(), Duration.ofNanos(System.nanoTime() - start), null);
       throw e;
@@ -456,21 +459,41 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     }
   }
 
+  /** "token valid until ..." (or "does not expire"), and whether refresh.before had to be clamped. */
+  private static String validity(CredentialCache.Entry entry, RefreshSchedule schedule) {
+    Instant expiresAt = entry.credential().expiresAt();
+    if (expiresAt == null) {
+      return "credential does not expire";
+    }
+    return "token valid until " + format(expiresAt)
+        + schedule.clampNote(entry.obtainedAt(), expiresAt).map(note -> "; " + note).orElse("");
+  }
+
   /** What must stay the same for a backoff to hold: credential inputs, targets, Secret name. */
   private static String holdKey(String inputs, Targets targets, RegistryCredential rc) {
     return inputs + "|" + targets.namespaces() + "|" + secretName(rc);
   }
 
-  /** Fingerprint of what a credential was obtained from: spec generation, refresh request, sources. */
+  /** Fingerprint of the current inputs: spec generation, refresh request, watched source versions. */
   private String inputs(RegistryCredential rc, ResourceID id) {
+    return fingerprint(rc, sources.usedBy(id).stream().collect(Collectors.toMap(
+        r -> r.getName(), r -> sources.version(r.getNamespace().orElse(""), r.getName()))));
+  }
+
+  /** Spec generation, refresh request, and source Secret name to resourceVersion ("" when absent). */
+  private static String fingerprint(RegistryCredential rc, Map<String, String> sourceVersions) {
     StringBuilder sb = new StringBuilder();
     sb.append(rc.getMetadata().getGeneration()).append('|');
     Map<String, String> annotations = rc.getMetadata().getAnnotations();
     sb.append(annotations == null ? "" : Objects.toString(annotations.get(Labels.REFRESH_REQUESTED_ANNOTATION), "")).append('|');
-    new TreeMap<>(sources.usedBy(id).stream().collect(Collectors.toMap(
-        r -> r.getName(), r -> sources.version(r.getNamespace().orElse(""), r.getName()))))
-        .forEach((k, v) -> sb.append(k).append('=').append(v).append(','));
+    new TreeMap<>(sourceVersions).forEach((k, v) -> sb.append(k).append('=').append(v).append(','));
     return sb.toString();
+  }
+
+  /** Notes the version of a source as a provider read it; read twice in different versions, it never matches. */
+  private static void recordVersionRead(Map<String, String> readVersions, String name, Optional<Secret> secret) {
+    String version = secret.map(s -> s.getMetadata().getResourceVersion()).orElse("");
+    readVersions.merge(name, version, (a, b) -> a.equals(b) ? a : "changed-during-fetch");
   }
 
   private UpdateControl<RegistryCredential> stalled(RegistryCredential rc, RegistryCredentialStatus old,
