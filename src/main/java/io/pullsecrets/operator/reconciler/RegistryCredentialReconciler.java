@@ -79,10 +79,15 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private final DoubleSupplier jitter;
   private final CredentialCache credentials = new CredentialCache();
   private final Map<String, Integer> failures = new ConcurrentHashMap<>();
-  /** After a failure: no new attempt before {@code until} unless the inputs or targets change. */
+  /** After a failed fetch: no provider call before {@code until} unless the inputs change. */
   private final Map<String, Hold> holds = new ConcurrentHashMap<>();
+  /** Namespaces whose writes failed wait on their own; the others are synced meanwhile. */
+  private final NamespaceBackoff namespaceBackoff = new NamespaceBackoff(MIN_BACKOFF, MAX_BACKOFF);
+  /** Namespaces where removing this credential's Secrets failed: when to try again. */
+  private final NamespaceBackoff cleanupBackoff = new NamespaceBackoff(MIN_BACKOFF, MAX_BACKOFF);
 
-  private record Hold(Instant until, String key) {}
+  /** A failed fetch being backed off from: its error keeps the status steady until {@code until}. */
+  private record Hold(Instant until, String inputs, ProviderException error) {}
   private final java.util.concurrent.ExecutorService pool;
   private final RefreshListener listener;
   private final RegistryVerifier verifier;
@@ -227,37 +232,43 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     // 2. Tenancy.
     String own = rc.getMetadata().getNamespace();
     if (!config.isTrusted(own) && Targets.requestsOtherNamespaces(rc)) {
+      // No longer permitted to serve other namespaces: its Secrets there go at once.
+      revokeUntargeted(rc, secretName, targets.namespaces().contains(own) ? Set.of(own) : Set.of(), now);
       return stalled(rc, old, next, conditions, Reasons.NOT_PERMITTED,
           "namespace '" + own + "' is not trusted to target other namespaces; target only '" + own
-              + "' or ask an administrator to add '" + own + "' to the operator's trusted namespaces");
+              + "' or ask an administrator to add '" + own + "' to the operator's trusted namespaces",
+          untilEarliest(now, cleanupBackoff.nextRetry(uid).orElse(null)));
     }
 
     // 3. The credential: from the cache unless its inputs changed or its refresh is due.
     String inputs = inputs(rc, id);
-    Hold hold = holds.get(uid);
-    if (hold != null && now.isBefore(hold.until()) && hold.key().equals(holdKey(inputs, targets, rc))) {
-      // Backing off after a failure (our own status write and unrelated events land here).
-      return UpdateControl.<RegistryCredential>noUpdate().rescheduleAfter(Duration.between(now, hold.until()));
-    }
-    holds.remove(uid);
     Optional<CredentialCache.Entry> cached = credentials.get(uid);
     ProviderException fetchError = null;
     CredentialCache.Entry entry;
+    Hold hold = activeHold(uid, inputs, now);
     if (cached.isPresent() && cached.get().reusable(inputs, now)) {
       entry = cached.get();
+    } else if (hold != null) {
+      // Backing off after a failed fetch: no provider call; the last good credential still serves.
+      fetchError = hold.error();
+      entry = cached.filter(c -> !c.expired(now)).orElse(null);
     } else {
       try {
         entry = fetch(rc, id, provider.get(), schedule, now);
         credentials.put(uid, entry);
+        holds.remove(uid);
+        failures.remove(uid);
       } catch (ProviderException e) {
         fetchError = e;
         entry = cached.filter(c -> !c.expired(now)).orElse(null);
         LOG.warn("{}: {} provider failed: {}: {}", id, provider.get().name(), e.reason(), e.getMessage());
+        holdAfterFailedFetch(rc, id, e);
       }
     }
 
     if (entry == null) {
-      // Nothing usable: leave every existing Secret as it is.
+      // Nothing usable: leave every Secret still targeted as it is; revoke the others all the same.
+      revokeUntargeted(rc, secretName, targets.namespaces(), now);
       ProviderException e = Objects.requireNonNull(fetchError);
       boolean expired = cached.isPresent();
       String reason = expired ? "TokenExpired" : e.reason();
@@ -273,20 +284,18 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       }
       next.setConditions(conditions.toList());
       warnOnNewFailure(rc, conditions);
-      Duration retry = e.retryable() ? backoff(uid) : null;
-      if (retry != null) {
-        holds.put(uid, new Hold(clock.instant().plus(retry), holdKey(inputs(rc, id), targets, rc)));
-      }
-      return finish(rc, old, next, retry);
+      return finish(rc, old, next, untilEarliest(now, e.retryable() ? fetchRetryAt(uid) : null,
+          cleanupBackoff.nextRetry(uid).orElse(null)));
     }
 
-    // 4. Replicate.
-    Replicator.Outcome outcome = replicator.sync(rc, secretName, entry.credential().dockerConfigJson(), targets);
+    // 4. Replicate (namespaces backing off after their own failures wait), then revoke elsewhere.
+    Replicator.Outcome outcome = replicate(rc, secretName, entry, targets, now);
+    Replicator.Outcome revoked = revokeUntargeted(rc, secretName, targets.namespaces(), now);
     List<NamespaceResult> problems = new ArrayList<>();
     targets.notWatched().forEach(ns -> problems.add(new NamespaceResult(ns, NamespaceResult.Status.FAILED, "NotWatched",
         "namespace is not among the operator's watched namespaces", 0)));
     outcome.results().stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).forEach(problems::add);
-    problems.addAll(outcome.cleanupFailures());
+    problems.addAll(revoked.cleanupFailures());
     problems.sort(java.util.Comparator.comparing(NamespaceResult::namespace));
 
     int targeted = targets.namespaces().size() + targets.notWatched().size();
@@ -355,8 +364,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     next.setConditions(conditions.toList());
 
     // 5. Events: on writes, new conflicts and new failures; never per retry.
-    if (outcome.writes() > 0) {
-      events.normal(rc, "Synced", "Secret '" + secretName + "': " + counts + " synced (" + outcome.writes() + " objects written)");
+    int writes = outcome.writes() + revoked.writes();
+    if (writes > 0) {
+      events.normal(rc, "Synced", "Secret '" + secretName + "': " + counts + " synced (" + writes + " objects written)");
     }
     Set<String> oldConflicts = old.getFailedNamespaces() == null ? Set.of() : old.getFailedNamespaces().stream()
         .filter(f -> "Conflict".equals(f.getReason())).map(FailedNamespace::getNamespace).collect(Collectors.toSet());
@@ -373,29 +383,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       }
     }
 
-    Duration after;
-    if (retryableFailures || (fetchError != null && fetchError.retryable())) {
-      after = backoff(uid);
-      // The API server's Retry-After wins over a shorter backoff.
-      for (NamespaceResult p : problems) {
-        if (p.retryAfter() != null && p.retryAfter().compareTo(after) > 0) {
-          after = p.retryAfter();
-        }
-      }
-      if (entry.credential().expiresAt() != null) {
-        Duration untilExpiry = Duration.between(now, entry.credential().expiresAt());
-        if (!untilExpiry.isNegative() && untilExpiry.compareTo(after) < 0) {
-          after = untilExpiry.plusSeconds(1);
-        }
-      }
-      holds.put(uid, new Hold(clock.instant().plus(after), holdKey(inputs(rc, id), targets, rc)));
-    } else {
-      failures.remove(uid);
-      after = entry.nextRefresh() == null ? null : Duration.between(now, entry.nextRefresh());
-      if (conflictCount > 0 && (after == null || after.compareTo(CONFLICT_RECHECK) > 0)) {
-        after = CONFLICT_RECHECK;
-      }
-    }
+    Duration after = nextReconcile(uid, entry, fetchError, conflictCount > 0, now);
     listener.synced(rc, next);
     return finish(rc, old, next, after);
   }
@@ -412,6 +400,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     credentials.remove(rc.getMetadata().getUid());
     failures.remove(rc.getMetadata().getUid());
     holds.remove(rc.getMetadata().getUid());
+    namespaceBackoff.forget(rc.getMetadata().getUid());
+    cleanupBackoff.forget(rc.getMetadata().getUid());
     replicator.forget(id);
     listener.deleted(rc);
     LOG.info("{}: removed its Secrets and service account entries", id);
@@ -469,9 +459,100 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         + schedule.clampNote(entry.obtainedAt(), expiresAt).map(note -> "; " + note).orElse("");
   }
 
-  /** What must stay the same for a backoff to hold: credential inputs, targets, Secret name. */
-  private static String holdKey(String inputs, Targets targets, RegistryCredential rc) {
-    return inputs + "|" + targets.namespaces() + "|" + secretName(rc);
+  /** The failed fetch being backed off from, while its inputs are unchanged; null otherwise. */
+  private Hold activeHold(String uid, String inputs, Instant now) {
+    Hold hold = holds.get(uid);
+    return hold != null && now.isBefore(hold.until()) && hold.inputs().equals(inputs) ? hold : null;
+  }
+
+  /** After a retryable fetch failure: no new provider call before the backoff, unless the inputs change. */
+  private void holdAfterFailedFetch(RegistryCredential rc, ResourceID id, ProviderException e) {
+    String uid = rc.getMetadata().getUid();
+    if (e.retryable()) {
+      holds.put(uid, new Hold(clock.instant().plus(backoff(uid)), inputs(rc, id), e));
+    } else {
+      holds.remove(uid);
+    }
+  }
+
+  private Instant fetchRetryAt(String uid) {
+    Hold hold = holds.get(uid);
+    return hold == null ? null : hold.until();
+  }
+
+  /**
+   * Syncs every target namespace except those backing off after their own failure (they keep
+   * their last failure until their backoff ends or what they should hold changes), so that one
+   * failing namespace never delays drift repair or new objects in the others.
+   */
+  private Replicator.Outcome replicate(RegistryCredential rc, String secretName, CredentialCache.Entry entry,
+      Targets targets, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    String key = secretName + "|" + entry.inputs() + "|" + entry.obtainedAt();
+    List<NamespaceResult> held = new ArrayList<>();
+    for (String ns : targets.namespaces()) {
+      namespaceBackoff.heldFailure(uid, ns, key, now).ifPresent(held::add);
+    }
+    Set<String> skip = held.stream().map(NamespaceResult::namespace).collect(Collectors.toSet());
+    Replicator.Outcome synced = replicator.sync(rc, secretName, entry.credential().dockerConfigJson(), targets, skip);
+    namespaceBackoff.retainOnly(uid, targets.namespaces());
+    for (NamespaceResult r : synced.results()) {
+      if (r.status() == NamespaceResult.Status.FAILED) {
+        namespaceBackoff.failed(uid, r, key, now);
+      } else {
+        namespaceBackoff.succeeded(uid, r.namespace());
+      }
+    }
+    List<NamespaceResult> results = new ArrayList<>(synced.results());
+    results.addAll(held);
+    return new Replicator.Outcome(results, List.of(), synced.writes());
+  }
+
+  /**
+   * Removes this credential's Secrets and service account entries from every namespace not in
+   * {@code keep}. Runs on every reconcile that can tell its targets, whatever the state of the
+   * credential: revoking access never waits for a working credential.
+   */
+  private Replicator.Outcome revokeUntargeted(RegistryCredential rc, String secretName, Set<String> keep, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    Replicator.Outcome outcome = replicator.removeUntargeted(rc, secretName, keep);
+    Set<String> failing = outcome.cleanupFailures().stream().map(NamespaceResult::namespace).collect(Collectors.toSet());
+    cleanupBackoff.retainOnly(uid, failing);
+    outcome.cleanupFailures().forEach(f -> cleanupBackoff.failed(uid, f, "cleanup", now));
+    return outcome;
+  }
+
+  /**
+   * When to reconcile again after a sync: the earliest retry (a failed fetch, a namespace backing
+   * off, a failed cleanup), but never after the token expires; else the next refresh, or the
+   * conflict recheck.
+   */
+  private Duration nextReconcile(String uid, CredentialCache.Entry entry, ProviderException fetchError,
+      boolean conflicts, Instant now) {
+    Instant retryAt = earliest(fetchError != null && fetchError.retryable() ? fetchRetryAt(uid) : null,
+        earliest(namespaceBackoff.nextRetry(uid).orElse(null), cleanupBackoff.nextRetry(uid).orElse(null)));
+    Instant at = earliest(retryAt, entry.nextRefresh());
+    if (retryAt != null && entry.credential().expiresAt() != null && !entry.credential().expiresAt().isBefore(now)) {
+      at = earliest(at, entry.credential().expiresAt().plusSeconds(1));
+    }
+    Duration after = at == null ? null : Duration.between(now, at);
+    if (conflicts && (after == null || after.compareTo(CONFLICT_RECHECK) > 0)) {
+      after = CONFLICT_RECHECK;
+    }
+    return after;
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+  }
+
+  /** The time until the earliest of these instants (null: none). */
+  private static Duration untilEarliest(Instant now, Instant... instants) {
+    Instant at = null;
+    for (Instant i : instants) {
+      at = earliest(at, i);
+    }
+    return at == null ? null : Duration.between(now, at);
   }
 
   /** Fingerprint of the current inputs: spec generation, refresh request, watched source versions. */
@@ -498,13 +579,18 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   private UpdateControl<RegistryCredential> stalled(RegistryCredential rc, RegistryCredentialStatus old,
       RegistryCredentialStatus next, Conditions conditions, String reason, String message) {
+    return stalled(rc, old, next, conditions, reason, message, null);
+  }
+
+  private UpdateControl<RegistryCredential> stalled(RegistryCredential rc, RegistryCredentialStatus old,
+      RegistryCredentialStatus next, Conditions conditions, String reason, String message, Duration retry) {
     conditions.set(Conditions.READY, false, reason, message);
     conditions.set(Conditions.STALLED, true, reason, message);
     conditions.remove(Conditions.RECONCILING);
     next.setConditions(conditions.toList());
     warnOnNewFailure(rc, conditions);
     failures.remove(rc.getMetadata().getUid());
-    return finish(rc, old, next, null);
+    return finish(rc, old, next, retry);
   }
 
   /** A Warning event when Ready turns False or changes its reason while False; the reason warned about, or null. */
