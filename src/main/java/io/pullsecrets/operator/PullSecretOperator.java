@@ -127,6 +127,10 @@ public final class PullSecretOperator implements AutoCloseable {
     return operator;
   }
 
+  public RegistryCredentialReconciler reconciler() {
+    return reconciler;
+  }
+
   public RegisteredController<RegistryCredential> controller() {
     return controller;
   }

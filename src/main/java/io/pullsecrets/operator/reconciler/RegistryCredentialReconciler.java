@@ -161,6 +161,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
             .withName("managed-secrets")
             .withNamespacesInheritedFromController()
             .withLabelSelector(Labels.MANAGED_SELECTOR)
+            // Anyone can put the label on their own Secrets: cache a digest of the data, not the data.
+            .withItemStore(new io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore<>(
+                SecretDigests::slim))
             .withSecondaryToPrimaryMapper(this::ownersOf)
             .build(),
         context);
@@ -173,6 +176,14 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     events = new EventRecorder(context.getClient(), clock);
     replicator = new Replicator(context.getClient(), new InformerView(), pool, events);
     return List.of(namespaces, serviceAccounts, managedSecrets, sources);
+  }
+
+  /**
+   * A Secret as the operator's managed-Secret cache holds it (metadata and a digest of the data,
+   * see {@link SecretDigests}); for tests and diagnostics.
+   */
+  public Optional<Secret> cachedManagedSecret(String namespace, String name) {
+    return managedSecrets == null ? Optional.empty() : managedSecrets.get(new ResourceID(name, namespace));
   }
 
   /** The RegistryCredential named on a managed Secret, plus any waiting for that Secret's name. */

@@ -337,7 +337,7 @@ public final class Replicator {
   }
 
   private static boolean sameData(Secret s, String encoded) {
-    return Map.of(DATA_KEY, encoded).equals(s.getData() == null ? Map.of() : s.getData());
+    return SecretDigests.holdsExactly(s, Map.of(DATA_KEY, encoded));
   }
 
   /**
@@ -404,8 +404,7 @@ public final class Replicator {
 
   static boolean upToDate(Secret s, RegistryCredential rc, String encoded) {
     return SECRET_TYPE.equals(s.getType())
-        && Map.of(DATA_KEY, encoded).equals(s.getData() == null ? Map.of() : s.getData())
-        && (s.getStringData() == null || s.getStringData().isEmpty())
+        && SecretDigests.holdsExactly(s, Map.of(DATA_KEY, encoded)) // a cached Secret holds a digest (SecretDigests)
         && ownLabels(rc).entrySet().stream().allMatch(e -> e.getValue().equals(labels(s).get(e.getKey())))
         && owner(rc).equals(annotations(s).get(Labels.OWNER_ANNOTATION));
   }

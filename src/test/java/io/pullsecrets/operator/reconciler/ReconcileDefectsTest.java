@@ -291,4 +291,44 @@ class ReconcileDefectsTest {
     assertThat(h.pullSecretNames("fleet-ns", "default")).containsExactlyInAnyOrderElementsOf(names);
     assertThat(took).isLessThan(Duration.ofSeconds(2));
   }
+
+  // 4. Anyone can label a Secret as managed: the cache keeps its metadata and a digest, not its data.
+  @Test
+  void labelledTenantSecretsAreCachedWithoutTheirData() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    Fixtures.namespace(h.client, "team-t", Map.of());
+    String blob = "x".repeat(500_000);
+    h.client.secrets().inNamespace("team-t").resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+        .withName("regcred").withNamespace("team-t").withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)).endMetadata()
+        .withData(Map.of("blob", b64(blob))).build()).create();
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    h.apply(credential(PLATFORM_NS, "example", "regcred", namespaces("team-a", "team-t")));
+
+    // The operator still behaves: the tenant's Secret is a Conflict and left alone, team-a is synced.
+    RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
+    assertThat(rc.getStatus().getFailedNamespaces()).extracting(f -> f.getNamespace()).containsExactly("team-t");
+    assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
+    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(json("pw-1"));
+
+    RegistryCredentialReconciler reconciler = h.operator().reconciler();
+    h.awaitUntil(() -> reconciler.cachedManagedSecret("team-t", "regcred").isPresent());
+    Secret cached = reconciler.cachedManagedSecret("team-t", "regcred").orElseThrow();
+    assertThat(cached.getData()).doesNotContainKey("blob");
+    int cachedSize = io.fabric8.kubernetes.client.utils.Serialization.asJson(cached).length();
+    System.out.println("[item 4] a 500 KB tenant Secret takes " + cachedSize + " characters in the operator's cache");
+    assertThat(cachedSize).isLessThan(4_000);
+    assertThat(reconciler.cachedManagedSecret("team-a", "regcred").orElseThrow().getData()).doesNotContainKey(".dockerconfigjson");
+
+    // Drift of our own Secret is still seen through the digest, and repaired.
+    h.client.secrets().inNamespace("team-a").withName("regcred").edit(s -> {
+      s.getData().put(".dockerconfigjson", b64("{\"auths\":{}}"));
+      return s;
+    });
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("pw-1")));
+    // And a rotation reaches it.
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("pw-2")));
+    assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
+  }
 }
