@@ -11,11 +11,19 @@ import java.util.regex.Pattern;
  * 25%, or a duration), moved by up to ±10% of the wait so that many credentials do not refresh at
  * once, and never later than {@code interval} when one is set. A credential without expiry and
  * without interval is refreshed only when its inputs change.
+ *
+ * <p>A {@code before} that leaves less than {@link #floor a floor} between refreshes (a tenth of
+ * the lifetime, at least a minute; say {@code 1h} with Google's 3,599-second tokens) is clamped to
+ * it, so that a token is never refreshed over and over; {@link #clampNote} says so for status.
  */
 public final class RefreshSchedule {
   public static final String DEFAULT_BEFORE = "25%";
   static final Duration MIN_WAIT = Duration.ofSeconds(1);
   static final Duration MIN_INTERVAL = Duration.ofSeconds(10);
+  /** The shortest wait between expiry-driven refreshes: this share of the lifetime... */
+  static final int FLOOR_DIVISOR = 10;
+  /** ...and at least this long (tokens living less than that are refreshed just before they expire). */
+  static final Duration MIN_FLOOR = Duration.ofMinutes(1);
   private static final Pattern PERCENT = Pattern.compile("^([0-9]{1,2})%$");
   private static final Pattern DURATION = Pattern.compile("^([0-9]+)(s|m|h)$");
 
@@ -23,7 +31,10 @@ public final class RefreshSchedule {
   private final Integer beforePercent;
   private final Duration interval;
 
-  private RefreshSchedule(Duration beforeDuration, Integer beforePercent, Duration interval) {
+  private final String beforeText;
+
+  private RefreshSchedule(String beforeText, Duration beforeDuration, Integer beforePercent, Duration interval) {
+    this.beforeText = beforeText;
     this.beforeDuration = beforeDuration;
     this.beforePercent = beforePercent;
     this.interval = interval;
@@ -52,7 +63,7 @@ public final class RefreshSchedule {
     if (interval != null && interval.compareTo(MIN_INTERVAL) < 0) {
       throw new InvalidRefreshException("spec.refresh.interval must be at least 10s");
     }
-    return new RefreshSchedule(beforeDuration, beforePercent, interval);
+    return new RefreshSchedule(before, beforeDuration, beforePercent, interval);
   }
 
   /**
@@ -69,25 +80,67 @@ public final class RefreshSchedule {
     if (lifetime.isNegative() || lifetime.isZero()) {
       return obtainedAt.plus(MIN_WAIT);
     }
-    Duration before = beforePercent != null
-        ? lifetime.multipliedBy(beforePercent).dividedBy(100)
-        : beforeDuration;
-    if (before.compareTo(lifetime) > 0) {
-      before = lifetime;
+    Duration floor = floor(lifetime);
+    Duration wait = unclampedWait(lifetime);
+    if (wait.compareTo(floor) < 0) {
+      wait = floor;
     }
-    Duration wait = lifetime.minus(before);
     long jitterMillis = (long) (wait.toMillis() * 0.10 * Math.max(-1, Math.min(1, jitter)));
     wait = wait.plusMillis(jitterMillis);
-    // never past expiry, never sooner than the minimum wait
-    Duration latest = lifetime.minus(MIN_WAIT.compareTo(lifetime) < 0 ? MIN_WAIT : Duration.ZERO);
+    // never past expiry, never sooner than the floor (jitter included)
+    Duration latest = latest(lifetime);
     if (wait.compareTo(latest) > 0) {
       wait = latest;
     }
-    if (wait.compareTo(MIN_WAIT) < 0) {
-      wait = lifetime.compareTo(MIN_WAIT) < 0 ? lifetime : MIN_WAIT;
+    if (wait.compareTo(floor) < 0) {
+      wait = floor;
     }
     Instant at = obtainedAt.plus(wait);
     return byInterval != null && byInterval.isBefore(at) ? byInterval : at;
+  }
+
+  /**
+   * Why the next refresh comes later than {@code before} asks, for the condition message; empty
+   * when {@code before} is honoured (or the credential does not expire).
+   */
+  public java.util.Optional<String> clampNote(Instant obtainedAt, Instant expiresAt) {
+    if (expiresAt == null) {
+      return java.util.Optional.empty();
+    }
+    Duration lifetime = Duration.between(obtainedAt, expiresAt);
+    if (lifetime.isNegative() || lifetime.isZero()) {
+      return java.util.Optional.empty();
+    }
+    Duration floor = floor(lifetime);
+    if (unclampedWait(lifetime).compareTo(floor) >= 0) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of("refresh.before '" + beforeText + "' was clamped: it leaves less than a tenth of the token's "
+        + lifetime.toSeconds() + " s lifetime (at least " + MIN_FLOOR.toSeconds() + " s) between refreshes; refreshing "
+        + floor.toSeconds() + " s after each refresh instead");
+  }
+
+  /** The wait {@code before} asks for (never negative). */
+  private Duration unclampedWait(Duration lifetime) {
+    Duration before = beforePercent != null
+        ? lifetime.multipliedBy(beforePercent).dividedBy(100)
+        : beforeDuration;
+    return before.compareTo(lifetime) > 0 ? Duration.ZERO : lifetime.minus(before);
+  }
+
+  /** The shortest steady-state wait: a tenth of the lifetime, at least a minute, never past expiry. */
+  static Duration floor(Duration lifetime) {
+    Duration floor = lifetime.dividedBy(FLOOR_DIVISOR);
+    if (floor.compareTo(MIN_FLOOR) < 0) {
+      floor = MIN_FLOOR;
+    }
+    Duration latest = latest(lifetime);
+    return floor.compareTo(latest) > 0 ? latest : floor;
+  }
+
+  /** The latest refresh: a second before expiry (or at it, for tokens living under a second). */
+  private static Duration latest(Duration lifetime) {
+    return lifetime.minus(MIN_WAIT.compareTo(lifetime) < 0 ? MIN_WAIT : Duration.ZERO);
   }
 
   static Duration parseDuration(String value, String field) throws InvalidRefreshException {

@@ -84,10 +84,15 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private final DoubleSupplier jitter;
   private final CredentialCache credentials = new CredentialCache();
   private final Map<String, Integer> failures = new ConcurrentHashMap<>();
-  /** After a failure: no new attempt before {@code until} unless the inputs or targets change. */
+  /** After a failed fetch: no provider call before {@code until} unless the inputs change. */
   private final Map<String, Hold> holds = new ConcurrentHashMap<>();
+  /** Namespaces whose writes failed wait on their own; the others are synced meanwhile. */
+  private final NamespaceBackoff namespaceBackoff = new NamespaceBackoff(MIN_BACKOFF, MAX_BACKOFF);
+  /** Namespaces where removing this credential's Secrets failed: when to try again. */
+  private final NamespaceBackoff cleanupBackoff = new NamespaceBackoff(MIN_BACKOFF, MAX_BACKOFF);
 
-  private record Hold(Instant until, String key) {}
+  /** A failed fetch being backed off from: its error keeps the status steady until {@code until}. */
+  private record Hold(Instant until, String inputs, ProviderException error) {}
   private final java.util.concurrent.ExecutorService pool;
   private final RefreshListener listener;
   private final RegistryVerifier verifier;
@@ -163,6 +168,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
             .withName("managed-secrets")
             .withNamespacesInheritedFromController()
             .withLabelSelector(Labels.MANAGED_SELECTOR)
+            // Anyone can put the label on their own Secrets: cache a digest of the data, not the data.
+            .withItemStore(new io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore<>(
+                SecretDigests::slim))
             .withSecondaryToPrimaryMapper(this::ownersOf)
             .build(),
         context);
@@ -213,6 +221,14 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       return informer == null ? Optional.empty() : informer.get(new ResourceID(name, namespace));
     }
   };
+
+  /**
+   * A Secret as the operator's managed-Secret cache holds it (metadata and a digest of the data,
+   * see {@link SecretDigests}); for tests and diagnostics.
+   */
+  public Optional<Secret> cachedManagedSecret(String namespace, String name) {
+    return managedSecrets == null ? Optional.empty() : managedSecrets.get(new ResourceID(name, namespace));
+  }
 
   /** The RegistryCredential named on a managed Secret, plus any waiting for that Secret's name. */
   private Set<ResourceID> ownersOf(Secret s) {
@@ -272,37 +288,43 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     // 2. Tenancy.
     String own = rc.getMetadata().getNamespace();
     if (!config.isTrusted(own) && Targets.requestsOtherNamespaces(rc)) {
+      // No longer permitted to serve other namespaces: its Secrets there go at once.
+      revokeUntargeted(rc, secretName, targets.namespaces().contains(own) ? Set.of(own) : Set.of(), now);
       return stalled(rc, old, next, conditions, Reasons.NOT_PERMITTED,
           "namespace '" + own + "' is not trusted to target other namespaces; target only '" + own
-              + "' or ask an administrator to add '" + own + "' to the operator's trusted namespaces");
+              + "' or ask an administrator to add '" + own + "' to the operator's trusted namespaces",
+          untilEarliest(now, cleanupBackoff.nextRetry(uid).orElse(null)));
     }
 
     // 3. The credential: from the cache unless its inputs changed or its refresh is due.
     String inputs = inputs(rc, id);
-    Hold hold = holds.get(uid);
-    if (hold != null && now.isBefore(hold.until()) && hold.key().equals(holdKey(inputs, targets, rc))) {
-      // Backing off after a failure (our own status write and unrelated events land here).
-      return UpdateControl.<RegistryCredential>noUpdate().rescheduleAfter(Duration.between(now, hold.until()));
-    }
-    holds.remove(uid);
     Optional<CredentialCache.Entry> cached = credentials.get(uid);
     ProviderException fetchError = null;
     CredentialCache.Entry entry;
+    Hold hold = activeHold(uid, inputs, now);
     if (cached.isPresent() && cached.get().reusable(inputs, now)) {
       entry = cached.get();
+    } else if (hold != null) {
+      // Backing off after a failed fetch: no provider call; the last good credential still serves.
+      fetchError = hold.error();
+      entry = cached.filter(c -> !c.expired(now)).orElse(null);
     } else {
       try {
         entry = fetch(rc, id, provider.get(), schedule, now);
         credentials.put(uid, entry);
+        holds.remove(uid);
+        failures.remove(uid);
       } catch (ProviderException e) {
         fetchError = e;
         entry = cached.filter(c -> !c.expired(now)).orElse(null);
         LOG.warn("{}: {} provider failed: {}: {}", id, provider.get().name(), e.reason(), e.getMessage());
+        holdAfterFailedFetch(rc, id, e);
       }
     }
 
     if (entry == null) {
-      // Nothing usable: leave every existing Secret as it is.
+      // Nothing usable: leave every Secret still targeted as it is; revoke the others all the same.
+      revokeUntargeted(rc, secretName, targets.namespaces(), now);
       ProviderException e = Objects.requireNonNull(fetchError);
       boolean expired = cached.isPresent();
       String reason = expired ? "TokenExpired" : e.reason();
@@ -318,20 +340,18 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       }
       next.setConditions(conditions.toList());
       warnOnNewFailure(rc, conditions);
-      Duration retry = e.retryable() ? backoff(uid) : null;
-      if (retry != null) {
-        holds.put(uid, new Hold(clock.instant().plus(retry), holdKey(inputs(rc, id), targets, rc)));
-      }
-      return finish(rc, old, next, retry);
+      return finish(rc, old, next, untilEarliest(now, e.retryable() ? fetchRetryAt(uid) : null,
+          cleanupBackoff.nextRetry(uid).orElse(null)));
     }
 
-    // 4. Replicate.
-    Replicator.Outcome outcome = replicator.sync(rc, secretName, entry.credential().dockerConfigJson(), targets);
+    // 4. Replicate (namespaces backing off after their own failures wait), then revoke elsewhere.
+    Replicator.Outcome outcome = replicate(rc, secretName, entry, targets, now);
+    Replicator.Outcome revoked = revokeUntargeted(rc, secretName, targets.namespaces(), now);
     List<NamespaceResult> problems = new ArrayList<>();
     targets.notWatched().forEach(ns -> problems.add(new NamespaceResult(ns, NamespaceResult.Status.FAILED, "NotWatched",
         "namespace is not among the operator's watched namespaces", 0)));
     outcome.results().stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).forEach(problems::add);
-    problems.addAll(outcome.cleanupFailures());
+    problems.addAll(revoked.cleanupFailures());
     problems.sort(java.util.Comparator.comparing(NamespaceResult::namespace));
 
     int targeted = targets.namespaces().size() + targets.notWatched().size();
@@ -347,9 +367,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     next.setFailedNamespaces(problems.isEmpty() ? null : problems.stream().limit(FAILED_NAMESPACES_SHOWN)
         .map(p -> new FailedNamespace(p.namespace(), p.reason(), p.message())).toList());
 
-    String validity = entry.credential().expiresAt() == null
-        ? "credential does not expire"
-        : "token valid until " + format(entry.credential().expiresAt());
+    String validity = validity(entry, schedule);
     conditions.set(Conditions.TOKEN_VALID, true, "Valid",
         fetchError == null ? validity : validity + "; last refresh failed: " + fetchError.getMessage());
     if (entry.verified() == null) {
@@ -402,8 +420,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     next.setConditions(conditions.toList());
 
     // 5. Events: on writes, new conflicts and new failures; never per retry.
-    if (outcome.writes() > 0) {
-      events.normal(rc, "Synced", "Secret '" + secretName + "': " + counts + " synced (" + outcome.writes() + " objects written)");
+    int writes = outcome.writes() + revoked.writes();
+    if (writes > 0) {
+      events.normal(rc, "Synced", "Secret '" + secretName + "': " + counts + " synced (" + writes + " objects written)");
     }
     Set<String> oldConflicts = old.getFailedNamespaces() == null ? Set.of() : old.getFailedNamespaces().stream()
         .filter(f -> "Conflict".equals(f.getReason())).map(FailedNamespace::getNamespace).collect(Collectors.toSet());
@@ -420,29 +439,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       }
     }
 
-    Duration after;
-    if (retryableFailures || (fetchError != null && fetchError.retryable())) {
-      after = backoff(uid);
-      // The API server's Retry-After wins over a shorter backoff.
-      for (NamespaceResult p : problems) {
-        if (p.retryAfter() != null && p.retryAfter().compareTo(after) > 0) {
-          after = p.retryAfter();
-        }
-      }
-      if (entry.credential().expiresAt() != null) {
-        Duration untilExpiry = Duration.between(now, entry.credential().expiresAt());
-        if (!untilExpiry.isNegative() && untilExpiry.compareTo(after) < 0) {
-          after = untilExpiry.plusSeconds(1);
-        }
-      }
-      holds.put(uid, new Hold(clock.instant().plus(after), holdKey(inputs(rc, id), targets, rc)));
-    } else {
-      failures.remove(uid);
-      after = entry.nextRefresh() == null ? null : Duration.between(now, entry.nextRefresh());
-      if (conflictCount > 0 && (after == null || after.compareTo(CONFLICT_RECHECK) > 0)) {
-        after = CONFLICT_RECHECK;
-      }
-    }
+    Duration after = nextReconcile(uid, entry, fetchError, conflictCount > 0, now);
     listener.synced(rc, next);
     return finish(rc, old, next, after);
   }
@@ -459,6 +456,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     credentials.remove(rc.getMetadata().getUid());
     failures.remove(rc.getMetadata().getUid());
     holds.remove(rc.getMetadata().getUid());
+    namespaceBackoff.forget(rc.getMetadata().getUid());
+    cleanupBackoff.forget(rc.getMetadata().getUid());
     replicator.forget(id);
     listener.deleted(rc);
     LOG.info("{}: removed its Secrets and service account entries", id);
@@ -469,9 +468,12 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       RefreshSchedule schedule, Instant now) throws ProviderException {
     String ns = rc.getMetadata().getNamespace();
     Set<ResourceID> read = new HashSet<>();
+    Map<String, String> readVersions = new ConcurrentHashMap<>();
     SourceSecrets secrets = name -> {
       read.add(new ResourceID(name, ns));
-      return sources.get(id, ns, name);
+      Optional<Secret> secret = sources.get(id, ns, name);
+      recordVersionRead(readVersions, name, secret);
+      return secret;
     };
     long start = System.nanoTime();
     try {
@@ -487,7 +489,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       RegistryVerifier.Result verified = Boolean.TRUE.equals(rc.getSpec().getVerify()) ? verifier.verify(credential) : null;
       LOG.info("{}: obtained credential from provider {} for {} registr{}", id, provider.name(),
           credential.registries().size(), credential.registries().size() == 1 ? "y" : "ies");
-      return new CredentialCache.Entry(credential, inputs(rc, id), now, nextRefresh, verified);
+      // The versions the provider read, not the current ones: a source that changed during the
+      // fetch (or the probe) then differs from the cache entry, and the next reconcile fetches again.
+      return new CredentialCache.Entry(credential, fingerprint(rc, readVersions), now, nextRefresh, verified);
     } catch (ProviderException e) {
       listener.refreshed(rc, provider.name(), false, e.reason(), Duration.ofNanos(System.nanoTime() - start), null);
       throw e;
@@ -501,32 +505,148 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     }
   }
 
-  /** What must stay the same for a backoff to hold: credential inputs, targets, Secret name. */
-  private static String holdKey(String inputs, Targets targets, RegistryCredential rc) {
-    return inputs + "|" + targets.namespaces() + "|" + secretName(rc);
+  /** "token valid until ..." (or "does not expire"), and whether refresh.before had to be clamped. */
+  private static String validity(CredentialCache.Entry entry, RefreshSchedule schedule) {
+    Instant expiresAt = entry.credential().expiresAt();
+    if (expiresAt == null) {
+      return "credential does not expire";
+    }
+    return "token valid until " + format(expiresAt)
+        + schedule.clampNote(entry.obtainedAt(), expiresAt).map(note -> "; " + note).orElse("");
   }
 
-  /** Fingerprint of what a credential was obtained from: spec generation, refresh request, sources. */
+  /** The failed fetch being backed off from, while its inputs are unchanged; null otherwise. */
+  private Hold activeHold(String uid, String inputs, Instant now) {
+    Hold hold = holds.get(uid);
+    return hold != null && now.isBefore(hold.until()) && hold.inputs().equals(inputs) ? hold : null;
+  }
+
+  /** After a retryable fetch failure: no new provider call before the backoff, unless the inputs change. */
+  private void holdAfterFailedFetch(RegistryCredential rc, ResourceID id, ProviderException e) {
+    String uid = rc.getMetadata().getUid();
+    if (e.retryable()) {
+      holds.put(uid, new Hold(clock.instant().plus(backoff(uid)), inputs(rc, id), e));
+    } else {
+      holds.remove(uid);
+    }
+  }
+
+  private Instant fetchRetryAt(String uid) {
+    Hold hold = holds.get(uid);
+    return hold == null ? null : hold.until();
+  }
+
+  /**
+   * Syncs every target namespace except those backing off after their own failure (they keep
+   * their last failure until their backoff ends or what they should hold changes), so that one
+   * failing namespace never delays drift repair or new objects in the others.
+   */
+  private Replicator.Outcome replicate(RegistryCredential rc, String secretName, CredentialCache.Entry entry,
+      Targets targets, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    String key = secretName + "|" + entry.inputs() + "|" + entry.obtainedAt();
+    List<NamespaceResult> held = new ArrayList<>();
+    for (String ns : targets.namespaces()) {
+      namespaceBackoff.heldFailure(uid, ns, key, now).ifPresent(held::add);
+    }
+    Set<String> skip = held.stream().map(NamespaceResult::namespace).collect(Collectors.toSet());
+    Replicator.Outcome synced = replicator.sync(rc, secretName, entry.credential().dockerConfigJson(), targets, skip);
+    namespaceBackoff.retainOnly(uid, targets.namespaces());
+    for (NamespaceResult r : synced.results()) {
+      if (r.status() == NamespaceResult.Status.FAILED) {
+        namespaceBackoff.failed(uid, r, key, now);
+      } else {
+        namespaceBackoff.succeeded(uid, r.namespace());
+      }
+    }
+    List<NamespaceResult> results = new ArrayList<>(synced.results());
+    results.addAll(held);
+    return new Replicator.Outcome(results, List.of(), synced.writes());
+  }
+
+  /**
+   * Removes this credential's Secrets and service account entries from every namespace not in
+   * {@code keep}. Runs on every reconcile that can tell its targets, whatever the state of the
+   * credential: revoking access never waits for a working credential.
+   */
+  private Replicator.Outcome revokeUntargeted(RegistryCredential rc, String secretName, Set<String> keep, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    Replicator.Outcome outcome = replicator.removeUntargeted(rc, secretName, keep);
+    Set<String> failing = outcome.cleanupFailures().stream().map(NamespaceResult::namespace).collect(Collectors.toSet());
+    cleanupBackoff.retainOnly(uid, failing);
+    outcome.cleanupFailures().forEach(f -> cleanupBackoff.failed(uid, f, "cleanup", now));
+    return outcome;
+  }
+
+  /**
+   * When to reconcile again after a sync: the earliest retry (a failed fetch, a namespace backing
+   * off, a failed cleanup), but never after the token expires; else the next refresh, or the
+   * conflict recheck.
+   */
+  private Duration nextReconcile(String uid, CredentialCache.Entry entry, ProviderException fetchError,
+      boolean conflicts, Instant now) {
+    Instant retryAt = earliest(fetchError != null && fetchError.retryable() ? fetchRetryAt(uid) : null,
+        earliest(namespaceBackoff.nextRetry(uid).orElse(null), cleanupBackoff.nextRetry(uid).orElse(null)));
+    Instant at = earliest(retryAt, entry.nextRefresh());
+    if (retryAt != null && entry.credential().expiresAt() != null && !entry.credential().expiresAt().isBefore(now)) {
+      at = earliest(at, entry.credential().expiresAt().plusSeconds(1));
+    }
+    Duration after = at == null ? null : Duration.between(now, at);
+    if (conflicts && (after == null || after.compareTo(CONFLICT_RECHECK) > 0)) {
+      after = CONFLICT_RECHECK;
+    }
+    return after;
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+  }
+
+  /** The time until the earliest of these instants (null: none). */
+  private static Duration untilEarliest(Instant now, Instant... instants) {
+    Instant at = null;
+    for (Instant i : instants) {
+      at = earliest(at, i);
+    }
+    return at == null ? null : Duration.between(now, at);
+  }
+
+  /** Fingerprint of the current inputs: spec generation, refresh request, watched source versions. */
   private String inputs(RegistryCredential rc, ResourceID id) {
+    return fingerprint(rc, sources.usedBy(id).stream().collect(Collectors.toMap(
+        r -> r.getName(), r -> sources.version(r.getNamespace().orElse(""), r.getName()))));
+  }
+
+  /** Spec generation, refresh request, and source Secret name to resourceVersion ("" when absent). */
+  private static String fingerprint(RegistryCredential rc, Map<String, String> sourceVersions) {
     StringBuilder sb = new StringBuilder();
     sb.append(rc.getMetadata().getGeneration()).append('|');
     Map<String, String> annotations = rc.getMetadata().getAnnotations();
     sb.append(annotations == null ? "" : Objects.toString(annotations.get(Labels.REFRESH_REQUESTED_ANNOTATION), "")).append('|');
-    new TreeMap<>(sources.usedBy(id).stream().collect(Collectors.toMap(
-        r -> r.getName(), r -> sources.version(r.getNamespace().orElse(""), r.getName()))))
-        .forEach((k, v) -> sb.append(k).append('=').append(v).append(','));
+    new TreeMap<>(sourceVersions).forEach((k, v) -> sb.append(k).append('=').append(v).append(','));
     return sb.toString();
+  }
+
+  /** Notes the version of a source as a provider read it; read twice in different versions, it never matches. */
+  private static void recordVersionRead(Map<String, String> readVersions, String name, Optional<Secret> secret) {
+    String version = secret.map(s -> s.getMetadata().getResourceVersion()).orElse("");
+    readVersions.merge(name, version, (a, b) -> a.equals(b) ? a : "changed-during-fetch");
   }
 
   private UpdateControl<RegistryCredential> stalled(RegistryCredential rc, RegistryCredentialStatus old,
       RegistryCredentialStatus next, Conditions conditions, String reason, String message) {
+    return stalled(rc, old, next, conditions, reason, message, null);
+  }
+
+  private UpdateControl<RegistryCredential> stalled(RegistryCredential rc, RegistryCredentialStatus old,
+      RegistryCredentialStatus next, Conditions conditions, String reason, String message, Duration retry) {
     conditions.set(Conditions.READY, false, reason, message);
     conditions.set(Conditions.STALLED, true, reason, message);
     conditions.remove(Conditions.RECONCILING);
     next.setConditions(conditions.toList());
     warnOnNewFailure(rc, conditions);
     failures.remove(rc.getMetadata().getUid());
-    return finish(rc, old, next, null);
+    return finish(rc, old, next, retry);
   }
 
   /** A Warning event when Ready turns False or changes its reason while False; the reason warned about, or null. */

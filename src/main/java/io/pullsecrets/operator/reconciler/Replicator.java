@@ -38,6 +38,8 @@ public final class Replicator {
   private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
   public static final String SECRET_TYPE = "kubernetes.io/dockerconfigjson";
   public static final String DATA_KEY = ".dockerconfigjson";
+  /** Attempts of one ServiceAccount patch that loses to concurrent edits (each after a fresh read). */
+  static final int SA_PATCH_ATTEMPTS = 5;
 
   private final KubernetesClient client;
   private final ClusterView view;
@@ -108,19 +110,38 @@ public final class Replicator {
    * everywhere else.
    */
   public Outcome sync(RegistryCredential rc, String secretName, byte[] dockerConfigJson, Targets targets) {
+    Outcome synced = sync(rc, secretName, dockerConfigJson, targets, Set.of());
+    Outcome cleanup = removeUntargeted(rc, secretName, targets.namespaces());
+    return new Outcome(synced.results(), cleanup.cleanupFailures(), synced.writes() + cleanup.writes());
+  }
+
+  /**
+   * Makes every target namespace except those in {@code skip} (backing off after a failure) hold
+   * {@code dockerConfigJson} under {@code secretName}, with its selected service accounts
+   * referencing it. Removes nothing elsewhere: see {@link #removeUntargeted}.
+   */
+  public Outcome sync(RegistryCredential rc, String secretName, byte[] dockerConfigJson, Targets targets, Set<String> skip) {
     String encoded = java.util.Base64.getEncoder().encodeToString(dockerConfigJson);
     List<Callable<NamespaceResult>> tasks = new ArrayList<>();
     for (String ns : targets.namespaces()) {
-      tasks.add(() -> syncNamespace(rc, ns, secretName, encoded, targets.serviceAccounts()));
+      if (!skip.contains(ns)) {
+        tasks.add(() -> syncNamespace(rc, ns, secretName, encoded, targets.serviceAccounts()));
+      }
     }
     List<NamespaceResult> results = runAll(tasks);
-    String uid = rc.getMetadata().getUid();
-    List<NamespaceResult> cleanup =
-        removeExcept(uid, s -> targets.namespaces().contains(s.getMetadata().getNamespace())
-            && secretName.equals(s.getMetadata().getName()));
-    int writes = results.stream().mapToInt(NamespaceResult::writes).sum()
-        + cleanup.stream().mapToInt(NamespaceResult::writes).sum();
-    return new Outcome(results, cleanup.stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).toList(), writes);
+    return new Outcome(results, List.of(), results.stream().mapToInt(NamespaceResult::writes).sum());
+  }
+
+  /**
+   * Removes this credential's Secrets (and their service account entries) from every namespace
+   * not in {@code keepNamespaces}, and those of another name than {@code secretName} everywhere.
+   * Needs no credential: revoking access never waits for one.
+   */
+  public Outcome removeUntargeted(RegistryCredential rc, String secretName, Set<String> keepNamespaces) {
+    List<NamespaceResult> cleanup = removeExcept(rc.getMetadata().getUid(),
+        s -> keepNamespaces.contains(s.getMetadata().getNamespace()) && secretName.equals(s.getMetadata().getName()));
+    int writes = cleanup.stream().mapToInt(NamespaceResult::writes).sum();
+    return new Outcome(List.of(), cleanup.stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).toList(), writes);
   }
 
   /** Removes every Secret and service account entry of a RegistryCredential (it is being deleted). */
@@ -190,16 +211,14 @@ public final class Replicator {
     }
     for (ServiceAccount sa : view.serviceAccounts(ns)) {
       String saName = sa.getMetadata().getName();
-      boolean want = selected.test(sa);
-      boolean has = ServiceAccountPatches.hasEntry(sa, name);
       try {
-        if (want && !has) {
-          patch(sa, ServiceAccountPatches.add(sa, name));
-          writes++;
-        } else if (!want && has) {
-          patch(sa, ServiceAccountPatches.remove(sa, name));
-          writes++;
-        }
+        writes += patchServiceAccount(sa, current -> {
+          boolean want = selected.test(current);
+          boolean has = ServiceAccountPatches.hasEntry(current, name);
+          return want && !has ? ServiceAccountPatches.add(current, name)
+              : !want && has ? ServiceAccountPatches.remove(current, name)
+              : null;
+        });
       } catch (KubernetesClientException e) {
         return failed(ns, e, "patching ServiceAccount '" + saName + "'", writes);
       }
@@ -212,13 +231,8 @@ public final class Replicator {
     String name = s.getMetadata().getName();
     int writes = 0;
     for (ServiceAccount sa : view.serviceAccounts(ns)) {
-      String patch = ServiceAccountPatches.remove(sa, name);
-      if (patch == null) {
-        continue;
-      }
       try {
-        patch(sa, patch);
-        writes++;
+        writes += patchServiceAccount(sa, current -> ServiceAccountPatches.remove(current, name));
       } catch (KubernetesClientException e) {
         if (e.getCode() != 404) {
           return failed(ns, e, "removing Secret '" + name + "' from ServiceAccount '" + sa.getMetadata().getName() + "'", writes);
@@ -323,7 +337,38 @@ public final class Replicator {
   }
 
   private static boolean sameData(Secret s, String encoded) {
-    return Map.of(DATA_KEY, encoded).equals(s.getData() == null ? Map.of() : s.getData());
+    return SecretDigests.holdsExactly(s, Map.of(DATA_KEY, encoded));
+  }
+
+  /**
+   * Applies the patch {@code patchFor} computes for a ServiceAccount (null: nothing to do). When a
+   * concurrent edit wins (its {@code test} op fails: 422, or a 409), reads the ServiceAccount again
+   * and retries at once, up to {@link #SA_PATCH_ATTEMPTS} attempts in all: many credentials
+   * patching one ServiceAccount must not wait for a backoff. Returns the number of writes (0 or 1).
+   */
+  private int patchServiceAccount(ServiceAccount cached, java.util.function.Function<ServiceAccount, String> patchFor) {
+    String ns = cached.getMetadata().getNamespace();
+    String name = cached.getMetadata().getName();
+    ServiceAccount sa = cached;
+    for (int attempt = 1; ; attempt++) {
+      String jsonPatch = patchFor.apply(sa);
+      if (jsonPatch == null) {
+        return 0;
+      }
+      try {
+        patch(sa, jsonPatch);
+        return 1;
+      } catch (KubernetesClientException e) {
+        if ((e.getCode() != 422 && e.getCode() != 409) || attempt >= SA_PATCH_ATTEMPTS) {
+          throw e;
+        }
+        LOG.debug("patch of ServiceAccount {}/{} lost to a concurrent edit (HTTP {}); retrying against a fresh read", ns, name, e.getCode());
+        sa = client.serviceAccounts().inNamespace(ns).withName(name).get();
+        if (sa == null) {
+          return 0;
+        }
+      }
+    }
   }
 
   private void patch(ServiceAccount sa, String jsonPatch) {
@@ -359,8 +404,7 @@ public final class Replicator {
 
   static boolean upToDate(Secret s, RegistryCredential rc, String encoded) {
     return SECRET_TYPE.equals(s.getType())
-        && Map.of(DATA_KEY, encoded).equals(s.getData() == null ? Map.of() : s.getData())
-        && (s.getStringData() == null || s.getStringData().isEmpty())
+        && SecretDigests.holdsExactly(s, Map.of(DATA_KEY, encoded)) // a cached Secret holds a digest (SecretDigests)
         && ownLabels(rc).entrySet().stream().allMatch(e -> e.getValue().equals(labels(s).get(e.getKey())))
         && owner(rc).equals(annotations(s).get(Labels.OWNER_ANNOTATION));
   }

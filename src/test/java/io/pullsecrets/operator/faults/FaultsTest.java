@@ -353,4 +353,42 @@ class FaultsTest {
         .startsWith("the rendered .dockerconfigjson is ").endsWith("bytes; a Secret holds at most 1 MiB");
     assertThat(h.secret(PLATFORM_NS, "from-huge")).isEmpty();
   }
+
+  // Issue 9, item 8: one namespace whose writes keep failing must not hold back the others.
+  @Test
+  void aNamespaceThatKeepsFailingDoesNotDelayRepairsElsewhere() {
+    h = OperatorHarness.onMock().start();
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    Fixtures.namespace(h.client, "team-bad", Map.of());
+    AtomicInteger badAttempts = new AtomicInteger();
+    h.mock().setFault(r -> {
+      boolean write = !r.getMethod().equals("GET");
+      if (MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent")) && write && r.getPath().contains("/namespaces/team-bad/")) {
+        badAttempts.incrementAndGet();
+        return new MockResponse().setResponseCode(500);
+      }
+      return null;
+    });
+    RegistryCredential rc = credential(List.of("team-a", "team-bad"));
+    io.pullsecrets.operator.api.ServiceAccountsSpec all = new io.pullsecrets.operator.api.ServiceAccountsSpec();
+    all.setAll(true);
+    rc.getSpec().setServiceAccounts(all);
+    h.apply(rc);
+    h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "SyncFailed");
+    h.awaitUntil(() -> dockerConfig("team-a").equals(json("pw-1")) && h.pullSecretNames("team-a", "default").contains("regcred"));
+    // Four failures in team-bad: a backoff of the whole credential would now wait 8 s and more.
+    h.awaitUntil(() -> badAttempts.get() >= 4);
+
+    long start = System.nanoTime();
+    h.client.secrets().inNamespace("team-a").withName("regcred").delete();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
+        .until(() -> dockerConfig("team-a").equals(json("pw-1")));
+    System.out.println("[item 8] hand-deleted Secret in a healthy namespace restored after "
+        + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms while team-bad keeps failing");
+    Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of());
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
+        .until(() -> h.pullSecretNames("team-a", "builder").equals(List.of("regcred")));
+    RegistryCredential status = h.get(PLATFORM_NS, "example");
+    assertThat(status.getStatus().getFailedNamespaces()).extracting(f -> f.getNamespace()).containsExactly("team-bad");
+  }
 }

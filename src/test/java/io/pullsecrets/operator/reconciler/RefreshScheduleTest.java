@@ -50,4 +50,26 @@ class RefreshScheduleTest {
     assertThatThrownBy(() -> of(null, "5s")).hasMessage("spec.refresh.interval must be at least 10s");
     assertThatThrownBy(() -> of(null, "99999999999999999999h")).hasMessage("spec.refresh.interval: '99999999999999999999h' is too large");
   }
+
+  // Issue 9, item 7: never more often than a tenth of the lifetime (at least a minute).
+  @Test
+  void beforeAtOrBeyondTheLifetimeIsClampedToAFloor() throws Exception {
+    Instant googleExpiry = T0.plusSeconds(3599);
+    RefreshSchedule hour = of("1h", null);
+    assertThat(hour.next(T0, googleExpiry, 0)).isEqualTo(T0.plusMillis(359_900));
+    assertThat(hour.next(T0, googleExpiry, -1)).isEqualTo(T0.plusMillis(359_900));
+    assertThat(hour.next(T0, googleExpiry, 1)).isBetween(T0.plusMillis(359_900), T0.plusSeconds(396));
+    assertThat(of("2h", null).next(T0, googleExpiry, 0)).isEqualTo(T0.plusMillis(359_900));
+    assertThat(of("99%", null).next(T0, googleExpiry, 0)).isEqualTo(T0.plusMillis(359_900));
+    assertThat(hour.clampNote(T0, googleExpiry)).hasValueSatisfying(note -> assertThat(note)
+        .startsWith("refresh.before '1h' was clamped").contains("359 s"));
+    // Short tokens: at least a minute between refreshes, but never past expiry.
+    assertThat(of("5m", null).next(T0, T0.plusSeconds(120), 0)).isEqualTo(T0.plusSeconds(60));
+    assertThat(of("5m", null).next(T0, T0.plusSeconds(30), 0)).isEqualTo(T0.plusSeconds(29));
+    // Values within the floor are untouched, and say nothing.
+    assertThat(of("30m", null).next(T0, googleExpiry, 0)).isEqualTo(T0.plusSeconds(1799));
+    assertThat(of("30m", null).clampNote(T0, googleExpiry)).isEmpty();
+    assertThat(RefreshSchedule.of(null).clampNote(T0, T0.plus(Duration.ofHours(12)))).isEmpty();
+    assertThat(hour.clampNote(T0, null)).isEmpty();
+  }
 }

@@ -112,6 +112,11 @@ public final class OperatorHarness implements AutoCloseable {
     return this;
   }
 
+  /** The running operator (null when stopped). */
+  public PullSecretOperator operator() {
+    return operator;
+  }
+
   /** How many reconciles of this resource have finished. */
   public int reconciles(String ns, String name) {
     AtomicInteger n = reconciles.get(ns + "/" + name);

@@ -1,0 +1,75 @@
+package io.pullsecrets.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The managed-Secret cache keeps metadata and a digest of the data, never the data: anyone may
+ * label their own Secrets as managed by the operator, and the cache must not grow with the size
+ * of Secrets the operator did not write. A slimmed Secret's {@code data} holds one entry,
+ * {@link #DIGEST_KEY} (a name no real Secret can have: data keys cannot contain '/').
+ */
+public final class SecretDigests {
+  /** The only data key of a cached (slimmed) Secret: SHA-256 of its data and stringData. */
+  public static final String DIGEST_KEY = "pullsecrets.io/data-sha256";
+
+  private SecretDigests() {}
+
+  /** A copy of {@code s} for the cache: metadata (without managedFields), type, immutable, digest of the data. */
+  public static Secret slim(Secret s) {
+    if (isSlim(s)) {
+      return s;
+    }
+    io.fabric8.kubernetes.api.model.ObjectMeta meta = new ObjectMetaBuilder(s.getMetadata()).build();
+    meta.setManagedFields(null);
+    return new SecretBuilder()
+        .withApiVersion(s.getApiVersion())
+        .withKind(s.getKind())
+        .withMetadata(meta)
+        .withType(s.getType())
+        .withImmutable(s.getImmutable())
+        .withData(Map.of(DIGEST_KEY, digest(s.getData(), s.getStringData())))
+        .build();
+  }
+
+  public static boolean isSlim(Secret s) {
+    return s.getData() != null && s.getData().size() == 1 && s.getData().containsKey(DIGEST_KEY);
+  }
+
+  /** Whether {@code s} (slimmed or whole) holds exactly {@code data} and no stringData. */
+  public static boolean holdsExactly(Secret s, Map<String, String> data) {
+    if (isSlim(s)) {
+      return digest(data, null).equals(s.getData().get(DIGEST_KEY));
+    }
+    return data.equals(s.getData() == null ? Map.of() : s.getData())
+        && (s.getStringData() == null || s.getStringData().isEmpty());
+  }
+
+  static String digest(Map<String, String> data, Map<String, String> stringData) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      update(sha, "data", data);
+      update(sha, "stringData", stringData);
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void update(MessageDigest sha, String field, Map<String, String> map) {
+    if (map == null || map.isEmpty()) {
+      return;
+    }
+    new TreeMap<>(map).forEach((k, v) -> {
+      byte[] entry = (field + "\u0000" + k + "\u0000" + (v == null ? "" : v) + "\u0000").getBytes(StandardCharsets.UTF_8);
+      sha.update(entry);
+    });
+  }
+}

@@ -1,0 +1,334 @@
+package io.pullsecrets.operator.reconciler;
+
+import static io.pullsecrets.operator.testing.Fixtures.b64;
+import static io.pullsecrets.operator.testing.Fixtures.unb64;
+import static io.pullsecrets.operator.testing.OperatorHarness.OPERATOR_NS;
+import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
+import static io.pullsecrets.operator.testing.OperatorHarness.condition;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.pullsecrets.operator.Labels;
+import io.pullsecrets.operator.api.LabelSelectorSpec;
+import io.pullsecrets.operator.api.RefreshSpec;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.provider.Credential;
+import io.pullsecrets.operator.provider.CredentialProvider;
+import io.pullsecrets.operator.provider.ProviderException;
+import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.provider.ProviderRequest;
+import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
+import io.pullsecrets.operator.testing.Fixtures;
+import io.pullsecrets.operator.testing.OperatorHarness;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 9, items 5 to 9, on the real control plane: a rotation during a fetch, revocation without
+ * a credential, the refresh floor, and many credentials patching one ServiceAccount.
+ */
+@io.pullsecrets.operator.testing.OnRealControlPlane
+class ReconcileDefectsTest {
+  static final String REGISTRY = "registry.example.com";
+  OperatorHarness h;
+
+  @AfterEach
+  void stop() {
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  static String json(String password) {
+    return "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"" + password + "\",\"auth\":\""
+        + b64("robot:" + password) + "\"}}}";
+  }
+
+  String dockerConfig(String ns, String name) {
+    return h.secret(ns, name).map(s -> unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+  }
+
+  static RegistryCredential credential(String ns, String name, String secretName, TargetsSpec targets) {
+    RegistryCredential rc = Fixtures.staticCredential(ns, name, REGISTRY, "robot");
+    rc.getSpec().setSecretName(secretName);
+    rc.getSpec().setTargets(targets);
+    return rc;
+  }
+
+  static TargetsSpec namespaces(String... names) {
+    TargetsSpec t = new TargetsSpec();
+    t.setNamespaces(List.of(names));
+    return t;
+  }
+
+  static TargetsSpec labelled(String key, String value) {
+    TargetsSpec t = new TargetsSpec();
+    t.setNamespaceSelector(new LabelSelectorSpec(Map.of(key, value), null));
+    return t;
+  }
+
+  // 5. A rotation that lands while the provider is fetching is replicated, not paired with old data.
+  @Test
+  void sourceRotatedDuringAnInFlightFetchReachesTheTargets() throws Exception {
+    CountDownLatch inFetch = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    CredentialProvider statics = new StaticCredentialProvider();
+    CredentialProvider blockingOnce = new CredentialProvider() {
+      @Override
+      public String name() {
+        return "static";
+      }
+
+      @Override
+      public Credential fetch(ProviderRequest request) throws ProviderException {
+        Credential c = statics.fetch(request); // reads the source Secret as it is now
+        if (calls.incrementAndGet() == 1) {
+          inFetch.countDown();
+          try {
+            release.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return c;
+      }
+    };
+    h = new OperatorHarness();
+    h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(blockingOnce))));
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    h.apply(credential(PLATFORM_NS, "example", "regcred", namespaces("team-a")));
+
+    assertThat(inFetch.await(15, TimeUnit.SECONDS)).as("the provider was called").isTrue();
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
+    Thread.sleep(1000); // the operator's watch of the source sees the rotation before the fetch returns
+    release.countDown();
+
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("pw-2")));
+    h.awaitReady(PLATFORM_NS, "example");
+    assertThat(calls.get()).isEqualTo(2);
+  }
+
+  // 6. Revocation needs no credential: source broken after a restart, namespace relabelled out.
+  @Test
+  void namespaceLeavingTheTargetsIsCleanedUpWhileTheSourceIsBrokenAfterARestart() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
+    Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    h.apply(credential(PLATFORM_NS, "example", "regcred", labelled("pull", "yes")));
+    h.awaitReady(PLATFORM_NS, "example");
+    h.awaitUntil(() -> h.pullSecretNames("team-b", "default").contains("regcred"));
+
+    h.stopOperator();
+    h.client.secrets().inNamespace(PLATFORM_NS).withName("robot").delete();
+    h.start();
+    h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "SourceNotFound");
+
+    h.client.namespaces().withName("team-b").edit(ns -> {
+      ns.getMetadata().getLabels().put("pull", "no");
+      return ns;
+    });
+    h.awaitUntil(() -> h.secret("team-b", "regcred").isEmpty() && h.pullSecretNames("team-b", "default").isEmpty());
+    // Still targeted: the last good Secret stays.
+    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(json("pw-1"));
+    assertThat(h.pullSecretNames("team-a", "default")).containsExactly("regcred");
+  }
+
+  // 6. Revocation needs no credential: the credential's namespace is no longer trusted.
+  @Test
+  void credentialOfANamespaceNoLongerTrustedLosesItsSecretsInOtherNamespaces() {
+    h = new OperatorHarness();
+    OperatorConfig trusting = new OperatorConfig(OPERATOR_NS, Set.of(OPERATOR_NS, PLATFORM_NS, "team-x"), Set.of(),
+        0, false, "info", "text");
+    h.start(trusting, o -> o);
+    Fixtures.namespace(h.client, "team-x", Map.of());
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "pw-1");
+    h.apply(credential("team-x", "shared", "regcred", namespaces("team-x", "team-a")));
+    h.awaitReady("team-x", "shared");
+    h.awaitUntil(() -> h.pullSecretNames("team-a", "default").contains("regcred"));
+
+    h.stopOperator();
+    h.start(); // team-x is no longer trusted
+    h.awaitCondition("team-x", "shared", "Ready", "False", "NotPermitted");
+
+    h.awaitUntil(() -> h.secret("team-a", "regcred").isEmpty() && h.pullSecretNames("team-a", "default").isEmpty());
+    // Its own namespace it may still serve: that Secret stays.
+    assertThat(dockerConfig("team-x", "regcred")).isEqualTo(json("pw-1"));
+  }
+
+  /** A clock the test moves. */
+  static final class TestClock extends Clock {
+    private volatile Instant now;
+
+    TestClock(Instant start) {
+      this.now = start;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  // 7. refresh.before beyond the token's lifetime: no refresh storm, and status says it was clamped.
+  @Test
+  void beforeLongerThanTheLifetimeIsClampedToAFloor() {
+    TestClock clock = new TestClock(Instant.now());
+    AtomicInteger calls = new AtomicInteger();
+    CredentialProvider gcpLike = new CredentialProvider() {
+      @Override
+      public String name() {
+        return "static";
+      }
+
+      @Override
+      public Credential fetch(ProviderRequest request) {
+        calls.incrementAndGet();
+        // Google's access tokens live 3,599 seconds.
+        return new Credential(List.of(REGISTRY), "{\"auths\":{}}".getBytes(StandardCharsets.UTF_8),
+            request.clock().instant().plusSeconds(3599));
+      }
+    };
+    h = new OperatorHarness();
+    h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(gcpLike)))
+        .withClock(clock).withJitter(() -> 0));
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    RegistryCredential rc = credential(PLATFORM_NS, "gcp", "gcp-pull", namespaces("team-a"));
+    RefreshSpec refresh = new RefreshSpec();
+    refresh.setBefore("1h");
+    rc.getSpec().setRefresh(refresh);
+    h.apply(rc);
+
+    h.awaitReady(PLATFORM_NS, "gcp");
+    assertThat(calls.get()).isEqualTo(1);
+
+    // Five minutes pass, in steps, each followed by a reconcile: no refresh (the floor is 359.9 s).
+    for (int i = 0; i < 6; i++) {
+      clock.advance(Duration.ofSeconds(50));
+      tickReconcile("gcp", i);
+    }
+    assertThat(calls.get()).isEqualTo(1);
+    // Past the floor: exactly one refresh.
+    clock.advance(Duration.ofSeconds(100));
+    tickReconcile("gcp", 99);
+    h.awaitUntil(() -> calls.get() == 2);
+    tickReconcile("gcp", 100);
+    assertThat(calls.get()).isEqualTo(2);
+
+    RegistryCredential ready = h.awaitReady(PLATFORM_NS, "gcp");
+    assertThat(condition(ready, "Ready").orElseThrow().getMessage()).contains("refresh.before '1h' was clamped");
+    assertThat(condition(ready, "TokenValid").orElseThrow().getMessage()).contains("refresh.before '1h' was clamped");
+    assertThat(Duration.between(clock.instant(), Instant.parse(ready.getStatus().getNextRefreshTime())))
+        .isBetween(Duration.ofSeconds(358), Duration.ofSeconds(360));
+  }
+
+  /** Any namespace event reconciles every credential: waits for one that started after it. */
+  private void tickReconcile(String name, int i) {
+    int before = h.reconciles(PLATFORM_NS, name);
+    h.client.namespaces().withName("team-a").edit(ns -> {
+      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
+      return ns;
+    });
+    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, name) > before);
+  }
+
+  // 9. Twenty credentials, one ServiceAccount: conflicting patches are retried at once.
+  @Test
+  void twentyCredentialsCoverANewNamespaceWithinTwoSeconds() {
+    h = new OperatorHarness().start();
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    List<String> names = IntStream.range(0, 20).mapToObj(i -> "pull-" + i).toList();
+    for (int i = 0; i < 20; i++) {
+      h.apply(credential(PLATFORM_NS, "fleet-" + i, names.get(i), labelled("fleet", "yes")));
+    }
+    for (int i = 0; i < 20; i++) {
+      h.awaitReady(PLATFORM_NS, "fleet-" + i);
+    }
+
+    long start = System.nanoTime();
+    Fixtures.namespace(h.client, "fleet-ns", Map.of("fleet", "yes"));
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+      List<String> secrets = h.client.secrets().inNamespace("fleet-ns").withLabel(Labels.MANAGED_BY).list().getItems()
+          .stream().map(Secret::getMetadata).map(m -> m.getName()).toList();
+      return secrets.containsAll(names) && h.pullSecretNames("fleet-ns", "default").containsAll(names);
+    });
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    System.out.println("[item 9] a new namespace targeted by 20 credentials held all 20 Secrets and 20 entries on 'default' after "
+        + took.toMillis() + " ms");
+    assertThat(h.pullSecretNames("fleet-ns", "default")).containsExactlyInAnyOrderElementsOf(names);
+    assertThat(took).isLessThan(Duration.ofSeconds(2));
+  }
+
+  // 4. Anyone can label a Secret as managed: the cache keeps its metadata and a digest, not its data.
+  @Test
+  void labelledTenantSecretsAreCachedWithoutTheirData() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    Fixtures.namespace(h.client, "team-t", Map.of());
+    String blob = "x".repeat(500_000);
+    h.client.secrets().inNamespace("team-t").resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+        .withName("regcred").withNamespace("team-t").withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)).endMetadata()
+        .withData(Map.of("blob", b64(blob))).build()).create();
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    h.apply(credential(PLATFORM_NS, "example", "regcred", namespaces("team-a", "team-t")));
+
+    // The operator still behaves: the tenant's Secret is a Conflict and left alone, team-a is synced.
+    RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
+    assertThat(rc.getStatus().getFailedNamespaces()).extracting(f -> f.getNamespace()).containsExactly("team-t");
+    assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
+    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(json("pw-1"));
+
+    RegistryCredentialReconciler reconciler = h.operator().reconciler();
+    h.awaitUntil(() -> reconciler.cachedManagedSecret("team-t", "regcred").isPresent());
+    Secret cached = reconciler.cachedManagedSecret("team-t", "regcred").orElseThrow();
+    assertThat(cached.getData()).doesNotContainKey("blob");
+    int cachedSize = io.fabric8.kubernetes.client.utils.Serialization.asJson(cached).length();
+    System.out.println("[item 4] a 500 KB tenant Secret takes " + cachedSize + " characters in the operator's cache");
+    assertThat(cachedSize).isLessThan(4_000);
+    assertThat(reconciler.cachedManagedSecret("team-a", "regcred").orElseThrow().getData()).doesNotContainKey(".dockerconfigjson");
+
+    // Drift of our own Secret is still seen through the digest, and repaired.
+    h.client.secrets().inNamespace("team-a").withName("regcred").edit(s -> {
+      s.getData().put(".dockerconfigjson", b64("{\"auths\":{}}"));
+      return s;
+    });
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("pw-1")));
+    // And a rotation reaches it.
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("pw-2")));
+    assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
+  }
+}
