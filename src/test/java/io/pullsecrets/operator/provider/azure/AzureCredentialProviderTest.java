@@ -51,7 +51,12 @@ class AzureCredentialProviderTest {
   static final String CLIENT_ID = "11111111-2222-3333-4444-555555555555";
   static final String CLIENT_SECRET = "entra-client-secret-do-not-leak";
   static final String ENTRA_TOKEN = "eyJ0eXAiOiJKV1QifQ.entra-access-token.do-not-leak";
-  static final String SA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.k8s-sa-token.do-not-leak";
+  /** The cluster's service-account token issuer, which the app's federated identity credential trusts. */
+  static final String CLUSTER_ISSUER = "https://oidc.prod-aks.azure.com/pullsecrets-test/";
+  static final java.security.KeyPair CLUSTER_KEYS = rsaKeys();
+  /** The one subject the app's federated identity credential names. */
+  static final String FEDERATED_SUBJECT = "system:serviceaccount:" + Fixtures.NAMESPACE + ":puller";
+  static final String SA_TOKEN = serviceAccountToken(CLUSTER_KEYS.getPrivate(), FEDERATED_SUBJECT);
   static final long REFRESH_EXP = Instant.parse("2030-01-01T03:00:00Z").getEpochSecond();
   static final String REFRESH_TOKEN = TestJwt.make("{\"jti\":\"r1\",\"exp\":" + REFRESH_EXP + ",\"grant_type\":\"refresh_token\"}");
 
@@ -117,6 +122,42 @@ class AzureCredentialProviderTest {
     return entra.url() + "/" + TENANT + "/oauth2/v2.0/token";
   }
 
+  static java.security.KeyPair rsaKeys() {
+    try {
+      java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+      g.initialize(2048);
+      return g.generateKeyPair();
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A projected service-account token for Entra, as the cluster's issuer signs it. */
+  static String serviceAccountToken(PrivateKey key, String subject) {
+    long now = Instant.now().getEpochSecond();
+    return TestJwt.signRsa("{\"aud\":[\"api://AzureADTokenExchange\"],\"iss\":\"" + CLUSTER_ISSUER + "\",\"sub\":\""
+        + subject + "\",\"iat\":" + now + ",\"nbf\":" + now + ",\"exp\":" + (now + 86400) + "}", key);
+  }
+
+  /**
+   * What Entra checks of a federated assertion (no certificate thumbprint): signed by the issuer
+   * of a federated identity credential of the app, with its subject and audience, not expired.
+   * Anything else is refused the way Entra refuses it (AADSTS70021), not with a stub failure.
+   */
+  static boolean federatedAssertionAccepted(String assertion) {
+    try {
+      TestJwt.Parts jwt = TestJwt.verifyRsa(assertion, CLUSTER_KEYS.getPublic());
+      JsonNode aud = jwt.claims().path("aud");
+      String audience = aud.isArray() ? aud.path(0).asText() : aud.asText();
+      return CLUSTER_ISSUER.equals(jwt.claims().path("iss").asText())
+          && FEDERATED_SUBJECT.equals(jwt.claims().path("sub").asText())
+          && audience.equals("api://AzureADTokenExchange") && (!aud.isArray() || aud.size() == 1)
+          && jwt.claims().path("exp").asLong() > Instant.now().getEpochSecond();
+    } catch (AssertionError e) {
+      return false;
+    }
+  }
+
   /** What Entra checks for the client credentials grant: the client secret or a client assertion. */
   Response entraAnswer(Request r) {
     if (!r.path().equals("/" + TENANT + "/oauth2/v2.0/token")) {
@@ -133,7 +174,13 @@ class AzureCredentialProviderTest {
     } else {
       assertThat(form).containsEntry("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
       String assertion = form.get("client_assertion");
-      if (!assertion.equals(SA_TOKEN)) {
+      TestJwt.Parts parts = TestJwt.parse(assertion);
+      if (!parts.header().has("x5t") && !parts.header().has("x5t#S256")) {
+        if (!federatedAssertionAccepted(assertion)) {
+          return Response.json(400, "{\"error\":\"invalid_client\",\"error_description\":\"AADSTS70021: No matching"
+              + " federated identity record found for presented assertion.\"}");
+        }
+      } else {
         TestJwt.Parts jwt = TestJwt.verifyRsa(assertion, clientCert.getPublicKey());
         assertThat(jwt.claims().path("aud").asText()).isEqualTo(tokenEndpoint());
         assertThat(jwt.claims().path("iss").asText()).isEqualTo(CLIENT_ID);
@@ -245,6 +292,22 @@ class AzureCredentialProviderTest {
     assertThat(api.received).singleElement()
         .satisfies(t -> assertThat(t.getSpec().getAudiences()).containsExactly("api://AzureADTokenExchange"));
     assertThat(entra.requests()).singleElement().satisfies(r -> assertThat(r.form()).containsEntry("client_assertion", SA_TOKEN));
+  }
+
+  /** The Entra stub checks the federated assertion as Entra does: a forged or foreign token is refused. */
+  @ParameterizedTest
+  @CsvSource({"other-issuer, puller", "cluster, someone-else"})
+  void workloadIdentity_anAssertionEntraDoesNotTrustFailsAuthentication(String signer, String subjectAccount) {
+    java.security.PrivateKey key = signer.equals("cluster") ? CLUSTER_KEYS.getPrivate() : rsaKeys().getPrivate();
+    String token = serviceAccountToken(key, "system:serviceaccount:" + Fixtures.NAMESPACE + ":" + subjectAccount);
+    api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, token);
+    assertThatThrownBy(() -> provider().fetch(request(spec(workloadIdentity()), secrets, false)))
+        .isInstanceOfSatisfying(ProviderException.class, e -> {
+          assertThat(e.reason()).isEqualTo(Reasons.AUTHENTICATION_FAILED);
+          assertThat(e.getMessage()).doesNotContain(token);
+        });
+    assertThat(entra.requests()).isNotEmpty();
+    assertThat(acr.requests()).isEmpty();
   }
 
   @Test

@@ -22,7 +22,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 
-/** A local HTTP(S) stub of a cloud endpoint: records every request and answers with a handler. */
+/**
+ * A local HTTP(S) stub of a cloud endpoint: records every request and answers with a handler. A
+ * handler that throws (a failed assertion about what the service would check) answers HTTP 599
+ * and is recorded: {@link #verify()} and {@link #close()} rethrow it, so the stub's own failure
+ * fails the test even when the test expected the provider to fail.
+ */
 public final class StubServer implements AutoCloseable {
 
   /** A request as the stub saw it. Header names are lower case. */
@@ -62,6 +67,7 @@ public final class StubServer implements AutoCloseable {
   private final HttpServer server;
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private volatile Function<Request, Response> handler = r -> Response.json(404, "{}");
+  private final List<Throwable> failures = new CopyOnWriteArrayList<>();
 
   private StubServer(HttpServer server) {
     this.server = server;
@@ -82,6 +88,7 @@ public final class StubServer implements AutoCloseable {
         try {
           resp = handler.apply(req);
         } catch (AssertionError | RuntimeException e) {
+          failures.add(e);
           resp = Response.of(599, "text/plain", "stub rejected the request: " + e.getMessage());
         }
         resp.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
@@ -130,9 +137,24 @@ public final class StubServer implements AutoCloseable {
     return new ArrayList<>(requests);
   }
 
+  /** Throws the first failure of a handler since the last call (the others suppressed), then forgets them. */
+  public void verify() {
+    if (failures.isEmpty()) {
+      return;
+    }
+    List<Throwable> seen = new ArrayList<>(failures);
+    failures.removeAll(seen);
+    AssertionError e = new AssertionError("the stub at " + url() + " rejected a request (answered 599): "
+        + seen.get(0).getMessage(), seen.get(0));
+    seen.subList(1, seen.size()).forEach(e::addSuppressed);
+    throw e;
+  }
+
+  /** Stops the stub, then {@link #verify() verifies} it. */
   @Override
   public void close() {
     server.stop(0);
+    verify();
   }
 
   public static Map<String, String> parseForm(String body) {

@@ -55,6 +55,21 @@ public final class TestJwt {
     return parts;
   }
 
+  /** An RS256 JWT with these claims, signed with {@code key}. */
+  public static String signRsa(String claimsJson, java.security.PrivateKey key) {
+    Base64.Encoder e = Base64.getUrlEncoder().withoutPadding();
+    String input = e.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
+        + e.encodeToString(claimsJson.getBytes(StandardCharsets.UTF_8));
+    try {
+      Signature sig = Signature.getInstance("SHA256withRSA");
+      sig.initSign(key);
+      sig.update(input.getBytes(StandardCharsets.US_ASCII));
+      return input + "." + e.encodeToString(sig.sign());
+    } catch (java.security.GeneralSecurityException ex) {
+      throw new IllegalStateException(ex);
+    }
+  }
+
   /** An unsigned-looking JWT with the given claims JSON (signature bytes are junk). */
   public static String make(String claimsJson) {
     Base64.Encoder e = Base64.getUrlEncoder().withoutPadding();

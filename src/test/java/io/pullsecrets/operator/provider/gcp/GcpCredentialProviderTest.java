@@ -95,6 +95,8 @@ class GcpCredentialProviderTest {
 
   @AfterEach
   void stop() {
+    metadata.handler(r -> Response.json(404, "{}"));
+    metadata.verify();
     google.close();
     api.close();
   }
@@ -142,6 +144,30 @@ class GcpCredentialProviderTest {
     source.put("file", tokenFile == null ? "/var/run/service-account/token" : tokenFile.toString());
     source.putObject("format").put("type", "text");
     return JSON.writeValueAsString(n);
+  }
+
+  static final String METADATA_TOKEN_PATH = "/computeMetadata/v1/instance/service-accounts/default/token";
+
+  /**
+   * What the GKE/GCE metadata server checks: GET only; the detection ping at {@code /} and the
+   * default service account's token, nothing else (404); {@code /computeMetadata/} paths without
+   * the {@code Metadata-Flavor: Google} header are refused (403).
+   */
+  static Response metadataAnswer(Request r) {
+    if (!r.method().equals("GET")) {
+      return Response.of(405, "text/html", "Method Not Allowed").withHeader("Metadata-Flavor", "Google");
+    }
+    if (r.path().equals("/") || r.path().isEmpty()) {
+      return Response.of(200, "application/text", "computeMetadata/").withHeader("Metadata-Flavor", "Google");
+    }
+    if (r.path().startsWith("/computeMetadata/") && !"Google".equals(r.header("metadata-flavor"))) {
+      return Response.of(403, "text/html", "Missing Metadata-Flavor:Google header.").withHeader("Metadata-Flavor", "Google");
+    }
+    if (r.path().equals(METADATA_TOKEN_PATH)) {
+      return Response.json(200, "{\"access_token\":\"" + ACCESS_TOKEN + "\",\"expires_in\":1800,\"token_type\":\"Bearer\"}")
+          .withHeader("Metadata-Flavor", "Google");
+    }
+    return Response.of(404, "text/html", "Not Found").withHeader("Metadata-Flavor", "Google");
   }
 
   /** What Google checks: the jwt-bearer grant, the STS token exchange, IAM credentials impersonation. */
@@ -279,18 +305,39 @@ class GcpCredentialProviderTest {
   void ambient_applicationDefaultCredentialsFromTheMetadataServer() throws Exception {
     assertThatThrownBy(() -> provider().fetch(request(spec(ambient(), "gcr.io"), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED));
-    metadata.handler(r -> {
-      assertThat(r.header("metadata-flavor")).isEqualTo("Google");
-      if (r.path().equals("/computeMetadata/v1/instance/service-accounts/default/token")) {
-        return Response.json(200, "{\"access_token\":\"" + ACCESS_TOKEN + "\",\"expires_in\":1800,\"token_type\":\"Bearer\"}")
-            .withHeader("Metadata-Flavor", "Google");
-      }
-      return Response.of(200, "text/plain", "ok").withHeader("Metadata-Flavor", "Google");
-    });
+    metadata.handler(GcpCredentialProviderTest::metadataAnswer);
+    int seen = metadata.requests().size();
     Instant before = Instant.now();
     Credential c = provider().fetch(request(spec(ambient(), "gcr.io"), secrets, true));
     assertLogins(c, ACCESS_TOKEN, "gcr.io");
     assertThat(c.expiresAt()).isBetween(before.plusSeconds(1790), Instant.now().plusSeconds(1801));
+    List<Request> made = metadata.requests().subList(seen, metadata.requests().size());
+    assertThat(made).anySatisfy(r -> {
+      assertThat(r.path()).isEqualTo(METADATA_TOKEN_PATH);
+      assertThat(r.header("metadata-flavor")).isEqualTo("Google");
+    });
+  }
+
+  /** The metadata stub answers only what the metadata server serves: another path is a 404, not a token. */
+  @Test
+  void metadataStubServesOnlyTheTokenPathAndTheFlavorHeaderIsRequired() throws Exception {
+    metadata.handler(GcpCredentialProviderTest::metadataAnswer);
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.util.function.BiFunction<String, Boolean, Integer> get = (path, flavor) -> {
+      var b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(metadata.url() + path));
+      if (flavor) {
+        b.header("Metadata-Flavor", "Google");
+      }
+      try {
+        return http.send(b.build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    assertThat(get.apply(METADATA_TOKEN_PATH, true)).isEqualTo(200);
+    assertThat(get.apply(METADATA_TOKEN_PATH, false)).isEqualTo(403);
+    assertThat(get.apply("/computeMetadata/v1/instance/service-accounts/other/token", true)).isEqualTo(404);
+    assertThat(get.apply("/anything", true)).isEqualTo(404);
   }
 
   @Test
