@@ -31,12 +31,7 @@ public final class Logging {
    */
   public static void configure(String level, String format) {
     LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-    Level lvl = Level.toLevel(level, Level.INFO);
-    ctx.getLogger("io.pullsecrets").setLevel(lvl);
-    if (lvl.toInt() <= Level.DEBUG_INT) {
-      ctx.getLogger("io.javaoperatorsdk").setLevel(lvl);
-      ctx.getLogger("io.fabric8").setLevel(Level.INFO);
-    }
+    level(level);
     ch.qos.logback.classic.Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
     appender.setContext(ctx);
@@ -45,6 +40,17 @@ public final class Logging {
     appender.start();
     root.detachAndStopAllAppenders();
     root.addAppender(appender);
+  }
+
+  /** Sets the loggers' levels only (as {@link #configure} does), leaving the appenders alone. */
+  public static void level(String level) {
+    LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Level lvl = Level.toLevel(level, Level.INFO);
+    ctx.getLogger("io.pullsecrets").setLevel(lvl);
+    if (lvl.toInt() <= Level.DEBUG_INT) {
+      ctx.getLogger("io.javaoperatorsdk").setLevel(lvl);
+      ctx.getLogger("io.fabric8").setLevel(Level.INFO);
+    }
   }
 
   static Encoder<ILoggingEvent> encoder(LoggerContext ctx, String format) {

@@ -78,7 +78,7 @@ class RbacCoverageTest {
       Fixtures.namespace(client, "team-a", Map.of("pull", "yes"));
       Fixtures.namespace(client, "team-b", Map.of("pull", "yes"));
       Fixtures.serviceAccount(client, "team-a", "builder", Map.of());
-      Fixtures.loginSecret(client, OPS, "robot", "robot", "first");
+      Fixtures.loginSecret(client, OPS, "robot", "robot", "first-password");
       // Not ours: a Conflict (status and a Warning event).
       client.secrets().inNamespace("team-b").resource(new SecretBuilder().withNewMetadata().withName("robot")
           .withNamespace("team-b").endMetadata().addToData("x", Fixtures.b64("y")).build()).create();
@@ -97,15 +97,15 @@ class RbacCoverageTest {
         targets.setNamespaceSelector(selector);
         rc.getSpec().setTargets(targets);
         client.resource(rc).create();
-        await().atMost(WAIT).until(() -> secretHas(client, "team-a", "first"));
+        await().atMost(WAIT).until(() -> secretHas(client, "team-a", "first-password"));
 
         // Source change, drift repair, a new namespace, then delete (cleanup).
-        Fixtures.loginSecret(client, OPS, "robot", "robot", "second");
-        await().atMost(WAIT).until(() -> secretHas(client, "team-a", "second"));
+        Fixtures.loginSecret(client, OPS, "robot", "robot", "second-password");
+        await().atMost(WAIT).until(() -> secretHas(client, "team-a", "second-password"));
         client.secrets().inNamespace("team-a").withName("robot").delete();
-        await().atMost(WAIT).until(() -> secretHas(client, "team-a", "second"));
+        await().atMost(WAIT).until(() -> secretHas(client, "team-a", "second-password"));
         Fixtures.namespace(client, "team-c", Map.of("pull", "yes"));
-        await().atMost(WAIT).until(() -> secretHas(client, "team-c", "second"));
+        await().atMost(WAIT).until(() -> secretHas(client, "team-c", "second-password"));
         client.resource(rc).delete();
         await().atMost(WAIT).until(() -> client.resources(RegistryCredential.class).inNamespace(OPS).withName("robot").get() == null);
       }

@@ -50,7 +50,7 @@ class FaultsTest {
   }
 
   RegistryCredential credential(List<String> namespaces) {
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
     RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot");
     rc.getSpec().setSecretName("regcred");
     TargetsSpec t = new TargetsSpec();
@@ -94,18 +94,18 @@ class FaultsTest {
     assertThat(condition(failing, "Reconciling").orElseThrow().getStatus()).isEqualTo("True");
 
     h.awaitReady(PLATFORM_NS, "example");
-    assertThat(dockerConfig("team-a")).isEqualTo(json("pw-1"));
+    assertThat(dockerConfig("team-a")).isEqualTo(json("scan-pw-1"));
     assertThat(h.pullSecretNames("team-b", "default")).containsExactly("regcred");
 
     // 409 on the updates of a rotation: retried from fresh state.
     h.mock().setFault(failing(write("PUT", "/secrets/regcred"), 2, () -> new MockResponse().setResponseCode(409)
         .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\",\"code\":409}")));
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(json("pw-2")) && dockerConfig("team-b").equals(json("pw-2")));
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
+    h.awaitUntil(() -> dockerConfig("team-a").equals(json("scan-pw-2")) && dockerConfig("team-b").equals(json("scan-pw-2")));
     h.awaitReady(PLATFORM_NS, "example");
     // Never a partial Secret: every Secret write carried the full document.
     assertThat(h.api.operatorRequests().stream().filter(r -> r.path().contains("/secrets") && (r.method().equals("POST") || r.method().equals("PUT"))))
-        .allMatch(r -> r.body().contains(b64(json("pw-1"))) || r.body().contains(b64(json("pw-2"))));
+        .allMatch(r -> r.body().contains(b64(json("scan-pw-1"))) || r.body().contains(b64(json("scan-pw-2"))));
   }
 
   @Test
@@ -123,7 +123,7 @@ class FaultsTest {
         .filter(r -> r.method().equals("POST") && r.path().contains("/namespaces/team-a/secrets")).toList();
     assertThat(posts).hasSize(2);
     assertThat(Duration.ofNanos(posts.get(1).nanoTime() - posts.get(0).nanoTime())).isGreaterThanOrEqualTo(Duration.ofMillis(1950));
-    assertThat(dockerConfig("team-a")).isEqualTo(json("pw-1"));
+    assertThat(dockerConfig("team-a")).isEqualTo(json("scan-pw-1"));
   }
 
   @Test
@@ -146,11 +146,11 @@ class FaultsTest {
       proxy.drop(true);
       // Meanwhile: a new namespace, a rotated password, a hand-deleted Secret.
       Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
-      Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
+      Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
       h.client.secrets().inNamespace("team-a").withName("regcred").delete();
       proxy.resume();
 
-      h.awaitUntil(() -> dockerConfig("team-a").equals(json("pw-2")) && dockerConfig("team-b").equals(json("pw-2")));
+      h.awaitUntil(() -> dockerConfig("team-a").equals(json("scan-pw-2")) && dockerConfig("team-b").equals(json("scan-pw-2")));
       h.awaitUntil(() -> h.pullSecretNames("team-b", "default").equals(List.of("regcred")));
     }
   }
@@ -176,8 +176,8 @@ class FaultsTest {
     h.awaitReady(PLATFORM_NS, "example");
     h.awaitUntil(() -> badWatches.get() < 0); // the informer watched again after the bad watch
 
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(json("pw-2")));
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
+    h.awaitUntil(() -> dockerConfig("team-a").equals(json("scan-pw-2")));
   }
 
   @Test
@@ -199,15 +199,15 @@ class FaultsTest {
       }
       return null;
     });
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
     h.awaitUntil(() -> h.api.operatorRequests().stream().filter(r -> r.method().equals("PUT") && r.path().contains("/secrets/")).count() >= 10);
     h.stopOperator();
-    long rotated = namespaces.stream().filter(ns -> dockerConfig(ns).equals(json("pw-2"))).count();
+    long rotated = namespaces.stream().filter(ns -> dockerConfig(ns).equals(json("scan-pw-2"))).count();
     assertThat(rotated).as("stopped mid-rotation").isBetween(1L, 199L);
 
     h.mock().setFault(null);
     h.start();
-    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).equals(json("pw-2"))));
+    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).equals(json("scan-pw-2"))));
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(namespaces).allSatisfy(ns -> assertThat(h.pullSecretNames(ns, "default")).containsExactly("regcred"));
   }
@@ -219,7 +219,7 @@ class FaultsTest {
     RegistryCredential first = h.apply(credential(List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
 
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "other-robot", "other", "pw-x");
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "other-robot", "other", "scan-pw-x");
     RegistryCredential second = Fixtures.staticCredential(PLATFORM_NS, "second", "other.example.com", "other-robot");
     second.getSpec().setSecretName("regcred");
     TargetsSpec t = new TargetsSpec();
@@ -232,7 +232,7 @@ class FaultsTest {
         .satisfies(f -> assertThat(f.getMessage()).contains("managed by RegistryCredential platform/example"));
     assertThat(h.secret("team-a", "regcred").orElseThrow().getMetadata().getLabels())
         .containsEntry(Labels.CREDENTIAL_UID, first.getMetadata().getUid());
-    assertThat(dockerConfig("team-a")).isEqualTo(json("pw-1"));
+    assertThat(dockerConfig("team-a")).isEqualTo(json("scan-pw-1"));
 
     h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("example").delete();
     h.awaitUntil(() -> h.get(PLATFORM_NS, "example") == null);
@@ -375,14 +375,14 @@ class FaultsTest {
     rc.getSpec().setServiceAccounts(all);
     h.apply(rc);
     h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "SyncFailed");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(json("pw-1")) && h.pullSecretNames("team-a", "default").contains("regcred"));
+    h.awaitUntil(() -> dockerConfig("team-a").equals(json("scan-pw-1")) && h.pullSecretNames("team-a", "default").contains("regcred"));
     // Four failures in team-bad: a backoff of the whole credential would now wait 8 s and more.
     h.awaitUntil(() -> badAttempts.get() >= 4);
 
     long start = System.nanoTime();
     h.client.secrets().inNamespace("team-a").withName("regcred").delete();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
-        .until(() -> dockerConfig("team-a").equals(json("pw-1")));
+        .until(() -> dockerConfig("team-a").equals(json("scan-pw-1")));
     System.out.println("[item 8] hand-deleted Secret in a healthy namespace restored after "
         + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms while team-bad keeps failing");
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of());

@@ -90,7 +90,7 @@ class K3sClusterTest {
       }
       client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("team-a").endMetadata().build()).create();
       await().atMost(WAIT).until(() -> client.serviceAccounts().inNamespace("team-a").withName("default").get() != null);
-      Fixtures.loginSecret(client, OPS, "robot", "robot$ci", "s3cret");
+      Fixtures.loginSecret(client, OPS, "robot", "robot$ci", "s3cret-k3s-1");
 
       // The operator, as the chart's service account.
       Config asOperator = new ConfigBuilder(admin)

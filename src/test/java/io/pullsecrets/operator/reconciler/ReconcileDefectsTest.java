@@ -113,15 +113,15 @@ class ReconcileDefectsTest {
     h = new OperatorHarness();
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(blockingOnce))));
     Fixtures.namespace(h.client, "team-a", Map.of());
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
     h.apply(credential(PLATFORM_NS, "example", "regcred", namespaces("team-a")));
 
     assertThat(inFetch.await(15, TimeUnit.SECONDS)).as("the provider was called").isTrue();
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
     Thread.sleep(1000); // the operator's watch of the source sees the rotation before the fetch returns
     release.countDown();
 
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("pw-2")));
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("scan-pw-2")));
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(calls.get()).isEqualTo(2);
   }
@@ -132,7 +132,7 @@ class ReconcileDefectsTest {
     h = new OperatorHarness().start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
     h.apply(credential(PLATFORM_NS, "example", "regcred", labelled("pull", "yes")));
     h.awaitReady(PLATFORM_NS, "example");
     h.awaitUntil(() -> h.pullSecretNames("team-b", "default").contains("regcred"));
@@ -148,7 +148,7 @@ class ReconcileDefectsTest {
     });
     h.awaitUntil(() -> h.secret("team-b", "regcred").isEmpty() && h.pullSecretNames("team-b", "default").isEmpty());
     // Still targeted: the last good Secret stays.
-    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(json("pw-1"));
+    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(json("scan-pw-1"));
     assertThat(h.pullSecretNames("team-a", "default")).containsExactly("regcred");
   }
 
@@ -161,7 +161,7 @@ class ReconcileDefectsTest {
     h.start(trusting, o -> o);
     Fixtures.namespace(h.client, "team-x", Map.of());
     Fixtures.namespace(h.client, "team-a", Map.of());
-    Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "pw-1");
+    Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "scan-pw-1");
     h.apply(credential("team-x", "shared", "regcred", namespaces("team-x", "team-a")));
     h.awaitReady("team-x", "shared");
     h.awaitUntil(() -> h.pullSecretNames("team-a", "default").contains("regcred"));
@@ -172,7 +172,7 @@ class ReconcileDefectsTest {
 
     h.awaitUntil(() -> h.secret("team-a", "regcred").isEmpty() && h.pullSecretNames("team-a", "default").isEmpty());
     // Its own namespace it may still serve: that Secret stays.
-    assertThat(dockerConfig("team-x", "regcred")).isEqualTo(json("pw-1"));
+    assertThat(dockerConfig("team-x", "regcred")).isEqualTo(json("scan-pw-1"));
   }
 
   /** A clock the test moves. */
@@ -269,7 +269,7 @@ class ReconcileDefectsTest {
   @Test
   void twentyCredentialsCoverANewNamespaceWithinTwoSeconds() {
     h = new OperatorHarness().start();
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
     List<String> names = IntStream.range(0, 20).mapToObj(i -> "pull-" + i).toList();
     for (int i = 0; i < 20; i++) {
       h.apply(credential(PLATFORM_NS, "fleet-" + i, names.get(i), labelled("fleet", "yes")));
@@ -302,14 +302,14 @@ class ReconcileDefectsTest {
     h.client.secrets().inNamespace("team-t").resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
         .withName("regcred").withNamespace("team-t").withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)).endMetadata()
         .withData(Map.of("blob", b64(blob))).build()).create();
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-1");
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
     h.apply(credential(PLATFORM_NS, "example", "regcred", namespaces("team-a", "team-t")));
 
     // The operator still behaves: the tenant's Secret is a Conflict and left alone, team-a is synced.
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
     assertThat(rc.getStatus().getFailedNamespaces()).extracting(f -> f.getNamespace()).containsExactly("team-t");
     assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
-    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(json("pw-1"));
+    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(json("scan-pw-1"));
 
     RegistryCredentialReconciler reconciler = h.operator().reconciler();
     h.awaitUntil(() -> reconciler.cachedManagedSecret("team-t", "regcred").isPresent());
@@ -325,10 +325,10 @@ class ReconcileDefectsTest {
       s.getData().put(".dockerconfigjson", b64("{\"auths\":{}}"));
       return s;
     });
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("pw-1")));
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("scan-pw-1")));
     // And a rotation reaches it.
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("pw-2")));
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("scan-pw-2")));
     assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
   }
 }

@@ -191,6 +191,11 @@ public final class OperatorHarness implements AutoCloseable {
     await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(condition);
   }
 
+  /** How many of the captured log lines were debug or trace. */
+  public int debugLogLines() {
+    return logs.debugLines();
+  }
+
   /** Log lines captured so far. */
   public List<String> logLines() {
     return logs.lines();

@@ -23,12 +23,23 @@ public final class SecretScan {
 
   private SecretScan() {}
 
-  /** A secret value (and its base64 form). Values shorter than 6 characters are too common to scan for. */
+  /**
+   * Values shorter than this are refused rather than skipped: a test uses a value long enough to
+   * be unique (e.g. {@code scan-pw-1}, not {@code pw-1}), so every secret it plants is scanned for.
+   */
+  public static final int MIN_LENGTH = 8;
+
+  /** A secret value (and its base64 form); every one is scanned for. */
   public static void register(String value) {
-    if (value != null && value.length() >= 6) {
-      VALUES.add(value);
-      VALUES.add(Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)));
+    if (value == null || value.isEmpty()) {
+      return;
     }
+    if (value.length() < MIN_LENGTH) {
+      throw new IllegalArgumentException("a secret value of " + value.length() + " characters is too short to scan for"
+          + " without false hits: use a unique value of at least " + MIN_LENGTH + " characters");
+    }
+    VALUES.add(value);
+    VALUES.add(Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Where in {@code text} a registered value occurs, described without the value. */
@@ -49,6 +60,7 @@ public final class SecretScan {
   /** Captures every log line (with its stack trace) while open. */
   public static final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
     private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicInteger debugLines = new java.util.concurrent.atomic.AtomicInteger();
     private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
 
     public LogCapture() {
@@ -65,6 +77,14 @@ public final class SecretScan {
         line += "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy());
       }
       lines.add(line);
+      if (!e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO)) {
+        debugLines.incrementAndGet();
+      }
+    }
+
+    /** How many captured lines were logged below INFO (debug or trace). */
+    public int debugLines() {
+      return debugLines.get();
     }
 
     public List<String> lines() {
