@@ -463,4 +463,60 @@ class PromisesTest {
     assertThat(h.secret("team-a", "regcred")).isEmpty();
     assertThat(h.pullSecretNames("team-a", "default")).isEmpty();
   }
+
+  // --- Metrics ----------------------------------------------------------------------------------
+
+  /**
+   * Metrics: {@code pullsecret_token_expiry_timestamp_seconds} is absent for credentials that do
+   * not expire. The same operator serves it for one that does, so the scrape is known to work.
+   */
+  @Test
+  void noExpiryMetricForACredentialThatDoesNotExpire() {
+    Instant expires = Instant.parse("2099-01-01T00:00:00Z");
+    StaticCredentialProvider statics = new StaticCredentialProvider();
+    CredentialProvider expiringByName = new CredentialProvider() {
+      @Override
+      public String name() {
+        return statics.name();
+      }
+
+      @Override
+      public Credential fetch(ProviderRequest request) throws ProviderException {
+        Credential c = statics.fetch(request);
+        return request.name().equals("expiring") ? new Credential(c.registries(), c.dockerConfigJson(), expires) : c;
+      }
+    };
+    RealApiServer real = new RealApiServer();
+    KubernetesClient operatorClient = real.newOperatorClient();
+    String ops = OperatorHarness.OPERATOR_NS;
+    try {
+      Fixtures.namespace(real.client(), ops, Map.of());
+      Fixtures.loginSecret(real.client(), ops, "robot", "robot", "s3cret-1");
+      io.pullsecrets.operator.config.OperatorConfig config =
+          new io.pullsecrets.operator.config.OperatorConfig(ops, Set.of(ops), Set.of(), 0, false, "info", "text");
+      try (io.pullsecrets.operator.Main.Running running = io.pullsecrets.operator.Main.create(operatorClient, config,
+          PullSecretOperator.Options.defaults(operatorClient).withProviders(new ProviderRegistry(List.of(expiringByName))),
+          new io.pullsecrets.operator.Main.Launch("test", io.pullsecrets.operator.Main.LeaseTimings.DEFAULT, () -> {}))) {
+        running.start();
+        int port = running.httpPort();
+        real.client().resource(Fixtures.staticCredential(ops, "plain", REGISTRY, "robot")).create();
+        real.client().resource(Fixtures.staticCredential(ops, "expiring", REGISTRY, "robot")).create();
+        Map<String, String> plain = Map.of("namespace", ops, "name", "plain");
+        Map<String, String> expiring = Map.of("namespace", ops, "name", "expiring");
+        String expiry = "pullsecret_token_expiry_timestamp_seconds";
+        await().atMost(OperatorHarness.WAIT).until(() -> {
+          String m = io.pullsecrets.operator.metrics.Prometheus.get(port, "/metrics").body();
+          return io.pullsecrets.operator.metrics.Prometheus.value(m, "pullsecret_last_refresh_success", plain).orElse(-1) == 1
+              && io.pullsecrets.operator.metrics.Prometheus.value(m, "pullsecret_namespaces_synced", plain).orElse(-1) == 1
+              && io.pullsecrets.operator.metrics.Prometheus.value(m, expiry, expiring).isPresent();
+        });
+        String m = io.pullsecrets.operator.metrics.Prometheus.get(port, "/metrics").body();
+        assertThat(io.pullsecrets.operator.metrics.Prometheus.value(m, expiry, expiring)).hasValue(expires.getEpochSecond());
+        assertThat(io.pullsecrets.operator.metrics.Prometheus.hasSeries(m, expiry, plain)).as(expiry + " for 'plain'").isFalse();
+      }
+    } finally {
+      operatorClient.close();
+      real.close();
+    }
+  }
 }
