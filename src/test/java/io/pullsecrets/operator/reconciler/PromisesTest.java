@@ -50,6 +50,11 @@ import org.junit.jupiter.api.Test;
 /**
  * One test per promise of the README ("What the operator does, and promises", "Status and
  * conditions") that had no test of its own, on the real control plane.
+ *
+ * <p>Mutations that made these fail (each applied alone, then reverted): the source Secret read
+ * with a GET instead of from its informer; the credential cache never reused; the summary written
+ * as targeted/synced; {@code FAILED_NAMESPACES_SHOWN} 21; every conflict counted as new (the
+ * {@code oldConflicts} filter removed); the expiry gauge registered for a credential without expiry.
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class PromisesTest {
