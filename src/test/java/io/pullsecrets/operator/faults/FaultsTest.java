@@ -248,7 +248,7 @@ class FaultsTest {
   }
 
   @Test
-  void terminatingNamespacesAreNotTargetedAndCauseNoErrorStorm() {
+  void terminatingNamespacesAreNotTargetedAndTheNextEventSendsAtMostTwoRequestsIntoThem() {
     h = OperatorHarness.onMock().start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     h.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("leaving")
@@ -310,7 +310,7 @@ class FaultsTest {
   }
 
   @Test
-  void hostileInputGetsAClearConditionAndBoundedWork() {
+  void hostileInputGetsAClearConditionAndOnlyExistingNamespacesAreTargeted() {
     h = OperatorHarness.onMock().start();
     Fixtures.namespace(h.client, "team-a", Map.of());
 

@@ -386,7 +386,7 @@ class OperatorScenariosTest {
   }
 
   @Test
-  void unparsableSelectorIsInvalidSpecWithoutRetryStorm() {
+  void unparsableSelectorIsInvalidSpecAndANamespaceEventWritesNoStatus() {
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     RegistryCredential rc = teamCredential(null);
     rc.getSpec().getTargets().setNamespaceSelector(new LabelSelectorSpec(null,

@@ -1,0 +1,156 @@
+package io.pullsecrets.operator.provider.azure;
+
+import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.ssl.SslContextBuilder;
+import io.pullsecrets.operator.api.AzureProviderSpec;
+import io.pullsecrets.operator.api.ProviderSpec;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.RegistryCredentialSpec;
+import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
+import io.pullsecrets.operator.provider.cloud.StubServer;
+import io.pullsecrets.operator.provider.cloud.StubServer.Request;
+import io.pullsecrets.operator.provider.cloud.StubServer.Response;
+import io.pullsecrets.operator.provider.cloud.TestJwt;
+import io.pullsecrets.operator.provider.cloud.TestTls;
+import io.pullsecrets.operator.testing.Fixtures;
+import io.pullsecrets.operator.testing.OperatorHarness;
+import io.pullsecrets.operator.testing.SecretScan;
+import io.pullsecrets.operator.testing.TestClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 13 #1 for Azure: the real MSAL and ACR exchange against the Entra and ACR stubs; only the
+ * operator's clock passing {@code nextRefreshTime} causes the second ACR refresh token.
+ */
+@io.pullsecrets.operator.testing.OnRealControlPlane
+class AzureTimedRefreshOperatorTest {
+  static final String TENANT = AzureCredentialProviderTest.TENANT;
+  static final String CLIENT_ID = AzureCredentialProviderTest.CLIENT_ID;
+  static final String CLIENT_SECRET = "timed-entra-client-secret-do-not-leak";
+  static final String ENTRA_TOKEN = "eyJ0eXAiOiJKV1QifQ.timed-entra-access-token.do-not-leak";
+  static final Duration LIFETIME = Duration.ofHours(3);
+
+  final TestClock clock = new TestClock(Instant.now());
+  final AtomicInteger exchanges = new AtomicInteger();
+  final Map<Integer, String> refreshTokens = new ConcurrentHashMap<>();
+  StubServer entra;
+  StubServer acr;
+  OperatorHarness h;
+
+  @AfterEach
+  void stop() {
+    if (h != null) {
+      h.close();
+    }
+    if (entra != null) {
+      entra.close();
+    }
+    if (acr != null) {
+      acr.close();
+    }
+  }
+
+  Response entraAnswer(Request r) {
+    if (!r.path().equals("/" + TENANT + "/oauth2/v2.0/token")) {
+      return Response.json(404, "{\"error\":\"not_found\"}");
+    }
+    Map<String, String> form = r.form();
+    assertThat(form).containsEntry("grant_type", "client_credentials").containsEntry("client_id", CLIENT_ID)
+        .containsEntry("client_secret", CLIENT_SECRET);
+    return Response.json(200, "{\"token_type\":\"Bearer\",\"expires_in\":3599,\"ext_expires_in\":3599,\"access_token\":\""
+        + ENTRA_TOKEN + "\"}");
+  }
+
+  Response acrAnswer(Request r) {
+    assertThat(r.path()).isEqualTo("/oauth2/exchange");
+    assertThat(r.form()).containsEntry("grant_type", "access_token").containsEntry("service", acr.hostPort())
+        .containsEntry("tenant", TENANT).containsEntry("access_token", ENTRA_TOKEN);
+    int n = exchanges.incrementAndGet();
+    // ACR's refresh token states its expiry; here on the operator's clock.
+    String token = TestJwt.make("{\"jti\":\"timed-acr-" + n + "\",\"exp\":" + clock.instant().plus(LIFETIME).getEpochSecond()
+        + ",\"grant_type\":\"refresh_token\"}");
+    refreshTokens.put(n, token);
+    SecretScan.register(token);
+    return Response.json(200, "{\"refresh_token\":\"" + token + "\"}");
+  }
+
+  String dockerConfig(String ns) {
+    return h.secret(ns, "acr-pull").map(s -> Fixtures.unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+  }
+
+  void tick(int i) {
+    int before = h.reconciles(PLATFORM_NS, "acr");
+    h.client.namespaces().withName("ticker").edit(ns -> {
+      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
+      return ns;
+    });
+    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, "acr") > before);
+  }
+
+  @Test
+  void passingNextRefreshTimeGetsANewAcrTokenForEveryNamespace() throws Exception {
+    entra = StubServer.https(TestTls.serverContext()).handler(this::entraAnswer);
+    acr = StubServer.http().handler(this::acrAnswer);
+    var tls = SslContextBuilder.forClient().trustManager(TestTls.trustManagerFactory()).build();
+    var entraHttp = new com.azure.core.http.netty.NettyAsyncHttpClientBuilder(
+        reactor.netty.http.client.HttpClient.create().secure(s -> s.sslContext(tls))).build();
+    SecretScan.register(CLIENT_SECRET);
+    h = new OperatorHarness();
+    h.start(OperatorHarness.config(Set.of(), Set.of(acr.hostPort())), o -> o.withProviders(new ProviderRegistry(List.of(
+        new AzureCredentialProvider(new DefaultAzureClientFactory(Map.of("AZURE_AUTHORITY_HOST", entra.url()), entraHttp,
+            DefaultAzureClientFactory.defaultRegistryHttp()), new KubernetesServiceAccountTokens(h.client)))))
+        .withClock(clock).withJitter(() -> 0));
+    Fixtures.dataSecret(h.client, PLATFORM_NS, "sp", Map.of("clientSecret", CLIENT_SECRET));
+    List<String> namespaces = List.of("team-a", "team-b");
+    namespaces.forEach(ns -> Fixtures.namespace(h.client, ns, Map.of()));
+    Fixtures.namespace(h.client, "ticker", Map.of("tick", "0"));
+
+    AzureProviderSpec azure = new AzureProviderSpec();
+    azure.setRegistry(acr.hostPort());
+    azure.setTenantId(TENANT);
+    azure.setAuth(AzureCredentialProviderTest.clientSecret());
+    ProviderSpec p = new ProviderSpec();
+    p.setAzure(azure);
+    RegistryCredential rc = new RegistryCredential();
+    rc.getMetadata().setName("acr");
+    rc.getMetadata().setNamespace(PLATFORM_NS);
+    RegistryCredentialSpec spec = new RegistryCredentialSpec();
+    spec.setProvider(p);
+    spec.setSecretName("acr-pull");
+    TargetsSpec t = new TargetsSpec();
+    t.setNamespaces(namespaces);
+    spec.setTargets(t);
+    rc.setSpec(spec);
+    h.apply(rc);
+
+    RegistryCredential ready = h.awaitReady(PLATFORM_NS, "acr");
+    assertThat(exchanges.get()).isEqualTo(1);
+    assertThat(namespaces).allSatisfy(ns -> assertThat(dockerConfig(ns)).contains(refreshTokens.get(1)));
+    Instant next = Instant.parse(ready.getStatus().getNextRefreshTime());
+    // 25% before a 3 h expiry, no jitter: 2 h 15 min after the exchange.
+    assertThat(Duration.between(clock.instant(), next)).isBetween(Duration.ofMinutes(134), Duration.ofMinutes(135));
+
+    clock.advance(Duration.between(clock.instant(), next).minusSeconds(30));
+    tick(1);
+    tick(2);
+    assertThat(exchanges.get()).isEqualTo(1);
+
+    clock.advance(Duration.ofMinutes(1));
+    tick(3);
+    h.awaitUntil(() -> refreshTokens.containsKey(2)
+        && namespaces.stream().allMatch(ns -> dockerConfig(ns).contains(refreshTokens.get(2))));
+    assertThat(exchanges.get()).isEqualTo(2);
+  }
+}
