@@ -49,7 +49,8 @@ public final class PullSecretOperator implements AutoCloseable {
       Clock clock,
       DoubleSupplier jitter,
       RegistryCredentialReconciler.RefreshListener listener,
-      Consumer<ConfigurationServiceOverrider> josdk) {
+      Consumer<ConfigurationServiceOverrider> josdk,
+      Duration conflictRecheck) {
 
     public static Options defaults(KubernetesClient client) {
       return new Options(
@@ -57,27 +58,33 @@ public final class PullSecretOperator implements AutoCloseable {
           Clock.systemUTC(),
           RegistryCredentialReconciler.randomJitter(),
           RegistryCredentialReconciler.RefreshListener.NONE,
-          o -> {});
+          o -> {},
+          RegistryCredentialReconciler.CONFLICT_RECHECK);
     }
 
     public Options withProviders(ProviderRegistry p) {
-      return new Options(p, clock, jitter, listener, josdk);
+      return new Options(p, clock, jitter, listener, josdk, conflictRecheck);
     }
 
     public Options withClock(Clock c) {
-      return new Options(providers, c, jitter, listener, josdk);
+      return new Options(providers, c, jitter, listener, josdk, conflictRecheck);
     }
 
     public Options withJitter(DoubleSupplier j) {
-      return new Options(providers, clock, j, listener, josdk);
+      return new Options(providers, clock, j, listener, josdk, conflictRecheck);
     }
 
     public Options withListener(RegistryCredentialReconciler.RefreshListener l) {
-      return new Options(providers, clock, jitter, l, josdk);
+      return new Options(providers, clock, jitter, l, josdk, conflictRecheck);
+    }
+
+    /** How often namespaces in Conflict are looked at again (foreign Secrets are not watched). */
+    public Options withConflictRecheck(Duration d) {
+      return new Options(providers, clock, jitter, listener, josdk, d);
     }
 
     public Options withJosdk(Consumer<ConfigurationServiceOverrider> j) {
-      return new Options(providers, clock, jitter, listener, josdk.andThen(j));
+      return new Options(providers, clock, jitter, listener, josdk.andThen(j), conflictRecheck);
     }
   }
 
@@ -102,6 +109,7 @@ public final class PullSecretOperator implements AutoCloseable {
     this.reconciler = new RegistryCredentialReconciler(
         config, options.providers(), options.clock(), options.jitter(), pool, options.listener(),
         new io.pullsecrets.operator.verify.RegistryVerifier(config.allowedEndpointHosts()));
+    reconciler.conflictRecheck(options.conflictRecheck());
     this.controller = operator.register(reconciler, c -> {
       c.withFinalizer(RegistryCredentialReconciler.FINALIZER)
           .withGenerationAware(false)

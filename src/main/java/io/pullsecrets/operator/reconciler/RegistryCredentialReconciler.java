@@ -67,7 +67,13 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
    * A Secret held by someone else is not watched (only managed Secrets are cached): look again this
    * often, so that the namespace syncs soon after its owner deletes it. Reads only.
    */
-  static final Duration CONFLICT_RECHECK = Duration.ofMinutes(1);
+  public static final Duration CONFLICT_RECHECK = Duration.ofMinutes(1);
+  private volatile Duration conflictRecheck = CONFLICT_RECHECK;
+
+  /** How often namespaces in Conflict are looked at again (default one minute). */
+  public void conflictRecheck(Duration every) {
+    this.conflictRecheck = every;
+  }
   /** A Secret holds at most 1 MiB; leave room for metadata. */
   public static final int MAX_DOCKER_CONFIG_BYTES = 1_000_000;
   private static final java.util.regex.Pattern SECRET_NAME =
@@ -592,8 +598,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       at = earliest(at, entry.credential().expiresAt().plusSeconds(1));
     }
     Duration after = at == null ? null : Duration.between(now, at);
-    if (conflicts && (after == null || after.compareTo(CONFLICT_RECHECK) > 0)) {
-      after = CONFLICT_RECHECK;
+    if (conflicts && (after == null || after.compareTo(conflictRecheck) > 0)) {
+      after = conflictRecheck;
     }
     return after;
   }
