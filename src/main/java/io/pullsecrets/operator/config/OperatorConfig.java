@@ -307,21 +307,21 @@ public record OperatorConfig(
   private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
   private static String name(Setting setting, String value, String dflt) throws ConfigException {
-    if (value == null || value.isBlank()) {
-      return dflt;
-    }
-    if (!DNS_SUBDOMAIN.matcher(value.trim()).matches()) {
-      throw new ConfigException(setting.label() + ": '" + value + "' is not a valid object name");
-    }
-    return value.trim();
+    return matching(setting, value, dflt, DNS_SUBDOMAIN, "object name");
   }
 
   private static String dnsLabel(Setting setting, String value, String dflt) throws ConfigException {
+    return matching(setting, value, dflt, DNS_LABEL, "Service name");
+  }
+
+  /** The trimmed value when it matches {@code pattern}, the default when empty. */
+  private static String matching(Setting setting, String value, String dflt, Pattern pattern, String what)
+      throws ConfigException {
     if (value == null || value.isBlank()) {
       return dflt;
     }
-    if (!DNS_LABEL.matcher(value.trim()).matches()) {
-      throw new ConfigException(setting.label() + ": '" + value + "' is not a valid Service name");
+    if (!pattern.matcher(value.trim()).matches()) {
+      throw new ConfigException(setting.label() + ": '" + value + "' is not a valid " + what);
     }
     return value.trim();
   }

@@ -44,13 +44,7 @@ class OwnershipScenariosTest {
   }
 
   private RegistryCredential teamCredential(List<String> namespaces) {
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "s3cret-1");
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot");
-    rc.getSpec().setSecretName("regcred");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(namespaces);
-    rc.getSpec().setTargets(t);
-    return rc;
+    return Fixtures.teamCredential(h.client, REGISTRY, namespaces);
   }
 
   private String dockerConfig(String ns) {

@@ -83,6 +83,20 @@ public final class Fixtures {
         .withNamespace(ns).endMetadata().withData(data).build()).createOr(op -> op.update());
   }
 
+  /**
+   * platform/example: a static credential for {@code registry} (login robot / s3cret-1 in the
+   * Secret platform/robot, created here), written as Secret {@code regcred} into {@code namespaces}.
+   */
+  public static RegistryCredential teamCredential(KubernetesClient client, String registry, java.util.List<String> namespaces) {
+    loginSecret(client, OperatorHarness.PLATFORM_NS, "robot", "robot", "s3cret-1");
+    RegistryCredential rc = staticCredential(OperatorHarness.PLATFORM_NS, "example", registry, "robot");
+    rc.getSpec().setSecretName("regcred");
+    io.pullsecrets.operator.api.TargetsSpec t = new io.pullsecrets.operator.api.TargetsSpec();
+    t.setNamespaces(namespaces);
+    rc.getSpec().setTargets(t);
+    return rc;
+  }
+
   public static RegistryCredential staticCredential(String ns, String name, String registry, String secretName) {
     StaticProviderSpec s = new StaticProviderSpec();
     s.setRegistry(registry);
