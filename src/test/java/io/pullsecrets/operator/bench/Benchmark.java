@@ -75,6 +75,8 @@ public final class Benchmark {
   static final String LOGIN = "bench-login";
   static final String REGISTRY = "registry.example.com";
   static final String TARGET_LABEL = "pullsecrets-bench";
+  /** How long the operator child waits for quiet before it answers -1 (below the parent's 120 s for an answer). */
+  static final long QUIET_TIMEOUT_MS = 110_000;
   /** The image's JAVA_TOOL_OPTIONS, with the chart's 512Mi memory limit given as MaxRAM. */
   static final String DEFAULT_CHILD_JVM =
       "-XX:MaxRAM=512m -XX:MaxRAMPercentage=70 -XX:InitialRAMPercentage=30 -XX:+ExitOnOutOfMemoryError "
@@ -99,6 +101,15 @@ public final class Benchmark {
     String server;
     /** Children only: the mock's URL or the real server's kubeconfig path. */
     String api;
+    /** "fleet": only the twenty-credential phase (no floor, no single-credential phases); null: everything. */
+    String only;
+    /** Whether the twenty-credential phase runs. */
+    boolean fleet = true;
+    int edits = 50;
+    /** How long the operator must show no activity to count as quiet (see OperatorProbe.awaitQuiet). */
+    int settleMs = 500;
+    /** How long the operator's idle CPU rate is measured before the edits. */
+    int baselineMs = 5000;
     String childJvm = System.getenv().getOrDefault("BENCH_CHILD_JVM_OPTS", DEFAULT_CHILD_JVM);
     Path logDir = Path.of(System.getenv().getOrDefault("BENCH_LOG_DIR", "target/bench"));
 
@@ -124,15 +135,30 @@ public final class Benchmark {
             o.server = v;
           }
           case "api" -> o.api = v;
+          case "only" -> {
+            if (!v.equals("fleet")) {
+              throw new IllegalArgumentException("--only takes fleet, not " + v);
+            }
+            o.only = v;
+          }
+          case "fleet" -> o.fleet = Boolean.parseBoolean(v);
+          case "edits" -> o.edits = Integer.parseInt(v);
+          case "settle-ms" -> o.settleMs = Integer.parseInt(v);
+          case "baseline-ms" -> o.baselineMs = Integer.parseInt(v);
           case "log-dir" -> o.logDir = Path.of(v);
           case "help", "h" -> {
             System.out.println("""
                 usage: bench/run.sh [--server=real|mock] [--namespaces=1000] [--foreign=5000] [--idle=30]
                                     [--new-namespaces=3] [--quiet-ms=3000] [--floor=true] [--log-dir=target/bench]
-                                    [--operator=true] [--floor-get=false]
+                                    [--operator=true] [--floor-get=false] [--only=fleet] [--fleet=true] [--edits=50]
+                                    [--settle-ms=500] [--baseline-ms=5000]
                   --server=real: each phase (floor, operator) gets its own control plane (hack/control-plane.sh up
                     <log-dir>/cp-<phase>); writes are counted from its audit log. Default where the control plane
                     is built (hack/control-plane.sh status); otherwise mock (fabric8's CRUD mock in this JVM)
+                  --only=fleet: only the twenty-credential phase: 20 static credentials select the N namespaces; then
+                    --edits unrelated default-ServiceAccount edits, one at a time, each followed by a wait until the
+                    operator has been quiet for --settle-ms (operator CPU per edit, less its idle rate measured over
+                    --baseline-ms); then --new-namespaces new namespaces (all 20 Secrets and entries). --fleet=false skips it
                   --floor-get=true: the floor GETs each SA before patching it, as withName(..).patch(..) does
                   BENCH_CHILD_JVM_OPTS overrides the operator JVM's flags (default: the image's, MaxRAM=512m)""");
             System.exit(0);
@@ -219,6 +245,8 @@ public final class Benchmark {
     }
     Main.Running running = Main.create(client, config, options, Main.Launch.defaults());
     running.start();
+    OperatorProbe probe = new OperatorProbe(running.metrics()::scrape,
+        Set.of(Thread.currentThread().getId(), sampler.getId()));
     System.out.println(TAG + "READY");
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line;
@@ -243,7 +271,15 @@ public final class Benchmark {
           System.out.flush();
           System.exit(0);
         }
-        default -> System.out.println(TAG + "ERR unknown command " + line);
+        case "STATS" -> System.out.println(TAG + "STATS " + probe.stats().line());
+        default -> {
+          if (line.startsWith("QUIET ")) {
+            long waited = probe.awaitQuiet(Long.parseLong(line.substring(6).trim()), QUIET_TIMEOUT_MS);
+            System.out.println(TAG + "QUIET " + waited);
+          } else {
+            System.out.println(TAG + "ERR unknown command " + line);
+          }
+        }
       }
     }
     System.exit(0);
@@ -547,54 +583,154 @@ public final class Benchmark {
       log("the server was never quiet for 3 s in 5 min; going on");
     }
 
-    /** A namespace; on the mock its default SA too (on the real server the controller manager makes it). */
-    static final String FLEET_LABEL = "pullsecrets-bench-fleet";
+    static final String FLEET_PREFIX = "fleet-";
     static final int FLEET = 20;
+    static final String TOUCHED = "bench.pullsecrets.io/touched";
 
     /**
-     * Twenty more static credentials selecting {@link #FLEET_LABEL} (no existing namespace has it),
-     * then {@code newNamespaces} namespaces with that label, one at a time: how long until each holds
-     * all 20 Secrets and its {@code default} ServiceAccount all 20 entries (-1: not within 60 s). On
-     * the real server the controller manager creates {@code default}, so concurrent patches race.
+     * Twenty static credentials selecting the N target namespaces (the single credential of the
+     * other phases is deleted first, so that exactly twenty target each namespace): their
+     * propagation, then unrelated edits of {@code default} ServiceAccounts, then new target
+     * namespaces.
      */
-    List<Long> fleetNamespaces(BenchServer api) throws Exception {
-      KubernetesClient c = api.client();
+    void fleet(BenchServer api, Observer obs, Child op) throws Exception {
+      List<String> targets = targets(o.namespaces);
+      try (FleetObserver fo = new FleetObserver(api.newClient(), FLEET_PREFIX)) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (fo.accountsSeen() < o.namespaces && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        removeSingleCredential(api, obs, op, targets);
+        fleetPropagation(api, op, fo, targets);
+        unrelatedEdits(api, op, fo, targets);
+        fleetNewNamespaces(api, op, fo);
+      }
+    }
+
+    /** Deletes the credential of the single-credential phases (when they ran) and waits until its Secrets and entries are gone. */
+    void removeSingleCredential(BenchServer api, Observer obs, Child op, List<String> targets) throws Exception {
+      var single = api.client().resources(RegistryCredential.class).inNamespace(OperatorHarness.PLATFORM_NS).withName(RC_NAME);
+      if (single.get() == null) {
+        return;
+      }
+      long t0 = System.nanoTime();
+      single.delete();
+      if (obs.await(targets, s -> s.data() == null && !s.entry(), true, true, 600_000) < 0) {
+        throw new IllegalStateException("the single credential's Secrets and entries were not removed in 10 min");
+      }
+      settle(api);
+      quiet(op);
+      log("fleet: the single credential deleted; its Secrets and entries gone, operator quiet after %s", fmtMs(System.nanoTime() - t0));
+    }
+
+    /** Creates the twenty credentials and waits until every target namespace has their 20 Secrets and 20 entries. */
+    void fleetPropagation(BenchServer api, Child op, FleetObserver fo, List<String> targets) throws Exception {
+      api.clearRequests();
+      OperatorProbe.Stats s0 = stats(op);
+      long t0 = System.nanoTime();
       for (int i = 0; i < FLEET; i++) {
-        RegistryCredential rc = Fixtures.staticCredential(OperatorHarness.PLATFORM_NS, "fleet-" + i, REGISTRY, LOGIN);
-        rc.getSpec().setSecretName("fleet-" + i);
+        RegistryCredential rc = Fixtures.staticCredential(OperatorHarness.PLATFORM_NS, FLEET_PREFIX + i, REGISTRY, LOGIN);
+        rc.getSpec().setSecretName(FLEET_PREFIX + i);
         rc.getSpec().setVerify(false);
         TargetsSpec t = new TargetsSpec();
-        t.setNamespaceSelector(new LabelSelectorSpec(Map.of(FLEET_LABEL, "yes"), null));
+        t.setNamespaceSelector(new LabelSelectorSpec(Map.of(TARGET_LABEL, "target"), null));
         rc.getSpec().setTargets(t);
-        c.resource(rc).create();
+        api.client().resource(rc).create();
       }
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (System.nanoTime() < deadline && c.resources(RegistryCredential.class).inNamespace(OperatorHarness.PLATFORM_NS)
-          .list().getItems().stream().filter(r -> r.getMetadata().getName().startsWith("fleet-"))
-          .filter(r -> r.getStatus() != null && r.getStatus().getObservedGeneration() != null).count() < FLEET) {
-        Thread.sleep(50);
+      long done = fo.await(targets, FLEET, 1_800_000);
+      if (done < 0) {
+        throw new IllegalStateException("twenty credentials reached only " + fo.count(targets, FLEET) + " of "
+            + targets.size() + " namespaces in 30 min");
       }
+      List<ApiRequest> writes = settle(api);
+      long quietAfter = quiet(op);
+      OperatorProbe.Stats s1 = stats(op);
+      log("fleet: %d credentials x %d namespaces propagated in %s; %d writes %s; failed writes: %s; operator CPU %s"
+              + " (until quiet, %s after the last write), %d reconciles", FLEET, targets.size(), fmtMs(done - t0), writes.size(),
+          breakdown(writes), failed(api), fmtMs(s1.processCpuNanos() - s0.processCpuNanos()), fmtMs(quietAfter * 1_000_000L),
+          s1.started() - s0.started());
+      row(FLEET + " credentials x N namespaces: propagation (" + FLEET + "N Secrets + " + FLEET + "N SA entries)",
+          fmtMs(done - t0) + ", " + writes.size() + " writes (failed: " + failedShort(api) + "), operator CPU "
+              + fmtMs(s1.processCpuNanos() - s0.processCpuNanos()), "");
+    }
+
+    /**
+     * Unrelated edits: an annotation no credential looks at, on the {@code default} ServiceAccount
+     * of namespaces spread over the N, one at a time; after each the benchmark waits until its own
+     * watch has seen the edit and then until the operator is quiet ({@link OperatorProbe#awaitQuiet}).
+     * The operator's CPU over the loop, less its idle rate (measured just before) times the loop's
+     * duration, divided by the number of edits, is the cost of one edit.
+     */
+    void unrelatedEdits(BenchServer api, Child op, FleetObserver fo, List<String> targets) throws Exception {
+      OperatorProbe.Stats b0 = stats(op);
+      long tb0 = System.nanoTime();
+      Thread.sleep(o.baselineMs); // a measurement window (the idle rate), not a wait for anything
+      OperatorProbe.Stats b1 = stats(op);
+      double idlePerNano = (double) (b1.processCpuNanos() - b0.processCpuNanos()) / (System.nanoTime() - tb0);
+      api.clearRequests();
+      OperatorProbe.Stats s0 = stats(op);
+      long t0 = System.nanoTime();
+      for (int i = 0; i < o.edits; i++) {
+        String ns = targets.get((int) ((long) i * targets.size() / o.edits));
+        ServiceAccount sa = api.client().serviceAccounts().inNamespace(ns).withName("default")
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"" + TOUCHED + "\":\"" + i + "\"}}}");
+        if (!fo.awaitAccountVersion(ns, sa.getMetadata().getResourceVersion(), 10_000)) {
+          throw new IllegalStateException("the benchmark's watch did not see the edit of " + ns + "/default in 10 s");
+        }
+        quiet(op);
+      }
+      long elapsed = System.nanoTime() - t0;
+      OperatorProbe.Stats s1 = stats(op);
+      List<ApiRequest> writes = settle(api);
+      long raw = s1.processCpuNanos() - s0.processCpuNanos();
+      long idle = Math.round(idlePerNano * elapsed);
+      double perEdit = (raw - idle) / 1e6 / o.edits;
+      log("edits: %d unrelated default ServiceAccount edits in %s; operator CPU %s (process, less the benchmark's threads;"
+              + " Java threads alone %s), idle rate %.1f ms/s over %d ms before, so %s idle in the loop; %.1f ms per edit;"
+              + " %d events, %d reconciles; %d writes %s", o.edits, fmtMs(elapsed), fmtMs(raw),
+          fmtMs(s1.threadCpuNanos() - s0.threadCpuNanos()), idlePerNano * 1000, o.baselineMs, fmtMs(idle), perEdit,
+          s1.events() - s0.events(), s1.started() - s0.started(), writes.size(), breakdown(writes));
+      row("unrelated default ServiceAccount edit (" + FLEET + " credentials x N namespaces): operator CPU per edit",
+          String.format("%.1f ms (%s for %d edits, less %s idle); %d reconciles, %d writes", perEdit, fmtMs(raw), o.edits,
+              fmtMs(idle), s1.started() - s0.started(), writes.size()),
+          "< 5 ms " + mark(perEdit < 5));
+    }
+
+    /** New namespaces with the target label, one at a time: until each holds all 20 Secrets and 20 entries on {@code default}. */
+    void fleetNewNamespaces(BenchServer api, Child op, FleetObserver fo) throws Exception {
       List<Long> out = new ArrayList<>();
+      api.clearRequests();
       for (int i = 0; i < o.newNamespaces; i++) {
         String ns = String.format("bench-fleet-%02d", i);
         long c0 = System.nanoTime();
-        createNamespace(api, ns, Map.of(FLEET_LABEL, "yes"));
-        long done = -1;
-        while (System.nanoTime() - c0 < TimeUnit.SECONDS.toNanos(60)) {
-          long secrets = c.secrets().inNamespace(ns).list().getItems().stream()
-              .filter(x -> x.getMetadata().getName().startsWith("fleet-")).count();
-          var sa = c.serviceAccounts().inNamespace(ns).withName("default").get();
-          long entries = sa == null || sa.getImagePullSecrets() == null ? 0
-              : sa.getImagePullSecrets().stream().filter(r -> r.getName().startsWith("fleet-")).count();
-          if (secrets == FLEET && entries == FLEET) {
-            done = System.nanoTime() - c0;
-            break;
-          }
-          Thread.sleep(10);
-        }
-        out.add(done);
+        createNamespace(api, ns, Map.of(TARGET_LABEL, "target"));
+        long done = fo.await(List.of(ns), FLEET, 60_000);
+        out.add(done < 0 ? -1 : done - c0);
+        settle(api);
+        quiet(op);
       }
-      return out;
+      List<ApiRequest> writes = api.operatorWrites();
+      List<Long> ms = out.stream().map(x -> x < 0 ? -1 : x / 1_000_000).toList();
+      log("fleet: new namespace: all %d Secrets and %d entries on default after %s ms; %d writes %s; failed writes: %s", FLEET,
+          FLEET, ms, writes.size(), breakdown(writes), failed(api));
+      long max = out.stream().mapToLong(x -> x).max().orElse(-1);
+      row("new namespace targeted by " + FLEET + " credentials (each selecting all N): " + FLEET + " Secrets + " + FLEET
+              + " SA entries (max of " + out.size() + ")", fmtMs(max) + " " + ms,
+          "< 2 s " + mark(!out.isEmpty() && out.stream().allMatch(x -> x >= 0) && max < 2_000_000_000L));
+    }
+
+    static OperatorProbe.Stats stats(Child op) throws InterruptedException {
+      return OperatorProbe.Stats.parse(op.ask("STATS", "STATS").substring(6));
+    }
+
+    /** Waits until the operator has been quiet for the settle window; returns the ms it took. */
+    long quiet(Child op) throws InterruptedException {
+      long waited = Long.parseLong(op.ask("QUIET " + o.settleMs, "QUIET").substring(6).trim());
+      if (waited < 0) {
+        throw new IllegalStateException("the operator was not quiet for " + o.settleMs + " ms within "
+            + QUIET_TIMEOUT_MS / 1000 + " s");
+      }
+      return waited;
     }
 
     static void createNamespace(BenchServer s, String ns, Map<String, String> labels) {
@@ -731,6 +867,40 @@ public final class Benchmark {
       return String.format("%.0f MiB", bytes / 1024.0 / 1024.0);
     }
 
+    /** What the floor measured; {@link #SKIPPED} when it did not run. */
+    record Floor(long nanos, int writes, long cpu, Map<String, Long> serverCpu, String failed) {
+      static final Floor SKIPPED = new Floor(-1, -1, -1, null, "skipped");
+    }
+
+    /** The floor, on its own server holding the same objects: the 2N writes alone. */
+    Floor floor(List<String> targets) throws Exception {
+      try (BenchServer api = server("floor")) {
+        Observer obs = observer(api);
+        try (Child floor = new Child(o, "floor", api, o.logDir.resolve("floor.log"))) {
+          floor.expect("READY", 120);
+          api.clearRequests();
+          long cpuChild0 = floor.cpuMillis();
+          Map<String, Long> cpuServer0 = api.cpuMillis();
+          long t0 = System.nanoTime();
+          floor.stdin.println("GO");
+          long done = obs.await(targets, s -> s.data() != null && s.entry(), true, true, 600_000);
+          String childSays = floor.expect("DONE", 600);
+          if (done < 0) {
+            throw new IllegalStateException("floor did not finish");
+          }
+          Floor f = new Floor(done - t0, api.operatorWrites().size(), floor.cpuMillis() - cpuChild0,
+              minus(api.cpuMillis(), cpuServer0), failedShort(api));
+          log("floor: %s (the client's own clock: %s ms; first write after %s, last write at %s), %d writes; all its requests %s;"
+                  + " failed writes: %s; CPU: client %,d ms, server %s", fmtMs(f.nanos()), childSays.substring(5),
+              fmtMs(api.firstWrite() - t0), fmtMs(api.lastWrite() - t0), f.writes(), breakdown(api.operatorRequests()),
+              failed(api), f.cpu(), cpuText(f.serverCpu()));
+          return f;
+        } finally {
+          obs.close();
+        }
+      }
+    }
+
     void run() throws Exception {
       Files.createDirectories(o.logDir);
       if (o.server == null) {
@@ -747,40 +917,7 @@ public final class Benchmark {
           o.foreign, o.idleSeconds, o.childJvm);
 
       // 1. The floor, on its own server holding the same objects.
-      long floorNanos = -1;
-      int floorWrites = -1;
-      long floorCpu = -1;
-      Map<String, Long> floorServerCpu = null;
-      String floorFailed = "skipped";
-      if (o.floor) {
-        try (BenchServer api = server("floor")) {
-          Observer obs = observer(api);
-          try (Child floor = new Child(o, "floor", api, o.logDir.resolve("floor.log"))) {
-            floor.expect("READY", 120);
-            api.clearRequests();
-            long cpuChild0 = floor.cpuMillis();
-            Map<String, Long> cpuServer0 = api.cpuMillis();
-            long t0 = System.nanoTime();
-            floor.stdin.println("GO");
-            long done = obs.await(targets, s -> s.data() != null && s.entry(), true, true, 600_000);
-            String childSays = floor.expect("DONE", 600);
-            if (done < 0) {
-              throw new IllegalStateException("floor did not finish");
-            }
-            floorNanos = done - t0;
-            floorCpu = floor.cpuMillis() - cpuChild0;
-            floorServerCpu = minus(api.cpuMillis(), cpuServer0);
-            floorWrites = api.operatorWrites().size();
-            floorFailed = failedShort(api);
-            log("floor: %s (the client's own clock: %s ms; first write after %s, last write at %s), %d writes; all its requests %s;"
-                    + " failed writes: %s; CPU: client %,d ms, server %s", fmtMs(floorNanos), childSays.substring(5),
-                fmtMs(api.firstWrite() - t0), fmtMs(api.lastWrite() - t0), floorWrites, breakdown(api.operatorRequests()),
-                failed(api), floorCpu, cpuText(floorServerCpu));
-          } finally {
-            obs.close();
-          }
-        }
-      }
+      Floor floor = o.floor && !"fleet".equals(o.only) ? floor(targets) : Floor.SKIPPED;
 
       // 2. The operator.
       if (!o.operator) {
@@ -796,135 +933,13 @@ public final class Benchmark {
           log("operator: started, caches synced in %s; RSS %s; startup %s %s", fmtMs(System.nanoTime() - s0),
               mib(rssStart[1]), api.real() ? "writes" : "requests", breakdown(api.operatorRequests()));
 
-          // Propagation.
-          RegistryCredential rc = Fixtures.staticCredential(OperatorHarness.PLATFORM_NS, RC_NAME, REGISTRY, LOGIN);
-          rc.getSpec().setSecretName(SECRET_NAME);
-          rc.getSpec().setVerify(false);
-          TargetsSpec t = new TargetsSpec();
-          t.setNamespaceSelector(new LabelSelectorSpec(Map.of(TARGET_LABEL, "target"), null));
-          rc.getSpec().setTargets(t);
-          api.clearRequests();
-          long cpuChild0 = op.cpuMillis();
-          Map<String, Long> cpuServer0 = api.cpuMillis();
-          long kcm0 = api instanceof BenchServer.Real r ? r.controllerManagerCpuMillis() : 0;
-          long t0 = System.nanoTime();
-          api.client().resource(rc).create();
-          long done = obs.await(targets, s -> s.data() != null && s.entry(), true, true, 600_000);
-          if (done < 0) {
-            throw new IllegalStateException("propagation did not finish in 10 min");
+          if (!"fleet".equals(o.only)) {
+            singleCredential(api, obs, op, rssStart, floor);
           }
-          long propNanos = done - t0;
-          long propCpu = op.cpuMillis() - cpuChild0;
-          Map<String, Long> propServerCpu = minus(api.cpuMillis(), cpuServer0);
-          long kcmCpu = api instanceof BenchServer.Real r ? r.controllerManagerCpuMillis() - kcm0 : -1;
-          long firstWrite = api.firstWrite() - t0;
-          long lastWrite = api.lastWrite() - t0;
-          List<ApiRequest> propWrites = settle(api);
-          String propFailed = failedShort(api);
-          log("propagation: %s (first write after %s, last write before done at %s), %d writes %s; failed writes: %s;"
-                  + " CPU: operator %,d ms, server %s%s", fmtMs(propNanos), fmtMs(firstWrite), fmtMs(lastWrite),
-              propWrites.size(), breakdown(propWrites), failed(api), propCpu, cpuText(propServerCpu),
-              kcmCpu >= 0 ? String.format(" (and kube-controller-manager %,d ms)", kcmCpu) : "");
-          if (!api.real()) {
-            log("propagation: all operator requests %s", breakdown(api.operatorRequests()));
+          if (o.fleet) {
+            fleet(api, obs, op);
           }
-          long[] rssProp = op.rss();
-          String oldData = obs.data(targets.get(0));
-
-          // Rotation.
-          api.clearRequests();
-          long r0 = System.nanoTime();
-          Fixtures.loginSecret(api.client(), OperatorHarness.PLATFORM_NS, LOGIN, "robot", "password-2");
-          Predicate<Observer.Seen> rotated = s -> s.data() != null && !s.data().equals(oldData) && s.entry();
-          long rdone = obs.await(targets, rotated, true, false, 600_000);
-          if (rdone < 0) {
-            throw new IllegalStateException("rotation did not finish in 10 min");
-          }
-          long rotNanos = rdone - r0;
-          List<ApiRequest> rotWrites = settle(api);
-          String rotFailed = failedShort(api);
-          log("rotation: %s, %d writes %s; failed writes: %s", fmtMs(rotNanos), rotWrites.size(), breakdown(rotWrites),
-              failed(api));
-
-          // New namespaces.
-          List<Long> newNs = new ArrayList<>();
-          List<Long> newNsEntry = new ArrayList<>();
-          api.clearRequests();
-          for (int i = 0; i < o.newNamespaces; i++) {
-            String ns = String.format("bench-new-%02d", i);
-            long c0 = System.nanoTime();
-            createNamespace(api, ns, Map.of(TARGET_LABEL, "target"));
-            long sdone = obs.await(List.of(ns), s -> s.data() != null, true, false, 60_000);
-            long edone = obs.await(List.of(ns), s -> s.data() != null && s.entry(), true, true, 60_000);
-            newNs.add(sdone < 0 ? -1 : sdone - c0);
-            newNsEntry.add(edone < 0 ? -1 : edone - c0);
-            settle(api);
-          }
-          List<ApiRequest> newWrites = api.operatorWrites();
-          String newFailed = failedShort(api);
-          log("new namespaces: Secret after %s, SA entry after %s (ms); %d writes %s; failed writes: %s",
-              newNs.stream().map(x -> x / 1_000_000).toList(), newNsEntry.stream().map(x -> x / 1_000_000).toList(),
-              newWrites.size(), breakdown(newWrites), failed(api));
-
-          // Twenty credentials selecting one label; new namespaces with it get 20 Secrets and 20 entries.
-          List<Long> fleet = fleetNamespaces(api);
-          log("twenty credentials, new namespace: all 20 Secrets and 20 entries on default after %s ms",
-              fleet.stream().map(x -> x / 1_000_000).toList());
-
-          // Idle.
-          api.clearRequests();
-          Thread.sleep(o.idleSeconds * 1000L);
-          List<ApiRequest> idle = api.operatorRequests();
-          List<ApiRequest> idleWrites = idle.stream().filter(ApiRequest::isWrite).toList();
-          log("idle %d s: %d writes %s%s", o.idleSeconds, idleWrites.size(), breakdown(idleWrites),
-              api.real() ? " (the audit log records writes only)" : "; all requests " + breakdown(idle));
-
-          // Memory.
-          String mem = op.ask("MEM", "MEM");
-          long[] rssEnd = op.rss();
-          Map<String, Long> m = new HashMap<>();
-          for (String kv : mem.substring(4).split(" ")) {
-            String[] p = kv.split("=");
-            m.put(p[0], Long.parseLong(p[1]));
-          }
-          String gc = op.ask("GC", "GC");
-          long live = Long.parseLong(gc.replaceAll(".*liveHeap=", ""));
-          log("memory: %s; live heap after full GC %s; RSS at start %s, after propagation %s, at end %s, peak (VmHWM) %s",
-              mem, mib(live), mib(rssStart[1]), mib(rssProp[1]), mib(rssEnd[1]), mib(rssEnd[0]));
-
-          // Report.
-          long newMax = newNs.stream().mapToLong(x -> x).max().orElse(-1);
-          long newEntryMax = newNsEntry.stream().mapToLong(x -> x).max().orElse(-1);
-          double ratio = floorNanos > 0 ? (double) propNanos / floorNanos : Double.NaN;
-          row("API server", api.describe(), "");
-          row("propagation, operator (N namespaces: Secret + SA entry)", fmtMs(propNanos), "");
-          row("propagation, floor (2N writes, 4 threads)", floorNanos > 0 ? fmtMs(floorNanos) + " (" + floorWrites + " writes)" : "skipped", "");
-          row("CPU during propagation: operator / floor client", String.format("%,d ms / %s", propCpu,
-              floorCpu < 0 ? "skipped" : String.format("%,d ms", floorCpu)), "");
-          row("CPU during propagation: " + (api.real() ? "API server, kube-apiserver + etcd" : "mock server + observer (benchmark JVM)")
-                  + " (operator run / floor run)",
-              cpuText(propServerCpu) + " / " + (floorServerCpu == null ? "skipped" : cpuText(floorServerCpu)), "");
-          row("operator: first write after apply", fmtMs(firstWrite), "");
-          row("ratio operator / floor", Double.isNaN(ratio) ? "n/a" : String.format("%.2fx", ratio), "<= 1.5x " + (Double.isNaN(ratio) ? "(n/a)" : mark(ratio <= 1.5)));
-          row("writes to propagate", String.valueOf(propWrites.size()), "<= 2N+5 = " + (2 * n + 5) + " " + mark(propWrites.size() <= 2 * n + 5));
-          row("failed writes (response >= 400): propagation / rotation / new namespaces / floor",
-              propFailed + " / " + rotFailed + " / " + newFailed + " / " + floorFailed, "");
-          row("rotation of the source Secret: time", fmtMs(rotNanos), "");
-          row("writes per rotation", String.valueOf(rotWrites.size()), "<= N+5 = " + (n + 5) + " " + mark(rotWrites.size() <= n + 5));
-          row("writes in " + o.idleSeconds + " idle seconds", String.valueOf(idleWrites.size()), "0 " + mark(idleWrites.isEmpty()));
-          row("new namespace: Secret (max of " + o.newNamespaces + ")", fmtMs(newMax) + " " + newNs.stream().map(x -> x / 1_000_000).toList(),
-              "< 2 s " + mark(newMax >= 0 && newMax < 2_000_000_000L));
-          row("new namespace: Secret + SA entry (max)", fmtMs(newEntryMax) + " " + newNsEntry.stream().map(x -> x / 1_000_000).toList(), "");
-          long fleetMax = fleet.stream().mapToLong(x -> x).max().orElse(-1);
-          row("new namespace targeted by 20 credentials: 20 Secrets + 20 SA entries (max of " + fleet.size() + ")",
-              fmtMs(fleetMax) + " " + fleet.stream().map(x -> x / 1_000_000).toList(),
-              "< 2 s " + mark(fleet.stream().allMatch(x -> x >= 0) && fleetMax < 2_000_000_000L));
-          row("operator peak heap used (sampled every 10 ms)", mib(m.get("peakHeap")), "");
-          row("operator live heap after full GC (end)", mib(live), "");
-          row("operator heap committed / max", mib(m.get("heapCommitted")) + " / " + mib(m.get("heapMax")), "");
-          row("operator RSS: peak (VmHWM) / at end (VmRSS)", mib(rssEnd[0]) + " / " + mib(rssEnd[1]),
-              "<= 256 MiB at N=5000, F=20000 " + (n >= 5000 && o.foreign >= 20000 ? mark(rssEnd[0] <= 256L * 1024 * 1024) : "(n/a: other size)"));
-          report.add(String.format("pullsecret-operator benchmark, server=%s, %s, %s, %d CPUs; N=%d, F=%d, idle %d s",
+          report.add(0, String.format("pullsecret-operator benchmark, server=%s, %s, %s, %d CPUs; N=%d, F=%d, idle %d s",
               api.name(), started, hostInfo(), Runtime.getRuntime().availableProcessors(), n, o.foreign, o.idleSeconds));
         } finally {
           obs.close();
@@ -932,6 +947,134 @@ public final class Benchmark {
       }
       print();
     }
+    /**
+     * One static credential selecting the N target namespaces: propagation, rotation, new
+     * namespaces, writes at rest and memory, compared with the floor.
+     */
+    void singleCredential(BenchServer api, Observer obs, Child op, long[] rssStart, Floor floor) throws Exception {
+      int n = o.namespaces;
+      List<String> targets = targets(n);
+      // Propagation.
+      RegistryCredential rc = Fixtures.staticCredential(OperatorHarness.PLATFORM_NS, RC_NAME, REGISTRY, LOGIN);
+      rc.getSpec().setSecretName(SECRET_NAME);
+      rc.getSpec().setVerify(false);
+      TargetsSpec t = new TargetsSpec();
+      t.setNamespaceSelector(new LabelSelectorSpec(Map.of(TARGET_LABEL, "target"), null));
+      rc.getSpec().setTargets(t);
+      api.clearRequests();
+      long cpuChild0 = op.cpuMillis();
+      Map<String, Long> cpuServer0 = api.cpuMillis();
+      long kcm0 = api instanceof BenchServer.Real r ? r.controllerManagerCpuMillis() : 0;
+      long t0 = System.nanoTime();
+      api.client().resource(rc).create();
+      long done = obs.await(targets, s -> s.data() != null && s.entry(), true, true, 600_000);
+      if (done < 0) {
+        throw new IllegalStateException("propagation did not finish in 10 min");
+      }
+      long propNanos = done - t0;
+      long propCpu = op.cpuMillis() - cpuChild0;
+      Map<String, Long> propServerCpu = minus(api.cpuMillis(), cpuServer0);
+      long kcmCpu = api instanceof BenchServer.Real r ? r.controllerManagerCpuMillis() - kcm0 : -1;
+      long firstWrite = api.firstWrite() - t0;
+      long lastWrite = api.lastWrite() - t0;
+      List<ApiRequest> propWrites = settle(api);
+      String propFailed = failedShort(api);
+      log("propagation: %s (first write after %s, last write before done at %s), %d writes %s; failed writes: %s;"
+              + " CPU: operator %,d ms, server %s%s", fmtMs(propNanos), fmtMs(firstWrite), fmtMs(lastWrite),
+          propWrites.size(), breakdown(propWrites), failed(api), propCpu, cpuText(propServerCpu),
+          kcmCpu >= 0 ? String.format(" (and kube-controller-manager %,d ms)", kcmCpu) : "");
+      if (!api.real()) {
+        log("propagation: all operator requests %s", breakdown(api.operatorRequests()));
+      }
+      long[] rssProp = op.rss();
+      String oldData = obs.data(targets.get(0));
+
+      // Rotation.
+      api.clearRequests();
+      long r0 = System.nanoTime();
+      Fixtures.loginSecret(api.client(), OperatorHarness.PLATFORM_NS, LOGIN, "robot", "password-2");
+      Predicate<Observer.Seen> rotated = s -> s.data() != null && !s.data().equals(oldData) && s.entry();
+      long rdone = obs.await(targets, rotated, true, false, 600_000);
+      if (rdone < 0) {
+        throw new IllegalStateException("rotation did not finish in 10 min");
+      }
+      long rotNanos = rdone - r0;
+      List<ApiRequest> rotWrites = settle(api);
+      String rotFailed = failedShort(api);
+      log("rotation: %s, %d writes %s; failed writes: %s", fmtMs(rotNanos), rotWrites.size(), breakdown(rotWrites),
+          failed(api));
+
+      // New namespaces.
+      List<Long> newNs = new ArrayList<>();
+      List<Long> newNsEntry = new ArrayList<>();
+      api.clearRequests();
+      for (int i = 0; i < o.newNamespaces; i++) {
+        String ns = String.format("bench-new-%02d", i);
+        long c0 = System.nanoTime();
+        createNamespace(api, ns, Map.of(TARGET_LABEL, "target"));
+        long sdone = obs.await(List.of(ns), s -> s.data() != null, true, false, 60_000);
+        long edone = obs.await(List.of(ns), s -> s.data() != null && s.entry(), true, true, 60_000);
+        newNs.add(sdone < 0 ? -1 : sdone - c0);
+        newNsEntry.add(edone < 0 ? -1 : edone - c0);
+        settle(api);
+      }
+      List<ApiRequest> newWrites = api.operatorWrites();
+      String newFailed = failedShort(api);
+      log("new namespaces: Secret after %s, SA entry after %s (ms); %d writes %s; failed writes: %s",
+          newNs.stream().map(x -> x / 1_000_000).toList(), newNsEntry.stream().map(x -> x / 1_000_000).toList(),
+          newWrites.size(), breakdown(newWrites), failed(api));
+
+      // Idle.
+      api.clearRequests();
+      Thread.sleep(o.idleSeconds * 1000L);
+      List<ApiRequest> idle = api.operatorRequests();
+      List<ApiRequest> idleWrites = idle.stream().filter(ApiRequest::isWrite).toList();
+      log("idle %d s: %d writes %s%s", o.idleSeconds, idleWrites.size(), breakdown(idleWrites),
+          api.real() ? " (the audit log records writes only)" : "; all requests " + breakdown(idle));
+
+      // Memory.
+      String mem = op.ask("MEM", "MEM");
+      long[] rssEnd = op.rss();
+      Map<String, Long> m = new HashMap<>();
+      for (String kv : mem.substring(4).split(" ")) {
+        String[] p = kv.split("=");
+        m.put(p[0], Long.parseLong(p[1]));
+      }
+      String gc = op.ask("GC", "GC");
+      long live = Long.parseLong(gc.replaceAll(".*liveHeap=", ""));
+      log("memory: %s; live heap after full GC %s; RSS at start %s, after propagation %s, at end %s, peak (VmHWM) %s",
+          mem, mib(live), mib(rssStart[1]), mib(rssProp[1]), mib(rssEnd[1]), mib(rssEnd[0]));
+
+      // Report.
+      long newMax = newNs.stream().mapToLong(x -> x).max().orElse(-1);
+      long newEntryMax = newNsEntry.stream().mapToLong(x -> x).max().orElse(-1);
+      double ratio = floor.nanos() > 0 ? (double) propNanos / floor.nanos() : Double.NaN;
+      row("API server", api.describe(), "");
+      row("propagation, operator (N namespaces: Secret + SA entry)", fmtMs(propNanos), "");
+      row("propagation, floor (2N writes, 4 threads)", floor.nanos() > 0 ? fmtMs(floor.nanos()) + " (" + floor.writes() + " writes)" : "skipped", "");
+      row("CPU during propagation: operator / floor client", String.format("%,d ms / %s", propCpu,
+          floor.cpu() < 0 ? "skipped" : String.format("%,d ms", floor.cpu())), "");
+      row("CPU during propagation: " + (api.real() ? "API server, kube-apiserver + etcd" : "mock server + observer (benchmark JVM)")
+              + " (operator run / floor run)",
+          cpuText(propServerCpu) + " / " + (floor.serverCpu() == null ? "skipped" : cpuText(floor.serverCpu())), "");
+      row("operator: first write after apply", fmtMs(firstWrite), "");
+      row("ratio operator / floor", Double.isNaN(ratio) ? "n/a" : String.format("%.2fx", ratio), "<= 1.5x " + (Double.isNaN(ratio) ? "(n/a)" : mark(ratio <= 1.5)));
+      row("writes to propagate", String.valueOf(propWrites.size()), "<= 2N+5 = " + (2 * n + 5) + " " + mark(propWrites.size() <= 2 * n + 5));
+      row("failed writes (response >= 400): propagation / rotation / new namespaces / floor",
+          propFailed + " / " + rotFailed + " / " + newFailed + " / " + floor.failed(), "");
+      row("rotation of the source Secret: time", fmtMs(rotNanos), "");
+      row("writes per rotation", String.valueOf(rotWrites.size()), "<= N+5 = " + (n + 5) + " " + mark(rotWrites.size() <= n + 5));
+      row("writes in " + o.idleSeconds + " idle seconds", String.valueOf(idleWrites.size()), "0 " + mark(idleWrites.isEmpty()));
+      row("new namespace: Secret (max of " + o.newNamespaces + ")", fmtMs(newMax) + " " + newNs.stream().map(x -> x / 1_000_000).toList(),
+          "< 2 s " + mark(newMax >= 0 && newMax < 2_000_000_000L));
+      row("new namespace: Secret + SA entry (max)", fmtMs(newEntryMax) + " " + newNsEntry.stream().map(x -> x / 1_000_000).toList(), "");
+      row("operator peak heap used (sampled every 10 ms)", mib(m.get("peakHeap")), "");
+      row("operator live heap after full GC (end)", mib(live), "");
+      row("operator heap committed / max", mib(m.get("heapCommitted")) + " / " + mib(m.get("heapMax")), "");
+      row("operator RSS: peak (VmHWM) / at end (VmRSS)", mib(rssEnd[0]) + " / " + mib(rssEnd[1]),
+          "<= 256 MiB at N=5000, F=20000 " + (n >= 5000 && o.foreign >= 20000 ? mark(rssEnd[0] <= 256L * 1024 * 1024) : "(n/a: other size)"));
+    }
+
     static String mark(boolean ok) {
       return ok ? "(met)" : "(MISSED)";
     }
