@@ -12,7 +12,7 @@ import java.util.function.Supplier;
  */
 final class OperatorProbe {
   /** Interval between samples while waiting for quiet. */
-  static final long POLL_MS = 25;
+  static final long POLL_MS = 50;
   /** A poll interval in which the operator's threads used more than this share of one core counts as activity. */
   static final double BUSY_SHARE = 0.10;
 
@@ -57,15 +57,18 @@ final class OperatorProbe {
   }
 
   Stats stats() {
-    long bench = benchCpu();
+    String text = scrape.get();
+    return new Stats(os.getProcessCpuTime() - benchCpu(), threadCpu(), sum(text, "operator_sdk_events_received"),
+        sum(text, "operator_sdk_reconciliations_started"), sum(text, "operator_sdk_reconciliations_queue_size"));
+  }
+
+  /** CPU of the live Java threads other than the benchmark's, in ns. */
+  private long threadCpu() {
     long all = 0;
-    long[] ids = threads.getAllThreadIds();
-    for (long t : threads.getThreadCpuTime(ids)) {
+    for (long t : threads.getThreadCpuTime(threads.getAllThreadIds())) {
       all += Math.max(t, 0);
     }
-    String text = scrape.get();
-    return new Stats(os.getProcessCpuTime() - bench, all - bench, sum(text, "operator_sdk_events_received"),
-        sum(text, "operator_sdk_reconciliations_started"), sum(text, "operator_sdk_reconciliations_queue_size"));
+    return all - benchCpu();
   }
 
   private long benchCpu() {
@@ -89,30 +92,46 @@ final class OperatorProbe {
   }
 
   /**
-   * Waits until the operator has been quiet for {@code windowMs}: no event received, no reconcile
-   * started, none queued or running, and in no poll interval its threads used more than {@link
-   * #BUSY_SHARE} of a core. Returns the ms waited, or -1 when it was not quiet within {@code timeoutMs}.
+   * Waits until the operator has been quiet for {@code windowMs}: between the window's first and
+   * last reading no event received, no reconcile started, none queued or running at its end, and
+   * in no poll interval did its threads use more than {@link #BUSY_SHARE} of a core. The JOSDK
+   * counters are read (a scrape, which allocates) only at the window's ends; in between only thread
+   * CPU is read, so that the polling itself costs the operator's JVM little. Returns the ms waited,
+   * or -1 when it was not quiet within {@code timeoutMs}.
    */
   long awaitQuiet(long windowMs, long timeoutMs) throws InterruptedException {
     long start = System.nanoTime();
     long deadline = start + timeoutMs * 1_000_000L;
-    Stats last = stats();
-    long lastAt = System.nanoTime();
-    long quietSince = lastAt;
     while (System.nanoTime() < deadline) {
-      Thread.sleep(POLL_MS);
-      Stats now = stats();
-      long at = System.nanoTime();
-      boolean busy = now.events() != last.events() || now.started() != last.started() || now.queued() > 0
-          || now.threadCpuNanos() - last.threadCpuNanos() > BUSY_SHARE * (at - lastAt);
-      if (busy) {
-        quietSince = at;
-      } else if (at - quietSince >= windowMs * 1_000_000L) {
-        return (at - start) / 1_000_000L;
+      Stats first = stats();
+      long windowStart = System.nanoTime();
+      if (quietThrough(windowStart, windowMs, deadline)) {
+        Stats last = stats();
+        if (last.events() == first.events() && last.started() == first.started() && last.queued() == 0) {
+          return (System.nanoTime() - start) / 1_000_000L;
+        }
       }
-      last = now;
-      lastAt = at;
     }
     return -1;
+  }
+
+  /** Whether the operator's threads stay below {@link #BUSY_SHARE} of a core in every poll interval for {@code windowMs}. */
+  private boolean quietThrough(long windowStart, long windowMs, long deadline) throws InterruptedException {
+    long lastCpu = threadCpu();
+    long lastAt = System.nanoTime();
+    while (lastAt - windowStart < windowMs * 1_000_000L) {
+      if (lastAt > deadline) {
+        return false;
+      }
+      Thread.sleep(POLL_MS);
+      long cpu = threadCpu();
+      long at = System.nanoTime();
+      if (cpu - lastCpu > BUSY_SHARE * (at - lastAt)) {
+        return false;
+      }
+      lastCpu = cpu;
+      lastAt = at;
+    }
+    return true;
   }
 }
