@@ -8,6 +8,8 @@
 #   bench/run.sh --server=mock                     # the same on the CRUD mock
 #   bench/run.sh --namespaces=5000 --foreign=20000 # the memory goal's size
 #   bench/run.sh --idle=5 --new-namespaces=1       # a quick run
+#   bench/run.sh --only=fleet                      # issue 10: 20 credentials x N namespaces: unrelated
+#                                                  # ServiceAccount edits (operator CPU per edit), new namespace
 #   bench/run.sh --help
 # BENCH_SKIP_BUILD=1 skips the Maven steps; BENCH_JVM_OPTS sets the parent JVM's flags (the mock
 # server lives there); BENCH_CHILD_JVM_OPTS the operator's. Child logs and the control planes'

@@ -56,7 +56,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
- * The benchmark command (issues 5 and 8): the real operator against an API server, with N target
+ * The benchmark command (issues 5, 8 and 10): the real operator against an API server, with N target
  * namespaces and F foreign Secrets, measured against the floor (a plain client doing only the 2N
  * writes). See {@code bench/run.sh} and README "Benchmarks".
  *
@@ -67,6 +67,11 @@ import java.util.function.Predicate;
  * {@code --mode=floor}, with the container image's JVM flags, so that the child's RSS is the
  * operator's alone. The child's writes are told apart by its User-Agent: at the mock as they
  * arrive, on the real server in its audit log.
+ *
+ * <p>Last comes the twenty-credential phase (issue 10; {@code --only=fleet} runs it alone): 20
+ * credentials select the N namespaces; unrelated ServiceAccount edits, each followed by a wait
+ * until the operator is quiet, give the operator's CPU per edit (read in its JVM by {@link
+ * OperatorProbe}); then new namespaces get all 20 Secrets and entries.
  */
 public final class Benchmark {
   static final String TAG = "@@BENCH ";
