@@ -250,7 +250,8 @@ public final class Benchmark {
     }
     Main.Running running = Main.create(client, config, options, Main.Launch.defaults());
     running.start();
-    OperatorProbe probe = new OperatorProbe(running.metrics()::scrape,
+    OperatorProbe probe = new OperatorProbe(
+        OperatorProbe.josdk(running.operator().operator().getConfigurationService().getMetrics()),
         Set.of(Thread.currentThread().getId(), sampler.getId()));
     System.out.println(TAG + "READY");
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

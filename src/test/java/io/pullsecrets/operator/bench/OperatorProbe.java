@@ -1,12 +1,19 @@
 package io.pullsecrets.operator.bench;
 
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.lang.management.ManagementFactory;
+import java.lang.reflect.Field;
 import java.util.Set;
 import java.util.function.Supplier;
 
 /**
  * Runs in the operator's child JVM: how much CPU the operator has used, how much JOSDK work it has
- * seen (from the operator's own Prometheus scrape), and whether it is quiet. The child's own
+ * seen (JOSDK's own counters in the operator's metrics), and whether it is quiet. The child's own
  * threads (its command loop, which also runs {@link #awaitQuiet}, and the heap sampler) are the
  * benchmark's work, not the operator's: their CPU is subtracted.
  */
@@ -44,22 +51,58 @@ final class OperatorProbe {
     }
   }
 
-  private final Supplier<String> scrape;
+  /** JOSDK's counters: events received, reconciles started, reconciles submitted and not yet finished. */
+  record Josdk(long events, long started, long queued) {}
+
+  private final Supplier<Josdk> josdk;
   private final Set<Long> benchThreads;
   private final com.sun.management.ThreadMXBean threads =
       (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
   private final com.sun.management.OperatingSystemMXBean os =
       (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-  OperatorProbe(Supplier<String> scrape, Set<Long> benchThreads) {
-    this.scrape = scrape;
+  OperatorProbe(Supplier<Josdk> josdk, Set<Long> benchThreads) {
+    this.josdk = josdk;
     this.benchThreads = benchThreads;
   }
 
+  /**
+   * JOSDK's counters read from the registry behind the operator's JOSDK metrics. The registry is a
+   * private field of JOSDK's {@link MicrometerMetrics} (no getter in 5.2); reading the meters
+   * directly allocates next to nothing, where a Prometheus scrape would make garbage in the
+   * measured JVM.
+   */
+  static Supplier<Josdk> josdk(Metrics metrics) {
+    try {
+      Field f = MicrometerMetrics.class.getDeclaredField("registry");
+      f.setAccessible(true);
+      MeterRegistry registry = (MeterRegistry) f.get(metrics);
+      return () -> read(registry);
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new IllegalStateException("the operator's JOSDK metrics are not JOSDK's MicrometerMetrics 5.2", e);
+    }
+  }
+
+  static Josdk read(MeterRegistry registry) {
+    long events = 0;
+    long started = 0;
+    long queued = 0;
+    for (Meter m : registry.getMeters()) {
+      String name = m.getId().getName();
+      if (m instanceof Counter c && name.equals("operator.sdk.events.received")) {
+        events += Math.round(c.count());
+      } else if (m instanceof Counter c && name.equals("operator.sdk.reconciliations.started")) {
+        started += Math.round(c.count());
+      } else if (m instanceof Gauge g && name.startsWith("operator.sdk.reconciliations.queue.size.")) {
+        queued += Math.round(g.value());
+      }
+    }
+    return new Josdk(events, started, queued);
+  }
+
   Stats stats() {
-    String text = scrape.get();
-    return new Stats(os.getProcessCpuTime() - benchCpu(), threadCpu(), sum(text, "operator_sdk_events_received"),
-        sum(text, "operator_sdk_reconciliations_started"), sum(text, "operator_sdk_reconciliations_queue_size"));
+    Josdk j = josdk.get();
+    return new Stats(os.getProcessCpuTime() - benchCpu(), threadCpu(), j.events(), j.started(), j.queued());
   }
 
   /** CPU of the live Java threads other than the benchmark's, in ns. */
@@ -79,24 +122,12 @@ final class OperatorProbe {
     return sum;
   }
 
-  /** The sum of every sample in the Prometheus text whose metric name starts with {@code prefix}. */
-  static long sum(String text, String prefix) {
-    double total = 0;
-    for (String line : text.split("\n")) {
-      if (line.startsWith(prefix)) {
-        String[] parts = line.split(" ");
-        total += Double.parseDouble(parts[parts.length - 1]);
-      }
-    }
-    return Math.round(total);
-  }
-
   /**
    * Waits until the operator has been quiet for {@code windowMs}: between the window's first and
    * last reading no event received, no reconcile started, none queued or running at its end, and
    * in no poll interval did its threads use more than {@link #BUSY_SHARE} of a core. The JOSDK
-   * counters are read (a scrape, which allocates) only at the window's ends; in between only thread
-   * CPU is read, so that the polling itself costs the operator's JVM little. Returns the ms waited,
+   * counters are read only at the window's ends; in between only thread CPU is read, so that the
+   * polling itself costs the operator's JVM little. Returns the ms waited,
    * or -1 when it was not quiet within {@code timeoutMs}.
    */
   long awaitQuiet(long windowMs, long timeoutMs) throws InterruptedException {

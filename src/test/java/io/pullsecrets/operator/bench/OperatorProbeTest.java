@@ -2,44 +2,40 @@ package io.pullsecrets.operator.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The benchmark's quiet detection: it waits while JOSDK reports work and returns once a window passes without any. */
 class OperatorProbeTest {
-  static String scrape(long events, long started, long queued) {
-    return """
-        # HELP operator_sdk_events_received_total
-        operator_sdk_events_received_total{action="UPDATED",event="RESOURCE"} %d.0
-        operator_sdk_events_received_total{action="ADDED",event="RESOURCE"} 1.0
-        operator_sdk_reconciliations_started_total{group="pullsecrets.io"} %d.0
-        operator_sdk_reconciliations_queue_size_registrycredentialreconciler %d.0
-        """.formatted(events, started, queued);
-  }
 
   @Test
-  void sumsEverySampleOfAMetric() {
-    String text = scrape(4, 7, 2);
-    assertThat(OperatorProbe.sum(text, "operator_sdk_events_received")).isEqualTo(5);
-    assertThat(OperatorProbe.sum(text, "operator_sdk_reconciliations_started")).isEqualTo(7);
-    assertThat(OperatorProbe.sum(text, "operator_sdk_reconciliations_queue_size")).isEqualTo(2);
+  void readsJosdkCountersBehindItsMetrics() {
+    MeterRegistry registry = new SimpleMeterRegistry();
+    MicrometerMetrics metrics = MicrometerMetrics.withoutPerResourceMetrics(registry);
+    registry.counter("operator.sdk.events.received", "event", "RESOURCE").increment(4);
+    registry.counter("operator.sdk.events.received", "event", "OTHER").increment(1);
+    registry.counter("operator.sdk.reconciliations.started").increment(7);
+    registry.gauge("operator.sdk.reconciliations.queue.size.registrycredentialreconciler", new AtomicInteger(2));
+    assertThat(OperatorProbe.josdk(metrics).get()).isEqualTo(new OperatorProbe.Josdk(5, 7, 2));
   }
 
   @Test
   void quietAtOnceWhenNothingHappens() throws InterruptedException {
-    OperatorProbe probe = new OperatorProbe(() -> scrape(3, 3, 0), Set.of(Thread.currentThread().getId()));
-    long waited = probe.awaitQuiet(200, 5_000);
-    assertThat(waited).isGreaterThanOrEqualTo(200L);
+    OperatorProbe probe = new OperatorProbe(() -> new OperatorProbe.Josdk(3, 3, 0), Set.of(Thread.currentThread().getId()));
+    assertThat(probe.awaitQuiet(200, 5_000)).isGreaterThanOrEqualTo(200L);
   }
 
   @Test
   void waitsWhileReconcilesAreQueuedOrStarting() throws InterruptedException {
     AtomicInteger reads = new AtomicInteger();
-    // Busy for the first 20 reads (a reconcile queued, the started count moving), then quiet.
+    // Busy for the first 20 reads (a reconcile queued, the counters moving), then quiet.
     OperatorProbe probe = new OperatorProbe(() -> {
       int n = reads.incrementAndGet();
-      return n <= 20 ? scrape(n, n, 1) : scrape(20, 20, 0);
+      return n <= 20 ? new OperatorProbe.Josdk(n, n, 1) : new OperatorProbe.Josdk(20, 20, 0);
     }, Set.of(Thread.currentThread().getId()));
     long waited = probe.awaitQuiet(100, 10_000);
     assertThat(reads.get()).isGreaterThan(20);
@@ -49,7 +45,8 @@ class OperatorProbeTest {
   @Test
   void notQuietWhenWorkNeverStops() throws InterruptedException {
     AtomicInteger reads = new AtomicInteger();
-    OperatorProbe probe = new OperatorProbe(() -> scrape(reads.incrementAndGet(), 0, 0), Set.of(Thread.currentThread().getId()));
+    OperatorProbe probe = new OperatorProbe(() -> new OperatorProbe.Josdk(reads.incrementAndGet(), 0, 0),
+        Set.of(Thread.currentThread().getId()));
     assertThat(probe.awaitQuiet(100, 800)).isEqualTo(-1);
   }
 }
