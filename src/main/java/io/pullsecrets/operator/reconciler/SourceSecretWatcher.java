@@ -134,15 +134,17 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
     final ResourceID secret;
     final SharedIndexInformer<Secret> informer;
     final Set<ResourceID> users = ConcurrentHashMap.newKeySet();
-    private CompletableFuture<Void> started;
+    /** Set once, by the first {@link #start()}; read without a lock (inside the map's compute). */
+    private volatile CompletableFuture<Void> started;
 
     Source(ResourceID secret) {
       this.secret = secret;
       this.informer = informer(secret);
     }
 
-    synchronized boolean failed() {
-      return started != null && started.isCompletedExceptionally();
+    boolean failed() {
+      CompletableFuture<Void> s = started;
+      return s != null && s.isCompletedExceptionally();
     }
 
     /** Starts the informer on the first call; a failed or timed-out start stops it. */
