@@ -754,6 +754,7 @@ public final class Benchmark {
       return waited;
     }
 
+    /** A namespace; on the mock its default SA too (on the real server the controller manager makes it). */
     static void createNamespace(BenchServer s, String ns, Map<String, String> labels) {
       KubernetesClient c = s.client();
       c.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
