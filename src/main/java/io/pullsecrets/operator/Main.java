@@ -58,7 +58,7 @@ public final class Main {
    */
   public record Launch(String identity, LeaseTimings lease, Runnable onLostLeadership, Duration webhookCertificateRefresh) {
     /** How often the webhook re-reads its certificate (and rotates it when due) by default. */
-    public static final Duration WEBHOOK_CERTIFICATE_REFRESH = Duration.ofMinutes(1);
+    private static final Duration WEBHOOK_CERTIFICATE_REFRESH = Duration.ofMinutes(1);
 
     public Launch(String identity, LeaseTimings lease, Runnable onLostLeadership) {
       this(identity, lease, onLostLeadership, WEBHOOK_CERTIFICATE_REFRESH);
@@ -81,14 +81,12 @@ public final class Main {
   /** The operator, its metrics and its HTTP endpoints, running in this process. */
   public static final class Running implements AutoCloseable {
     private final PullSecretOperator operator;
-    private final OperatorMetrics metrics;
     private final HttpEndpoints http;
     private final PodWebhook webhook;
     private final AtomicBoolean stopping;
 
-    private Running(PullSecretOperator operator, OperatorMetrics metrics, HttpEndpoints http, PodWebhook webhook, AtomicBoolean stopping) {
+    private Running(PullSecretOperator operator, HttpEndpoints http, PodWebhook webhook, AtomicBoolean stopping) {
       this.operator = operator;
-      this.metrics = metrics;
       this.http = http;
       this.webhook = webhook;
       this.stopping = stopping;
@@ -107,10 +105,6 @@ public final class Main {
 
     public PullSecretOperator operator() {
       return operator;
-    }
-
-    public OperatorMetrics metrics() {
-      return metrics;
     }
 
     public int httpPort() {
@@ -200,10 +194,11 @@ public final class Main {
       operator.close();
       throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort(), e);
     }
-    return new Running(operator, metrics, http, webhook, stopping);
+    return new Running(operator, http, webhook, stopping);
   }
 
-  private static RefreshListener both(RefreshListener a, RefreshListener b) {
+  /** Tells {@code a}, then {@code b}, of every callback. */
+  static RefreshListener both(RefreshListener a, RefreshListener b) {
     if (b == null || b == RefreshListener.NONE) {
       return a;
     }
@@ -224,6 +219,12 @@ public final class Main {
       public void deleted(RegistryCredential rc) {
         a.deleted(rc);
         b.deleted(rc);
+      }
+
+      @Override
+      public void reconciled(RegistryCredential rc) {
+        a.reconciled(rc);
+        b.reconciled(rc);
       }
     };
   }

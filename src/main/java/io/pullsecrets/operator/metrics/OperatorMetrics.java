@@ -4,7 +4,7 @@ import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -14,10 +14,12 @@ import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 
 /**
  * The operator's Prometheus metrics. Every series is named {@code pullsecret_*} except JOSDK's own
@@ -50,7 +52,7 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
     Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(100)
   };
   static final List<String> WEBHOOK_RESULTS = List.of("mutated", "unchanged", "not-ready", "error");
-  public static final String PREFIX = "pullsecret.";
+  private static final String PREFIX = "pullsecret.";
   static final Duration[] BUCKETS = {
     Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
     Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
@@ -63,6 +65,11 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
   private final Map<String, Counter> admissions = new ConcurrentHashMap<>();
   private final Map<String, Timer> admissionTimes = new ConcurrentHashMap<>();
   private volatile Counter podsMutated;
+  private final MultiGauge tokenExpiry;
+  private final MultiGauge lastRefreshSuccess;
+  private final MultiGauge namespacesTargeted;
+  private final MultiGauge namespacesSynced;
+  private final MultiGauge namespacesFailed;
 
   private record Key(String namespace, String name) {
     Tags tags() {
@@ -70,26 +77,34 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
     }
   }
 
-  /** Per-credential values the gauges read. */
-  private static final class CredentialState {
-    volatile String provider = "";
-    volatile Instant expiresAt;
-    volatile double lastRefreshSuccess = Double.NaN;
-    volatile int targeted;
-    volatile int synced;
-    volatile int failed;
-    Gauge expiryGauge;
-    Gauge successGauge;
-    boolean countsRegistered;
+  /**
+   * What the per-credential gauges show: the provider's series exist once it has been called
+   * ({@code lastRefreshSuccess} not null), the expiry while the last successful call returned one,
+   * the namespace counts once the credential has synced ({@code counts} not null).
+   */
+  private record CredentialState(String provider, Double lastRefreshSuccess, Instant expiresAt, Counts counts) {
+    static final CredentialState NONE = new CredentialState("", null, null, null);
+
+    CredentialState refreshed(String newProvider, boolean success, Instant newExpiry) {
+      // Another provider starts over: the old provider's expiry is not this one's.
+      Instant kept = newProvider.equals(provider) ? expiresAt : null;
+      return new CredentialState(newProvider, success ? 1.0 : 0.0, success ? newExpiry : kept, counts);
+    }
+
+    CredentialState synced(Counts newCounts) {
+      return new CredentialState(provider, lastRefreshSuccess, expiresAt, newCounts);
+    }
+
+    int synced() {
+      return counts == null ? 0 : counts.synced();
+    }
   }
+
+  private record Counts(int targeted, int synced, int failed) {}
 
   public OperatorMetrics() {
-    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-  }
-
-  public OperatorMetrics(PrometheusMeterRegistry registry) {
-    this.registry = registry;
-    Gauge.builder(PREFIX + "managed.secrets", credentials, m -> m.values().stream().mapToInt(s -> s.synced).sum())
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Gauge.builder(PREFIX + "managed.secrets", credentials, m -> m.values().stream().mapToInt(CredentialState::synced).sum())
         .description("Secrets the operator keeps in sync, over all RegistryCredentials")
         .register(registry);
     Gauge.builder(PREFIX + "credentials", credentials, Map::size)
@@ -98,6 +113,18 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
     Gauge.builder(PREFIX + "leader", leader, AtomicInteger::get)
         .description("1 while this replica reconciles (it holds the lease, or leader election is off)")
         .register(registry);
+    tokenExpiry = MultiGauge.builder(PREFIX + "token.expiry.timestamp")
+        .description("When the credential's current registry token expires (Unix time)")
+        .baseUnit("seconds")
+        .register(registry);
+    lastRefreshSuccess = multiGauge("last.refresh.success", "1 if the credential's last provider call succeeded, 0 if it failed");
+    namespacesTargeted = multiGauge("namespaces.targeted", "Namespaces the credential targets");
+    namespacesSynced = multiGauge("namespaces.synced", "Target namespaces holding the credential's current Secret");
+    namespacesFailed = multiGauge("namespaces.failed", "Target namespaces the credential failed to sync (conflicts, API errors)");
+  }
+
+  private MultiGauge multiGauge(String name, String description) {
+    return MultiGauge.builder(PREFIX + name).description(description).register(registry);
   }
 
   /** Registers the webhook's series (so they read 0 before the first request). */
@@ -142,10 +169,6 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
     }
   }
 
-  public PrometheusMeterRegistry registry() {
-    return registry;
-  }
-
   /** JOSDK's reconciliation metrics (operator_sdk_*), aggregated per resource type. */
   public Metrics josdkMetrics() {
     return MicrometerMetrics.withoutPerResourceMetrics(registry);
@@ -174,88 +197,60 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
         .serviceLevelObjectives(BUCKETS)
         .register(registry)
         .record(took);
-    Key key = key(rc);
-    CredentialState s = credentials.computeIfAbsent(key, k -> new CredentialState());
-    synchronized (s) {
-      if (!provider.equals(s.provider)) {
-        removeGauge(s.expiryGauge);
-        removeGauge(s.successGauge);
-        s.expiryGauge = null;
-        s.successGauge = null;
-        s.provider = provider;
-      }
-      s.lastRefreshSuccess = success ? 1 : 0;
-      if (s.successGauge == null) {
-        s.successGauge = Gauge.builder(PREFIX + "last.refresh.success", s, st -> st.lastRefreshSuccess)
-            .description("1 if the credential's last provider call succeeded, 0 if it failed")
-            .tags(key.tags().and("provider", provider))
-            .strongReference(true)
-            .register(registry);
-      }
-      if (success) {
-        s.expiresAt = expiresAt;
-        if (expiresAt == null) {
-          removeGauge(s.expiryGauge);
-          s.expiryGauge = null;
-        } else if (s.expiryGauge == null) {
-          s.expiryGauge = Gauge.builder(PREFIX + "token.expiry.timestamp", s,
-                  st -> st.expiresAt == null ? Double.NaN : st.expiresAt.toEpochMilli() / 1000.0)
-              .description("When the credential's current registry token expires (Unix time)")
-              .baseUnit("seconds")
-              .tags(key.tags().and("provider", provider))
-              .strongReference(true)
-              .register(registry);
-        }
-      }
-    }
+    update(key(rc), s -> s.refreshed(provider, success, expiresAt));
   }
 
   @Override
   public void synced(RegistryCredential rc, RegistryCredentialStatus status) {
-    Key key = key(rc);
-    CredentialState s = credentials.computeIfAbsent(key, k -> new CredentialState());
-    synchronized (s) {
-      if (status.getNamespaces() != null) {
-        s.targeted = status.getNamespaces().getTargeted();
-        s.synced = status.getNamespaces().getSynced();
-        s.failed = status.getNamespaces().getFailed();
-      }
-      if (!s.countsRegistered) {
-        gauge("namespaces.targeted", "Namespaces the credential targets", key, s, st -> st.targeted);
-        gauge("namespaces.synced", "Target namespaces holding the credential's current Secret", key, s, st -> st.synced);
-        gauge("namespaces.failed", "Target namespaces the credential failed to sync (conflicts, API errors)", key, s, st -> st.failed);
-        s.countsRegistered = true;
-      }
-    }
+    update(key(rc), s -> {
+      var n = status.getNamespaces();
+      return s.synced(n == null
+          ? (s.counts() == null ? new Counts(0, 0, 0) : s.counts())
+          : new Counts(n.getTargeted(), n.getSynced(), n.getFailed()));
+    });
   }
 
   @Override
-  public void deleted(RegistryCredential rc) {
-    Key key = key(rc);
-    CredentialState s = credentials.remove(key);
-    if (s == null) {
-      return;
-    }
-    synchronized (s) {
-      List<Meter> mine = registry.getMeters().stream()
-          .filter(m -> m.getId().getName().startsWith(PREFIX))
-          .filter(m -> key.namespace.equals(m.getId().getTag("namespace")) && key.name.equals(m.getId().getTag("name")))
-          .toList();
-      mine.forEach(registry::remove);
-      s.expiryGauge = null;
-      s.successGauge = null;
-      s.countsRegistered = false;
+  public synchronized void deleted(RegistryCredential rc) {
+    if (credentials.remove(key(rc)) != null) {
+      publish();
     }
   }
 
-  private void gauge(String name, String description, Key key, CredentialState s, java.util.function.ToDoubleFunction<CredentialState> f) {
-    Gauge.builder(PREFIX + name, s, f).description(description).tags(key.tags()).strongReference(true).register(registry);
+  private synchronized void update(Key key, UnaryOperator<CredentialState> change) {
+    credentials.put(key, change.apply(credentials.getOrDefault(key, CredentialState.NONE)));
+    publish();
   }
 
-  private void removeGauge(Gauge g) {
-    if (g != null) {
-      registry.remove(g);
-    }
+  /**
+   * Sets every per-credential series from {@link #credentials}; a row missing from a register call
+   * is removed, so a deleted credential's series (and a replaced provider's) disappear.
+   */
+  private void publish() {
+    List<MultiGauge.Row<?>> expiry = new ArrayList<>();
+    List<MultiGauge.Row<?>> success = new ArrayList<>();
+    List<MultiGauge.Row<?>> targeted = new ArrayList<>();
+    List<MultiGauge.Row<?>> synced = new ArrayList<>();
+    List<MultiGauge.Row<?>> failed = new ArrayList<>();
+    credentials.forEach((key, s) -> {
+      Tags withProvider = key.tags().and("provider", s.provider());
+      if (s.lastRefreshSuccess() != null) {
+        success.add(MultiGauge.Row.of(withProvider, s.lastRefreshSuccess()));
+      }
+      if (s.expiresAt() != null) {
+        expiry.add(MultiGauge.Row.of(withProvider, s.expiresAt().toEpochMilli() / 1000.0));
+      }
+      if (s.counts() != null) {
+        targeted.add(MultiGauge.Row.of(key.tags(), s.counts().targeted()));
+        synced.add(MultiGauge.Row.of(key.tags(), s.counts().synced()));
+        failed.add(MultiGauge.Row.of(key.tags(), s.counts().failed()));
+      }
+    });
+    tokenExpiry.register(expiry, true);
+    lastRefreshSuccess.register(success, true);
+    namespacesTargeted.register(targeted, true);
+    namespacesSynced.register(synced, true);
+    namespacesFailed.register(failed, true);
   }
 
   private static Key key(RegistryCredential rc) {

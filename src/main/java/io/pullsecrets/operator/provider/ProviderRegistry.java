@@ -1,6 +1,17 @@
 package io.pullsecrets.operator.provider;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.api.ProviderSpec;
+import io.pullsecrets.operator.provider.azure.AzureCredentialProvider;
+import io.pullsecrets.operator.provider.azure.DefaultAzureClientFactory;
+import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
+import io.pullsecrets.operator.provider.cloud.TokenPolicy;
+import io.pullsecrets.operator.provider.dockerconfig.DockerConfigCredentialProvider;
+import io.pullsecrets.operator.provider.ecr.DefaultAwsClientFactory;
+import io.pullsecrets.operator.provider.ecr.EcrCredentialProvider;
+import io.pullsecrets.operator.provider.gcp.DefaultGcpClientFactory;
+import io.pullsecrets.operator.provider.gcp.GcpCredentialProvider;
+import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,18 +29,19 @@ public final class ProviderRegistry {
     }
   }
 
-  /** Every provider this operator ships, with production clients. */
-  public static ProviderRegistry defaults(io.fabric8.kubernetes.client.KubernetesClient client) {
-    var tokens = new io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens(client);
+  /**
+   * Every provider this operator ships, with production clients. The cloud providers share one
+   * {@link TokenPolicy}: the gate before the operator lends a ServiceAccount's identity, uses its
+   * own, or sends tokens anywhere on a tenant's behalf. A new provider is one line here.
+   */
+  public static ProviderRegistry defaults(KubernetesClient client) {
+    TokenPolicy trust = new TokenPolicy(new KubernetesServiceAccountTokens(client));
     return new ProviderRegistry(List.of(
-        new io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider(),
-        new io.pullsecrets.operator.provider.dockerconfig.DockerConfigCredentialProvider(),
-        new io.pullsecrets.operator.provider.ecr.EcrCredentialProvider(
-            new io.pullsecrets.operator.provider.ecr.DefaultAwsClientFactory(), tokens),
-        new io.pullsecrets.operator.provider.gcp.GcpCredentialProvider(
-            new io.pullsecrets.operator.provider.gcp.DefaultGcpClientFactory(), tokens),
-        new io.pullsecrets.operator.provider.azure.AzureCredentialProvider(
-            new io.pullsecrets.operator.provider.azure.DefaultAzureClientFactory(), tokens)));
+        new StaticCredentialProvider(),
+        new DockerConfigCredentialProvider(),
+        new EcrCredentialProvider(new DefaultAwsClientFactory(), trust),
+        new GcpCredentialProvider(new DefaultGcpClientFactory(), trust),
+        new AzureCredentialProvider(new DefaultAzureClientFactory(), trust)));
   }
 
   /** The provider for a spec that names exactly one provider. */

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pullsecrets.operator.Logging;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -14,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /** Writes Kubernetes Events about a RegistryCredential. Messages never carry secret material. */
 public class EventRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
-  public static final String COMPONENT = "pullsecret-operator";
+  private static final String COMPONENT = "pullsecret-operator";
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -88,11 +89,22 @@ public class EventRecorder {
         .withNewSource().withComponent(COMPONENT).endSource()
         .withReportingComponent(COMPONENT)
         .build();
-    try {
-      client.v1().events().inNamespace(ns).resource(event).create();
-    } catch (KubernetesClientException e) {
-      LOG.warn("could not record event {} for {}/{}: HTTP {}", reason, ns, rc.getMetadata().getName(), e.getCode());
+    Logging.withCredential(ns, rc.getMetadata().getName(), () -> {
+      try {
+        client.v1().events().inNamespace(ns).resource(event).create();
+      } catch (KubernetesClientException e) {
+        LOG.warn("could not record event {}: HTTP {}", reason, e.getCode());
+      }
+      log(type, "{} {}: {}", type, reason, ForeignText.truncate(message, 1000));
+    });
+  }
+
+  /** Warning events at WARN, the others at INFO. */
+  private static void log(String type, String format, Object... args) {
+    if ("Warning".equals(type)) {
+      LOG.warn(format, args);
+    } else {
+      LOG.info(format, args);
     }
-    LOG.info("{}/{}: {} {}: {}", ns, rc.getMetadata().getName(), type, reason, ForeignText.truncate(message, 1000));
   }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.RegistryLogin;
-import io.pullsecrets.operator.provider.cloud.RegistryUrls;
+import io.pullsecrets.operator.provider.cloud.RegistryHost;
 import io.pullsecrets.operator.provider.cloud.TokenPolicy;
 import java.io.IOException;
 import java.io.InputStream;
@@ -104,7 +104,7 @@ public final class RegistryVerifier {
   public Result verify(String registry, RegistryLogin login) {
     URI v2;
     try {
-      v2 = RegistryUrls.resolve(registry, "/v2/");
+      v2 = RegistryHost.url(registry, "/v2/");
       if (v2.getHost() == null) {
         throw new IllegalArgumentException("no host");
       }
@@ -164,7 +164,7 @@ public final class RegistryVerifier {
       return new Result(false, 401, "GET " + v2 + " sent a Bearer challenge with an invalid realm");
     }
     String where = "the token service at " + quote(hostPort(realmUri));
-    boolean loopback = RegistryUrls.base(realmUri.getHost()).getScheme().equals("http");
+    boolean loopback = RegistryHost.isLoopback(realmUri.getHost());
     if (!"https".equalsIgnoreCase(realmUri.getScheme()) && !("http".equalsIgnoreCase(realmUri.getScheme()) && loopback)) {
       return new Result(false, 401, where + " is not https; the credential was not sent");
     }

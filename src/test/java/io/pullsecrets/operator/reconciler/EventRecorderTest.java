@@ -2,8 +2,15 @@ package io.pullsecrets.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Event;
+import io.pullsecrets.operator.LogCapture;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Fixtures;
+import io.pullsecrets.operator.testing.MockApiServer;
+import java.time.Clock;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
 
 class EventRecorderTest {
   static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
@@ -24,5 +31,23 @@ class EventRecorderTest {
       assertThat(event).hasSizeLessThanOrEqualTo(253).matches(DNS_SUBDOMAIN).endsWith(".0123456789ab");
     }
     assertThat(EventRecorder.eventName(a, "0123456789ab")).isNotEqualTo(EventRecorder.eventName(b, "0123456789ab"));
+  }
+
+  @Test
+  void eventsAreLoggedWithTheCredentialSuffixWarningsAtWarn() {
+    try (MockApiServer api = new MockApiServer(); LogCapture log = LogCapture.of(EventRecorder.class, "text")) {
+      EventRecorder events = new EventRecorder(api.client(), Clock.systemUTC());
+      RegistryCredential rc = Fixtures.staticCredential("platform", "ecr-prod", "registry.example.com", "robot");
+      events.warning(rc, "Conflict", "Secret 'pull' in namespace 'team-a' is not managed by this RegistryCredential");
+      events.normal(rc, "Synced", "Secret 'pull': 2/2 synced");
+
+      assertThat(log.lines()).satisfiesExactly(
+          l -> assertThat(l).contains(" WARN ").endsWith(
+              " - Warning Conflict: Secret 'pull' in namespace 'team-a' is not managed by this RegistryCredential [platform/ecr-prod]"),
+          l -> assertThat(l).contains(" INFO ").endsWith(" - Normal Synced: Secret 'pull': 2/2 synced [platform/ecr-prod]"));
+      assertThat(api.client().v1().events().inNamespace("platform").list().getItems())
+          .extracting(Event::getType).containsExactlyInAnyOrder("Warning", "Normal");
+      assertThat(MDC.get("resource.name")).isNull();
+    }
   }
 }

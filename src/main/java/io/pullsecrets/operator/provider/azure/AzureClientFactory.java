@@ -18,6 +18,12 @@ public interface AzureClientFactory {
   /** A federated credential: {@code assertion} supplies the service account token. */
   TokenCredential clientAssertion(String tenantId, String clientId, Supplier<String> assertion);
 
+  /**
+   * The operator's own workload identity: the federated token the AKS webhook projects into
+   * {@code tokenFile}, presented for {@code clientId} in {@code tenantId}.
+   */
+  TokenCredential workloadIdentity(String tenantId, String clientId, String tokenFile);
+
   /** The node's managed identity; {@code clientId} null for the system-assigned one. */
   TokenCredential managedIdentity(String clientId);
 

@@ -15,9 +15,10 @@ import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.Reasons;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
+import io.pullsecrets.operator.provider.cloud.CloudFailure;
 import io.pullsecrets.operator.provider.cloud.Jwts;
 import io.pullsecrets.operator.provider.cloud.Redactor;
-import io.pullsecrets.operator.provider.cloud.RegistryUrls;
+import io.pullsecrets.operator.provider.cloud.RegistryHost;
 import io.pullsecrets.operator.provider.cloud.ServiceAccountTokens;
 import io.pullsecrets.operator.provider.cloud.TokenPolicy;
 import java.io.IOException;
@@ -25,16 +26,16 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Collectors;
+import java.util.StringJoiner;
 
 /**
  * Azure Container Registry: an Entra access token (client secret, client certificate, a
@@ -77,7 +78,8 @@ public final class AzureCredentialProvider implements CredentialProvider {
   @Override
   public Credential fetch(ProviderRequest request) throws ProviderException {
     AzureProviderSpec spec = request.resource().getSpec().getProvider().getAzure();
-    String registry = registryHost(spec.getRegistry());
+    RegistryHost registry = RegistryHost.parse(spec.getRegistry()).orElseThrow(() -> ProviderException.invalid(
+        Reasons.INVALID_SOURCE, "spec.provider.azure.registry must be a registry host such as myregistry.azurecr.io"));
     // The Entra token goes to the registry: outside trusted namespaces only to ACR itself.
     TokenPolicy.requireHost(request, "spec.provider.azure.registry", registry, h -> ACR_HOST.matcher(h).matches(),
         "an ACR host ending in .azurecr.io, .azurecr.cn or .azurecr.us");
@@ -92,22 +94,10 @@ public final class AzureCredentialProvider implements CredentialProvider {
     Redactor redactor = new Redactor();
     String scope = spec.getScope() == null || spec.getScope().isBlank() ? DEFAULT_SCOPE : spec.getScope().trim();
     TokenCredential credential = credential(request, tenant, auth, redactor);
-    String entraToken = entraToken(credential, scope, tenant, redactor);
+    String entraToken = entraToken(credential, scope, redactor);
     String refresh = exchange(registry, tenant, entraToken, redactor);
     Instant expiresAt = Jwts.expiry(refresh).orElse(request.clock().instant().plus(DEFAULT_LIFETIME));
-    return Credential.of(List.of(new RegistryLogin(registry, USERNAME, refresh)), expiresAt);
-  }
-
-  static String registryHost(String value) throws ProviderException {
-    String r = value == null ? "" : value.trim().replaceFirst("^https?://", "");
-    while (r.endsWith("/")) {
-      r = r.substring(0, r.length() - 1);
-    }
-    if (r.isEmpty() || r.contains("/") || r.contains(" ")) {
-      throw ProviderException.invalid(Reasons.INVALID_SOURCE,
-          "spec.provider.azure.registry must be a registry host such as myregistry.azurecr.io");
-    }
-    return r;
+    return Credential.of(List.of(new RegistryLogin(registry.name(), USERNAME, refresh)), expiresAt);
   }
 
   private TokenCredential credential(ProviderRequest request, String tenant, AzureAuthSpec auth, Redactor redactor)
@@ -144,12 +134,9 @@ public final class AzureCredentialProvider implements CredentialProvider {
       return clients.clientAssertion(tenant, clientId, () -> token);
     }
     if (auth.getManagedIdentity() != null) {
-      if (!request.trusted()) {
-        throw ProviderException.invalid(Reasons.NOT_PERMITTED, "namespace '" + request.namespace()
-            + "' is not trusted to use the operator's own Azure identity (auth.managedIdentity);"
-            + " use clientSecret, clientCertificate or workloadIdentity");
-      }
-      return ambient(auth.getManagedIdentity().getClientId(), redactor);
+      tokens.requireTrusted(request, "the operator's own Azure identity (auth.managedIdentity)",
+          "use clientSecret, clientCertificate or workloadIdentity");
+      return ambient(auth.getManagedIdentity().getClientId());
     }
     throw ProviderException.invalid(Reasons.INVALID_SOURCE,
         "spec.provider.azure.auth must set one of clientSecret, clientCertificate, workloadIdentity and managedIdentity");
@@ -158,32 +145,28 @@ public final class AzureCredentialProvider implements CredentialProvider {
   /**
    * The operator's own identity: its workload identity when the pod has one (the variables the
    * AKS webhook injects: AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID, AZURE_TENANT_ID; a
-   * clientId in the spec selects another app trusting the same token), else managed identity.
+   * clientId in the spec selects another app trusting the same token), through azure-identity's
+   * workload identity credential; else managed identity.
    */
-  private TokenCredential ambient(String clientId, Redactor redactor) throws ProviderException {
+  private TokenCredential ambient(String clientId) throws ProviderException {
     Map<String, String> env = clients.env();
     String file = env.get("AZURE_FEDERATED_TOKEN_FILE");
-    String envClient = env.get("AZURE_CLIENT_ID");
     String envTenant = env.get("AZURE_TENANT_ID");
-    if (file != null && !file.isBlank() && envTenant != null && !envTenant.isBlank()) {
-      String id = clientId != null && !clientId.isBlank() ? clientId : envClient;
-      if (id == null || id.isBlank()) {
-        throw ProviderException.invalid(Reasons.INVALID_SOURCE, "no client ID: set auth.managedIdentity.clientId or AZURE_CLIENT_ID");
-      }
-      String token;
-      try {
-        token = redactor.add(Files.readString(Path.of(file), StandardCharsets.UTF_8).trim());
-      } catch (IOException e) {
-        throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE,
-            "cannot read the operator's federated token file " + file);
-      }
-      return clients.clientAssertion(envTenant, id, () -> token);
+    if (file == null || file.isBlank() || envTenant == null || envTenant.isBlank()) {
+      return clients.managedIdentity(clientId);
     }
-    return clients.managedIdentity(clientId);
+    String id = clientId != null && !clientId.isBlank() ? clientId : env.get("AZURE_CLIENT_ID");
+    if (id == null || id.isBlank()) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, "no client ID: set auth.managedIdentity.clientId or AZURE_CLIENT_ID");
+    }
+    if (!Files.isReadable(Path.of(file))) {
+      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE,
+          "cannot read the operator's federated token file " + file);
+    }
+    return clients.workloadIdentity(envTenant, id, file);
   }
 
-  private static String entraToken(TokenCredential credential, String scope, String tenant, Redactor redactor)
-      throws ProviderException {
+  private static String entraToken(TokenCredential credential, String scope, Redactor redactor) throws ProviderException {
     AccessToken token;
     try {
       token = credential.getTokenSync(new TokenRequestContext().addScopes(scope));
@@ -196,16 +179,12 @@ public final class AzureCredentialProvider implements CredentialProvider {
     return redactor.add(token.getToken());
   }
 
-  private String exchange(String registry, String tenant, String entraToken, Redactor redactor) throws ProviderException {
-    URI uri = RegistryUrls.resolve(registry, "/oauth2/exchange");
-    Map<String, String> form = new LinkedHashMap<>();
-    form.put("grant_type", "access_token");
-    form.put("service", registry);
-    form.put("tenant", tenant);
-    form.put("access_token", entraToken);
-    String body = form.entrySet().stream()
-        .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-        .collect(Collectors.joining("&"));
+  /** {@code POST /oauth2/exchange} of the registry: the Entra token for an ACR refresh token. */
+  private String exchange(RegistryHost registry, String tenant, String entraToken, Redactor redactor)
+      throws ProviderException {
+    URI uri = registry.resolve("/oauth2/exchange");
+    String body = form("grant_type", "access_token", "service", registry.name(), "tenant", tenant,
+        "access_token", entraToken);
     HttpRequest req = HttpRequest.newBuilder(uri)
         .timeout(Duration.ofSeconds(30))
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -216,29 +195,16 @@ public final class AzureCredentialProvider implements CredentialProvider {
     HttpResponse<String> resp;
     try {
       resp = clients.registryHttp().send(req, HttpResponse.BodyHandlers.ofString());
-    } catch (java.net.ConnectException | java.nio.channels.UnresolvedAddressException e) {
-      throw ProviderException.transientFailure(Reasons.REGISTRY_NOT_FOUND, call + " failed: cannot connect to " + registry);
-    } catch (IOException e) {
-      String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, call + " failed: " + redactor.clean(msg));
+    } catch (IOException | UnresolvedAddressException e) {
+      throw CloudFailure.registryUnanswered(call, registry, e, redactor);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, call + " was interrupted");
     }
-    int status = resp.statusCode();
     String requestId = resp.headers().firstValue("x-ms-correlation-request-id")
         .or(() -> resp.headers().firstValue("x-ms-request-id")).orElse(null);
-    String suffix = requestId == null ? "" : " (request ID " + redactor.clean(requestId) + ")";
-    if (status != 200) {
-      String reason = switch (status) {
-        case 400, 401 -> Reasons.AUTHENTICATION_FAILED;
-        case 403 -> Reasons.ACCESS_DENIED;
-        case 404 -> Reasons.REGISTRY_NOT_FOUND;
-        case 429 -> Reasons.THROTTLED;
-        default -> Reasons.PROVIDER_UNAVAILABLE;
-      };
-      throw ProviderException.transientFailure(reason,
-          call + " failed: HTTP " + status + errorDetail(resp.body(), redactor) + suffix);
+    if (resp.statusCode() != 200) {
+      throw CloudFailure.ofBody(call, resp.statusCode(), resp.body(), requestId).toException(redactor);
     }
     String refresh;
     try {
@@ -248,31 +214,20 @@ public final class AzureCredentialProvider implements CredentialProvider {
       refresh = null;
     }
     if (refresh == null || refresh.isBlank()) {
-      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE,
-          call + " returned no refresh_token" + suffix);
+      String suffix = requestId == null ? "" : " (request ID " + redactor.clean(requestId) + ")";
+      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, call + " returned no refresh_token" + suffix);
     }
     return redactor.add(refresh);
   }
 
-  /** ": <message>" from ACR's {"errors":[{"code","message"}]} or {"error","error_description"}, redacted. */
-  private static String errorDetail(String body, Redactor redactor) {
-    try {
-      JsonNode node = JSON.readTree(body);
-      if (node == null) {
-        return "";
-      }
-      JsonNode errors = node.path("errors");
-      if (errors.isArray() && !errors.isEmpty()) {
-        JsonNode e = errors.get(0);
-        return ": " + redactor.clean(e.path("code").asText("") + " " + e.path("message").asText(""));
-      }
-      if (node.hasNonNull("error")) {
-        return ": " + redactor.clean(node.get("error").asText() + " " + node.path("error_description").asText(""));
-      }
-    } catch (IOException | RuntimeException e) {
-      // not JSON: say nothing about the body
+  /** An application/x-www-form-urlencoded body of name, value, name, value, ... in that order. */
+  private static String form(String... namesAndValues) {
+    StringJoiner body = new StringJoiner("&");
+    for (int i = 0; i < namesAndValues.length; i += 2) {
+      body.add(URLEncoder.encode(namesAndValues[i], StandardCharsets.UTF_8) + "="
+          + URLEncoder.encode(namesAndValues[i + 1], StandardCharsets.UTF_8));
     }
-    return "";
+    return body.toString();
   }
 
   /** Whether the PEM texts hold an X.509 certificate and a matching-kind PKCS#8 private key. */

@@ -9,6 +9,7 @@ import com.azure.identity.ClientAssertionCredentialBuilder;
 import com.azure.identity.ClientCertificateCredentialBuilder;
 import com.azure.identity.ClientSecretCredentialBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
+import com.azure.identity.WorkloadIdentityCredentialBuilder;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -94,6 +95,11 @@ public final class DefaultAzureClientFactory implements AzureClientFactory {
   @Override
   public TokenCredential clientAssertion(String tenantId, String clientId, Supplier<String> assertion) {
     return aad(new ClientAssertionCredentialBuilder(), tenantId, clientId).clientAssertion(assertion).build();
+  }
+
+  @Override
+  public TokenCredential workloadIdentity(String tenantId, String clientId, String tokenFile) {
+    return aad(new WorkloadIdentityCredentialBuilder(), tenantId, clientId).tokenFilePath(tokenFile).build();
   }
 
   @Override

@@ -71,6 +71,11 @@ public final class TokenPolicy {
       boolean accepts(String audience) {
         return GCP_AUDIENCE.matcher(audience).matches();
       }
+
+      @Override
+      boolean same(String requested, String configured) {
+        return withoutHttps(requested).equals(withoutHttps(configured));
+      }
     };
 
     private static final Pattern GCP_AUDIENCE = Pattern.compile(
@@ -83,6 +88,16 @@ public final class TokenPolicy {
     }
 
     abstract boolean accepts(String audience);
+
+    /** Whether a requested audience names the audience a credential configuration expects. */
+    boolean same(String requested, String configured) {
+      return requested.trim().equals(configured.trim());
+    }
+
+    private static String withoutHttps(String audience) {
+      String a = audience.trim();
+      return a.startsWith("https:") ? a.substring("https:".length()) : a;
+    }
 
     public String expected() {
       return expected;
@@ -113,13 +128,45 @@ public final class TokenPolicy {
    */
   public String token(ProviderRequest request, String field, String serviceAccount, String audience, Cloud cloud)
       throws ProviderException {
+    return token(request, field, serviceAccount, audience, cloud, null);
+  }
+
+  /**
+   * As {@link #token(ProviderRequest, String, String, String, Cloud)}; outside trusted namespaces
+   * the audience must also be the one of the credential configuration the token goes to.
+   *
+   * @param configuredAudience the audience the receiving configuration names, or null
+   */
+  public String token(ProviderRequest request, String field, String serviceAccount, String audience, Cloud cloud,
+      ConfiguredAudience configuredAudience) throws ProviderException {
     checkAudience(request, field + ".audience", audience, cloud);
+    if (configuredAudience != null && !request.trusted() && !cloud.same(audience, configuredAudience.audience())) {
+      throw ProviderException.invalid(Reasons.NOT_PERMITTED, field + ".audience must be the audience of "
+          + configuredAudience.where() + " outside the operator's trusted namespaces");
+    }
     requireOptIn(request, field + ".serviceAccountName", serviceAccount);
     return tokens.token(request.namespace(), serviceAccount, audience);
   }
 
+  /** The audience a credential configuration names, and where it is (for messages, with any hint on the form). */
+  public record ConfiguredAudience(String audience, String where) {}
+
+  /**
+   * Only trusted namespaces may use what belongs to the operator's pod: its own cloud identity,
+   * or credential sources that read its files, URLs or programs.
+   *
+   * @param what what is refused, for messages (e.g. "the operator's own AWS identity (auth.ambient)")
+   * @param instead what the user can use instead, for messages
+   */
+  public void requireTrusted(ProviderRequest request, String what, String instead) throws ProviderException {
+    if (!request.trusted()) {
+      throw ProviderException.invalid(Reasons.NOT_PERMITTED, "namespace '" + request.namespace()
+          + "' is not trusted to use " + what + "; " + instead);
+    }
+  }
+
   /** The audience is not the API server's, and outside trusted namespaces it is the cloud's. */
-  public void checkAudience(ProviderRequest request, String field, String audience, Cloud cloud) throws ProviderException {
+  void checkAudience(ProviderRequest request, String field, String audience, Cloud cloud) throws ProviderException {
     if (audience == null || audience.isBlank()) {
       throw ProviderException.invalid(Reasons.INVALID_SPEC, field + " is empty: the operator never requests a token"
           + " for the API server's own audience");
@@ -138,7 +185,7 @@ public final class TokenPolicy {
   }
 
   /** The service account exists and its annotation lists the RegistryCredential (or {@code *}). */
-  public void requireOptIn(ProviderRequest request, String field, String serviceAccount) throws ProviderException {
+  private void requireOptIn(ProviderRequest request, String field, String serviceAccount) throws ProviderException {
     if (serviceAccount == null || serviceAccount.isBlank()) {
       throw ProviderException.invalid(Reasons.INVALID_SOURCE, field + " is empty");
     }
@@ -212,23 +259,16 @@ public final class TokenPolicy {
   }
 
   /**
-   * Outside trusted namespaces, a registry host (optionally with a port) must satisfy
-   * {@code cloud} or be a host the administrator allowed.
+   * Outside trusted namespaces, a registry must satisfy {@code cloud} (tested with its lower-case
+   * host) or be a host the administrator allowed.
    */
-  public static void requireHost(ProviderRequest request, String what, String hostPort, Predicate<String> cloud, String expected)
-      throws ProviderException {
-    if (request.trusted()) {
+  public static void requireHost(ProviderRequest request, String what, RegistryHost registry, Predicate<String> cloud,
+      String expected) throws ProviderException {
+    if (request.trusted() || allowedHost(request, registry.host(), registry.effectivePort())) {
       return;
     }
-    String hp = hostPort.toLowerCase(Locale.ROOT);
-    String host = RegistryUrls.hostOf(hp);
-    int port = RegistryUrls.base(hp).getPort();
-    boolean loopback = RegistryUrls.isLoopback(host);
-    if (allowedHost(request, host, port >= 0 ? port : (loopback ? 80 : 443))) {
-      return;
-    }
-    if (!cloud.test(host)) {
-      throw ProviderException.invalid(Reasons.NOT_PERMITTED, what + " " + quote(hostPort)
+    if (!cloud.test(registry.host())) {
+      throw ProviderException.invalid(Reasons.NOT_PERMITTED, what + " " + quote(registry.name())
           + " is not allowed outside the operator's trusted namespaces: it must be " + expected
           + ", or an administrator adds the host to " + OperatorConfig.Setting.ALLOWED_ENDPOINT_HOSTS.env);
     }

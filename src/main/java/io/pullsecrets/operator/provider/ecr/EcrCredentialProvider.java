@@ -33,21 +33,22 @@ import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.model.AuthorizationData;
-import software.amazon.awssdk.services.ecr.model.GetAuthorizationTokenResponse;
 import software.amazon.awssdk.services.sts.StsClient;
-import software.amazon.awssdk.services.sts.model.Credentials;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleWithWebIdentityCredentialsProvider;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * Amazon ECR: one {@code GetAuthorizationToken} call per region of the configured registries
  * (with {@code registryIds} for the accounts in it), under one identity: access keys from a
  * Secret, a service account token traded at STS {@code AssumeRoleWithWebIdentity}, or the
  * operator's own identity (trusted namespaces only); optionally followed by STS
- * {@code AssumeRole}. Username {@code AWS}; expiry the earliest {@code expiresAt}.
+ * {@code AssumeRole}. The STS steps are the SDK's own credential providers on clients from the
+ * {@link AwsClientFactory}. Username {@code AWS}; expiry the earliest {@code expiresAt}.
  */
 public final class EcrCredentialProvider implements CredentialProvider {
   public static final String ACCESS_KEY_ID = "accessKeyId";
@@ -76,6 +77,22 @@ public final class EcrCredentialProvider implements CredentialProvider {
   @Override
   public Credential fetch(ProviderRequest request) throws ProviderException {
     EcrProviderSpec spec = request.resource().getSpec().getProvider().getEcr();
+    List<EcrRegistry> registries = registries(spec);
+    EcrAuthSpec auth = spec.getAuth();
+    if (auth == null) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.ecr.auth is not set");
+    }
+    Redactor redactor = new Redactor();
+    try (Sts sts = new Sts(clients, Region.of(registries.get(0).region()))) {
+      AwsCredentialsProvider identity = baseIdentity(request, auth, sts, redactor);
+      if (auth.getAssumeRole() != null) {
+        identity = assumeRole(request.resource(), auth.getAssumeRole(), identity, sts, redactor);
+      }
+      return authorizationTokens(registries, identity, redactor);
+    }
+  }
+
+  private static List<EcrRegistry> registries(EcrProviderSpec spec) throws ProviderException {
     if (spec.getRegistries() == null || spec.getRegistries().isEmpty()) {
       throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.ecr.registries is empty");
     }
@@ -86,17 +103,12 @@ public final class EcrCredentialProvider implements CredentialProvider {
         registries.add(parsed);
       }
     }
-    EcrAuthSpec auth = spec.getAuth();
-    if (auth == null) {
-      throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.ecr.auth is not set");
-    }
-    Redactor redactor = new Redactor();
-    Region stsRegion = Region.of(registries.get(0).region());
-    AwsCredentialsProvider identity = baseIdentity(request, auth, stsRegion, redactor);
-    if (auth.getAssumeRole() != null) {
-      identity = assumeRole(request.resource(), auth.getAssumeRole(), identity, stsRegion, redactor);
-    }
+    return registries;
+  }
 
+  /** One GetAuthorizationToken call per region, with the accounts of that region as registryIds. */
+  private Credential authorizationTokens(List<EcrRegistry> registries, AwsCredentialsProvider identity, Redactor redactor)
+      throws ProviderException {
     Map<String, List<EcrRegistry>> byRegion = new LinkedHashMap<>();
     for (EcrRegistry r : registries) {
       byRegion.computeIfAbsent(r.region(), k -> new ArrayList<>()).add(r);
@@ -105,24 +117,22 @@ public final class EcrCredentialProvider implements CredentialProvider {
     Instant expiresAt = null;
     for (Map.Entry<String, List<EcrRegistry>> e : byRegion.entrySet()) {
       List<String> accounts = e.getValue().stream().map(EcrRegistry::account).distinct().toList();
-      GetAuthorizationTokenResponse answer;
       String call = "ECR GetAuthorizationToken in " + e.getKey();
+      List<AuthorizationData> data;
       try (EcrClient ecr = clients.ecr(Region.of(e.getKey()), identity)) {
-        answer = ecr.getAuthorizationToken(b -> b.registryIds(accounts));
-      } catch (SdkException ex) {
+        data = ecr.getAuthorizationToken(b -> b.registryIds(accounts)).authorizationData();
+      } catch (RuntimeException ex) {
         throw AwsErrors.map(call, ex, redactor);
       }
-      List<AuthorizationData> data = answer.authorizationData();
       if (data == null || data.isEmpty()) {
         throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, call + " returned no authorization data");
       }
       for (EcrRegistry r : e.getValue()) {
         AuthorizationData d = data.stream()
-            .filter(x -> x.proxyEndpoint() != null && hostOf(x.proxyEndpoint()).equals(r.host()))
+            .filter(x -> x.proxyEndpoint() != null && r.servedBy(x.proxyEndpoint()))
             .findFirst()
             .orElse(data.get(0));
-        String password = decode(d.authorizationToken(), call, redactor);
-        logins.put(r.host(), new RegistryLogin(r.host(), USERNAME, password));
+        logins.put(r.host(), new RegistryLogin(r.host(), USERNAME, decode(d.authorizationToken(), call, redactor)));
         if (d.expiresAt() != null && (expiresAt == null || d.expiresAt().isBefore(expiresAt))) {
           expiresAt = d.expiresAt();
         }
@@ -131,19 +141,17 @@ public final class EcrCredentialProvider implements CredentialProvider {
     if (expiresAt == null) {
       throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "ECR returned a token without expiresAt");
     }
-    List<RegistryLogin> ordered = registries.stream().map(r -> logins.get(r.host())).toList();
-    return Credential.of(ordered, expiresAt);
+    return Credential.of(registries.stream().map(r -> logins.get(r.host())).toList(), expiresAt);
   }
 
-  private AwsCredentialsProvider baseIdentity(
-      ProviderRequest request, EcrAuthSpec auth, Region stsRegion, Redactor redactor) throws ProviderException {
+  private AwsCredentialsProvider baseIdentity(ProviderRequest request, EcrAuthSpec auth, Sts sts, Redactor redactor)
+      throws ProviderException {
     if (auth.getAccessKeys() != null) {
       String name = auth.getAccessKeys().getSecretRef() == null ? null : auth.getAccessKeys().getSecretRef().getName();
       Secret secret = SecretData.require(request.secrets(), name);
       String id = redactor.add(SecretData.text(secret, ACCESS_KEY_ID).trim());
       String key = redactor.add(SecretData.text(secret, SECRET_ACCESS_KEY).trim());
-      String session = optionalText(secret, SESSION_TOKEN);
-      redactor.add(session);
+      String session = redactor.add(optionalText(secret, SESSION_TOKEN));
       AwsCredentials creds = session == null
           ? AwsBasicCredentials.create(id, key)
           : AwsSessionCredentials.create(id, key, session);
@@ -151,18 +159,15 @@ public final class EcrCredentialProvider implements CredentialProvider {
     }
     if (auth.getWebIdentity() != null) {
       AwsWebIdentitySpec wi = auth.getWebIdentity();
-      requireRoleArn(wi.getRoleArn(), "spec.provider.ecr.auth.webIdentity.roleArn");
+      String roleArn = requireRoleArn(wi.getRoleArn(), "spec.provider.ecr.auth.webIdentity.roleArn");
       String audience = wi.getAudience() == null || wi.getAudience().isBlank() ? DEFAULT_AUDIENCE : wi.getAudience();
       String token = redactor.add(tokens.token(request, "spec.provider.ecr.auth.webIdentity",
           wi.getServiceAccountName(), audience, TokenPolicy.Cloud.AWS));
-      return webIdentity(wi.getRoleArn(), token, sessionName(request.resource()), stsRegion, redactor);
+      return webIdentity(roleArn, token, sessionName(request.resource()), sts, redactor);
     }
     if (auth.getAmbient() != null) {
-      if (!request.trusted()) {
-        throw ProviderException.invalid(Reasons.NOT_PERMITTED, "namespace '" + request.namespace()
-            + "' is not trusted to use the operator's own AWS identity (auth.ambient); use accessKeys or webIdentity");
-      }
-      return ambient(stsRegion, redactor);
+      tokens.requireTrusted(request, "the operator's own AWS identity (auth.ambient)", "use accessKeys or webIdentity");
+      return ambient(sts, redactor);
     }
     throw ProviderException.invalid(Reasons.INVALID_SOURCE,
         "spec.provider.ecr.auth must set one of accessKeys, webIdentity and ambient");
@@ -171,10 +176,11 @@ public final class EcrCredentialProvider implements CredentialProvider {
   /**
    * The operator's identity. When the operator itself runs with IRSA
    * ({@code AWS_WEB_IDENTITY_TOKEN_FILE} and {@code AWS_ROLE_ARN}), the token file is traded
-   * through this provider's own STS client (so endpoint overrides apply); otherwise the SDK's
-   * default chain (Pod Identity, instance role, environment keys).
+   * through the same web identity provider and STS client as a tenant's token (so endpoint
+   * overrides apply); otherwise the SDK's default chain (Pod Identity, instance role,
+   * environment keys).
    */
-  private AwsCredentialsProvider ambient(Region stsRegion, Redactor redactor) throws ProviderException {
+  private AwsCredentialsProvider ambient(Sts sts, Redactor redactor) throws ProviderException {
     Map<String, String> env = clients.env();
     String file = env.get("AWS_WEB_IDENTITY_TOKEN_FILE");
     String role = env.get("AWS_ROLE_ARN");
@@ -186,12 +192,10 @@ public final class EcrCredentialProvider implements CredentialProvider {
         throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE,
             "cannot read the operator's web identity token file " + file);
       }
-      String session = env.getOrDefault("AWS_ROLE_SESSION_NAME", "pullsecret-operator");
-      return webIdentity(role, token, session, stsRegion, redactor);
+      return webIdentity(role, token, env.getOrDefault("AWS_ROLE_SESSION_NAME", "pullsecret-operator"), sts, redactor);
     }
-    AwsCredentialsProvider chain = clients.ambient();
     try {
-      AwsCredentials resolved = chain.resolveCredentials();
+      AwsCredentials resolved = clients.ambient().resolveCredentials();
       redactor.add(resolved.secretAccessKey());
       return StaticCredentialsProvider.create(resolved);
     } catch (SdkException e) {
@@ -200,47 +204,84 @@ public final class EcrCredentialProvider implements CredentialProvider {
     }
   }
 
-  private AwsCredentialsProvider webIdentity(
-      String roleArn, String token, String session, Region region, Redactor redactor) throws ProviderException {
-    try (StsClient sts = clients.sts(region, AnonymousCredentialsProvider.create())) {
-      Credentials c = sts.assumeRoleWithWebIdentity(b -> b.roleArn(roleArn).roleSessionName(session).webIdentityToken(token))
-          .credentials();
-      return session(c, redactor);
-    } catch (SdkException e) {
-      throw AwsErrors.map("STS AssumeRoleWithWebIdentity for " + roleArn, e, redactor);
+  /** The SDK's web identity provider on an unsigned STS client (the token is the proof). */
+  private static AwsCredentialsProvider webIdentity(String roleArn, String token, String session, Sts sts,
+      Redactor redactor) throws ProviderException {
+    return sts.resolved("STS AssumeRoleWithWebIdentity for " + roleArn, StsAssumeRoleWithWebIdentityCredentialsProvider.builder()
+        .stsClient(sts.anonymous())
+        .refreshRequest(b -> b.roleArn(roleArn).roleSessionName(session).webIdentityToken(token))
+        .build(), redactor);
+  }
+
+  /** The SDK's assume-role provider on an STS client signing with {@code base}. */
+  private static AwsCredentialsProvider assumeRole(RegistryCredential rc, AwsAssumeRoleSpec spec,
+      AwsCredentialsProvider base, Sts sts, Redactor redactor) throws ProviderException {
+    String roleArn = requireRoleArn(spec.getRoleArn(), "spec.provider.ecr.auth.assumeRole.roleArn");
+    String externalId = spec.getExternalId() == null || spec.getExternalId().isBlank() ? null : spec.getExternalId();
+    return sts.resolved("STS AssumeRole for " + roleArn, StsAssumeRoleCredentialsProvider.builder()
+        .stsClient(sts.signedWith(base))
+        .refreshRequest(b -> b.roleArn(roleArn).roleSessionName(sessionName(rc)).externalId(externalId))
+        .build(), redactor);
+  }
+
+  /**
+   * The STS clients and credential providers of one fetch, all on the factory's clients (so
+   * endpoint overrides apply), closed after it.
+   */
+  private static final class Sts implements AutoCloseable {
+    private final AwsClientFactory clients;
+    private final Region region;
+    private final List<SdkAutoCloseable> open = new ArrayList<>();
+
+    Sts(AwsClientFactory clients, Region region) {
+      this.clients = clients;
+      this.region = region;
+    }
+
+    /** A client without credentials, for AssumeRoleWithWebIdentity (unsigned: the token is the proof). */
+    StsClient anonymous() {
+      return signedWith(AnonymousCredentialsProvider.create());
+    }
+
+    StsClient signedWith(AwsCredentialsProvider credentials) {
+      StsClient client = clients.sts(region, credentials);
+      open.add(client);
+      return client;
+    }
+
+    /**
+     * The provider after its first call to STS, made now so that a failure names the STS call;
+     * the credentials it received are redacted from every later message.
+     */
+    <P extends AwsCredentialsProvider & SdkAutoCloseable> P resolved(String call, P provider, Redactor redactor)
+        throws ProviderException {
+      open.add(provider);
+      AwsCredentials credentials;
+      try {
+        credentials = provider.resolveCredentials();
+      } catch (RuntimeException e) {
+        throw AwsErrors.map(call, e, redactor);
+      }
+      redactor.add(credentials.secretAccessKey());
+      if (credentials instanceof AwsSessionCredentials session) {
+        redactor.add(session.sessionToken());
+      }
+      return provider;
+    }
+
+    @Override
+    public void close() {
+      for (int i = open.size() - 1; i >= 0; i--) {
+        open.get(i).close();
+      }
     }
   }
 
-  private AwsCredentialsProvider assumeRole(RegistryCredential rc, AwsAssumeRoleSpec spec,
-      AwsCredentialsProvider base, Region region, Redactor redactor) throws ProviderException {
-    requireRoleArn(spec.getRoleArn(), "spec.provider.ecr.auth.assumeRole.roleArn");
-    try (StsClient sts = clients.sts(region, base)) {
-      Credentials c = sts.assumeRole(b -> {
-        b.roleArn(spec.getRoleArn()).roleSessionName(sessionName(rc));
-        if (spec.getExternalId() != null && !spec.getExternalId().isBlank()) {
-          b.externalId(spec.getExternalId());
-        }
-      }).credentials();
-      return session(c, redactor);
-    } catch (SdkException e) {
-      throw AwsErrors.map("STS AssumeRole for " + spec.getRoleArn(), e, redactor);
-    }
-  }
-
-  private static AwsCredentialsProvider session(Credentials c, Redactor redactor) throws ProviderException {
-    if (c == null || c.accessKeyId() == null || c.secretAccessKey() == null || c.sessionToken() == null) {
-      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "STS returned no credentials");
-    }
-    redactor.add(c.secretAccessKey());
-    redactor.add(c.sessionToken());
-    return StaticCredentialsProvider.create(
-        AwsSessionCredentials.create(c.accessKeyId(), c.secretAccessKey(), c.sessionToken()));
-  }
-
-  private static void requireRoleArn(String arn, String field) throws ProviderException {
+  private static String requireRoleArn(String arn, String field) throws ProviderException {
     if (arn == null || !arn.startsWith("arn:")) {
       throw ProviderException.invalid(Reasons.INVALID_SOURCE, field + " must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
     }
+    return arn;
   }
 
   /** {@code pullsecrets-<namespace>-<name>}, in STS's alphabet and at most 64 characters. */
@@ -274,11 +315,5 @@ public final class EcrCredentialProvider implements CredentialProvider {
           call + " returned a token that is not of the form AWS:<password>");
     }
     return redactor.add(decoded.substring(colon + 1));
-  }
-
-  private static String hostOf(String endpoint) {
-    String h = endpoint.trim().toLowerCase(java.util.Locale.ROOT).replaceFirst("^https?://", "");
-    int slash = h.indexOf('/');
-    return slash >= 0 ? h.substring(0, slash) : h;
   }
 }

@@ -2,7 +2,6 @@ package io.pullsecrets.operator.provider.gcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.api.client.http.HttpResponseException;
 import com.google.auth.oauth2.AccessToken;
 import com.google.auth.oauth2.ExternalAccountCredentials;
 import com.google.auth.oauth2.GoogleCredentials;
@@ -21,6 +20,7 @@ import io.pullsecrets.operator.provider.Reasons;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import io.pullsecrets.operator.provider.cloud.Redactor;
+import io.pullsecrets.operator.provider.cloud.RegistryHost;
 import io.pullsecrets.operator.provider.cloud.ServiceAccountTokens;
 import io.pullsecrets.operator.provider.cloud.TokenPolicy;
 import java.io.ByteArrayInputStream;
@@ -31,8 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Google Artifact Registry and Container Registry: an OAuth2 access token (scope
@@ -52,7 +50,6 @@ public final class GcpCredentialProvider implements CredentialProvider {
   static final String STS_HOST = "sts.googleapis.com";
   static final String IAM_CREDENTIALS_HOST = "iamcredentials.googleapis.com";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern OAUTH_CODE = Pattern.compile("\\b(invalid_grant|invalid_client|unauthorized_client|invalid_request|invalid_target|invalid_scope|access_denied|unsupported_grant_type)\\b");
 
   private final GcpClientFactory clients;
   private final TokenPolicy tokens;
@@ -74,20 +71,7 @@ public final class GcpCredentialProvider implements CredentialProvider {
   @Override
   public Credential fetch(ProviderRequest request) throws ProviderException {
     GcpProviderSpec spec = request.resource().getSpec().getProvider().getGcp();
-    List<String> registries = new ArrayList<>();
-    for (String r : spec.getRegistries() == null ? List.<String>of() : spec.getRegistries()) {
-      String host = r == null ? "" : r.trim().replaceFirst("^https?://", "").replaceAll("/+$", "");
-      if (host.isEmpty() || host.contains("/") || host.contains(" ")) {
-        throw ProviderException.invalid(Reasons.INVALID_SOURCE,
-            "'" + r + "' is not a registry host (for example europe-docker.pkg.dev or gcr.io)");
-      }
-      if (!registries.contains(host)) {
-        registries.add(host);
-      }
-    }
-    if (registries.isEmpty()) {
-      throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.gcp.registries is empty");
-    }
+    List<String> registries = registries(spec);
     GcpAuthSpec auth = spec.getAuth();
     if (auth == null) {
       throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.gcp.auth is not set");
@@ -102,19 +86,9 @@ public final class GcpCredentialProvider implements CredentialProvider {
       credentials = externalAccount(request, auth.getExternalAccount(), redactor);
       what = "external account";
     } else if (auth.getAmbient() != null) {
-      if (!request.trusted()) {
-        throw ProviderException.invalid(Reasons.NOT_PERMITTED, "namespace '" + request.namespace()
-            + "' is not trusted to use the operator's own Google identity (auth.ambient); use serviceAccountKey or externalAccount");
-      }
-      try {
-        credentials = clients.ambient();
-      } catch (IOException e) {
-        throw ProviderException.transientFailure(Reasons.AUTHENTICATION_FAILED,
-            "the operator has no application default credentials: " + redactor.clean(e.getMessage()));
-      }
-      if (credentials.createScopedRequired()) {
-        credentials = credentials.createScoped(List.of(SCOPE));
-      }
+      tokens.requireTrusted(request, "the operator's own Google identity (auth.ambient)",
+          "use serviceAccountKey or externalAccount");
+      credentials = ambient(redactor);
       what = "application default credentials";
     } else {
       throw ProviderException.invalid(Reasons.INVALID_SOURCE,
@@ -125,7 +99,7 @@ public final class GcpCredentialProvider implements CredentialProvider {
     try {
       token = credentials.refreshAccessToken();
     } catch (IOException | RuntimeException e) {
-      throw map("Google token request (" + what + ")", e, redactor);
+      throw GoogleErrors.map("Google token request (" + what + ")", e, redactor);
     }
     if (token == null || token.getTokenValue() == null || token.getTokenValue().isBlank()) {
       throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "Google returned no access token");
@@ -138,6 +112,32 @@ public final class GcpCredentialProvider implements CredentialProvider {
     List<RegistryLogin> logins = registries.stream()
         .map(r -> new RegistryLogin(r, USERNAME, token.getTokenValue())).toList();
     return Credential.of(logins, expiresAt);
+  }
+
+  private static List<String> registries(GcpProviderSpec spec) throws ProviderException {
+    List<String> registries = new ArrayList<>();
+    for (String r : spec.getRegistries() == null ? List.<String>of() : spec.getRegistries()) {
+      String host = RegistryHost.parse(r).map(RegistryHost::name).orElseThrow(() -> ProviderException.invalid(
+          Reasons.INVALID_SOURCE, "'" + r + "' is not a registry host (for example europe-docker.pkg.dev or gcr.io)"));
+      if (!registries.contains(host)) {
+        registries.add(host);
+      }
+    }
+    if (registries.isEmpty()) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.gcp.registries is empty");
+    }
+    return registries;
+  }
+
+  private GoogleCredentials ambient(Redactor redactor) throws ProviderException {
+    GoogleCredentials credentials;
+    try {
+      credentials = clients.ambient();
+    } catch (IOException e) {
+      throw ProviderException.transientFailure(Reasons.AUTHENTICATION_FAILED,
+          "the operator has no application default credentials: " + redactor.clean(e.getMessage()));
+    }
+    return credentials.createScopedRequired() ? credentials.createScoped(List.of(SCOPE)) : credentials;
   }
 
   private GoogleCredentials serviceAccountKey(ProviderRequest request, SecretKeySpec ref, Redactor redactor)
@@ -184,11 +184,8 @@ public final class GcpCredentialProvider implements CredentialProvider {
     String sa = spec.getServiceAccountName();
     if (sa == null || sa.isBlank()) {
       // The configuration's own credential_source reads files, URLs or programs of the operator's pod.
-      if (!request.trusted()) {
-        throw ProviderException.invalid(Reasons.NOT_PERMITTED, "namespace '" + request.namespace()
-            + "' is not trusted to use the credential_source of an external account configuration;"
-            + " set externalAccount.serviceAccountName so the subject token comes from a service account in this namespace");
-      }
+      tokens.requireTrusted(request, "the credential_source of an external account configuration",
+          "set externalAccount.serviceAccountName so the subject token comes from a service account in this namespace");
       try {
         return ExternalAccountCredentials.fromStream(new ByteArrayInputStream(json), clients.transport())
             .createScoped(List.of(SCOPE));
@@ -198,12 +195,29 @@ public final class GcpCredentialProvider implements CredentialProvider {
     }
     String audience = node.path("audience").asText("");
     String tokenUrl = node.path("token_url").asText("");
-    String subjectTokenType = node.path("subject_token_type").asText("urn:ietf:params:oauth:token-type:jwt");
     if (audience.isBlank() || tokenUrl.isBlank()) {
       throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + " has no audience or token_url");
     }
-    // The subject token goes to token_url (and the federated token on to the impersonation URL):
-    // outside trusted namespaces only to Google.
+    requireGoogleEndpoints(request, node, where, tokenUrl);
+    String field = "spec.provider.gcp.auth.externalAccount";
+    String tokenAudience = spec.getAudience() != null && !spec.getAudience().isBlank()
+        ? spec.getAudience() : (audience.startsWith("//") ? "https:" + audience : audience);
+    String subject = redactor.add(tokens.token(request, field, sa, tokenAudience, TokenPolicy.Cloud.GCP,
+        new TokenPolicy.ConfiguredAudience(audience, where + " (with or without https:)")));
+    try {
+      return identityPool(node, subject);
+    } catch (RuntimeException e) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + " is not a usable external account configuration: "
+          + redactor.clean(e.getMessage()));
+    }
+  }
+
+  /**
+   * The subject token goes to token_url (and the federated token on to the impersonation URL):
+   * outside trusted namespaces only to Google.
+   */
+  private static void requireGoogleEndpoints(ProviderRequest request, JsonNode node, String where, String tokenUrl)
+      throws ProviderException {
     TokenPolicy.requireEndpoint(request, "token_url of " + where, tokenUrl,
         u -> u.getHost().equalsIgnoreCase(STS_HOST), "https://" + STS_HOST + "/...");
     for (String field : List.of("service_account_impersonation_url", "token_info_url")) {
@@ -214,47 +228,32 @@ public final class GcpCredentialProvider implements CredentialProvider {
             u -> u.getHost().equalsIgnoreCase(host), "https://" + host + "/...");
       }
     }
-    String field = "spec.provider.gcp.auth.externalAccount";
-    String tokenAudience = spec.getAudience() != null && !spec.getAudience().isBlank()
-        ? spec.getAudience() : (audience.startsWith("//") ? "https:" + audience : audience);
-    tokens.checkAudience(request, field + ".audience", tokenAudience, TokenPolicy.Cloud.GCP);
-    if (!request.trusted() && !withoutHttps(tokenAudience).equals(withoutHttps(audience))) {
-      throw ProviderException.invalid(Reasons.NOT_PERMITTED, field + ".audience must be the audience of " + where
-          + " (with or without https:) outside the operator's trusted namespaces");
-    }
-    String subject = redactor.add(tokens.token(request, field, sa, tokenAudience, TokenPolicy.Cloud.GCP));
-    try {
-      IdentityPoolCredentials.Builder b = IdentityPoolCredentials.newBuilder()
-          .setHttpTransportFactory(clients.transport())
-          .setAudience(audience)
-          .setSubjectTokenType(subjectTokenType)
-          .setTokenUrl(tokenUrl)
-          .setSubjectTokenSupplier(context -> subject)
-          .setScopes(List.of(SCOPE));
-      text(node, "service_account_impersonation_url").ifPresent(b::setServiceAccountImpersonationUrl);
-      text(node, "token_info_url").ifPresent(b::setTokenInfoUrl);
-      text(node, "quota_project_id").ifPresent(b::setQuotaProjectId);
-      text(node, "workforce_pool_user_project").ifPresent(b::setWorkforcePoolUserProject);
-      text(node, "client_id").ifPresent(b::setClientId);
-      text(node, "client_secret").ifPresent(b::setClientSecret);
-      text(node, "universe_domain").ifPresent(b::setUniverseDomain);
-      JsonNode impersonation = node.path("service_account_impersonation");
-      if (impersonation.isObject()) {
-        Map<String, Object> options = new LinkedHashMap<>();
-        impersonation.fields().forEachRemaining(e -> options.put(e.getKey(),
-            e.getValue().isNumber() ? (Object) e.getValue().numberValue() : e.getValue().asText()));
-        b.setServiceAccountImpersonationOptions(options);
-      }
-      return b.build();
-    } catch (RuntimeException e) {
-      throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + " is not a usable external account configuration: "
-          + redactor.clean(e.getMessage()));
-    }
   }
 
-  private static String withoutHttps(String audience) {
-    String a = audience.trim();
-    return a.startsWith("https:") ? a.substring("https:".length()) : a;
+  /** google-auth's identity pool credentials for a configuration, with the subject token given. */
+  private IdentityPoolCredentials identityPool(JsonNode node, String subject) {
+    IdentityPoolCredentials.Builder b = IdentityPoolCredentials.newBuilder()
+        .setHttpTransportFactory(clients.transport())
+        .setAudience(node.path("audience").asText())
+        .setSubjectTokenType(node.path("subject_token_type").asText("urn:ietf:params:oauth:token-type:jwt"))
+        .setTokenUrl(node.path("token_url").asText())
+        .setSubjectTokenSupplier(context -> subject)
+        .setScopes(List.of(SCOPE));
+    text(node, "service_account_impersonation_url").ifPresent(b::setServiceAccountImpersonationUrl);
+    text(node, "token_info_url").ifPresent(b::setTokenInfoUrl);
+    text(node, "quota_project_id").ifPresent(b::setQuotaProjectId);
+    text(node, "workforce_pool_user_project").ifPresent(b::setWorkforcePoolUserProject);
+    text(node, "client_id").ifPresent(b::setClientId);
+    text(node, "client_secret").ifPresent(b::setClientSecret);
+    text(node, "universe_domain").ifPresent(b::setUniverseDomain);
+    JsonNode impersonation = node.path("service_account_impersonation");
+    if (impersonation.isObject()) {
+      Map<String, Object> options = new LinkedHashMap<>();
+      impersonation.fields().forEachRemaining(e -> options.put(e.getKey(),
+          e.getValue().isNumber() ? (Object) e.getValue().numberValue() : e.getValue().asText()));
+      b.setServiceAccountImpersonationOptions(options);
+    }
+    return b.build();
   }
 
   private static java.util.Optional<String> text(JsonNode node, String field) {
@@ -272,46 +271,5 @@ public final class GcpCredentialProvider implements CredentialProvider {
       // fall through
     }
     throw ProviderException.invalid(Reasons.INVALID_SOURCE, "Secret '" + name + "' key '" + key + "' is not a JSON object");
-  }
-
-  /** Google auth failures: HTTP status when the library kept it, else the OAuth error code. */
-  static ProviderException map(String call, Exception e, Redactor redactor) {
-    HttpResponseException http = null;
-    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof HttpResponseException h) {
-        http = h;
-        break;
-      }
-    }
-    String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    Integer status = http != null ? http.getStatusCode() : null;
-    String oauthCode = null;
-    Matcher m = OAUTH_CODE.matcher(text);
-    if (m.find()) {
-      oauthCode = m.group(1);
-    }
-    String reason;
-    if (status != null && status == 429) {
-      reason = Reasons.THROTTLED;
-    } else if (status != null && status >= 500) {
-      reason = Reasons.PROVIDER_UNAVAILABLE;
-    } else if ("access_denied".equals(oauthCode) || (status != null && status == 403)) {
-      reason = Reasons.ACCESS_DENIED;
-    } else if (oauthCode != null || (status != null && (status == 400 || status == 401))) {
-      reason = Reasons.AUTHENTICATION_FAILED;
-    } else if (status != null && status == 404) {
-      reason = Reasons.PROVIDER_UNAVAILABLE;
-    } else {
-      reason = Reasons.PROVIDER_UNAVAILABLE;
-    }
-    if (text.contains("Unexpected character") || text.contains("JSON") || text.contains("parse")) {
-      text = "the answer could not be parsed";
-    }
-    StringBuilder msg = new StringBuilder(call).append(" failed");
-    if (status != null) {
-      msg.append(": HTTP ").append(status);
-    }
-    msg.append(": ").append(redactor.clean(text));
-    return ProviderException.transientFailure(reason, msg.toString());
   }
 }

@@ -28,6 +28,10 @@ class TokenPolicyTest {
     api.close();
   }
 
+  static RegistryHost host(String registry) {
+    return RegistryHost.parse(registry).orElseThrow();
+  }
+
   static ProviderRequest request(boolean trusted, String... allowed) {
     return Fixtures.request(new ProviderSpec(), new Fixtures.Secrets(), trusted, allowed);
   }
@@ -111,15 +115,15 @@ class TokenPolicyTest {
   void acrHosts(String registry, boolean trusted, boolean ok) throws Exception {
     java.util.function.Predicate<String> acr = h -> h.matches("[a-z0-9-]+(\\.[a-z0-9-]+)*\\.azurecr\\.(io|cn|us)");
     if (ok) {
-      TokenPolicy.requireHost(request(trusted), "registry", registry, acr, "ACR");
+      TokenPolicy.requireHost(request(trusted), "registry", host(registry), acr, "ACR");
     } else {
-      assertThatThrownBy(() -> TokenPolicy.requireHost(request(trusted), "registry", registry, acr, "ACR"))
+      assertThatThrownBy(() -> TokenPolicy.requireHost(request(trusted), "registry", host(registry), acr, "ACR"))
           .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED));
     }
     // An administrator's host entry allows any port; a host:port entry only that port.
-    TokenPolicy.requireHost(request(false, "evil.com"), "registry", "evil.com:5000", acr, "ACR");
-    TokenPolicy.requireHost(request(false, "evil.com:5000"), "registry", "evil.com:5000", acr, "ACR");
-    assertThatThrownBy(() -> TokenPolicy.requireHost(request(false, "evil.com:5000"), "registry", "evil.com", acr, "ACR"))
+    TokenPolicy.requireHost(request(false, "evil.com"), "registry", host("evil.com:5000"), acr, "ACR");
+    TokenPolicy.requireHost(request(false, "evil.com:5000"), "registry", host("evil.com:5000"), acr, "ACR");
+    assertThatThrownBy(() -> TokenPolicy.requireHost(request(false, "evil.com:5000"), "registry", host("evil.com"), acr, "ACR"))
         .isInstanceOf(ProviderException.class);
   }
 

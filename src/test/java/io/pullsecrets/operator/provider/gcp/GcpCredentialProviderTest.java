@@ -364,12 +364,14 @@ class GcpCredentialProviderTest {
       "key      | 400 | invalid_grant       | Invalid JWT Signature.       | AuthenticationFailed",
       "key      | 401 | invalid_client      | The OAuth client was not found. | AuthenticationFailed",
       "key      | 403 | access_denied       | Permission denied            | AccessDenied",
+      "key      | 404 | not_found           | Not Found                    | RegistryNotFound",
       "key      | 429 | rate_limit_exceeded | Quota exceeded               | Throttled",
       "key      | 500 | internal_failure    | Backend error                | ProviderUnavailable",
       "key      | 503 | unavailable         | Backend error                | ProviderUnavailable",
       "external | 400 | invalid_grant       | The audience in ID Token does not match | AuthenticationFailed",
       "external | 401 | invalid_client      | unknown client               | AuthenticationFailed",
       "external | 403 | access_denied       | Permission iam.serviceAccounts.getAccessToken denied | AccessDenied",
+      "external | 404 | not_found           | Not Found                    | RegistryNotFound",
       "external | 429 | rate_limit_exceeded | Quota exceeded               | Throttled",
       "external | 500 | internal_failure    | Backend error                | ProviderUnavailable",
   })
@@ -382,7 +384,7 @@ class GcpCredentialProviderTest {
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
           assertThat(e.retryable()).isTrue();
-          assertThat(e.getMessage()).contains("Google token request")
+          assertThat(e.getMessage()).contains("Google token request", "HTTP " + status)
               .doesNotContain(SA_TOKEN).doesNotContain("k8s-sa-token").doesNotContain("PRIVATE KEY");
         });
     assertThat(google.requests()).hasSize(1); // the library's retries are off: the reconciler backs off
