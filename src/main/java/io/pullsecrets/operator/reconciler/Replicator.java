@@ -28,6 +28,7 @@ import java.util.concurrent.Future;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * Writes the rendered Secret into target namespaces, keeps service accounts pointing at it, and
@@ -48,6 +49,10 @@ public final class Replicator {
   private final Map<ResourceID, Set<ResourceID>> conflicts = new ConcurrentHashMap<>();
 
   private final EventRecorder events;
+  /** The last failure logged for a credential in a namespace, while it keeps failing. */
+  private final Map<Failing, String> failing = new ConcurrentHashMap<>();
+
+  private record Failing(ResourceID credential, String namespace) {}
 
   public Replicator(KubernetesClient client, ClusterView view, ExecutorService pool) {
     this(client, view, pool, null);
@@ -102,6 +107,7 @@ public final class Replicator {
   public void forget(ResourceID rc) {
     conflicts.values().forEach(s -> s.remove(rc));
     conflicts.entrySet().removeIf(e -> e.getValue().isEmpty());
+    failing.keySet().removeIf(f -> f.credential().equals(rc));
   }
 
   /**
@@ -138,7 +144,7 @@ public final class Replicator {
    * Needs no credential: revoking access never waits for one.
    */
   public Outcome removeUntargeted(RegistryCredential rc, String secretName, Set<String> keepNamespaces) {
-    List<NamespaceResult> cleanup = removeExcept(rc.getMetadata().getUid(),
+    List<NamespaceResult> cleanup = removeExcept(rc,
         s -> keepNamespaces.contains(s.getMetadata().getNamespace()) && secretName.equals(s.getMetadata().getName()));
     int writes = cleanup.stream().mapToInt(NamespaceResult::writes).sum();
     return new Outcome(List.of(), cleanup.stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).toList(), writes);
@@ -146,18 +152,19 @@ public final class Replicator {
 
   /** Removes every Secret and service account entry of a RegistryCredential (it is being deleted). */
   public Outcome removeAll(RegistryCredential rc) {
-    List<NamespaceResult> cleanup = removeExcept(rc.getMetadata().getUid(), s -> false);
+    List<NamespaceResult> cleanup = removeExcept(rc, s -> false);
     int writes = cleanup.stream().mapToInt(NamespaceResult::writes).sum();
     return new Outcome(List.of(), cleanup.stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).toList(), writes);
   }
 
-  private List<NamespaceResult> removeExcept(String uid, Predicate<Secret> keep) {
+  private List<NamespaceResult> removeExcept(RegistryCredential rc, Predicate<Secret> keep) {
+    ResourceID rcId = ResourceID.fromResource(rc);
     List<Callable<NamespaceResult>> tasks = new ArrayList<>();
-    for (Secret s : view.managedSecretsOf(uid)) {
+    for (Secret s : view.managedSecretsOf(rc.getMetadata().getUid())) {
       // A terminating namespace takes its Secrets with it, and refuses writes meanwhile.
       boolean terminating = view.namespace(s.getMetadata().getNamespace()).map(Targets::isTerminating).orElse(false);
       if (!keep.test(s) && !terminating) {
-        tasks.add(() -> removeSecret(s));
+        tasks.add(() -> removeSecret(rcId, s));
       }
     }
     return runAll(tasks);
@@ -167,75 +174,53 @@ public final class Replicator {
       RegistryCredential rc, String ns, String name, String encoded, Predicate<ServiceAccount> selected) {
     ResourceID secretId = new ResourceID(name, ns);
     ResourceID rcId = ResourceID.fromResource(rc);
-    int writes = 0;
-    Optional<Secret> cached = view.managedSecret(ns, name);
+    Written written;
     try {
-      if (cached.isPresent()) {
-        Secret existing = cached.get();
-        if (claim(existing, rc) == Claim.FOREIGN) {
-          return conflict(secretId, rcId, foreignMessage(name, existing));
-        }
-        if (!upToDate(existing, rc, encoded)) {
-          writes += update(rc, ns, name, encoded, existing);
-        }
-      } else {
-        if (conflicts.getOrDefault(secretId, Set.of()).contains(rcId)) {
-          Secret live = client.secrets().inNamespace(ns).withName(name).get();
-          if (live != null && claim(live, rc) == Claim.FOREIGN) {
-            return conflict(secretId, rcId, foreignMessage(name, live));
-          }
-        }
-        try {
-          client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, null)).create();
-          writes++;
-          LOG.info("created Secret {}/{} for RegistryCredential {}", ns, name, rcId);
-        } catch (KubernetesClientException e) {
-          if (e.getCode() != 409) {
-            throw e;
-          }
-          Secret live = client.secrets().inNamespace(ns).withName(name).get();
-          if (live == null || claim(live, rc) == Claim.FOREIGN) {
-            return conflict(secretId, rcId, foreignMessage(name, live));
-          }
-          if (!upToDate(live, rc, encoded)) {
-            writes += update(rc, ns, name, encoded, live);
-          }
-        }
-      }
-      Set<ResourceID> waiting = conflicts.get(secretId);
-      if (waiting != null) {
-        waiting.remove(rcId);
-      }
+      written = writeSecret(rc, ns, name, encoded, known(rcId, secretId));
     } catch (KubernetesClientException e) {
-      return failed(ns, e, "writing Secret '" + name + "'", writes);
+      return failed(rcId, ns, e, "writing Secret '" + name + "'", 0);
     }
+    if (written.conflict() != null) {
+      return conflict(secretId, rcId, written.conflict());
+    }
+    Set<ResourceID> waiting = conflicts.get(secretId);
+    if (waiting != null) {
+      waiting.remove(rcId);
+    }
+    int writes = written.writes();
     for (ServiceAccount sa : view.serviceAccounts(ns)) {
-      String saName = sa.getMetadata().getName();
       try {
-        writes += patchServiceAccount(sa, current -> {
-          boolean want = selected.test(current);
-          boolean has = ServiceAccountPatches.hasEntry(current, name);
-          return want && !has ? ServiceAccountPatches.add(current, name)
-              : !want && has ? ServiceAccountPatches.remove(current, name)
-              : null;
-        });
+        writes += patchEntry(sa, name, selected);
       } catch (KubernetesClientException e) {
-        return failed(ns, e, "patching ServiceAccount '" + saName + "'", writes);
+        return failed(rcId, ns, e, "patching ServiceAccount '" + sa.getMetadata().getName() + "'", writes);
       }
     }
-    return NamespaceResult.synced(ns, writes);
+    return recovered(rcId, ns, NamespaceResult.synced(ns, writes));
   }
 
-  private NamespaceResult removeSecret(Secret s) {
+  /**
+   * What is known of the Secret to write: the cached one, or none. Foreign Secrets are not
+   * cached, so a credential that last found this one held by someone else reads it afresh.
+   */
+  private Secret known(ResourceID rcId, ResourceID secretId) {
+    String ns = secretId.getNamespace().orElseThrow();
+    Optional<Secret> cached = view.managedSecret(ns, secretId.getName());
+    if (cached.isPresent() || !conflicts.getOrDefault(secretId, Set.of()).contains(rcId)) {
+      return cached.orElse(null);
+    }
+    return read(ns, secretId.getName());
+  }
+
+  private NamespaceResult removeSecret(ResourceID rcId, Secret s) {
     String ns = s.getMetadata().getNamespace();
     String name = s.getMetadata().getName();
     int writes = 0;
     for (ServiceAccount sa : view.serviceAccounts(ns)) {
       try {
-        writes += patchServiceAccount(sa, current -> ServiceAccountPatches.remove(current, name));
+        writes += patchEntry(sa, name, current -> false);
       } catch (KubernetesClientException e) {
         if (e.getCode() != 404) {
-          return failed(ns, e, "removing Secret '" + name + "' from ServiceAccount '" + sa.getMetadata().getName() + "'", writes);
+          return failed(rcId, ns, e, "removing Secret '" + name + "' from ServiceAccount '" + sa.getMetadata().getName() + "'", writes);
         }
       }
     }
@@ -245,10 +230,10 @@ public final class Replicator {
       LOG.info("deleted Secret {}/{}", ns, name);
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
-        return failed(ns, e, "deleting Secret '" + name + "'", writes);
+        return failed(rcId, ns, e, "deleting Secret '" + name + "'", writes);
       }
     }
-    return NamespaceResult.synced(ns, writes);
+    return recovered(rcId, ns, NamespaceResult.synced(ns, writes));
   }
 
   /** Who a Secret of the wanted name belongs to, as far as this RegistryCredential is concerned. */
@@ -276,40 +261,62 @@ public final class Replicator {
     return Claim.FOREIGN;
   }
 
+  /** What one Secret write did: the number of writes, or why the Secret is not ours (then nothing was written). */
+  private record Written(int writes, String conflict) {
+    static final Written NOTHING = new Written(0, null);
+  }
+
   /**
-   * Rewrites a Secret the caller found to be ours (or adoptable), guarded by its resourceVersion;
-   * an immutable one whose data must change is replaced. Returns the number of writes.
+   * Makes {@code ns/name} hold the credential, deciding from {@code known} (null: absent). When
+   * the answer shows that {@code known} was out of date (409 on create: it exists; 404 on update:
+   * it is gone; 409 or 422 on update: it changed or was made immutable), reads the Secret once and
+   * decides once more; an error of that second write is the result.
    */
-  private int update(RegistryCredential rc, String ns, String name, String encoded, Secret existing) {
-    ResourceID rcId = ResourceID.fromResource(rc);
-    boolean adopting = claim(existing, rc) == Claim.ADOPTABLE;
-    if (Boolean.TRUE.equals(existing.getImmutable()) && !sameData(existing, encoded)) {
-      return replace(rc, ns, name, encoded, existing);
-    }
+  private Written writeSecret(RegistryCredential rc, String ns, String name, String encoded, Secret known) {
     try {
-      client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, existing)).update();
-      LOG.info("updated Secret {}/{} for RegistryCredential {}", ns, name, rcId);
+      return decideAndWrite(rc, ns, name, encoded, known);
     } catch (KubernetesClientException e) {
-      if (e.getCode() == 422) {
-        // Made immutable since the cache last heard of it.
-        Secret live = client.secrets().inNamespace(ns).withName(name).get();
-        if (live != null && Boolean.TRUE.equals(live.getImmutable()) && claim(live, rc) != Claim.FOREIGN) {
-          return replace(rc, ns, name, encoded, live);
-        }
-      }
-      if (e.getCode() != 404) {
+      boolean outOfDate = known == null ? e.getCode() == 409 : Set.of(404, 409, 422).contains(e.getCode());
+      if (!outOfDate) {
         throw e;
       }
-      // Deleted since the cache last heard of it: create it again.
-      client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, null)).create();
-      LOG.info("created Secret {}/{} for RegistryCredential {}", ns, name, rcId);
-      return 1;
+      LOG.debug("Secret {}/{} changed since it was read (HTTP {}); deciding again on a fresh read", ns, name, e.getCode());
+      return decideAndWrite(rc, ns, name, encoded, read(ns, name));
     }
-    if (adopting && events != null) {
+  }
+
+  /**
+   * The one rule for writing a Secret: absent, create it; held by someone else, leave it; ours
+   * (or adoptable) and out of date, update it guarded by the resourceVersion read, or replace it
+   * when it is immutable and its data must change.
+   */
+  private Written decideAndWrite(RegistryCredential rc, String ns, String name, String encoded, Secret known) {
+    if (known == null) {
+      client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, null)).create();
+      LOG.info("created Secret {}/{}", ns, name);
+      return new Written(1, null);
+    }
+    Claim claim = claim(known, rc);
+    if (claim == Claim.FOREIGN) {
+      return new Written(0, foreignMessage(name, known));
+    }
+    if (upToDate(known, rc, encoded)) {
+      return Written.NOTHING;
+    }
+    if (Boolean.TRUE.equals(known.getImmutable()) && !sameData(known, encoded)) {
+      return new Written(replace(rc, ns, name, encoded, known), null);
+    }
+    client.secrets().inNamespace(ns).resource(desired(rc, ns, name, encoded, known)).update();
+    LOG.info("updated Secret {}/{}", ns, name);
+    if (claim == Claim.ADOPTABLE && events != null) {
       events.normal(rc, "Adopted", "Secret '" + name + "' in namespace '" + ns + "' named this RegistryCredential as its owner"
           + " but not its uid (restored from a backup?); it is managed again");
     }
-    return 1;
+    return new Written(1, null);
+  }
+
+  private Secret read(String ns, String name) {
+    return client.secrets().inNamespace(ns).withName(name).get();
   }
 
   /**
@@ -328,7 +335,7 @@ public final class Replicator {
     annotations.putAll(fresh.getMetadata().getAnnotations());
     fresh.getMetadata().setAnnotations(annotations);
     client.secrets().inNamespace(ns).resource(fresh).create();
-    LOG.info("replaced immutable Secret {}/{} for RegistryCredential {}", ns, name, ResourceID.fromResource(rc));
+    LOG.info("replaced immutable Secret {}/{} (deleted and created again)", ns, name);
     if (events != null) {
       events.warning(rc, "ImmutableSecretReplaced", "Secret '" + name + "' in namespace '" + ns
           + "' was immutable and could not take the new credential; it was deleted and created again (not immutable)");
@@ -341,22 +348,24 @@ public final class Replicator {
   }
 
   /**
-   * Applies the patch {@code patchFor} computes for a ServiceAccount (null: nothing to do). When a
-   * concurrent edit wins (its {@code test} op fails: 422, or a 409), reads the ServiceAccount again
-   * and retries at once, up to {@link #SA_PATCH_ATTEMPTS} attempts in all: many credentials
-   * patching one ServiceAccount must not wait for a backoff. Returns the number of writes (0 or 1).
+   * Makes a ServiceAccount hold the entry {@code secretName} when {@code want} says so, and not
+   * hold it otherwise. When a concurrent edit wins (the patch's {@code test} op fails: 422, or a
+   * 409), reads the ServiceAccount again and retries at once, up to {@link #SA_PATCH_ATTEMPTS}
+   * attempts in all: many credentials patching one ServiceAccount must not wait for a backoff.
+   * Returns the number of writes (0 or 1).
    */
-  private int patchServiceAccount(ServiceAccount cached, java.util.function.Function<ServiceAccount, String> patchFor) {
+  private int patchEntry(ServiceAccount cached, String secretName, Predicate<ServiceAccount> want) {
     String ns = cached.getMetadata().getNamespace();
     String name = cached.getMetadata().getName();
     ServiceAccount sa = cached;
     for (int attempt = 1; ; attempt++) {
-      String jsonPatch = patchFor.apply(sa);
-      if (jsonPatch == null) {
+      boolean add = want.test(sa);
+      if (add == ServiceAccountPatches.hasEntry(sa, secretName)) {
         return 0;
       }
       try {
-        patch(sa, jsonPatch);
+        patch(sa, add ? ServiceAccountPatches.add(sa, secretName) : ServiceAccountPatches.remove(sa, secretName));
+        LOG.info(add ? "added entry {} to ServiceAccount {}/{}" : "removed entry {} from ServiceAccount {}/{}", secretName, ns, name);
         return 1;
       } catch (KubernetesClientException e) {
         if ((e.getCode() != 422 && e.getCode() != 409) || attempt >= SA_PATCH_ATTEMPTS) {
@@ -377,7 +386,6 @@ public final class Replicator {
         .inNamespace(sa.getMetadata().getNamespace())
         .resource(sa)
         .patch(PatchContext.of(PatchType.JSON), jsonPatch);
-    LOG.info("patched imagePullSecrets of ServiceAccount {}/{}", sa.getMetadata().getNamespace(), sa.getMetadata().getName());
   }
 
   private NamespaceResult conflict(ResourceID secret, ResourceID rc, String message) {
@@ -396,10 +404,27 @@ public final class Replicator {
     return "Secret '" + name + "' exists and is not managed by pullsecret-operator; it is left alone";
   }
 
-  private static NamespaceResult failed(String ns, KubernetesClientException e, String action, int writes) {
-    LOG.warn("namespace {}: {}", ns, ApiErrors.message(action, e));
-    return new NamespaceResult(ns, NamespaceResult.Status.FAILED, ApiErrors.reason(e), ApiErrors.message(action, e), writes,
-        ApiErrors.retryAfter(e));
+  /**
+   * A failed namespace. Logged at WARN when it starts failing (or fails for another reason), at
+   * DEBUG while the same failure repeats on every retry.
+   */
+  private NamespaceResult failed(ResourceID rcId, String ns, KubernetesClientException e, String action, int writes) {
+    String message = ApiErrors.message(action, e);
+    String before = failing.put(new Failing(rcId, ns), message);
+    if (message.equals(before)) {
+      LOG.debug("namespace {}: {} (again)", ns, message);
+    } else {
+      LOG.warn("namespace {}: {}", ns, message);
+    }
+    return new NamespaceResult(ns, NamespaceResult.Status.FAILED, ApiErrors.reason(e), message, writes, ApiErrors.retryAfter(e));
+  }
+
+  /** A namespace that was failing and now succeeded: logged once at INFO. */
+  private NamespaceResult recovered(ResourceID rcId, String ns, NamespaceResult result) {
+    if (failing.remove(new Failing(rcId, ns)) != null) {
+      LOG.info("namespace {}: writes succeed again", ns);
+    }
+    return result;
   }
 
   static boolean upToDate(Secret s, RegistryCredential rc, String encoded) {
@@ -446,13 +471,19 @@ public final class Replicator {
     return Objects.requireNonNullElse(s.getMetadata().getAnnotations(), Map.of());
   }
 
+  /**
+   * Runs the tasks on the writer pool. Each task sees the caller's MDC (the credential being
+   * reconciled), so its log lines name the credential as the caller's do.
+   */
   private List<NamespaceResult> runAll(List<Callable<NamespaceResult>> tasks) {
     if (tasks.isEmpty()) {
       return List.of();
     }
+    Map<String, String> mdc = MDC.getCopyOfContextMap();
+    List<Callable<NamespaceResult>> withMdc = tasks.stream().map(task -> withMdc(mdc, task)).toList();
     List<NamespaceResult> out = new ArrayList<>(tasks.size());
     try {
-      for (Future<NamespaceResult> f : pool.invokeAll(tasks)) {
+      for (Future<NamespaceResult> f : pool.invokeAll(withMdc)) {
         out.add(f.get());
       }
     } catch (InterruptedException e) {
@@ -465,5 +496,20 @@ public final class Replicator {
       throw new IllegalStateException(e.getCause());
     }
     return out;
+  }
+
+  private static <T> Callable<T> withMdc(Map<String, String> mdc, Callable<T> task) {
+    return () -> {
+      if (mdc == null) {
+        MDC.clear();
+      } else {
+        MDC.setContextMap(mdc);
+      }
+      try {
+        return task.call();
+      } finally {
+        MDC.clear();
+      }
+    };
   }
 }

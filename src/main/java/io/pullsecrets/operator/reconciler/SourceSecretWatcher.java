@@ -11,14 +11,13 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * Watches exactly the source Secrets that RegistryCredentials read, one name-scoped informer per
  * Secret, so that a change to a source refreshes its credentials at once without caching the
  * cluster's other Secrets. An informer lives while some RegistryCredential uses its Secret.
+ *
+ * <p>No lock is held while an informer starts: each source has its own start, and a caller waits
+ * only for the sources it reads itself. A source whose watch is slow or refused never delays a
+ * credential that does not read it.
  */
 public final class SourceSecretWatcher extends AbstractEventSource<Secret, RegistryCredential> {
   private static final Logger LOG = LoggerFactory.getLogger(SourceSecretWatcher.class);
@@ -34,9 +37,10 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
   static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final KubernetesClient client;
-  private final Map<ResourceID, SharedIndexInformer<Secret>> informers = new HashMap<>();
-  private final Map<ResourceID, Set<ResourceID>> users = new HashMap<>();
-  private final Map<ResourceID, Set<ResourceID>> usedBy = new HashMap<>();
+  /** Watched Secret to its informer and readers; an entry changes only inside the map's compute. */
+  private final Map<ResourceID, Source> sources = new ConcurrentHashMap<>();
+  /** RegistryCredential to the Secrets it reads. */
+  private final Map<ResourceID, Set<ResourceID>> usedBy = new ConcurrentHashMap<>();
 
   public SourceSecretWatcher(KubernetesClient client) {
     super(Secret.class, "source-secrets");
@@ -46,67 +50,141 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
   /** The current Secret, watching it for {@code user} from now on. */
   public Optional<Secret> get(ResourceID user, String namespace, String name) {
     ResourceID secret = new ResourceID(name, namespace);
-    SharedIndexInformer<Secret> informer;
-    synchronized (this) {
-      users.computeIfAbsent(secret, k -> new HashSet<>()).add(user);
-      usedBy.computeIfAbsent(user, k -> new HashSet<>()).add(secret);
-      informer = informers.computeIfAbsent(secret, this::start);
-    }
-    return Optional.ofNullable(informer.getStore().getByKey(namespace + "/" + name));
+    usedBy.computeIfAbsent(user, k -> ConcurrentHashMap.newKeySet()).add(secret);
+    Source source = sources.compute(secret, (k, s) -> {
+      // A source whose start failed is watched afresh, for the readers it had.
+      Source out = s == null || s.failed() ? new Source(k) : s;
+      if (s != null && out != s) {
+        out.users.addAll(s.users);
+      }
+      out.users.add(user);
+      return out;
+    });
+    source.awaitStarted();
+    return Optional.ofNullable(source.informer.getStore().getByKey(namespace + "/" + name));
   }
 
   /** The resourceVersion of a watched Secret, or "" when it does not exist. */
   public String version(String namespace, String name) {
-    SharedIndexInformer<Secret> informer;
-    synchronized (this) {
-      informer = informers.get(new ResourceID(name, namespace));
-    }
-    if (informer == null) {
+    Source source = sources.get(new ResourceID(name, namespace));
+    if (source == null) {
       return "";
     }
-    Secret s = informer.getStore().getByKey(namespace + "/" + name);
+    Secret s = source.informer.getStore().getByKey(namespace + "/" + name);
     return s == null ? "" : s.getMetadata().getResourceVersion();
   }
 
   /** Stops watching, for {@code user}, every Secret not in {@code keep}. */
-  public synchronized void retainOnly(ResourceID user, Set<ResourceID> keep) {
+  public void retainOnly(ResourceID user, Set<ResourceID> keep) {
     Set<ResourceID> used = usedBy.getOrDefault(user, Set.of());
     for (ResourceID secret : Set.copyOf(used)) {
-      if (keep.contains(secret)) {
-        continue;
-      }
-      used.remove(secret);
-      Set<ResourceID> u = users.get(secret);
-      if (u != null) {
-        u.remove(user);
-        if (u.isEmpty()) {
-          users.remove(secret);
-          SharedIndexInformer<Secret> informer = informers.remove(secret);
-          if (informer != null) {
-            informer.stop();
-          }
-        }
+      if (!keep.contains(secret)) {
+        used.remove(secret);
+        release(user, secret);
       }
     }
-    if (used.isEmpty()) {
-      usedBy.remove(user);
-    }
+    usedBy.computeIfPresent(user, (k, s) -> s.isEmpty() ? null : s);
   }
 
   /** Secrets a RegistryCredential currently reads. */
-  public synchronized Set<ResourceID> usedBy(ResourceID user) {
+  public Set<ResourceID> usedBy(ResourceID user) {
     return Set.copyOf(usedBy.getOrDefault(user, Set.of()));
   }
 
-  private SharedIndexInformer<Secret> start(ResourceID secret) {
+  /** Removes {@code user} from the readers of {@code secret}; the last reader stops its informer. */
+  private void release(ResourceID user, ResourceID secret) {
+    Source[] unused = new Source[1];
+    sources.computeIfPresent(secret, (k, s) -> {
+      s.users.remove(user);
+      unused[0] = s.users.isEmpty() ? s : null;
+      return unused[0] == null ? s : null;
+    });
+    if (unused[0] != null) {
+      unused[0].informer.stop();
+    }
+  }
+
+  private void changed(ResourceID secret) {
+    Source source = sources.get(secret);
+    Set<ResourceID> toNotify = source == null ? Set.of() : Set.copyOf(source.users);
+    if (getEventHandler() != null && isRunning()) {
+      toNotify.forEach(user -> getEventHandler().handleEvent(new Event(user)));
+    }
+  }
+
+  @Override
+  public Set<Secret> getSecondaryResources(RegistryCredential primary) {
+    return Set.of();
+  }
+
+  @Override
+  public void stop() {
+    for (ResourceID secret : Set.copyOf(sources.keySet())) {
+      Source source = sources.remove(secret);
+      if (source != null) {
+        source.informer.stop();
+      }
+    }
+    usedBy.clear();
+    super.stop();
+  }
+
+  /** One watched Secret: its informer, started once (outside any lock), and who reads it. */
+  private final class Source {
+    final ResourceID secret;
+    final SharedIndexInformer<Secret> informer;
+    final Set<ResourceID> users = ConcurrentHashMap.newKeySet();
+    /** Set once, by the first {@link #start()}; read without a lock (inside the map's compute). */
+    private volatile CompletableFuture<Void> started;
+
+    Source(ResourceID secret) {
+      this.secret = secret;
+      this.informer = informer(secret);
+    }
+
+    boolean failed() {
+      CompletableFuture<Void> s = started;
+      return s != null && s.isCompletedExceptionally();
+    }
+
+    /** Starts the informer on the first call; a failed or timed-out start stops it. */
+    private synchronized CompletableFuture<Void> start() {
+      if (started == null) {
+        LOG.debug("watching source Secret {}/{}", secret.getNamespace().orElse(""), secret.getName());
+        started = informer.start().toCompletableFuture().orTimeout(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        started.whenComplete((ok, error) -> {
+          if (error != null) {
+            informer.stop();
+          }
+        });
+      }
+      return started;
+    }
+
+    /** Waits for the first list of this Secret (bounded by {@link #START_TIMEOUT}). */
+    void awaitStarted() {
+      String ns = secret.getNamespace().orElse("");
+      try {
+        start().get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KubernetesClientException("interrupted while starting to watch source Secret " + ns + "/" + secret.getName());
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof KubernetesClientException k ? k
+            : new KubernetesClientException("could not watch source Secret " + ns + "/" + secret.getName()
+                + " within " + START_TIMEOUT.toSeconds() + " s");
+      }
+    }
+  }
+
+  private SharedIndexInformer<Secret> informer(ResourceID secret) {
     String ns = secret.getNamespace().orElseThrow();
     String name = secret.getName();
-    LOG.debug("watching source Secret {}/{}", ns, name);
     SharedIndexInformer<Secret> informer = client.secrets().inNamespace(ns).withName(name).runnableInformer(0);
     // Keep retrying whatever ends a watch. The client's default gives up for good on a watch-level
     // error (an event it cannot read, a protocol error), also when it comes before the informer
     // counts as started, and then nothing would notice that this source is no longer watched.
-    // Other failures before the first sync (the list refused, say) still fail the call.
+    // Other failures before the first sync (the list refused, say) still fail the start.
     informer.exceptionHandler((synced, error) -> {
       boolean retry = synced || error instanceof WatcherException;
       if (retry) {
@@ -133,43 +211,6 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
         changed(secret);
       }
     });
-    // Bounded: this runs under the watcher's lock, and a watch that keeps failing before its first
-    // sync would otherwise hold it for good.
-    try {
-      informer.start().toCompletableFuture().get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      informer.stop();
-      Thread.currentThread().interrupt();
-      throw new KubernetesClientException("interrupted while starting to watch source Secret " + ns + "/" + name);
-    } catch (ExecutionException | TimeoutException e) {
-      informer.stop();
-      throw e.getCause() instanceof KubernetesClientException k ? k
-          : new KubernetesClientException("could not watch source Secret " + ns + "/" + name + " within " + START_TIMEOUT.toSeconds() + " s");
-    }
     return informer;
-  }
-
-  private void changed(ResourceID secret) {
-    Set<ResourceID> toNotify;
-    synchronized (this) {
-      toNotify = Set.copyOf(users.getOrDefault(secret, Set.of()));
-    }
-    if (getEventHandler() != null && isRunning()) {
-      toNotify.forEach(user -> getEventHandler().handleEvent(new Event(user)));
-    }
-  }
-
-  @Override
-  public Set<Secret> getSecondaryResources(RegistryCredential primary) {
-    return Set.of();
-  }
-
-  @Override
-  public synchronized void stop() {
-    informers.values().forEach(SharedIndexInformer::stop);
-    informers.clear();
-    users.clear();
-    usedBy.clear();
-    super.stop();
   }
 }
