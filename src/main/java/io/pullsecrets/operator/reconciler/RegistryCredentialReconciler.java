@@ -279,7 +279,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   public UpdateControl<RegistryCredential> reconcile(RegistryCredential rc, Context<RegistryCredential> context) {
     Instant now = clock.instant();
     Set<String> touched = index.takeTouched(ResourceID.fromResource(rc));
-    return report(rc, runPhases(rc, touched, now));
+    return report(rc, runPhases(rc, touched, now), context);
   }
 
   private Result runPhases(RegistryCredential rc, Set<String> touched, Instant now) {
@@ -342,7 +342,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   }
 
   /** Phase 6: status, conditions and events from the pure {@link StatusAggregator}; written when changed. */
-  private UpdateControl<RegistryCredential> report(RegistryCredential rc, Result result) {
+  private UpdateControl<RegistryCredential> report(RegistryCredential rc, Result result, Context<RegistryCredential> context) {
     RegistryCredentialStatus old = rc.getStatus() == null ? new RegistryCredentialStatus() : rc.getStatus();
     StatusAggregator.Report report = StatusAggregator.report(old, rc.getMetadata().getGeneration(),
         SpecCheck.configuredProvider(rc), result.outcome(), clock.instant());
@@ -356,7 +356,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     if (result.outcome() instanceof StatusAggregator.Served) {
       listener.synced(rc, report.status());
     }
-    return finish(rc, old, report.status(), result.requeue());
+    return finish(rc, context, old, report.status(), result.requeue());
   }
 
   @Override
@@ -430,30 +430,47 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     };
   }
 
-  private UpdateControl<RegistryCredential> finish(RegistryCredential rc, RegistryCredentialStatus old,
-      RegistryCredentialStatus next, Duration rescheduleAfter) {
+  private UpdateControl<RegistryCredential> finish(RegistryCredential rc, Context<RegistryCredential> context,
+      RegistryCredentialStatus old, RegistryCredentialStatus next, Duration rescheduleAfter) {
     listener.reconciled(rc);
-    UpdateControl<RegistryCredential> control;
-    if (Serialization.asJson(old).equals(Serialization.asJson(next))) {
-      control = UpdateControl.noUpdate();
-    } else {
-      RegistryCredential patch = new RegistryCredential();
+    UpdateControl<RegistryCredential> control = UpdateControl.noUpdate();
+    if (!Serialization.asJson(old).equals(Serialization.asJson(next))) {
       if (ssaStatus) {
-        // Server-side apply: name and status only. A resourceVersion would turn the apply into an
-        // optimistic-lock write that fails with 409 whenever the cache lags.
-        patch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-            .withName(rc.getMetadata().getName()).withNamespace(rc.getMetadata().getNamespace()).build());
+        applyStatus(rc, next, context);
       } else {
+        // The CRUD mock has no server-side apply: JOSDK writes the status as a JSON diff there.
+        RegistryCredential patch = new RegistryCredential();
         patch.setMetadata(rc.getMetadata());
         patch.setSpec(rc.getSpec());
+        patch.setStatus(next);
+        control = UpdateControl.patchStatus(patch);
       }
-      patch.setStatus(next);
-      control = UpdateControl.patchStatus(patch);
     }
     if (rescheduleAfter != null) {
       control.rescheduleAfter(rescheduleAfter.isNegative() ? Duration.ZERO : rescheduleAfter);
     }
     return control;
+  }
+
+  /**
+   * Writes status with server-side apply, name and status only (a resourceVersion would turn the
+   * apply into an optimistic-lock write that fails with 409 whenever the cache lags), and puts the
+   * result in JOSDK's cache: the next reconcile starts from this status even when its event comes
+   * before the informer has seen the write, so it neither repeats an event nor undoes a transition.
+   */
+  private void applyStatus(RegistryCredential rc, RegistryCredentialStatus next, Context<RegistryCredential> context) {
+    RegistryCredential patch = new RegistryCredential();
+    patch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+        .withName(rc.getMetadata().getName()).withNamespace(rc.getMetadata().getNamespace()).build());
+    patch.setStatus(next);
+    RegistryCredential applied = context.getClient().resource(patch).subresource("status").patch(
+        new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
+            .withForce(true)
+            .withFieldManager(context.getControllerConfiguration().fieldManager())
+            .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY)
+            .build());
+    context.eventSourceRetriever().getControllerEventSource()
+        .handleRecentResourceUpdate(ResourceID.fromResource(rc), applied, rc);
   }
 
   /** The managed Secret's name: spec.secretName, else the resource's name. */
