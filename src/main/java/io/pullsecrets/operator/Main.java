@@ -138,23 +138,7 @@ public final class Main {
         .withJosdk(o -> {
           o.withMetrics(metrics.josdkMetrics());
           if (config.leaderElection()) {
-            o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(
-                LEASE_NAME, config.namespace(),
-                launch.lease().leaseDuration(), launch.lease().renewDeadline(), launch.lease().retryPeriod(),
-                launch.identity(),
-                new LeaderCallbacks(
-                    () -> {
-                      LOG.info("acquired lease {}/{} as {}; reconciling", config.namespace(), LEASE_NAME, launch.identity());
-                      metrics.setLeader(true);
-                    },
-                    () -> {
-                      metrics.setLeader(false);
-                      if (!stopping.get()) {
-                        launch.onLostLeadership().run();
-                      }
-                    },
-                    leader -> LOG.info("lease {}/{} is held by {}", config.namespace(), LEASE_NAME, leader)),
-                false));
+            o.withLeaderElectionConfiguration(leaderElection(config, launch, metrics, stopping));
           }
         });
     if (!config.leaderElection()) {
@@ -162,22 +146,7 @@ public final class Main {
     }
     PullSecretOperator operator = new PullSecretOperator(client, config, opts);
     OperatorHealth health = new OperatorHealth(operator.operator());
-    PodWebhook webhook = null;
-    OperatorConfig.Webhook w = config.webhook();
-    if (w.enabled()) {
-      metrics.enableWebhookMetrics();
-      CertificateSource certificates = w.certDir().isEmpty()
-          ? new SelfManagedCertificates(client, config.namespace(), w.secretName(), w.configurationName(), w.serviceName(),
-              java.time.Clock.systemUTC(), SelfManagedCertificates.VALIDITY)
-          : new FileCertificates(java.nio.file.Path.of(w.certDir()));
-      try {
-        webhook = PodWebhook.start(w.port(), certificates, launch.webhookCertificateRefresh(), new PodInjection(config),
-            operator.reconciler().cache(), () -> operator.operator().getRuntimeInfo().isStarted(), metrics);
-      } catch (IOException e) {
-        operator.close();
-        throw new UncheckedIOException("cannot serve the admission webhook on port " + w.port(), e);
-      }
-    }
+    PodWebhook webhook = config.webhook().enabled() ? startWebhook(client, config, launch, metrics, operator) : null;
     HttpEndpoints.Check ready = health.readiness();
     if (webhook != null) {
       PodWebhook hook = webhook;
@@ -195,6 +164,46 @@ public final class Main {
       throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort(), e);
     }
     return new Running(operator, http, webhook, stopping);
+  }
+
+  /** The Lease: leader metric on acquiring and losing it; losing it outside a stop ends the process. */
+  private static LeaderElectionConfiguration leaderElection(OperatorConfig config, Launch launch, OperatorMetrics metrics,
+      AtomicBoolean stopping) {
+    return new LeaderElectionConfiguration(
+        LEASE_NAME, config.namespace(),
+        launch.lease().leaseDuration(), launch.lease().renewDeadline(), launch.lease().retryPeriod(),
+        launch.identity(),
+        new LeaderCallbacks(
+            () -> {
+              LOG.info("acquired lease {}/{} as {}; reconciling", config.namespace(), LEASE_NAME, launch.identity());
+              metrics.setLeader(true);
+            },
+            () -> {
+              metrics.setLeader(false);
+              if (!stopping.get()) {
+                launch.onLostLeadership().run();
+              }
+            },
+            leader -> LOG.info("lease {}/{} is held by {}", config.namespace(), LEASE_NAME, leader)),
+        false);
+  }
+
+  /** Serves the admission webhook with self-managed certificates, or those in the configured directory. */
+  private static PodWebhook startWebhook(KubernetesClient client, OperatorConfig config, Launch launch,
+      OperatorMetrics metrics, PullSecretOperator operator) {
+    OperatorConfig.Webhook w = config.webhook();
+    metrics.enableWebhookMetrics();
+    CertificateSource certificates = w.certDir().isEmpty()
+        ? new SelfManagedCertificates(client, config.namespace(), w.secretName(), w.configurationName(), w.serviceName(),
+            java.time.Clock.systemUTC(), SelfManagedCertificates.VALIDITY)
+        : new FileCertificates(java.nio.file.Path.of(w.certDir()));
+    try {
+      return PodWebhook.start(w.port(), certificates, launch.webhookCertificateRefresh(), new PodInjection(config),
+          operator.reconciler().cache(), () -> operator.operator().getRuntimeInfo().isStarted(), metrics);
+    } catch (IOException e) {
+      operator.close();
+      throw new UncheckedIOException("cannot serve the admission webhook on port " + w.port(), e);
+    }
   }
 
   /** Tells {@code a}, then {@code b}, of every callback. */

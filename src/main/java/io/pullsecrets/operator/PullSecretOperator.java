@@ -2,7 +2,6 @@ package io.pullsecrets.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.RegisteredController;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.pullsecrets.operator.api.RegistryCredential;
@@ -42,7 +41,6 @@ public final class PullSecretOperator implements AutoCloseable {
   private final Operator operator;
   private final ExecutorService pool;
   private final RegistryCredentialReconciler reconciler;
-  private final RegisteredController<RegistryCredential> controller;
 
   public record Options(
       ProviderRegistry providers,
@@ -110,9 +108,12 @@ public final class PullSecretOperator implements AutoCloseable {
         config, options.providers(), options.clock(), options.jitter(), pool, options.listener(),
         new io.pullsecrets.operator.verify.RegistryVerifier(config.allowedEndpointHosts()));
     reconciler.conflictRecheck(options.conflictRecheck());
-    this.controller = operator.register(reconciler, c -> {
+    operator.register(reconciler, c -> {
       c.withFinalizer(RegistryCredentialReconciler.FINALIZER)
+          // The refresh annotation is not part of the generation: every metadata change counts, but
+          // an update that changes only status (the operator's own writes) reconciles nothing.
           .withGenerationAware(false)
+          .withOnUpdateFilter(PullSecretOperator::notOnlyStatus)
           .withRetry(new GenericRetry()
               .setInitialInterval(1000)
               .setIntervalMultiplier(2)
@@ -126,6 +127,17 @@ public final class PullSecretOperator implements AutoCloseable {
     });
   }
 
+  /** Whether an update changed more than status: spec, labels, annotations, finalizers or deletion. */
+  static boolean notOnlyStatus(RegistryCredential now, RegistryCredential before) {
+    var n = now.getMetadata();
+    var b = before.getMetadata();
+    return !java.util.Objects.equals(n.getGeneration(), b.getGeneration())
+        || !java.util.Objects.equals(n.getLabels(), b.getLabels())
+        || !java.util.Objects.equals(n.getAnnotations(), b.getAnnotations())
+        || !java.util.Objects.equals(n.getFinalizers(), b.getFinalizers())
+        || n.getDeletionTimestamp() != null;
+  }
+
   public PullSecretOperator start() {
     operator.start();
     return this;
@@ -137,10 +149,6 @@ public final class PullSecretOperator implements AutoCloseable {
 
   public RegistryCredentialReconciler reconciler() {
     return reconciler;
-  }
-
-  public RegisteredController<RegistryCredential> controller() {
-    return controller;
   }
 
   @Override

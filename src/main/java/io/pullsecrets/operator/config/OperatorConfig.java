@@ -162,6 +162,30 @@ public record OperatorConfig(
 
   static OperatorConfig parse(String[] args, Map<String, String> env, Path namespaceFile)
       throws ConfigException, HelpRequested {
+    Map<Setting, String> values = settings(args, env);
+    String namespace = values.get(Setting.NAMESPACE);
+    if (namespace == null || namespace.isBlank()) {
+      namespace = inClusterNamespace(namespaceFile);
+    }
+    namespace = namespace.trim();
+    requireNamespaceName(Setting.NAMESPACE, namespace);
+
+    Set<String> trusted = namespaceList(Setting.TRUSTED_NAMESPACES, values.get(Setting.TRUSTED_NAMESPACES));
+    if (trusted.isEmpty()) {
+      trusted = Set.of(namespace);
+    }
+    Set<String> watch = namespaceList(Setting.WATCH_NAMESPACES, values.get(Setting.WATCH_NAMESPACES));
+    int port = port(Setting.HTTP_PORT, values.get(Setting.HTTP_PORT), 8080);
+    boolean leaderElection = bool(Setting.LEADER_ELECTION, values.get(Setting.LEADER_ELECTION), false);
+    String level = oneOf(Setting.LOG_LEVEL, values.get(Setting.LOG_LEVEL), "info", List.of("trace", "debug", "info", "warn", "error"));
+    String format = oneOf(Setting.LOG_FORMAT, values.get(Setting.LOG_FORMAT), "text", List.of("text", "json"));
+    Set<String> endpointHosts = hostList(Setting.ALLOWED_ENDPOINT_HOSTS, values.get(Setting.ALLOWED_ENDPOINT_HOSTS));
+    return new OperatorConfig(namespace, Set.copyOf(trusted), Set.copyOf(watch), port, leaderElection, level, format,
+        Set.copyOf(endpointHosts), webhook(values));
+  }
+
+  /** Every setting given: environment first, then flags (a flag wins). */
+  private static Map<Setting, String> settings(String[] args, Map<String, String> env) throws ConfigException, HelpRequested {
     Map<Setting, String> values = new LinkedHashMap<>();
     for (Setting s : Setting.values()) {
       String v = env.get(s.env);
@@ -188,11 +212,8 @@ public record OperatorConfig(
         name = name.substring(0, eq);
       }
       String flagName = name;
-      Setting setting =
-          Arrays.stream(Setting.values())
-              .filter(s -> s.flag.equals(flagName))
-              .findFirst()
-              .orElseThrow(() -> new ConfigException("unknown flag --" + flagName + " (see --help)"));
+      Setting setting = Arrays.stream(Setting.values()).filter(s -> s.flag.equals(flagName)).findFirst()
+          .orElseThrow(() -> new ConfigException("unknown flag --" + flagName + " (see --help)"));
       if (value == null) {
         if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
           throw new ConfigException("flag --" + flagName + " needs a value");
@@ -201,59 +222,18 @@ public record OperatorConfig(
       }
       values.put(setting, value);
     }
+    return values;
+  }
 
-    String namespace = values.get(Setting.NAMESPACE);
-    if (namespace == null || namespace.isBlank()) {
-      namespace = inClusterNamespace(namespaceFile);
-    }
-    namespace = namespace.trim();
-    requireNamespaceName(Setting.NAMESPACE, namespace);
-
-    Set<String> trusted = namespaceList(Setting.TRUSTED_NAMESPACES, values.get(Setting.TRUSTED_NAMESPACES));
-    if (trusted.isEmpty()) {
-      trusted = Set.of(namespace);
-    }
-    Set<String> watch = namespaceList(Setting.WATCH_NAMESPACES, values.get(Setting.WATCH_NAMESPACES));
-
-    int port = 8080;
-    String portValue = values.get(Setting.HTTP_PORT);
-    if (portValue != null && !portValue.isBlank()) {
-      try {
-        port = Integer.parseInt(portValue.trim());
-      } catch (NumberFormatException e) {
-        port = -1;
-      }
-      if (port < 0 || port > 65535) {
-        throw new ConfigException(Setting.HTTP_PORT.label() + ": '" + portValue + "' is not a port number (0-65535)");
-      }
-    }
-
-    boolean leaderElection = false;
-    String le = values.get(Setting.LEADER_ELECTION);
-    if (le != null && !le.isBlank()) {
-      leaderElection = switch (le.trim().toLowerCase()) {
-        case "true" -> true;
-        case "false" -> false;
-        default -> throw new ConfigException(Setting.LEADER_ELECTION.label() + ": '" + le + "' is not true or false");
-      };
-    }
-
-    String level = oneOf(Setting.LOG_LEVEL, values.get(Setting.LOG_LEVEL), "info", List.of("trace", "debug", "info", "warn", "error"));
-    String format = oneOf(Setting.LOG_FORMAT, values.get(Setting.LOG_FORMAT), "text", List.of("text", "json"));
-
-    Set<String> endpointHosts = hostList(Setting.ALLOWED_ENDPOINT_HOSTS, values.get(Setting.ALLOWED_ENDPOINT_HOSTS));
-
+  private static Webhook webhook(Map<Setting, String> values) throws ConfigException {
     Webhook d = Webhook.DISABLED;
-    Webhook webhook = new Webhook(
+    return new Webhook(
         bool(Setting.WEBHOOK_ENABLED, values.get(Setting.WEBHOOK_ENABLED), false),
         port(Setting.WEBHOOK_PORT, values.get(Setting.WEBHOOK_PORT), d.port()),
         values.getOrDefault(Setting.WEBHOOK_CERT_DIR, "").trim(),
         name(Setting.WEBHOOK_SECRET, values.get(Setting.WEBHOOK_SECRET), d.secretName()),
         name(Setting.WEBHOOK_CONFIGURATION, values.get(Setting.WEBHOOK_CONFIGURATION), d.configurationName()),
         dnsLabel(Setting.WEBHOOK_SERVICE, values.get(Setting.WEBHOOK_SERVICE), d.serviceName()));
-
-    return new OperatorConfig(namespace, Set.copyOf(trusted), Set.copyOf(watch), port, leaderElection, level, format,
-        Set.copyOf(endpointHosts), webhook);
   }
 
   /** Whether RegistryCredentials in this namespace may target others and use ambient identity. */

@@ -1,6 +1,5 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.pullsecrets.operator.api.StatusCondition;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -16,53 +15,46 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.pullsecrets.operator.Labels;
-import io.pullsecrets.operator.api.FailedNamespace;
-import io.pullsecrets.operator.api.NamespaceCounts;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
-import io.pullsecrets.operator.provider.Credential;
-import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
-import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.Reasons;
-import io.pullsecrets.operator.provider.SourceSecrets;
-import io.pullsecrets.operator.reconciler.Replicator.NamespaceResult;
 import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one reconciler: validates the spec, obtains the credential from its provider (once per
- * refresh), has the {@link Replicator} write it everywhere it belongs, and writes status,
- * conditions and events. Status is written only when it changed.
+ * The one reconciler. A reconcile runs in phases, each a method or class of its own:
+ * <ol>
+ *   <li>check the spec ({@link SpecCheck});
+ *   <li>check tenancy (may this namespace serve others?);
+ *   <li>obtain the credential ({@link Credentials}: cache, refresh schedule, fetch, backoff);
+ *   <li>replicate into the target namespaces and
+ *   <li>clean up elsewhere ({@link Replication}: full or incremental passes);
+ *   <li>report: status, conditions and events from one pure function ({@link StatusAggregator}),
+ *       written only when changed, and when to come back.
+ * </ol>
  */
 public class RegistryCredentialReconciler implements Reconciler<RegistryCredential>, Cleaner<RegistryCredential> {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
   public static final String FINALIZER = "pullsecrets.io/cleanup";
-  public static final int FAILED_NAMESPACES_SHOWN = 20;
   /** fabric8's informers index every cache by namespace under this name. */
   private static final String BY_NAMESPACE = io.fabric8.kubernetes.client.informers.cache.Cache.NAMESPACE_INDEX;
-  static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
-  static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
   /**
    * A Secret held by someone else is not watched (only managed Secrets are cached): look again this
    * often, so that the namespace syncs soon after its owner deletes it. Reads only.
@@ -74,34 +66,20 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   public void conflictRecheck(Duration every) {
     this.conflictRecheck = every;
   }
-  /** A Secret holds at most 1 MiB; leave room for metadata. */
-  public static final int MAX_DOCKER_CONFIG_BYTES = 1_000_000;
-  private static final java.util.regex.Pattern SECRET_NAME =
-      java.util.regex.Pattern.compile(io.pullsecrets.operator.api.RegistryCredentialSpec.SECRET_NAME_PATTERN);
 
   /** Whether {@code name} is a valid Secret name (what the reconciler accepts as spec.secretName). */
   public static boolean validSecretName(String name) {
-    return name != null && SECRET_NAME.matcher(name).matches();
+    return SpecCheck.validSecretName(name);
   }
 
   private final OperatorConfig config;
   private final ProviderRegistry providers;
   private final Clock clock;
   private final DoubleSupplier jitter;
-  private final CredentialCache credentials = new CredentialCache();
-  private final Map<String, Integer> failures = new ConcurrentHashMap<>();
-  /** After a failed fetch: no provider call before {@code until} unless the inputs change. */
-  private final Map<String, Hold> holds = new ConcurrentHashMap<>();
-  /** Namespaces whose writes failed wait on their own; the others are synced meanwhile. */
-  private final NamespaceBackoff namespaceBackoff = new NamespaceBackoff(MIN_BACKOFF, MAX_BACKOFF);
-  /** Namespaces where removing this credential's Secrets failed: when to try again. */
-  private final NamespaceBackoff cleanupBackoff = new NamespaceBackoff(MIN_BACKOFF, MAX_BACKOFF);
-
-  /** A failed fetch being backed off from: its error keeps the status steady until {@code until}. */
-  private record Hold(Instant until, String inputs, ProviderException error) {}
   private final java.util.concurrent.ExecutorService pool;
   private final RefreshListener listener;
   private final RegistryVerifier verifier;
+  private final TargetIndex index = new TargetIndex();
 
   private volatile InformerEventSource<Secret, RegistryCredential> managedSecrets;
   private volatile InformerEventSource<Namespace, RegistryCredential> namespaces;
@@ -109,7 +87,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private volatile io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<RegistryCredential> primaryCache;
   private volatile SourceSecretWatcher sources;
   private volatile Replicator replicator;
+  private volatile Credentials credentials;
+  private volatile Replication replication;
   private volatile EventRecorder events;
+  /** Whether JOSDK writes status with server-side apply (the default; off only on the CRUD mock). */
+  private volatile boolean ssaStatus = true;
 
   /** Told about every provider call and every sync, for metrics. */
   public interface RefreshListener {
@@ -150,25 +132,25 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
     ssaStatus = context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource();
     primaryCache = context.getPrimaryCache();
-    var allPrimaries = (java.util.function.Function<Object, Set<ResourceID>>) any ->
-        context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
-
     namespaces = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
             .withName("namespaces")
             .withWatchAllNamespaces()
-            .withSecondaryToPrimaryMapper(ns -> allPrimaries.apply(ns))
+            .withSecondaryToPrimaryMapper(ns -> {
+              // What any credential targets may have changed: every one gets a full pass.
+              index.namespacesChanged();
+              return context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
+            })
             .build(),
         context);
-
     serviceAccounts = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
             .withName("service-accounts")
             .withNamespacesInheritedFromController()
-            .withSecondaryToPrimaryMapper(sa -> allPrimaries.apply(sa))
+            .withOnUpdateFilter(RegistryCredentialReconciler::relevantChange)
+            .withSecondaryToPrimaryMapper(this::credentialsFor)
             .build(),
         context);
-
     managedSecrets = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
             .withName("managed-secrets")
@@ -188,7 +170,44 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     sources = new SourceSecretWatcher(context.getClient());
     events = new EventRecorder(context.getClient(), clock);
     replicator = new Replicator(context.getClient(), new InformerView(), pool, events);
+    credentials = new Credentials(config, clock, jitter, listener, verifier, sources);
+    replication = new Replication(replicator, index);
     return List.of(namespaces, serviceAccounts, managedSecrets, sources);
+  }
+
+  /**
+   * A ServiceAccount update matters when what selects it, what it references, its token opt-in
+   * or its existence changed; any other edit reconciles nothing.
+   */
+  static boolean relevantChange(ServiceAccount now, ServiceAccount before) {
+    return !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
+        || !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
+        || !Objects.equals(optIn(now), optIn(before))
+        || now.getMetadata().getDeletionTimestamp() != null;
+  }
+
+  private static String optIn(ServiceAccount sa) {
+    Map<String, String> annotations = sa.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(Labels.ALLOWED_CREDENTIALS_ANNOTATION);
+  }
+
+  /**
+   * The credentials that target the ServiceAccount's namespace (told that it was touched), and
+   * those in its namespace (a token opt-in there may concern them).
+   */
+  private Set<ResourceID> credentialsFor(ServiceAccount sa) {
+    String ns = sa.getMetadata().getNamespace();
+    Set<ResourceID> ids = new HashSet<>(index.touch(ns));
+    context().list(ns).forEach(rc -> {
+      ResourceID id = ResourceID.fromResource(rc);
+      index.touch(id, ns);
+      ids.add(id);
+    });
+    return ids;
+  }
+
+  private io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<RegistryCredential> context() {
+    return primaryCache;
   }
 
   /**
@@ -236,7 +255,10 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return managedSecrets == null ? Optional.empty() : managedSecrets.get(new ResourceID(name, namespace));
   }
 
-  /** The RegistryCredential named on a managed Secret, plus any waiting for that Secret's name. */
+  /**
+   * The RegistryCredential named on a managed Secret, plus any waiting for that Secret's name;
+   * each is told that the Secret's namespace was touched.
+   */
   private Set<ResourceID> ownersOf(Secret s) {
     Set<ResourceID> ids = new HashSet<>();
     String owner = s.getMetadata().getAnnotations() == null ? null : s.getMetadata().getAnnotations().get(Labels.OWNER_ANNOTATION);
@@ -246,269 +268,112 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     if (replicator != null) {
       ids.addAll(replicator.claimantsOf(ResourceID.fromResource(s)));
     }
+    ids.forEach(id -> index.touch(id, s.getMetadata().getNamespace()));
     return ids;
   }
+
+  /** What the phases found, and when to reconcile again (null: only on the next event). */
+  private record Result(StatusAggregator.Outcome outcome, Duration requeue) {}
 
   @Override
   public UpdateControl<RegistryCredential> reconcile(RegistryCredential rc, Context<RegistryCredential> context) {
     Instant now = clock.instant();
-    ResourceID id = ResourceID.fromResource(rc);
-    String uid = rc.getMetadata().getUid();
-    RegistryCredentialStatus old = rc.getStatus() == null ? new RegistryCredentialStatus() : rc.getStatus();
-    Conditions conditions = new Conditions(old.getConditions(), rc.getMetadata().getGeneration(), now);
-    RegistryCredentialStatus next = copyOf(old);
-    next.setObservedGeneration(rc.getMetadata().getGeneration());
-    List<String> configured = rc.getSpec() == null || rc.getSpec().getProvider() == null
-        ? List.of() : rc.getSpec().getProvider().configured();
-    next.setProvider(configured.size() == 1 ? configured.get(0) : null);
+    Set<String> touched = index.takeTouched(ResourceID.fromResource(rc));
+    return report(rc, runPhases(rc, touched, now), context);
+  }
 
-    // 1. The spec.
-    Optional<CredentialProvider> provider = rc.getSpec() == null ? Optional.empty() : providers.forSpec(rc.getSpec().getProvider());
-    Targets targets;
-    RefreshSchedule schedule;
-    String secretName;
+  private Result runPhases(RegistryCredential rc, Set<String> touched, Instant now) {
+    SpecCheck.Checked spec;
     try {
-      if (rc.getSpec() == null) {
-        throw new InvalidSpec("spec is missing");
-      }
-      if (configured.size() != 1) {
-        throw new InvalidSpec(configured.isEmpty()
-            ? "spec.provider must set exactly one provider; none is set"
-            : "spec.provider must set exactly one provider; found " + String.join(", ", configured));
-      }
-      if (provider.isEmpty()) {
-        throw new InvalidSpec("provider '" + configured.get(0) + "' is not supported by this operator version");
-      }
-      secretName = secretName(rc);
-      if (secretName.length() > 253 || !validSecretName(secretName)) {
-        throw new InvalidSpec("secret name '" + (secretName.length() > 70 ? secretName.substring(0, 67) + "..." : secretName)
-            + "' is not a valid Secret name: it must be a DNS subdomain (RFC 1123), dot-separated labels of lowercase"
-            + " letters, digits and '-' that start and end with a letter or digit, at most 253 characters");
-      }
-      schedule = RefreshSchedule.of(rc.getSpec().getRefresh());
-      targets = Targets.resolve(rc, namespaces.list(n -> true).toList(), config);
-    } catch (InvalidSpec | LabelSelectors.InvalidSelectorException | RefreshSchedule.InvalidRefreshException e) {
-      return stalled(rc, old, next, conditions, "InvalidSpec", e.getMessage());
+      spec = SpecCheck.check(rc, providers, () -> namespaces.list(n -> true).toList(), config);
+    } catch (SpecCheck.InvalidSpec e) {
+      replication.invalidate(rc.getMetadata().getUid());
+      return new Result(new StatusAggregator.Stalled(Reasons.INVALID_SPEC, e.getMessage()), null);
     }
+    Supplier<Targets> targets = once(spec.targets());
+    Result denied = checkTenancy(rc, spec, targets, now);
+    if (denied != null) {
+      return denied;
+    }
+    Credentials.Obtained obtained = credentials.obtain(rc, spec.provider(), spec.schedule(), now);
+    if (obtained.entry() == null) {
+      return unavailable(rc, spec, targets, obtained, now);
+    }
+    StatusAggregator.Sync sync = replication.serve(rc, spec.secretName(), obtained.entry(), targets, touched, now);
+    return served(rc, spec, obtained, sync, now);
+  }
 
-    // 2. Tenancy.
+  /** Phase 2: a namespace not trusted to serve others gets NotPermitted, and its Secrets elsewhere go at once. */
+  private Result checkTenancy(RegistryCredential rc, SpecCheck.Checked spec, Supplier<Targets> targets, Instant now) {
     String own = rc.getMetadata().getNamespace();
-    if (!config.isTrusted(own) && Targets.requestsOtherNamespaces(rc)) {
-      // No longer permitted to serve other namespaces: its Secrets there go at once.
-      revokeUntargeted(rc, secretName, targets.namespaces().contains(own) ? Set.of(own) : Set.of(), now);
-      return stalled(rc, old, next, conditions, Reasons.NOT_PERMITTED,
-          "namespace '" + own + "' is not trusted to target other namespaces; target only '" + own
-              + "' or ask an administrator to add '" + own + "' to the operator's trusted namespaces",
-          untilEarliest(now, cleanupBackoff.nextRetry(uid).orElse(null)));
+    if (config.isTrusted(own) || !Targets.requestsOtherNamespaces(rc)) {
+      return null;
     }
+    String uid = rc.getMetadata().getUid();
+    replication.invalidate(uid);
+    replication.cleanUp(rc, spec.secretName(), targets.get().namespaces().contains(own) ? Set.of(own) : Set.of(), now);
+    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED,
+        "namespace '" + own + "' is not trusted to target other namespaces; target only '" + own
+            + "' or ask an administrator to add '" + own + "' to the operator's trusted namespaces"),
+        untilEarliest(now, replication.cleanupRetryAt(uid)));
+  }
 
-    // 3. The credential: from the cache unless its inputs changed or its refresh is due.
-    String inputs = inputs(rc, id);
-    Optional<CredentialCache.Entry> cached = credentials.get(uid);
-    ProviderException fetchError = null;
-    CredentialCache.Entry entry;
-    Hold hold = activeHold(uid, inputs, now);
-    if (cached.isPresent() && cached.get().reusable(inputs, now)) {
-      entry = cached.get();
-    } else if (hold != null) {
-      // Backing off after a failed fetch: no provider call; the last good credential still serves.
-      fetchError = hold.error();
-      entry = cached.filter(c -> !c.expired(now)).orElse(null);
-    } else {
-      try {
-        entry = fetch(rc, id, provider.get(), schedule, now);
-        credentials.put(uid, entry);
-        holds.remove(uid);
-        failures.remove(uid);
-      } catch (ProviderException e) {
-        fetchError = e;
-        entry = cached.filter(c -> !c.expired(now)).orElse(null);
-        LOG.warn("{}: {} provider failed: {}: {}", id, provider.get().name(), e.reason(), e.getMessage());
-        holdAfterFailedFetch(rc, id, e);
-      }
-    }
+  /** No usable credential: every Secret still targeted stays as it is; the others are revoked all the same. */
+  private Result unavailable(RegistryCredential rc, SpecCheck.Checked spec, Supplier<Targets> targets,
+      Credentials.Obtained obtained, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    replication.invalidate(uid);
+    replication.cleanUp(rc, spec.secretName(), targets.get().namespaces(), now);
+    ProviderException e = Objects.requireNonNull(obtained.error());
+    return new Result(new StatusAggregator.Unavailable(e, obtained.expired()),
+        untilEarliest(now, e.retryable() ? credentials.retryAt(uid) : null, replication.cleanupRetryAt(uid)));
+  }
 
-    if (entry == null) {
-      // Nothing usable: leave every Secret still targeted as it is; revoke the others all the same.
-      revokeUntargeted(rc, secretName, targets.namespaces(), now);
-      ProviderException e = Objects.requireNonNull(fetchError);
-      boolean expired = cached.isPresent();
-      String reason = expired ? "TokenExpired" : e.reason();
-      String message = expired ? "the last credential expired and refresh failed: " + e.getMessage() : e.getMessage();
-      conditions.set(Conditions.TOKEN_VALID, false, reason, message);
-      conditions.set(Conditions.READY, false, reason, message);
-      if (e.retryable()) {
-        conditions.set(Conditions.RECONCILING, true, e.reason(), "retrying: " + e.getMessage());
-        conditions.remove(Conditions.STALLED);
+  private Result served(RegistryCredential rc, SpecCheck.Checked spec, Credentials.Obtained obtained,
+      StatusAggregator.Sync sync, Instant now) {
+    CredentialCache.Entry entry = obtained.entry();
+    var served = new StatusAggregator.Served(entry.credential().expiresAt(), entry.obtainedAt(), entry.nextRefresh(),
+        entry.credential().registries(), validity(entry, spec.schedule()), entry.verified(), obtained.error(), sync,
+        spec.secretName());
+    String uid = rc.getMetadata().getUid();
+    Instant retryAt = earliest(obtained.error() != null && obtained.error().retryable() ? credentials.retryAt(uid) : null,
+        replication.retryAt(uid));
+    return new Result(served, nextReconcile(entry, retryAt, sync.conflicts() > 0, conflictRecheck, now));
+  }
+
+  /** Phase 6: status, conditions and events from the pure {@link StatusAggregator}; written when changed. */
+  private UpdateControl<RegistryCredential> report(RegistryCredential rc, Result result, Context<RegistryCredential> context) {
+    RegistryCredentialStatus old = rc.getStatus() == null ? new RegistryCredentialStatus() : rc.getStatus();
+    StatusAggregator.Report report = StatusAggregator.report(old, rc.getMetadata().getGeneration(),
+        SpecCheck.configuredProvider(rc), result.outcome(), clock.instant());
+    for (StatusAggregator.Event e : report.events()) {
+      if (e.warning()) {
+        events.warning(rc, e.reason(), e.message());
       } else {
-        conditions.set(Conditions.STALLED, true, e.reason(), message);
-        conditions.remove(Conditions.RECONCILING);
-      }
-      next.setConditions(conditions.toList());
-      warnOnNewFailure(rc, conditions);
-      return finish(rc, old, next, untilEarliest(now, e.retryable() ? fetchRetryAt(uid) : null,
-          cleanupBackoff.nextRetry(uid).orElse(null)));
-    }
-
-    // 4. Replicate (namespaces backing off after their own failures wait), then revoke elsewhere.
-    Replicator.Outcome outcome = replicate(rc, secretName, entry, targets, now);
-    Replicator.Outcome revoked = revokeUntargeted(rc, secretName, targets.namespaces(), now);
-    List<NamespaceResult> problems = new ArrayList<>();
-    targets.notWatched().forEach(ns -> problems.add(new NamespaceResult(ns, NamespaceResult.Status.FAILED, "NotWatched",
-        "namespace is not among the operator's watched namespaces", 0)));
-    outcome.results().stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).forEach(problems::add);
-    problems.addAll(revoked.cleanupFailures());
-    problems.sort(java.util.Comparator.comparing(NamespaceResult::namespace));
-
-    int targeted = targets.namespaces().size() + targets.notWatched().size();
-    int synced = (int) outcome.count(NamespaceResult.Status.SYNCED);
-    long conflictCount = problems.stream().filter(p -> p.status() == NamespaceResult.Status.CONFLICT).count();
-    boolean retryableFailures = problems.stream().anyMatch(p -> p.status() == NamespaceResult.Status.FAILED && !"NotWatched".equals(p.reason()));
-
-    next.setRegistries(entry.credential().registries());
-    next.setExpiresAt(format(entry.credential().expiresAt()));
-    next.setLastRefreshTime(format(entry.obtainedAt()));
-    next.setNextRefreshTime(format(entry.nextRefresh()));
-    next.setNamespaces(new NamespaceCounts(targeted, synced, problems.size()));
-    next.setFailedNamespaces(problems.isEmpty() ? null : problems.stream().limit(FAILED_NAMESPACES_SHOWN)
-        .map(p -> new FailedNamespace(p.namespace(), p.reason(), p.message())).toList());
-
-    String validity = validity(entry, schedule);
-    conditions.set(Conditions.TOKEN_VALID, true, "Valid",
-        fetchError == null ? validity : validity + "; last refresh failed: " + fetchError.getMessage());
-    if (entry.verified() == null) {
-      conditions.remove(Conditions.VERIFIED);
-    } else if (entry.verified().ok()) {
-      conditions.set(Conditions.VERIFIED, true, "Verified", entry.verified().message());
-    } else {
-      int code = entry.verified().httpStatus();
-      String reason = entry.verified().reason() != null ? entry.verified().reason() : switch (code) {
-        case 0 -> "Unreachable";
-        case 401 -> "Unauthorized";
-        case 403 -> "Forbidden";
-        default -> "UnexpectedStatus";
-      };
-      conditions.set(Conditions.VERIFIED, false, reason,
-          (code == 0 ? "" : "HTTP " + code + ": ") + entry.verified().message());
-    }
-    String counts = synced + "/" + targeted + " namespaces";
-    if (problems.isEmpty()) {
-      conditions.set(Conditions.SYNCED, true, "Synced", targeted == 0 ? "no namespace matches the targets" : counts);
-    } else {
-      String reason = conflictCount == problems.size() ? "Conflict" : "SyncFailed";
-      conditions.set(Conditions.SYNCED, false, reason, counts + "; " + summarize(problems));
-    }
-
-    boolean inputBroken = fetchError != null && !fetchError.retryable();
-    if (inputBroken) {
-      conditions.set(Conditions.READY, false, fetchError.reason(), fetchError.getMessage() + "; replicated Secrets keep the last good credential");
-    } else if (!problems.isEmpty()) {
-      StatusCondition s = conditions.get(Conditions.SYNCED).orElseThrow();
-      conditions.set(Conditions.READY, false, s.getReason(), s.getMessage());
-    } else {
-      conditions.set(Conditions.READY, true, "Synced", (targeted == 0 ? "no namespace matches the targets" : counts) + "; " + validity);
-    }
-    if (retryableFailures || (fetchError != null && fetchError.retryable())) {
-      String msg = fetchError != null && fetchError.retryable()
-          ? "refresh failed, retrying: " + fetchError.getMessage()
-          : "retrying namespaces that failed";
-      conditions.set(Conditions.RECONCILING, true, fetchError != null && fetchError.retryable() ? fetchError.reason() : "Retrying", msg);
-    } else {
-      conditions.remove(Conditions.RECONCILING);
-    }
-    if (inputBroken) {
-      conditions.set(Conditions.STALLED, true, fetchError.reason(), fetchError.getMessage());
-    } else if (conflictCount > 0) {
-      conditions.set(Conditions.STALLED, true, "Conflict", conflictCount + " namespace(s) hold a Secret named '" + secretName + "' that this RegistryCredential does not manage");
-    } else {
-      conditions.remove(Conditions.STALLED);
-    }
-    next.setConditions(conditions.toList());
-
-    // 5. Events: on writes, new conflicts and new failures; never per retry.
-    int writes = outcome.writes() + revoked.writes();
-    if (writes > 0) {
-      events.normal(rc, "Synced", "Secret '" + secretName + "': " + counts + " synced (" + writes + " objects written)");
-    }
-    Set<String> oldConflicts = old.getFailedNamespaces() == null ? Set.of() : old.getFailedNamespaces().stream()
-        .filter(f -> "Conflict".equals(f.getReason())).map(FailedNamespace::getNamespace).collect(Collectors.toSet());
-    List<NamespaceResult> newConflicts = problems.stream()
-        .filter(p -> p.status() == NamespaceResult.Status.CONFLICT && !oldConflicts.contains(p.namespace())).toList();
-    String warned = warnOnNewFailure(rc, conditions);
-    if (!newConflicts.isEmpty() && !"Conflict".equals(warned)) {
-      events.warning(rc, "Conflict", summarize(newConflicts));
-    }
-    if (fetchError != null && fetchError.retryable()) {
-      StatusCondition before = conditions.previous(Conditions.RECONCILING).orElse(null);
-      if (before == null || !fetchError.reason().equals(before.getReason())) {
-        events.warning(rc, "RefreshFailed", fetchError.reason() + ": " + fetchError.getMessage() + "; " + validity + ", retrying");
+        events.normal(rc, e.reason(), e.message());
       }
     }
-
-    Duration after = nextReconcile(uid, entry, fetchError, conflictCount > 0, now);
-    listener.synced(rc, next);
-    return finish(rc, old, next, after);
+    if (result.outcome() instanceof StatusAggregator.Served) {
+      listener.synced(rc, report.status());
+    }
+    return finish(rc, context, old, report.status(), result.requeue());
   }
 
   @Override
   public DeleteControl cleanup(RegistryCredential rc, Context<RegistryCredential> context) {
     ResourceID id = ResourceID.fromResource(rc);
-    Replicator.Outcome outcome = replicator.removeAll(rc);
-    if (!outcome.cleanupComplete()) {
-      LOG.warn("{}: cleanup incomplete in {} namespace(s); retrying", id, outcome.cleanupFailures().size());
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(backoff(rc.getMetadata().getUid()));
+    Duration retry = replication.removeAll(rc, clock.instant());
+    if (retry != null) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(retry);
     }
     sources.retainOnly(id, Set.of());
-    credentials.remove(rc.getMetadata().getUid());
-    failures.remove(rc.getMetadata().getUid());
-    holds.remove(rc.getMetadata().getUid());
-    namespaceBackoff.forget(rc.getMetadata().getUid());
-    cleanupBackoff.forget(rc.getMetadata().getUid());
+    credentials.forget(rc);
+    replication.forget(rc);
+    index.forget(id);
     replicator.forget(id);
     listener.deleted(rc);
-    LOG.info("{}: removed its Secrets and service account entries", id);
+    LOG.info("removed its Secrets and service account entries");
     return DeleteControl.defaultDelete();
-  }
-
-  private CredentialCache.Entry fetch(RegistryCredential rc, ResourceID id, CredentialProvider provider,
-      RefreshSchedule schedule, Instant now) throws ProviderException {
-    String ns = rc.getMetadata().getNamespace();
-    Set<ResourceID> read = new HashSet<>();
-    Map<String, String> readVersions = new ConcurrentHashMap<>();
-    SourceSecrets secrets = name -> {
-      read.add(new ResourceID(name, ns));
-      Optional<Secret> secret = sources.get(id, ns, name);
-      recordVersionRead(readVersions, name, secret);
-      return secret;
-    };
-    long start = System.nanoTime();
-    try {
-      Credential credential = provider.fetch(new ProviderRequest(rc, secrets, config.isTrusted(ns), config.allowedEndpointHosts(), clock));
-      int size = credential.dockerConfigJson().length;
-      if (size > MAX_DOCKER_CONFIG_BYTES) {
-        throw ProviderException.invalid(Reasons.INVALID_SOURCE,
-            "the rendered .dockerconfigjson is " + size + " bytes; a Secret holds at most 1 MiB");
-      }
-      listener.refreshed(rc, provider.name(), true, "Success", Duration.ofNanos(System.nanoTime() - start), credential.expiresAt());
-      Instant nextRefresh = schedule.next(now, credential.expiresAt(), jitter.getAsDouble());
-      // Probe the registry once per new credential; the answer never fails the sync.
-      RegistryVerifier.Result verified = Boolean.TRUE.equals(rc.getSpec().getVerify()) ? verifier.verify(credential) : null;
-      LOG.info("{}: obtained credential from provider {} for {} registr{}", id, provider.name(),
-          credential.registries().size(), credential.registries().size() == 1 ? "y" : "ies");
-      // The versions the provider read, not the current ones: a source that changed during the
-      // fetch (or the probe) then differs from the cache entry, and the next reconcile fetches again.
-      return new CredentialCache.Entry(credential, fingerprint(rc, readVersions), now, nextRefresh, verified);
-    } catch (ProviderException e) {
-      listener.refreshed(rc, provider.name(), false, e.reason(), Duration.ofNanos(System.nanoTime() - start), null);
-      throw e;
-    } catch (RuntimeException e) {
-      listener.refreshed(rc, provider.name(), false, Reasons.PROVIDER_UNAVAILABLE, Duration.ofNanos(System.nanoTime() - start), null);
-      LOG.warn("{}: provider {} failed unexpectedly: {}", id, provider.name(), e.getClass().getSimpleName());
-      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE,
-          "provider " + provider.name() + " failed unexpectedly (" + e.getClass().getSimpleName() + ")");
-    } finally {
-      sources.retainOnly(id, read);
-    }
   }
 
   /** "token valid until ..." (or "does not expire"), and whether refresh.before had to be clamped. */
@@ -517,91 +382,27 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     if (expiresAt == null) {
       return "credential does not expire";
     }
-    return "token valid until " + format(expiresAt)
+    return "token valid until " + StatusAggregator.format(expiresAt)
         + schedule.clampNote(entry.obtainedAt(), expiresAt).map(note -> "; " + note).orElse("");
   }
 
-  /** The failed fetch being backed off from, while its inputs are unchanged; null otherwise. */
-  private Hold activeHold(String uid, String inputs, Instant now) {
-    Hold hold = holds.get(uid);
-    return hold != null && now.isBefore(hold.until()) && hold.inputs().equals(inputs) ? hold : null;
-  }
-
-  /** After a retryable fetch failure: no new provider call before the backoff, unless the inputs change. */
-  private void holdAfterFailedFetch(RegistryCredential rc, ResourceID id, ProviderException e) {
-    String uid = rc.getMetadata().getUid();
-    if (e.retryable()) {
-      holds.put(uid, new Hold(clock.instant().plus(backoff(uid)), inputs(rc, id), e));
-    } else {
-      holds.remove(uid);
-    }
-  }
-
-  private Instant fetchRetryAt(String uid) {
-    Hold hold = holds.get(uid);
-    return hold == null ? null : hold.until();
-  }
-
   /**
-   * Syncs every target namespace except those backing off after their own failure (they keep
-   * their last failure until their backoff ends or what they should hold changes), so that one
-   * failing namespace never delays drift repair or new objects in the others.
+   * When to reconcile again after serving: the earliest retry (a failed fetch, a namespace backing
+   * off, a failed cleanup), but never after the token expires; else the next refresh; the conflict
+   * re-check when a namespace is in Conflict; and at least every {@link Replication#FULL_PASS_EVERY}.
    */
-  private Replicator.Outcome replicate(RegistryCredential rc, String secretName, CredentialCache.Entry entry,
-      Targets targets, Instant now) {
-    String uid = rc.getMetadata().getUid();
-    String key = secretName + "|" + entry.inputs() + "|" + entry.obtainedAt();
-    List<NamespaceResult> held = new ArrayList<>();
-    for (String ns : targets.namespaces()) {
-      namespaceBackoff.heldFailure(uid, ns, key, now).ifPresent(held::add);
-    }
-    Set<String> skip = held.stream().map(NamespaceResult::namespace).collect(Collectors.toSet());
-    Replicator.Outcome synced = replicator.sync(rc, secretName, entry.credential().dockerConfigJson(), targets, skip);
-    namespaceBackoff.retainOnly(uid, targets.namespaces());
-    for (NamespaceResult r : synced.results()) {
-      if (r.status() == NamespaceResult.Status.FAILED) {
-        namespaceBackoff.failed(uid, r, key, now);
-      } else {
-        namespaceBackoff.succeeded(uid, r.namespace());
-      }
-    }
-    List<NamespaceResult> results = new ArrayList<>(synced.results());
-    results.addAll(held);
-    return new Replicator.Outcome(results, List.of(), synced.writes());
-  }
-
-  /**
-   * Removes this credential's Secrets and service account entries from every namespace not in
-   * {@code keep}. Runs on every reconcile that can tell its targets, whatever the state of the
-   * credential: revoking access never waits for a working credential.
-   */
-  private Replicator.Outcome revokeUntargeted(RegistryCredential rc, String secretName, Set<String> keep, Instant now) {
-    String uid = rc.getMetadata().getUid();
-    Replicator.Outcome outcome = replicator.removeUntargeted(rc, secretName, keep);
-    Set<String> failing = outcome.cleanupFailures().stream().map(NamespaceResult::namespace).collect(Collectors.toSet());
-    cleanupBackoff.retainOnly(uid, failing);
-    outcome.cleanupFailures().forEach(f -> cleanupBackoff.failed(uid, f, "cleanup", now));
-    return outcome;
-  }
-
-  /**
-   * When to reconcile again after a sync: the earliest retry (a failed fetch, a namespace backing
-   * off, a failed cleanup), but never after the token expires; else the next refresh, or the
-   * conflict recheck.
-   */
-  private Duration nextReconcile(String uid, CredentialCache.Entry entry, ProviderException fetchError,
-      boolean conflicts, Instant now) {
-    Instant retryAt = earliest(fetchError != null && fetchError.retryable() ? fetchRetryAt(uid) : null,
-        earliest(namespaceBackoff.nextRetry(uid).orElse(null), cleanupBackoff.nextRetry(uid).orElse(null)));
+  static Duration nextReconcile(CredentialCache.Entry entry, Instant retryAt, boolean conflicts, Duration conflictRecheck,
+      Instant now) {
     Instant at = earliest(retryAt, entry.nextRefresh());
-    if (retryAt != null && entry.credential().expiresAt() != null && !entry.credential().expiresAt().isBefore(now)) {
-      at = earliest(at, entry.credential().expiresAt().plusSeconds(1));
+    Instant expiresAt = entry.credential().expiresAt();
+    if (retryAt != null && expiresAt != null && !expiresAt.isBefore(now)) {
+      at = earliest(at, expiresAt.plusSeconds(1));
     }
-    Duration after = at == null ? null : Duration.between(now, at);
-    if (conflicts && (after == null || after.compareTo(conflictRecheck) > 0)) {
+    Duration after = at == null ? Replication.FULL_PASS_EVERY : Duration.between(now, at);
+    if (conflicts && after.compareTo(conflictRecheck) > 0) {
       after = conflictRecheck;
     }
-    return after;
+    return after.compareTo(Replication.FULL_PASS_EVERY) > 0 ? Replication.FULL_PASS_EVERY : after;
   }
 
   private static Instant earliest(Instant a, Instant b) {
@@ -617,80 +418,33 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return at == null ? null : Duration.between(now, at);
   }
 
-  /** Fingerprint of the current inputs: spec generation, refresh request, watched source versions. */
-  private String inputs(RegistryCredential rc, ResourceID id) {
-    return fingerprint(rc, sources.usedBy(id).stream().collect(Collectors.toMap(
-        r -> r.getName(), r -> sources.version(r.getNamespace().orElse(""), r.getName()))));
+  private static <T> Supplier<T> once(Supplier<T> supplier) {
+    Object[] value = new Object[1];
+    return () -> {
+      if (value[0] == null) {
+        value[0] = supplier.get();
+      }
+      @SuppressWarnings("unchecked")
+      T t = (T) value[0];
+      return t;
+    };
   }
 
-  /** Spec generation, refresh request, and source Secret name to resourceVersion ("" when absent). */
-  private static String fingerprint(RegistryCredential rc, Map<String, String> sourceVersions) {
-    StringBuilder sb = new StringBuilder();
-    sb.append(rc.getMetadata().getGeneration()).append('|');
-    Map<String, String> annotations = rc.getMetadata().getAnnotations();
-    sb.append(annotations == null ? "" : Objects.toString(annotations.get(Labels.REFRESH_REQUESTED_ANNOTATION), "")).append('|');
-    new TreeMap<>(sourceVersions).forEach((k, v) -> sb.append(k).append('=').append(v).append(','));
-    return sb.toString();
-  }
-
-  /** Notes the version of a source as a provider read it; read twice in different versions, it never matches. */
-  private static void recordVersionRead(Map<String, String> readVersions, String name, Optional<Secret> secret) {
-    String version = secret.map(s -> s.getMetadata().getResourceVersion()).orElse("");
-    readVersions.merge(name, version, (a, b) -> a.equals(b) ? a : "changed-during-fetch");
-  }
-
-  private UpdateControl<RegistryCredential> stalled(RegistryCredential rc, RegistryCredentialStatus old,
-      RegistryCredentialStatus next, Conditions conditions, String reason, String message) {
-    return stalled(rc, old, next, conditions, reason, message, null);
-  }
-
-  private UpdateControl<RegistryCredential> stalled(RegistryCredential rc, RegistryCredentialStatus old,
-      RegistryCredentialStatus next, Conditions conditions, String reason, String message, Duration retry) {
-    conditions.set(Conditions.READY, false, reason, message);
-    conditions.set(Conditions.STALLED, true, reason, message);
-    conditions.remove(Conditions.RECONCILING);
-    next.setConditions(conditions.toList());
-    warnOnNewFailure(rc, conditions);
-    failures.remove(rc.getMetadata().getUid());
-    return finish(rc, old, next, retry);
-  }
-
-  /** A Warning event when Ready turns False or changes its reason while False; the reason warned about, or null. */
-  private String warnOnNewFailure(RegistryCredential rc, Conditions conditions) {
-    StatusCondition now = conditions.get(Conditions.READY).orElse(null);
-    StatusCondition before = conditions.previous(Conditions.READY).orElse(null);
-    if (now == null || "True".equals(now.getStatus())) {
-      return null;
-    }
-    if (before == null || !"False".equals(before.getStatus()) || !Objects.equals(before.getReason(), now.getReason())) {
-      events.warning(rc, now.getReason(), now.getMessage());
-      return now.getReason();
-    }
-    return null;
-  }
-
-  /** Whether JOSDK writes status with server-side apply (the default; off only on the CRUD mock). */
-  private volatile boolean ssaStatus = true;
-
-  private UpdateControl<RegistryCredential> finish(RegistryCredential rc, RegistryCredentialStatus old,
-      RegistryCredentialStatus next, Duration rescheduleAfter) {
+  private UpdateControl<RegistryCredential> finish(RegistryCredential rc, Context<RegistryCredential> context,
+      RegistryCredentialStatus old, RegistryCredentialStatus next, Duration rescheduleAfter) {
     listener.reconciled(rc);
-    UpdateControl<RegistryCredential> control;
-    if (Serialization.asJson(old).equals(Serialization.asJson(next))) {
-      control = UpdateControl.noUpdate();
-    } else {
-      RegistryCredential patch = new RegistryCredential();
+    UpdateControl<RegistryCredential> control = UpdateControl.noUpdate();
+    if (!Serialization.asJson(old).equals(Serialization.asJson(next))) {
       if (ssaStatus) {
-        // Server-side apply: name and status only. A resourceVersion would turn the apply into an
-        // optimistic-lock write that fails with 409 whenever the cache lags.
-        patch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-            .withName(rc.getMetadata().getName()).withNamespace(rc.getMetadata().getNamespace()).build());
+        applyStatus(rc, next, context);
       } else {
+        // The CRUD mock has no server-side apply: JOSDK writes the status as a JSON diff there.
+        RegistryCredential patch = new RegistryCredential();
         patch.setMetadata(rc.getMetadata());
         patch.setSpec(rc.getSpec());
+        patch.setStatus(next);
+        control = UpdateControl.patchStatus(patch);
       }
-      patch.setStatus(next);
-      control = UpdateControl.patchStatus(patch);
     }
     if (rescheduleAfter != null) {
       control.rescheduleAfter(rescheduleAfter.isNegative() ? Duration.ZERO : rescheduleAfter);
@@ -698,10 +452,25 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return control;
   }
 
-  private Duration backoff(String uid) {
-    int attempt = failures.merge(uid, 1, Integer::sum);
-    long seconds = MIN_BACKOFF.getSeconds() << Math.min(attempt - 1, 20);
-    return seconds > MAX_BACKOFF.getSeconds() ? MAX_BACKOFF : Duration.ofSeconds(seconds);
+  /**
+   * Writes status with server-side apply, name and status only (a resourceVersion would turn the
+   * apply into an optimistic-lock write that fails with 409 whenever the cache lags), and puts the
+   * result in JOSDK's cache: the next reconcile starts from this status even when its event comes
+   * before the informer has seen the write, so it neither repeats an event nor undoes a transition.
+   */
+  private void applyStatus(RegistryCredential rc, RegistryCredentialStatus next, Context<RegistryCredential> context) {
+    RegistryCredential patch = new RegistryCredential();
+    patch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+        .withName(rc.getMetadata().getName()).withNamespace(rc.getMetadata().getNamespace()).build());
+    patch.setStatus(next);
+    RegistryCredential applied = context.getClient().resource(patch).subresource("status").patch(
+        new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
+            .withForce(true)
+            .withFieldManager(context.getControllerConfiguration().fieldManager())
+            .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY)
+            .build());
+    context.eventSourceRetriever().getControllerEventSource()
+        .handleRecentResourceUpdate(ResourceID.fromResource(rc), applied, rc);
   }
 
   /** The managed Secret's name: spec.secretName, else the resource's name. */
@@ -710,34 +479,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return name == null || name.isBlank() ? rc.getMetadata().getName() : name;
   }
 
-  private static String summarize(List<NamespaceResult> problems) {
-    Map<String, Long> byReason = problems.stream().collect(Collectors.groupingBy(NamespaceResult::reason, TreeMap::new, Collectors.counting()));
-    String counts = byReason.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
-    NamespaceResult first = problems.get(0);
-    return counts + " (first: " + first.namespace() + ": " + first.message() + ")";
-  }
-
-  private static String format(Instant t) {
-    return t == null ? null : t.truncatedTo(ChronoUnit.SECONDS).toString();
-  }
-
-  private static RegistryCredentialStatus copyOf(RegistryCredentialStatus s) {
-    return Serialization.unmarshal(Serialization.asJson(s), RegistryCredentialStatus.class);
-  }
-
-  private static final class InvalidSpec extends Exception {
-    InvalidSpec(String message) {
-      super(message, null, false, false);
-    }
-  }
-
   /** The cluster as the informers see it. */
   private final class InformerView implements ClusterView {
-    @Override
-    public Collection<Namespace> namespaces() {
-      return namespaces.list(n -> true).toList();
-    }
-
     @Override
     public Optional<Namespace> namespace(String name) {
       return namespaces.get(new ResourceID(name));

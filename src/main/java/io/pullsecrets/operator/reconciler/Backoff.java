@@ -1,0 +1,94 @@
+package io.pullsecrets.operator.reconciler;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The operator's one retry schedule for failures it reports in status (a failed fetch, a namespace
+ * whose writes fail, a namespace where removing a Secret fails): per RegistryCredential and
+ * subject, the failure waits exponentially from {@code min} to {@code max}, never sooner than the
+ * server's Retry-After, and is tried again at once when what the subject should hold changes (the
+ * key). Every other subject of the credential goes on meanwhile. JOSDK's own retry is left for
+ * exceptions nobody expected (it logs each one with a stack trace).
+ *
+ * @param <F> what the failure is remembered as (it keeps the status steady while waiting)
+ */
+final class Backoff<F> {
+  static final Duration MIN = Duration.ofSeconds(1);
+  static final Duration MAX = Duration.ofMinutes(5);
+
+  private record Held<F>(Instant until, int attempts, String key, F failure) {}
+
+  private final Duration min;
+  private final Duration max;
+  private final Map<String, Map<String, Held<F>>> byCredential = new ConcurrentHashMap<>();
+
+  Backoff() {
+    this(MIN, MAX);
+  }
+
+  Backoff(Duration min, Duration max) {
+    this.min = min;
+    this.max = max;
+  }
+
+  /** The failure {@code subject} is backing off from, while it must wait and {@code key} is unchanged. */
+  Optional<F> held(String uid, String subject, String key, Instant now) {
+    Held<F> held = byCredential.getOrDefault(uid, Map.of()).get(subject);
+    if (held == null || !now.isBefore(held.until()) || !held.key().equals(key)) {
+      return Optional.empty();
+    }
+    return Optional.of(held.failure());
+  }
+
+  /** Records a failure: the subject waits longer with each one in a row. */
+  void failed(String uid, String subject, F failure, Duration retryAfter, String key, Instant now) {
+    byCredential.computeIfAbsent(uid, k -> new ConcurrentHashMap<>()).compute(subject, (s, previous) -> {
+      int attempts = previous == null ? 1 : previous.attempts() + 1;
+      return new Held<>(now.plus(wait(attempts, retryAfter)), attempts, key, failure);
+    });
+  }
+
+  /** The wait after {@code attempts} failures in a row: min, doubled each time, at most max. */
+  Duration wait(int attempts, Duration retryAfter) {
+    long seconds = min.getSeconds() << Math.min(attempts - 1, 20);
+    Duration wait = seconds > max.getSeconds() ? max : Duration.ofSeconds(seconds);
+    return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
+  }
+
+  void succeeded(String uid, String subject) {
+    Map<String, Held<F>> held = byCredential.get(uid);
+    if (held != null) {
+      held.remove(subject);
+    }
+  }
+
+  /** Forgets subjects that are no longer in {@code subjects}. */
+  void retainOnly(String uid, Set<String> subjects) {
+    Map<String, Held<F>> held = byCredential.get(uid);
+    if (held != null) {
+      held.keySet().retainAll(subjects);
+      if (held.isEmpty()) {
+        byCredential.remove(uid);
+      }
+    }
+  }
+
+  /** When the earliest waiting subject may be tried again (empty: none is waiting). */
+  Optional<Instant> nextRetry(String uid) {
+    return byCredential.getOrDefault(uid, Map.of()).values().stream().map(Held::until).min(Instant::compareTo);
+  }
+
+  /** Whether some subject's wait has ended (a retry is due). */
+  boolean anyDue(String uid, Instant now) {
+    return nextRetry(uid).map(at -> !now.isBefore(at)).orElse(false);
+  }
+
+  void forget(String uid) {
+    byCredential.remove(uid);
+  }
+}

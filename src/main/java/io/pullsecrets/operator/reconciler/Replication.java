@@ -1,0 +1,194 @@
+package io.pullsecrets.operator.reconciler;
+
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.reconciler.Replicator.NamespaceResult;
+import io.pullsecrets.operator.reconciler.StatusAggregator.Sync;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * Phases 4 and 5 of a reconcile: replicate the credential into its target namespaces, then clean
+ * up everywhere else. A full pass looks at every target namespace; when only some namespaces had
+ * events since the last full pass (and nothing else changed), an incremental pass looks at those
+ * alone, so an event costs work in proportion to its namespace, not to all targets. Namespaces
+ * whose writes failed back off on their own; the others go on.
+ */
+final class Replication {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Replication.class);
+  static final String NOT_WATCHED = "NotWatched";
+  /** The safety net: however quiet, a credential gets a full pass at least this often. */
+  static final Duration FULL_PASS_EVERY = Duration.ofMinutes(10);
+
+  /**
+   * The last full pass of a credential, kept up to date by incremental passes.
+   *
+   * @param key what the namespaces hold (Secret name, credential, generation); another key needs a full pass
+   * @param problems namespaces whose sync did not succeed, by name
+   * @param cleanup namespaces where removing a Secret failed
+   * @param writes objects written by the pass
+   */
+  private record Pass(String key, long epoch, Instant at, Targets targets, Map<String, NamespaceResult> problems,
+      List<NamespaceResult> cleanup, int writes) {}
+
+  private final Replicator replicator;
+  private final TargetIndex index;
+  private final Backoff<NamespaceResult> syncBackoff = new Backoff<>();
+  private final Backoff<NamespaceResult> cleanupBackoff = new Backoff<>();
+  private final Map<String, Pass> passes = new ConcurrentHashMap<>();
+
+  Replication(Replicator replicator, TargetIndex index) {
+    this.replicator = replicator;
+    this.index = index;
+  }
+
+  /**
+   * Replicates and cleans up.
+   *
+   * @param touched namespaces with events since the last reconcile
+   */
+  Sync serve(RegistryCredential rc, String secretName, CredentialCache.Entry entry, Supplier<Targets> targets,
+      Set<String> touched, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    String key = secretName + "|" + rc.getMetadata().getGeneration() + "|" + entry.inputs() + "|" + entry.obtainedAt();
+    Pass last = passes.get(uid);
+    Pass pass = incremental(last, key, touched, uid, now)
+        ? incrementalPass(rc, secretName, entry, last, touched, now)
+        : fullPass(rc, secretName, entry, key, targets, now);
+    passes.put(uid, pass);
+    return sync(pass);
+  }
+
+  /**
+   * Whether the touched namespaces are all that can have changed: same key, no namespace event,
+   * each touched namespace already targeted, no retry due and the safety net not due.
+   */
+  private boolean incremental(Pass last, String key, Set<String> touched, String uid, Instant now) {
+    return last != null && !touched.isEmpty() && last.key().equals(key) && last.epoch() == index.epoch()
+        && last.targets().namespaces().containsAll(touched) && now.isBefore(last.at().plus(FULL_PASS_EVERY))
+        && !syncBackoff.anyDue(uid, now) && !cleanupBackoff.anyDue(uid, now);
+  }
+
+  private Pass fullPass(RegistryCredential rc, String secretName, CredentialCache.Entry entry, String key,
+      Supplier<Targets> resolve, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    long epoch = index.epoch();
+    Targets targets = resolve.get();
+    Replicated replicated = replicate(rc, secretName, entry, key, targets, targets.namespaces(), now);
+    syncBackoff.retainOnly(uid, targets.namespaces());
+    Replicator.Outcome cleanup = cleanUp(rc, secretName, targets.namespaces(), now);
+    index.update(ResourceID.fromResource(rc), targets.namespaces());
+    return new Pass(key, epoch, now, targets, replicated.problems(), cleanup.cleanupFailures(),
+        replicated.writes() + cleanup.writes());
+  }
+
+  private Pass incrementalPass(RegistryCredential rc, String secretName, CredentialCache.Entry entry, Pass last,
+      Set<String> touched, Instant now) {
+    Replicated replicated = replicate(rc, secretName, entry, last.key(), last.targets(), touched, now);
+    Map<String, NamespaceResult> problems = new TreeMap<>(last.problems());
+    problems.keySet().removeAll(touched);
+    problems.putAll(replicated.problems());
+    return new Pass(last.key(), last.epoch(), last.at(), last.targets(), problems, last.cleanup(), replicated.writes());
+  }
+
+  private record Replicated(Map<String, NamespaceResult> problems, int writes) {}
+
+  /** Syncs {@code namespaces}, except those backing off after their own failure (they keep it). */
+  private Replicated replicate(RegistryCredential rc, String secretName, CredentialCache.Entry entry, String key,
+      Targets targets, Set<String> namespaces, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    Map<String, NamespaceResult> problems = new TreeMap<>();
+    for (String ns : namespaces) {
+      syncBackoff.held(uid, ns, key, now).ifPresent(held -> problems.put(ns, held));
+    }
+    Targets these = new Targets(new TreeSet<>(namespaces), new TreeSet<>(), targets.serviceAccounts());
+    Replicator.Outcome synced = replicator.sync(rc, secretName, entry.credential().dockerConfigJson(), these, problems.keySet());
+    for (NamespaceResult r : synced.results()) {
+      if (r.status() == NamespaceResult.Status.FAILED) {
+        syncBackoff.failed(uid, r.namespace(), r, r.retryAfter(), key, now);
+      } else {
+        syncBackoff.succeeded(uid, r.namespace());
+      }
+      if (r.status() != NamespaceResult.Status.SYNCED) {
+        problems.put(r.namespace(), r);
+      }
+    }
+    return new Replicated(problems, synced.writes());
+  }
+
+  /**
+   * Removes this credential's Secrets and service account entries from every namespace not in
+   * {@code keep}. Runs on every full pass, whatever the state of the credential: revoking access
+   * never waits for a working credential.
+   */
+  Replicator.Outcome cleanUp(RegistryCredential rc, String secretName, Set<String> keep, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    Replicator.Outcome outcome = replicator.removeUntargeted(rc, secretName, keep);
+    Set<String> failing = outcome.cleanupFailures().stream().map(NamespaceResult::namespace).collect(Collectors.toSet());
+    cleanupBackoff.retainOnly(uid, failing);
+    outcome.cleanupFailures().forEach(f -> cleanupBackoff.failed(uid, f.namespace(), f, f.retryAfter(), "cleanup", now));
+    return outcome;
+  }
+
+  /**
+   * Removes every Secret and entry of a credential being deleted: null when done, else how long
+   * to wait before trying again.
+   */
+  Duration removeAll(RegistryCredential rc, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    Replicator.Outcome outcome = replicator.removeAll(rc);
+    if (outcome.cleanupComplete()) {
+      return null;
+    }
+    LOG.warn("cleanup incomplete in {} namespace(s); retrying", outcome.cleanupFailures().size());
+    outcome.cleanupFailures().forEach(f -> cleanupBackoff.failed(uid, f.namespace(), f, f.retryAfter(), "delete", now));
+    return Duration.between(now, cleanupBackoff.nextRetry(uid).orElse(now.plus(Backoff.MIN)));
+  }
+
+  /** When the earliest namespace backing off (sync or cleanup) may be tried again. */
+  Instant retryAt(String uid) {
+    Instant sync = syncBackoff.nextRetry(uid).orElse(null);
+    Instant cleanup = cleanupBackoff.nextRetry(uid).orElse(null);
+    return sync == null ? cleanup : cleanup == null ? sync : sync.isBefore(cleanup) ? sync : cleanup;
+  }
+
+  /** When the earliest failed cleanup may be tried again. */
+  Instant cleanupRetryAt(String uid) {
+    return cleanupBackoff.nextRetry(uid).orElse(null);
+  }
+
+  /** The credential no longer serves (deleted, or its last pass is void): forget what was kept. */
+  void forget(RegistryCredential rc) {
+    String uid = rc.getMetadata().getUid();
+    passes.remove(uid);
+    syncBackoff.forget(uid);
+    cleanupBackoff.forget(uid);
+  }
+
+  /** Drops the last pass, so that the next one is full (after a reconcile that served nothing). */
+  void invalidate(String uid) {
+    passes.remove(uid);
+  }
+
+  private static Sync sync(Pass pass) {
+    List<NamespaceResult> problems = new ArrayList<>();
+    pass.targets().notWatched().forEach(ns -> problems.add(new NamespaceResult(ns, NamespaceResult.Status.FAILED,
+        NOT_WATCHED, "namespace is not among the operator's watched namespaces", 0)));
+    problems.addAll(pass.problems().values());
+    problems.addAll(pass.cleanup());
+    problems.sort(Comparator.comparing(NamespaceResult::namespace));
+    int targeted = pass.targets().namespaces().size() + pass.targets().notWatched().size();
+    int synced = pass.targets().namespaces().size() - pass.problems().size();
+    return new Sync(targeted, synced, List.copyOf(problems), pass.writes());
+  }
+}

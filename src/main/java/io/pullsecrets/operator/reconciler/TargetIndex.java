@@ -1,0 +1,74 @@
+package io.pullsecrets.operator.reconciler;
+
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Which RegistryCredentials target which namespaces (as of each one's last full pass), and which
+ * namespaces had an event since a credential's last reconcile. An event in one namespace reaches
+ * only the credentials that target it, and their next reconcile looks only at the namespaces
+ * touched. Namespace events change what is targeted: they move the epoch, and every credential's
+ * next reconcile is a full pass.
+ */
+final class TargetIndex {
+  private final Map<String, Set<ResourceID>> byNamespace = new ConcurrentHashMap<>();
+  private final Map<ResourceID, Set<String>> targetsOf = new ConcurrentHashMap<>();
+  private final Map<ResourceID, Set<String>> touched = new ConcurrentHashMap<>();
+  private final AtomicLong epoch = new AtomicLong();
+
+  /** The credentials that target {@code namespace}; each is told the namespace was touched. */
+  Set<ResourceID> touch(String namespace) {
+    Set<ResourceID> ids = Set.copyOf(byNamespace.getOrDefault(namespace, Set.of()));
+    ids.forEach(id -> touch(id, namespace));
+    return ids;
+  }
+
+  /** Tells one credential that {@code namespace} had an event. */
+  void touch(ResourceID id, String namespace) {
+    touched.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(namespace);
+  }
+
+  /** The namespaces touched since the last call, for this credential (empty: none). */
+  Set<String> takeTouched(ResourceID id) {
+    Set<String> taken = touched.remove(id);
+    return taken == null ? Set.of() : Set.copyOf(taken);
+  }
+
+  /** A namespace was added, changed or removed: what every credential targets may have changed. */
+  void namespacesChanged() {
+    epoch.incrementAndGet();
+  }
+
+  long epoch() {
+    return epoch.get();
+  }
+
+  /** Records the namespaces a credential targets after a full pass. */
+  synchronized void update(ResourceID id, Set<String> namespaces) {
+    Set<String> before = targetsOf.getOrDefault(id, Set.of());
+    for (String ns : before) {
+      if (!namespaces.contains(ns)) {
+        byNamespace.computeIfPresent(ns, (k, ids) -> {
+          ids.remove(id);
+          return ids.isEmpty() ? null : ids;
+        });
+      }
+    }
+    for (String ns : namespaces) {
+      if (!before.contains(ns)) {
+        byNamespace.computeIfAbsent(ns, k -> ConcurrentHashMap.newKeySet()).add(id);
+      }
+    }
+    targetsOf.put(id, new HashSet<>(namespaces));
+  }
+
+  void forget(ResourceID id) {
+    update(id, Set.of());
+    targetsOf.remove(id);
+    touched.remove(id);
+  }
+}
