@@ -220,7 +220,7 @@ class RbacCoverageTest {
   private static boolean secretHas(KubernetesClient client, String ns, String password) {
     var s = client.secrets().inNamespace(ns).withName("robot").get();
     return s != null && s.getData() != null && s.getData().containsKey(".dockerconfigjson")
-        && Fixtures.unb64(s.getData().get(".dockerconfigjson")).contains(Fixtures.b64("robot:" + password));
+        && Fixtures.dockerConfigJson(s).contains(Fixtures.b64("robot:" + password));
   }
 
   static final String SELF_RULES = """

@@ -60,7 +60,7 @@ class FaultsTest {
   }
 
   String dockerConfig(String ns) {
-    return h.secret(ns, "regcred").map(s -> unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+    return Fixtures.dockerConfigJson(h.client, ns, "regcred");
   }
 
   /** Answers the first {@code times} operator requests that match with {@code response}. */

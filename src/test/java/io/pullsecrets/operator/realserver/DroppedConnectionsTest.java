@@ -59,6 +59,6 @@ class DroppedConnectionsTest {
   }
 
   private static String data(OperatorHarness h, String ns) {
-    return h.secret(ns, "regcred").map(s -> unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+    return Fixtures.dockerConfigJson(h.client, ns, "regcred");
   }
 }

@@ -49,7 +49,7 @@ class OperatorScenariosTest {
   }
 
   private String dockerConfig(String ns) {
-    return unb64(h.secret(ns, "regcred").orElseThrow().getData().get(".dockerconfigjson"));
+    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
   }
 
   @Test
@@ -104,7 +104,7 @@ class OperatorScenariosTest {
 
     RegistryCredential rc = h.awaitReady(PLATFORM_NS, "passthrough");
 
-    assertThat(unb64(h.secret(PLATFORM_NS, "passthrough").orElseThrow().getData().get(".dockerconfigjson"))).isEqualTo(json);
+    assertThat(Fixtures.dockerConfigJson(h.secret(PLATFORM_NS, "passthrough").orElseThrow())).isEqualTo(json);
     assertThat(rc.getStatus().getRegistries()).containsExactly("quay.io", "ghcr.io");
     assertThat(rc.getStatus().getProvider()).isEqualTo("dockerConfig");
   }

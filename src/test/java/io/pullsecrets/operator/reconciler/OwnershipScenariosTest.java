@@ -48,7 +48,7 @@ class OwnershipScenariosTest {
   }
 
   private String dockerConfig(String ns) {
-    return unb64(h.secret(ns, "regcred").orElseThrow().getData().get(".dockerconfigjson"));
+    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
   }
 
   private Secret labelledSecret(String ns, Map<String, String> labels, String ownerAnnotation) {

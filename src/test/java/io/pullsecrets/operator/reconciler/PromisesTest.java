@@ -86,7 +86,7 @@ class PromisesTest {
   }
 
   private String dockerConfig(String ns) {
-    return unb64(h.secret(ns, "regcred").orElseThrow().getData().get(".dockerconfigjson"));
+    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
   }
 
   private void foreignSecret(String ns, String name) {

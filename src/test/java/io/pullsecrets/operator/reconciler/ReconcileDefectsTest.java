@@ -60,7 +60,7 @@ class ReconcileDefectsTest {
   }
 
   String dockerConfig(String ns, String name) {
-    return h.secret(ns, name).map(s -> unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+    return Fixtures.dockerConfigJson(h.client, ns, name);
   }
 
   static RegistryCredential credential(String ns, String name, String secretName, TargetsSpec targets) {

@@ -78,7 +78,7 @@ class TimedPromisesTest {
   }
 
   String dockerConfig(String ns, String name) {
-    return h.secret(ns, name).map(s -> unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+    return Fixtures.dockerConfigJson(h.client, ns, name);
   }
 
   static RegistryCredential credential(String name, String registry, String... namespaces) {

@@ -74,7 +74,7 @@ class RealRegistryTest {
 
   private static String dockerConfig(OperatorHarness h) {
     return h.secret("team-a", "local")
-        .map(s -> new String(Base64.getDecoder().decode(s.getData().get(".dockerconfigjson"))))
+        .map(Fixtures::dockerConfigJson)
         .orElse("");
   }
 

@@ -30,6 +30,17 @@ public final class Fixtures {
     return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
   }
 
+  /** The decoded {@code .dockerconfigjson} of a pull Secret; "" when it has none. */
+  public static String dockerConfigJson(io.fabric8.kubernetes.api.model.Secret s) {
+    return s == null || s.getData() == null || !s.getData().containsKey(".dockerconfigjson") ? ""
+        : unb64(s.getData().get(".dockerconfigjson"));
+  }
+
+  /** The decoded {@code .dockerconfigjson} of Secret {@code ns/name}; "" when it does not exist or has none. */
+  public static String dockerConfigJson(KubernetesClient client, String ns, String name) {
+    return dockerConfigJson(client.secrets().inNamespace(ns).withName(name).get());
+  }
+
   /**
    * A namespace with its {@code default} service account. On the real control plane the
    * controller manager creates that account, as in a cluster, and this waits for it; on the CRUD

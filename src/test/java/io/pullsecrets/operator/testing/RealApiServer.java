@@ -22,8 +22,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One test's view of the JVM's {@link ControlPlane}. The operator's client acts as the chart's
- * ServiceAccount (impersonated by the admin), so the ClusterRole rendered in {@code deploy/} is
- * enforced by the server on every request it makes. Its writes are read back from the audit log.
+ * ServiceAccount (a client certificate of that name; the test's clients are admin), so the
+ * ClusterRole rendered in {@code deploy/} is enforced by the server on every request it makes. Its
+ * requests are read back from the audit log (every one; of other users, the writes).
  * On close, every namespace the test made is deleted (finalizers of RegistryCredentials left by a
  * stopped operator are removed first); the next test starts once they are gone.
  */
@@ -81,13 +82,9 @@ public final class RealApiServer implements TestApi {
   }
 
   private KubernetesClient newClient(String userAgent, boolean asOperator, String url) {
-    ConfigBuilder b = new ConfigBuilder(controlPlane.adminConfig()).withUserAgent(userAgent).withMasterUrl(url)
-        .withRequestRetryBackoffLimit(PullSecretOperator.REQUEST_RETRIES);
-    if (asOperator) {
-      b.withImpersonateUsername(OPERATOR_USER)
-          .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + OPERATOR_NS, "system:authenticated");
-    }
-    Config config = b.build();
+    Config config = new ConfigBuilder(asOperator ? controlPlane.operatorConfig() : controlPlane.adminConfig())
+        .withUserAgent(userAgent).withMasterUrl(url)
+        .withRequestRetryBackoffLimit(PullSecretOperator.REQUEST_RETRIES).build();
     KubernetesClient c = new KubernetesClientBuilder().withConfig(config).build();
     opened.add(c);
     return c;
@@ -113,19 +110,25 @@ public final class RealApiServer implements TestApi {
   /** Writes the operator made since this test began (or since {@link #clearRequests()}), from the audit log. */
   @Override
   public List<ApiRequest> operatorRequests() {
-    List<ApiRequest> out = new ArrayList<>();
-    for (JsonNode e : auditEvents(auditOffset)) {
-      String agent = e.path("userAgent").asText("");
-      boolean byOperator = OPERATOR_USER.equals(e.path("impersonatedUser").path("username").asText())
-          || agent.startsWith(MockApiServer.OPERATOR_AGENT);
-      if (byOperator) {
-        out.add(toRequest(e, true));
-      }
-    }
-    return out;
+    return operatorAuditEvents().stream().map(e -> toRequest(e, true)).filter(ApiRequest::isWrite).toList();
   }
 
-  /** Every write recorded since this test began, by anyone. */
+  /** Every request the operator made since this test began (or since {@link #clearRequests()}), reads too. */
+  public List<JsonNode> operatorAuditEvents() {
+    return auditEvents(auditOffset).stream().filter(RealApiServer::byOperator).toList();
+  }
+
+  /** Every request the operator made since the control plane started (all tests of this JVM so far). */
+  public List<JsonNode> operatorAuditEventsOfTheJvm() {
+    return auditEvents(0).stream().filter(RealApiServer::byOperator).toList();
+  }
+
+  /** Whether an audit event records a request of the operator (the chart's ServiceAccount). */
+  public static boolean byOperator(JsonNode auditEvent) {
+    return OPERATOR_USER.equals(auditEvent.path("user").path("username").asText());
+  }
+
+  /** Every request recorded since this test began: the operator's, and the writes of anyone. */
   public List<JsonNode> auditEvents() {
     return auditEvents(auditOffset);
   }
