@@ -34,7 +34,6 @@ public final class RealApiServer implements TestApi {
   /** The chart's ServiceAccount, as the API server names it. */
   public static final String OPERATOR_USER = "system:serviceaccount:" + OPERATOR_NS + ":" + OPERATOR_SA;
   public static final Set<String> SYSTEM_NAMESPACES = Set.of("default", "kube-system", "kube-public", "kube-node-lease");
-  private static boolean clusterRbacApplied;
 
   public final ControlPlane controlPlane;
   private final KubernetesClient client;
@@ -98,12 +97,10 @@ public final class RealApiServer implements TestApi {
     }
   }
 
-  private synchronized void applyClusterRbac() {
-    if (!clusterRbacApplied) {
-      for (HasMetadata o : ControlPlane.deployObjects(client, "ClusterRole", "ClusterRoleBinding")) {
-        client.resource(o).serverSideApply();
-      }
-      clusterRbacApplied = true;
+  /** The chart's ClusterRoles and bindings, as deploy/ has them (again for every test: one may have changed them). */
+  private void applyClusterRbac() {
+    for (HasMetadata o : ControlPlane.deployObjects(client, "ClusterRole", "ClusterRoleBinding")) {
+      client.resource(o).forceConflicts().serverSideApply();
     }
   }
 
@@ -162,7 +159,7 @@ public final class RealApiServer implements TestApi {
           continue;
         }
         JsonNode e = Serialization.jsonMapper().readTree(line);
-        if ("ResponseComplete".equals(e.path("stage").asText())) {
+        if (recordsOnce(e)) {
           events.add(e);
         }
       }
@@ -170,6 +167,15 @@ public final class RealApiServer implements TestApi {
       throw new IllegalStateException("cannot read the audit log " + controlPlane.auditLog, e);
     }
     return events;
+  }
+
+  /**
+   * One event a request: a watch when it starts (it completes only when it is closed, after the
+   * test has looked), anything else when it completes.
+   */
+  private static boolean recordsOnce(JsonNode e) {
+    String stage = e.path("stage").asText();
+    return "watch".equals(e.path("verb").asText()) ? "ResponseStarted".equals(stage) : "ResponseComplete".equals(stage);
   }
 
   private long auditSize() {
