@@ -70,6 +70,17 @@ public final class RealApiServer implements TestApi {
     return newClient(MockApiServer.OPERATOR_AGENT, true, "https://127.0.0.1:" + proxy.port());
   }
 
+  /**
+   * The operator's client, with {@code interceptor} seeing each of its requests just before it is
+   * sent (to act as another client at that moment).
+   */
+  public KubernetesClient newOperatorClient(io.fabric8.kubernetes.client.http.Interceptor interceptor) {
+    KubernetesClient c = new KubernetesClientBuilder().withConfig(operatorConfig(controlPlane.server))
+        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("test-interceptor", interceptor)).build();
+    opened.add(c);
+    return c;
+  }
+
   /** The API server's port. */
   public int port() {
     return java.net.URI.create(controlPlane.server).getPort();
@@ -87,6 +98,11 @@ public final class RealApiServer implements TestApi {
     KubernetesClient c = new KubernetesClientBuilder().withConfig(config).build();
     opened.add(c);
     return c;
+  }
+
+  private Config operatorConfig(String url) {
+    return new ConfigBuilder(controlPlane.operatorConfig()).withUserAgent(MockApiServer.OPERATOR_AGENT).withMasterUrl(url)
+        .withRequestRetryBackoffLimit(PullSecretOperator.REQUEST_RETRIES).build();
   }
 
   /** The Role and RoleBinding the chart gives the operator for its Lease, in {@code namespace}. */
