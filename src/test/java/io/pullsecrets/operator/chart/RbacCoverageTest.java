@@ -16,9 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
-import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.metrics.Prometheus;
 import io.pullsecrets.operator.provider.ProviderRegistry;
@@ -185,11 +183,8 @@ class RbacCoverageTest {
     });
 
     startOperator();
-    RegistryCredential rc = Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot");
-    TargetsSpec targets = new TargetsSpec();
-    targets.setNamespaceSelector(new LabelSelectorSpec(Map.of("pull", "yes"), null));
-    rc.getSpec().setTargets(targets);
-    client.resource(rc).create();
+    client.resource(Fixtures.targetingLabels(Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot"),
+        Map.of("pull", "yes"))).create();
     await().atMost(WAIT).until(() -> pullSecret("team-a", "robot").contains(Fixtures.b64("robot:rbac-first-password")));
 
     Fixtures.loginSecret(client, OPS, "robot", "robot", "rbac-second-password");

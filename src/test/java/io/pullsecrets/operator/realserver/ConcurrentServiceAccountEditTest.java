@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -100,10 +99,6 @@ class ConcurrentServiceAccountEditTest {
   }
 
   private static RegistryCredential credential() {
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "regcred", "registry.example.com", "robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of(TEAM));
-    rc.getSpec().setTargets(t);
-    return rc;
+    return Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, "regcred", "registry.example.com", "robot"), List.of(TEAM));
   }
 }

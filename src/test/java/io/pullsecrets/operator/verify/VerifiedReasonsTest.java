@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.StatusCondition;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.testing.Fixtures;
@@ -83,10 +82,7 @@ class VerifiedReasonsTest {
     h = new OperatorHarness().start(OperatorHarness.config(Set.of(), Set.of(hostPort)), o -> o);
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", PASSWORD);
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "probe", hostPort, "robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of("team-a"));
-    rc.getSpec().setTargets(t);
+    RegistryCredential rc = Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, "probe", hostPort, "robot"), List.of("team-a"));
     rc.getSpec().setVerify(true);
     h.apply(rc);
 

@@ -11,7 +11,6 @@ import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialSpec;
 import io.pullsecrets.operator.api.SecretReference;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
@@ -127,11 +126,8 @@ public final class EcrStub implements AutoCloseable {
     RegistryCredentialSpec spec = new RegistryCredentialSpec();
     spec.setProvider(p);
     spec.setSecretName(name + "-pull");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(namespaces);
-    spec.setTargets(t);
     rc.setSpec(spec);
-    return rc;
+    return Fixtures.targeting(rc, namespaces);
   }
 
   @Override
