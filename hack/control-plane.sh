@@ -115,7 +115,7 @@ wait_ready() { # url seconds pid-file name [curl TLS options]
   local deadline=$((SECONDS + $2))
   local tls=("${@:5}")
   [[ ${#tls[@]} -gt 0 ]] || tls=(--cacert "$DIR/pki/ca.crt" --cert "$DIR/pki/admin.crt" --key "$DIR/pki/admin.key")
-  until curl -fsS "${tls[@]}" "$1" >/dev/null 2>&1; do
+  until curl -fsS --max-time 2 "${tls[@]}" "$1" >/dev/null 2>&1; do
     if ! kill -0 "$(cat "$3")" 2>/dev/null; then return 1; fi
     (( SECONDS < deadline )) || { tail -30 "$DIR/$4.log" >&2; die "$4 not ready after $2 s; log: $DIR/$4.log"; }
     sleep 0.2
