@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * README: with {@code verify: true}, Verified=False says why the registry did not accept the
@@ -48,20 +50,13 @@ class VerifiedReasonsTest {
     });
   }
 
-  @Test
-  void aLoginTheRegistryRefusesWith403IsForbidden() throws Exception {
-    try (StubServer registry = registry(403)) {
-      StatusCondition verified = verify(registry.hostPort(), "Forbidden");
-      assertThat(verified.getMessage()).startsWith("HTTP 403: ");
-      assertThat(registry.requests()).anyMatch(r -> r.header("authorization") != null);
-    }
-  }
-
-  @Test
-  void aLoginAnsweredWithAnotherStatusIsUnexpectedStatus() throws Exception {
-    try (StubServer registry = registry(500)) {
-      StatusCondition verified = verify(registry.hostPort(), "UnexpectedStatus");
-      assertThat(verified.getMessage()).startsWith("HTTP 500: ");
+  /** 403 to the login: Forbidden; any other answer but 401 (here a 500): UnexpectedStatus. */
+  @ParameterizedTest
+  @CsvSource({"403, Forbidden", "500, UnexpectedStatus"})
+  void aLoginAnsweredWithAStatusOtherThan200Or401SaysWhichInTheReason(int status, String reason) throws Exception {
+    try (StubServer registry = registry(status)) {
+      StatusCondition verified = verify(registry.hostPort(), reason);
+      assertThat(verified.getMessage()).startsWith("HTTP " + status + ": ");
       assertThat(registry.requests()).anyMatch(r -> r.header("authorization") != null);
     }
   }
