@@ -5,7 +5,8 @@
 #
 #   hack/control-plane.sh build      build (or reuse) the binaries; prints their folder last
 #   hack/control-plane.sh up DIR     start all three on free loopback ports, data/logs/certs in DIR,
-#                                    wait for /readyz, write DIR/kubeconfig (cluster-admin)
+#                                    wait for /readyz, write DIR/kubeconfig (cluster-admin) and
+#                                    DIR/operator.kubeconfig (the chart's ServiceAccount's name)
 #   hack/control-plane.sh down DIR   stop them
 #   hack/control-plane.sh status     prints the binaries' folder; exits 1 (saying why) when they are not built
 #
@@ -17,6 +18,9 @@ K8S_VERSION=v1.35.4
 ETCD_VERSION=v3.6.16
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CACHE="${PULLSECRET_K8S_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/pullsecret-operator/k8s-${K8S_VERSION}}"
+
+# The chart's ServiceAccount, as the API server names it.
+OPERATOR_USER=system:serviceaccount:pullsecret-system:pullsecret-operator
 
 die() { echo "control-plane: $*" >&2; exit 1; }
 log() { echo "control-plane: $*" >&2; }
@@ -80,6 +84,9 @@ EOF
        -extfile "$d/client.ext" -out "$d/$1.crt" 2>/dev/null
   }
   client admin admin system:masters
+  # The operator as the chart's ServiceAccount (what a token of that account authenticates as),
+  # a user of its own: the audit log tells its requests from the tests' admin requests.
+  client operator "$OPERATOR_USER" "system:serviceaccounts/O=system:serviceaccounts:pullsecret-system"
   client controller-manager system:kube-controller-manager ""
   $o genrsa -out "$d/sa.key" 2048 2>/dev/null
   $o rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
@@ -102,32 +109,36 @@ current-context: local
 EOF
 }
 
+# Waits until URL answers; returns 1 when the process exited first (its log says why), dies
+# after SECONDS.
 wait_ready() { # url seconds pid-file name [curl TLS options]
   local deadline=$((SECONDS + $2))
   local tls=("${@:5}")
   [[ ${#tls[@]} -gt 0 ]] || tls=(--cacert "$DIR/pki/ca.crt" --cert "$DIR/pki/admin.crt" --key "$DIR/pki/admin.key")
-  until curl -fsS "${tls[@]}" "$1" >/dev/null 2>&1; do
-    if ! kill -0 "$(cat "$3")" 2>/dev/null; then tail -30 "$DIR/$4.log" >&2; die "$4 exited; log: $DIR/$4.log"; fi
+  until curl -fsS --max-time 2 "${tls[@]}" "$1" >/dev/null 2>&1; do
+    if ! kill -0 "$(cat "$3")" 2>/dev/null; then return 1; fi
     (( SECONDS < deadline )) || { tail -30 "$DIR/$4.log" >&2; die "$4 not ready after $2 s; log: $DIR/$4.log"; }
     sleep 0.2
   done
 }
 
-up() {
-  DIR="$(mkdir -p "$1" && cd "$1" && pwd)"
-  local bin; bin="$(build | tail -1)"
-  local start=$SECONDS
-  [[ -f "$DIR/pki/ca.crt" ]] || certs "$DIR"
-  local etcd_port etcd_peer api_port cm_port
-  etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port); cm_port=$(free_port)
+# Starts NAME with free ports until it is ready. A port is picked, then bound by the server: when
+# something else took it in between (another test JVM on the machine), the server exits saying so,
+# and it is started again on new ports; any other exit is fatal.
+start_ready() { # name seconds start-function url-function [curl TLS options]
+  local name="$1" attempt
+  for attempt in 1 2 3 4 5; do
+    "$3"
+    if wait_ready "$("$4")" "$2" "$DIR/$name.pid" "$name" "${@:5}"; then return; fi
+    if ! grep -qi "address already in use" "$DIR/$name.log"; then
+      tail -30 "$DIR/$name.log" >&2; die "$name exited; log: $DIR/$name.log"
+    fi
+    log "$name: a port was taken before it bound it (attempt $attempt); new ports"
+  done
+  die "$name: no free port after 5 attempts"
+}
 
-  "$bin/etcd" --name=test --data-dir="$DIR/etcd" \
-    --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
-    --listen-peer-urls="http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls="http://127.0.0.1:$etcd_peer" \
-    --initial-cluster="test=http://127.0.0.1:$etcd_peer" --unsafe-no-fsync --quota-backend-bytes=4294967296 \
-    --log-level=warn >"$DIR/etcd.log" 2>&1 &
-  echo $! > "$DIR/etcd.pid"
-
+audit_policy() {
   cat > "$DIR/audit-policy.yaml" <<EOF
 apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -137,12 +148,31 @@ rules:
 - level: Request
   resources: [{group: "", resources: [serviceaccounts]}]
   verbs: [patch]
+# Every request of the operator (its own client certificate names the chart's ServiceAccount),
+# reads and watches too: the RBAC coverage test compares them with the ClusterRole.
+- level: Metadata
+  users: ["$OPERATOR_USER"]
 - level: Metadata
   verbs: [create, update, patch, delete, deletecollection]
 - level: None
 EOF
-  # The API server as in a real cluster: RBAC and Node authorization, the default admission
-  # plugins, service-account token issuing, an audit log of every write.
+}
+
+start_etcd() {
+  etcd_port=$(free_port); etcd_peer=$(free_port)
+  "$bin/etcd" --name=test --data-dir="$DIR/etcd" \
+    --listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls="http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls="http://127.0.0.1:$etcd_peer" \
+    --initial-cluster="test=http://127.0.0.1:$etcd_peer" --unsafe-no-fsync --quota-backend-bytes=4294967296 \
+    --log-level=warn >"$DIR/etcd.log" 2>&1 &
+  echo $! > "$DIR/etcd.pid"
+}
+etcd_url() { echo "http://127.0.0.1:$etcd_port/health"; }
+
+# The API server as in a real cluster: RBAC and Node authorization, the default admission
+# plugins, service-account token issuing, an audit log of every write.
+start_apiserver() {
+  api_port=$(free_port)
   "$bin/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$etcd_port" \
     --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
@@ -159,12 +189,11 @@ EOF
     --storage-media-type=application/json \
     >"$DIR/kube-apiserver.log" 2>&1 &
   echo $! > "$DIR/kube-apiserver.pid"
+}
+apiserver_url() { echo "https://127.0.0.1:$api_port/readyz"; }
 
-  local server="https://127.0.0.1:$api_port"
-  kubeconfig "$DIR/kubeconfig" "$server" "$DIR/pki/admin.crt" "$DIR/pki/admin.key"
-  kubeconfig "$DIR/controller-manager.kubeconfig" "$server" "$DIR/pki/controller-manager.crt" "$DIR/pki/controller-manager.key"
-  wait_ready "$server/readyz" 120 "$DIR/kube-apiserver.pid" kube-apiserver
-
+start_controller_manager() {
+  cm_port=$(free_port)
   "$bin/kube-controller-manager" \
     --kubeconfig="$DIR/controller-manager.kubeconfig" \
     --authentication-kubeconfig="$DIR/controller-manager.kubeconfig" \
@@ -176,8 +205,24 @@ EOF
     --controllers='*' --concurrent-namespace-syncs=10 --concurrent-serviceaccount-token-syncs=10 \
     >"$DIR/kube-controller-manager.log" 2>&1 &
   echo $! > "$DIR/kube-controller-manager.pid"
+}
+controller_manager_url() { echo "https://127.0.0.1:$cm_port/healthz"; }
+
+up() {
+  DIR="$(mkdir -p "$1" && cd "$1" && pwd)"
+  local bin; bin="$(build | tail -1)"
+  local start=$SECONDS
+  [[ -f "$DIR/pki/ca.crt" ]] || certs "$DIR"
+  local etcd_port etcd_peer api_port cm_port
+  audit_policy
+  start_ready etcd 60 start_etcd etcd_url --silent
+  start_ready kube-apiserver 120 start_apiserver apiserver_url
+  local server="https://127.0.0.1:$api_port"
+  kubeconfig "$DIR/kubeconfig" "$server" "$DIR/pki/admin.crt" "$DIR/pki/admin.key"
+  kubeconfig "$DIR/operator.kubeconfig" "$server" "$DIR/pki/operator.crt" "$DIR/pki/operator.key"
+  kubeconfig "$DIR/controller-manager.kubeconfig" "$server" "$DIR/pki/controller-manager.crt" "$DIR/pki/controller-manager.key"
   # Its serving certificate is self-signed (generated at start), and /healthz needs no client.
-  wait_ready "https://127.0.0.1:$cm_port/healthz" 60 "$DIR/kube-controller-manager.pid" kube-controller-manager --insecure
+  start_ready kube-controller-manager 60 start_controller_manager controller_manager_url --insecure
   echo "$server" > "$DIR/server"
   log "up in $((SECONDS - start)) s: $server (kubeconfig $DIR/kubeconfig)"
   echo "$DIR/kubeconfig"

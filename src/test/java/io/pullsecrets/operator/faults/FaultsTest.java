@@ -1,13 +1,11 @@
 package io.pullsecrets.operator.faults;
 
 import static io.pullsecrets.operator.testing.Fixtures.b64;
-import static io.pullsecrets.operator.testing.Fixtures.unb64;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -15,7 +13,6 @@ import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.pullsecrets.operator.Labels;
-import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Fixtures;
@@ -32,7 +29,17 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The operator against an API server that fails, throttles, conflicts and drops connections. */
+/**
+ * What the README promises when the API server misbehaves, on fabric8's CRUD mock (faults are
+ * injected in front of it; one watch test goes through a {@link TcpProxy}): 5xx answers and 409s
+ * to writes are retried until every Secret holds the right value; a 429 with Retry-After is
+ * waited out; dropped watches and an unreadable watch event are recovered and what changed
+ * meanwhile is reconciled; a stop in the middle of a rotation converges after the restart; two
+ * credentials claiming one Secret name: the second waits (Conflict) and takes over visibly;
+ * terminating namespaces are skipped with at most two requests; deletion completes its clean-up
+ * once writes succeed again; hostile input gets a clear condition; a namespace that keeps failing
+ * does not delay repairs elsewhere.
+ */
 class FaultsTest {
   static final String REGISTRY = "registry.example.com";
   OperatorHarness h;
@@ -44,23 +51,15 @@ class FaultsTest {
     }
   }
 
-  static String json(String password) {
-    return "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"" + password + "\",\"auth\":\""
-        + b64("robot:" + password) + "\"}}}";
-  }
-
   RegistryCredential credential(List<String> namespaces) {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot");
+    RegistryCredential rc = Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot"), namespaces);
     rc.getSpec().setSecretName("regcred");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(namespaces);
-    rc.getSpec().setTargets(t);
     return rc;
   }
 
   String dockerConfig(String ns) {
-    return h.secret(ns, "regcred").map(s -> unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+    return Fixtures.dockerConfigJson(h.client, ns, "regcred");
   }
 
   /** Answers the first {@code times} operator requests that match with {@code response}. */
@@ -94,18 +93,18 @@ class FaultsTest {
     assertThat(condition(failing, "Reconciling").orElseThrow().getStatus()).isEqualTo("True");
 
     h.awaitReady(PLATFORM_NS, "example");
-    assertThat(dockerConfig("team-a")).isEqualTo(json("scan-pw-1"));
+    assertThat(dockerConfig("team-a")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
     assertThat(h.pullSecretNames("team-b", "default")).containsExactly("regcred");
 
     // 409 on the updates of a rotation: retried from fresh state.
     h.mock().setFault(failing(write("PUT", "/secrets/regcred"), 2, () -> new MockResponse().setResponseCode(409)
         .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\",\"code\":409}")));
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(json("scan-pw-2")) && dockerConfig("team-b").equals(json("scan-pw-2")));
+    h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-2")) && dockerConfig("team-b").equals(Fixtures.robotDockerConfig("scan-pw-2")));
     h.awaitReady(PLATFORM_NS, "example");
     // Never a partial Secret: every Secret write carried the full document.
     assertThat(h.api.operatorRequests().stream().filter(r -> r.path().contains("/secrets") && (r.method().equals("POST") || r.method().equals("PUT"))))
-        .allMatch(r -> r.body().contains(b64(json("scan-pw-1"))) || r.body().contains(b64(json("scan-pw-2"))));
+        .allMatch(r -> r.body().contains(b64(Fixtures.robotDockerConfig("scan-pw-1"))) || r.body().contains(b64(Fixtures.robotDockerConfig("scan-pw-2"))));
   }
 
   @Test
@@ -123,7 +122,7 @@ class FaultsTest {
         .filter(r -> r.method().equals("POST") && r.path().contains("/namespaces/team-a/secrets")).toList();
     assertThat(posts).hasSize(2);
     assertThat(Duration.ofNanos(posts.get(1).nanoTime() - posts.get(0).nanoTime())).isGreaterThanOrEqualTo(Duration.ofMillis(1950));
-    assertThat(dockerConfig("team-a")).isEqualTo(json("scan-pw-1"));
+    assertThat(dockerConfig("team-a")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
   }
 
   @Test
@@ -150,7 +149,7 @@ class FaultsTest {
       h.client.secrets().inNamespace("team-a").withName("regcred").delete();
       proxy.resume();
 
-      h.awaitUntil(() -> dockerConfig("team-a").equals(json("scan-pw-2")) && dockerConfig("team-b").equals(json("scan-pw-2")));
+      h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-2")) && dockerConfig("team-b").equals(Fixtures.robotDockerConfig("scan-pw-2")));
       h.awaitUntil(() -> h.pullSecretNames("team-b", "default").equals(List.of("regcred")));
     }
   }
@@ -177,7 +176,7 @@ class FaultsTest {
     h.awaitUntil(() -> badWatches.get() < 0); // the informer watched again after the bad watch
 
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(json("scan-pw-2")));
+    h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-2")));
   }
 
   @Test
@@ -202,12 +201,12 @@ class FaultsTest {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
     h.awaitUntil(() -> h.api.operatorRequests().stream().filter(r -> r.method().equals("PUT") && r.path().contains("/secrets/")).count() >= 10);
     h.stopOperator();
-    long rotated = namespaces.stream().filter(ns -> dockerConfig(ns).equals(json("scan-pw-2"))).count();
+    long rotated = namespaces.stream().filter(ns -> dockerConfig(ns).equals(Fixtures.robotDockerConfig("scan-pw-2"))).count();
     assertThat(rotated).as("stopped mid-rotation").isBetween(1L, 199L);
 
     h.mock().setFault(null);
     h.start();
-    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).equals(json("scan-pw-2"))));
+    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).equals(Fixtures.robotDockerConfig("scan-pw-2"))));
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(namespaces).allSatisfy(ns -> assertThat(h.pullSecretNames(ns, "default")).containsExactly("regcred"));
   }
@@ -232,7 +231,7 @@ class FaultsTest {
         .satisfies(f -> assertThat(f.getMessage()).contains("managed by RegistryCredential platform/example"));
     assertThat(h.secret("team-a", "regcred").orElseThrow().getMetadata().getLabels())
         .containsEntry(Labels.CREDENTIAL_UID, first.getMetadata().getUid());
-    assertThat(dockerConfig("team-a")).isEqualTo(json("scan-pw-1"));
+    assertThat(dockerConfig("team-a")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
 
     h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("example").delete();
     h.awaitUntil(() -> h.get(PLATFORM_NS, "example") == null);
@@ -375,14 +374,14 @@ class FaultsTest {
     rc.getSpec().setServiceAccounts(all);
     h.apply(rc);
     h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "SyncFailed");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(json("scan-pw-1")) && h.pullSecretNames("team-a", "default").contains("regcred"));
+    h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-1")) && h.pullSecretNames("team-a", "default").contains("regcred"));
     // Four failures in team-bad: a backoff of the whole credential would now wait 8 s and more.
     h.awaitUntil(() -> badAttempts.get() >= 4);
 
     long start = System.nanoTime();
     h.client.secrets().inNamespace("team-a").withName("regcred").delete();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
-        .until(() -> dockerConfig("team-a").equals(json("scan-pw-1")));
+        .until(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-1")));
     System.out.println("[item 8] hand-deleted Secret in a healthy namespace restored after "
         + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms while team-bad keeps failing");
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of());

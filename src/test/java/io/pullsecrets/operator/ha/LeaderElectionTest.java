@@ -128,7 +128,7 @@ class LeaderElectionTest {
 
   private String password(String ns) {
     var s = api.client().secrets().inNamespace(ns).withName("robot").get();
-    return s == null || s.getData() == null ? "" : Fixtures.unb64(s.getData().getOrDefault(".dockerconfigjson", ""));
+    return Fixtures.dockerConfigJson(s);
   }
 
   private static boolean ready(KubernetesClient client) {

@@ -116,7 +116,7 @@ class K3sClusterTest {
           Secret s = client.secrets().inNamespace("team-a").withName("robot").get();
           assertThat(s.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
           assertThat(s.getMetadata().getLabels()).containsEntry(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
-          assertThat(Fixtures.unb64(s.getData().get(".dockerconfigjson"))).contains("registry.example.com");
+          assertThat(Fixtures.dockerConfigJson(s)).contains("registry.example.com");
           assertThat(client.serviceAccounts().inNamespace("team-a").withName("default").get().getImagePullSecrets())
               .extracting(LocalObjectReference::getName).contains("robot");
           assertThat(client.leases().inNamespace(OPS).withName(Main.LEASE_NAME).get().getSpec().getHolderIdentity()).isEqualTo("k3s-test");

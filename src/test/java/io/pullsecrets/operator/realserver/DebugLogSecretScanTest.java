@@ -47,7 +47,7 @@ class DebugLogSecretScanTest {
       h.awaitReady(PLATFORM_NS, "debug");
       // A rotation: the new password goes through the same debug-logged paths.
       Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "debug-scan-password-2");
-      h.awaitUntil(() -> h.secret("team-debug", "regcred").map(s -> Fixtures.unb64(s.getData().get(".dockerconfigjson"))
+      h.awaitUntil(() -> h.secret("team-debug", "regcred").map(s -> Fixtures.dockerConfigJson(s)
           .contains("debug-scan-password-2")).orElse(false));
       assertThat(h.debugLogLines()).as("debug lines were captured and scanned").isGreaterThan(0);
     } finally {

@@ -1,7 +1,5 @@
 package io.pullsecrets.operator.realserver;
 
-import static io.pullsecrets.operator.testing.Fixtures.b64;
-import static io.pullsecrets.operator.testing.Fixtures.unb64;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,11 +22,6 @@ import org.junit.jupiter.api.Test;
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class DroppedConnectionsTest {
-  static String json(String password) {
-    return "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"" + password + "\",\"auth\":\""
-        + b64("robot:" + password) + "\"}}}";
-  }
-
   @Test
   void droppedConnectionsRecoverAndChangesMadeMeanwhileAreReconciled() throws Exception {
     RealApiServer api = new RealApiServer();
@@ -52,13 +45,13 @@ class DroppedConnectionsTest {
         h.client.secrets().inNamespace("team-a").withName("regcred").delete();
         proxy.resume();
 
-        h.awaitUntil(() -> data(h, "team-a").equals(json("cut-pw-2")) && data(h, "team-b").equals(json("cut-pw-2")));
+        h.awaitUntil(() -> data(h, "team-a").equals(Fixtures.robotDockerConfig("cut-pw-2")) && data(h, "team-b").equals(Fixtures.robotDockerConfig("cut-pw-2")));
         h.awaitUntil(() -> h.pullSecretNames("team-b", "default").equals(List.of("regcred")));
       }
     }
   }
 
   private static String data(OperatorHarness h, String ns) {
-    return h.secret(ns, "regcred").map(s -> unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+    return Fixtures.dockerConfigJson(h.client, ns, "regcred");
   }
 }

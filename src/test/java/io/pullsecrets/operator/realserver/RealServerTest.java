@@ -188,7 +188,7 @@ class RealServerTest {
     List<String> statusWriters = ((RealApiServer) h.api).auditEvents().stream()
         .filter(e -> e.path("objectRef").path("resource").asText().equals("registrycredentials")
             && e.path("objectRef").path("subresource").asText().equals("status"))
-        .map(e -> e.path("impersonatedUser").path("username").asText()).distinct().toList();
+        .map(e -> e.path("user").path("username").asText()).distinct().toList();
     assertThat(statusWriters).containsExactly(RealApiServer.OPERATOR_USER);
   }
 

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.api.FailedNamespace;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -44,11 +43,8 @@ class WatchedNamespacesTest {
   }
 
   static RegistryCredential credential(String ns, String name, String source, List<String> targets) {
-    RegistryCredential rc = Fixtures.staticCredential(ns, name, "registry.example.com", source);
+    RegistryCredential rc = Fixtures.targeting(Fixtures.staticCredential(ns, name, "registry.example.com", source), targets);
     rc.getSpec().setSecretName("regcred");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(targets);
-    rc.getSpec().setTargets(t);
     io.pullsecrets.operator.api.ServiceAccountsSpec all = new io.pullsecrets.operator.api.ServiceAccountsSpec();
     all.setAll(true);
     rc.getSpec().setServiceAccounts(all);

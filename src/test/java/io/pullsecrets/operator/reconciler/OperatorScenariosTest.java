@@ -1,7 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
 import static io.pullsecrets.operator.testing.Fixtures.b64;
-import static io.pullsecrets.operator.testing.Fixtures.unb64;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,7 +16,6 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.ServiceAccountsSpec;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Fixtures;
-import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +27,7 @@ import org.junit.jupiter.api.Test;
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class OperatorScenariosTest {
   static final String REGISTRY = "registry.example.com";
-  static final String EXPECTED_JSON =
-      "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"s3cret-1\",\"auth\":\"" + b64("robot:s3cret-1") + "\"}}}";
+  static final String EXPECTED_JSON = Fixtures.robotDockerConfig("s3cret-1");
 
   OperatorHarness h;
 
@@ -49,7 +46,7 @@ class OperatorScenariosTest {
   }
 
   private String dockerConfig(String ns) {
-    return unb64(h.secret(ns, "regcred").orElseThrow().getData().get(".dockerconfigjson"));
+    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
   }
 
   @Test
@@ -104,7 +101,7 @@ class OperatorScenariosTest {
 
     RegistryCredential rc = h.awaitReady(PLATFORM_NS, "passthrough");
 
-    assertThat(unb64(h.secret(PLATFORM_NS, "passthrough").orElseThrow().getData().get(".dockerconfigjson"))).isEqualTo(json);
+    assertThat(Fixtures.dockerConfigJson(h.secret(PLATFORM_NS, "passthrough").orElseThrow())).isEqualTo(json);
     assertThat(rc.getStatus().getRegistries()).containsExactly("quay.io", "ghcr.io");
     assertThat(rc.getStatus().getProvider()).isEqualTo("dockerConfig");
   }

@@ -1,7 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
 import static io.pullsecrets.operator.testing.Fixtures.b64;
-import static io.pullsecrets.operator.testing.Fixtures.unb64;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,7 +11,6 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.util.List;
@@ -48,7 +46,7 @@ class OwnershipScenariosTest {
   }
 
   private String dockerConfig(String ns) {
-    return unb64(h.secret(ns, "regcred").orElseThrow().getData().get(".dockerconfigjson"));
+    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
   }
 
   private Secret labelledSecret(String ns, Map<String, String> labels, String ownerAnnotation) {

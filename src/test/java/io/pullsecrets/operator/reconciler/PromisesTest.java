@@ -1,7 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
 import static io.pullsecrets.operator.testing.Fixtures.b64;
-import static io.pullsecrets.operator.testing.Fixtures.unb64;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,8 +58,7 @@ import org.junit.jupiter.api.Test;
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class PromisesTest {
   static final String REGISTRY = "registry.example.com";
-  static final String EXPECTED_JSON =
-      "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"s3cret-1\",\"auth\":\"" + b64("robot:s3cret-1") + "\"}}}";
+  static final String EXPECTED_JSON = Fixtures.robotDockerConfig("s3cret-1");
 
   OperatorHarness h;
 
@@ -86,7 +84,7 @@ class PromisesTest {
   }
 
   private String dockerConfig(String ns) {
-    return unb64(h.secret(ns, "regcred").orElseThrow().getData().get(".dockerconfigjson"));
+    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
   }
 
   private void foreignSecret(String ns, String name) {

@@ -3,7 +3,6 @@ package io.pullsecrets.operator.reconciler;
 import io.pullsecrets.operator.testing.TestClock;
 
 import static io.pullsecrets.operator.testing.Fixtures.b64;
-import static io.pullsecrets.operator.testing.Fixtures.unb64;
 import static io.pullsecrets.operator.testing.OperatorHarness.OPERATOR_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
@@ -39,8 +38,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 9, items 5 to 9, on the real control plane: a rotation during a fetch, revocation without
- * a credential, the refresh floor, and many credentials patching one ServiceAccount.
+ * Reconcile defects that once lost or delayed work, on the real control plane: a source rotated
+ * while a fetch is in flight still reaches the targets; a namespace leaving the targets is cleaned
+ * up even while the source is broken after a restart; a credential whose namespace is no longer
+ * trusted loses its Secrets elsewhere; a {@code refresh.before} longer than the token's lifetime is
+ * clamped to a floor; twenty credentials cover a new namespace within two seconds (one
+ * ServiceAccount, twenty patches); labelled tenant Secrets are cached without their data.
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class ReconcileDefectsTest {
@@ -54,13 +57,8 @@ class ReconcileDefectsTest {
     }
   }
 
-  static String json(String password) {
-    return "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"" + password + "\",\"auth\":\""
-        + b64("robot:" + password) + "\"}}}";
-  }
-
   String dockerConfig(String ns, String name) {
-    return h.secret(ns, name).map(s -> unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+    return Fixtures.dockerConfigJson(h.client, ns, name);
   }
 
   static RegistryCredential credential(String ns, String name, String secretName, TargetsSpec targets) {
@@ -120,7 +118,7 @@ class ReconcileDefectsTest {
     Thread.sleep(1000); // the operator's watch of the source sees the rotation before the fetch returns
     release.countDown();
 
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("scan-pw-2")));
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(calls.get()).isEqualTo(2);
   }
@@ -147,7 +145,7 @@ class ReconcileDefectsTest {
     });
     h.awaitUntil(() -> h.secret("team-b", "regcred").isEmpty() && h.pullSecretNames("team-b", "default").isEmpty());
     // Still targeted: the last good Secret stays.
-    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(json("scan-pw-1"));
+    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
     assertThat(h.pullSecretNames("team-a", "default")).containsExactly("regcred");
   }
 
@@ -171,7 +169,7 @@ class ReconcileDefectsTest {
 
     h.awaitUntil(() -> h.secret("team-a", "regcred").isEmpty() && h.pullSecretNames("team-a", "default").isEmpty());
     // Its own namespace it may still serve: that Secret stays.
-    assertThat(dockerConfig("team-x", "regcred")).isEqualTo(json("scan-pw-1"));
+    assertThat(dockerConfig("team-x", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
   }
 
 
@@ -281,7 +279,7 @@ class ReconcileDefectsTest {
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
     assertThat(rc.getStatus().getFailedNamespaces()).extracting(f -> f.getNamespace()).containsExactly("team-t");
     assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
-    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(json("scan-pw-1"));
+    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
 
     RegistryCredentialReconciler reconciler = h.operator().reconciler();
     h.awaitUntil(() -> reconciler.cachedManagedSecret("team-t", "regcred").isPresent());
@@ -297,10 +295,10 @@ class ReconcileDefectsTest {
       s.getData().put(".dockerconfigjson", b64("{\"auths\":{}}"));
       return s;
     });
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("scan-pw-1")));
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-1")));
     // And a rotation reaches it.
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(json("scan-pw-2")));
+    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
     assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
   }
 }

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.pullsecrets.operator.api.RefreshSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.StatusCondition;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
@@ -78,15 +77,11 @@ class TimedPromisesTest {
   }
 
   String dockerConfig(String ns, String name) {
-    return h.secret(ns, name).map(s -> unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+    return Fixtures.dockerConfigJson(h.client, ns, name);
   }
 
   static RegistryCredential credential(String name, String registry, String... namespaces) {
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, name, registry, "robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of(namespaces));
-    rc.getSpec().setTargets(t);
-    return rc;
+    return Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, registry, "robot"), List.of(namespaces));
   }
 
   /** A namespace event reconciles every credential; waits for a reconcile that began after it. */

@@ -71,10 +71,28 @@ public final class LocalRegistry implements AutoCloseable {
 
   public LocalRegistry(Path dir, String password) throws Exception {
     this.dir = dir;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
     setPassword(password);
+    // A port is picked, then bound by the registry: when another process took it in between, the
+    // registry exits saying so, and it starts again on another port.
+    for (int attempt = 1; ; attempt++) {
+      int candidate;
+      try (ServerSocket s = new ServerSocket(0)) {
+        candidate = s.getLocalPort();
+      }
+      Process started = start(candidate);
+      if (ready(started, candidate)) {
+        port = candidate;
+        process = started;
+        return;
+      }
+      String log = Files.readString(dir.resolve("registry.log"));
+      if (!log.contains("address already in use") || attempt == 5) {
+        throw new IllegalStateException("docker-registry did not start on 127.0.0.1:" + candidate + ": " + log);
+      }
+    }
+  }
+
+  private Process start(int port) throws IOException {
     Files.writeString(dir.resolve("config.yml"), String.join("\n",
         "version: 0.1",
         "log:",
@@ -90,14 +108,19 @@ public final class LocalRegistry implements AutoCloseable {
         "    realm: pullsecret-test",
         "    path: " + dir.resolve("htpasswd"),
         ""));
-    process = new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
+    return new ProcessBuilder("docker-registry", "serve", dir.resolve("config.yml").toString())
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("registry.log").toFile())
         .start();
+  }
+
+  /** Whether the registry answers /v2/ (with its challenge); false when it exited first. */
+  private static boolean ready(Process registry, int port) {
     HttpClient http = HttpClient.newHttpClient();
     await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).ignoreExceptions().until(() ->
-        http.send(HttpRequest.newBuilder(URI.create("http://" + host() + "/v2/")).build(),
+        !registry.isAlive() || http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/")).build(),
             HttpResponse.BodyHandlers.discarding()).statusCode() == 401);
+    return registry.isAlive();
   }
 
   /** host:port, as it appears in image references. */

@@ -9,7 +9,6 @@ import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,7 +73,7 @@ class RealRegistryTest {
 
   private static String dockerConfig(OperatorHarness h) {
     return h.secret("team-a", "local")
-        .map(s -> new String(Base64.getDecoder().decode(s.getData().get(".dockerconfigjson"))))
+        .map(Fixtures::dockerConfigJson)
         .orElse("");
   }
 

@@ -164,6 +164,21 @@ public final class ControlPlane {
     }
   }
 
+  /**
+   * A copy of the operator's configuration: a client certificate of its own that names the chart's
+   * ServiceAccount (user {@code system:serviceaccount:pullsecret-system:pullsecret-operator}, its
+   * groups), so the server applies that account's RBAC and the audit log tells the operator's
+   * requests, reads included, from the tests' (which act as admin).
+   */
+  public Config operatorConfig() {
+    Path file = dir.resolve("operator.kubeconfig");
+    try {
+      return Config.fromKubeconfig(null, Files.readString(file), file.toString());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** A new cluster-admin client. */
   public KubernetesClient adminClient() {
     return new KubernetesClientBuilder().withConfig(adminConfig()).build();

@@ -30,6 +30,17 @@ public final class Fixtures {
     return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
   }
 
+  /** The decoded {@code .dockerconfigjson} of a pull Secret; "" when it has none. */
+  public static String dockerConfigJson(io.fabric8.kubernetes.api.model.Secret s) {
+    return s == null || s.getData() == null || !s.getData().containsKey(".dockerconfigjson") ? ""
+        : unb64(s.getData().get(".dockerconfigjson"));
+  }
+
+  /** The decoded {@code .dockerconfigjson} of Secret {@code ns/name}; "" when it does not exist or has none. */
+  public static String dockerConfigJson(KubernetesClient client, String ns, String name) {
+    return dockerConfigJson(client.secrets().inNamespace(ns).withName(name).get());
+  }
+
   /**
    * A namespace with its {@code default} service account. On the real control plane the
    * controller manager creates that account, as in a cluster, and this waits for it; on the CRUD
@@ -89,12 +100,31 @@ public final class Fixtures {
    */
   public static RegistryCredential teamCredential(KubernetesClient client, String registry, java.util.List<String> namespaces) {
     loginSecret(client, OperatorHarness.PLATFORM_NS, "robot", "robot", "s3cret-1");
-    RegistryCredential rc = staticCredential(OperatorHarness.PLATFORM_NS, "example", registry, "robot");
+    RegistryCredential rc = targeting(staticCredential(OperatorHarness.PLATFORM_NS, "example", registry, "robot"), namespaces);
     rc.getSpec().setSecretName("regcred");
+    return rc;
+  }
+
+  /** {@code rc}, targeting exactly these namespaces (by name). */
+  public static RegistryCredential targeting(RegistryCredential rc, java.util.List<String> namespaces) {
     io.pullsecrets.operator.api.TargetsSpec t = new io.pullsecrets.operator.api.TargetsSpec();
     t.setNamespaces(namespaces);
     rc.getSpec().setTargets(t);
     return rc;
+  }
+
+  /** {@code rc}, targeting the namespaces with these labels. */
+  public static RegistryCredential targetingLabels(RegistryCredential rc, Map<String, String> labels) {
+    io.pullsecrets.operator.api.TargetsSpec t = new io.pullsecrets.operator.api.TargetsSpec();
+    t.setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(labels, null));
+    rc.getSpec().setTargets(t);
+    return rc;
+  }
+
+  /** The {@code .dockerconfigjson} the operator writes for user robot with this password at registry.example.com. */
+  public static String robotDockerConfig(String password) {
+    return "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"" + password + "\",\"auth\":\""
+        + b64("robot:" + password) + "\"}}}";
   }
 
   public static RegistryCredential staticCredential(String ns, String name, String registry, String secretName) {

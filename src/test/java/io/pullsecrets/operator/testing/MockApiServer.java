@@ -36,13 +36,6 @@ public final class MockApiServer implements TestApi {
   }
 
   private final List<ApiRequest> requests = new CopyOnWriteArrayList<>();
-  /** "METHOD path" of every request any operator sent to any mock server in this JVM (for the RBAC check). */
-  private static final java.util.Set<String> OPERATOR_CALLS = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-  /** Every distinct operator request ("METHOD path") of the test run so far. */
-  public static java.util.Set<String> allOperatorCalls() {
-    return java.util.Set.copyOf(OPERATOR_CALLS);
-  }
   private volatile Function<RecordedRequest, MockResponse> fault = r -> null;
   private final KubernetesMockServer server;
   private final KubernetesClient client;
@@ -56,9 +49,6 @@ public final class MockApiServer implements TestApi {
         requests.add(new ApiRequest(request.getMethod(), request.getPath(),
             request.getBody() == null ? "" : new String(request.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8),
             agent, OPERATOR_AGENT.equals(agent), System.nanoTime()));
-        if (agent != null && agent.startsWith(OPERATOR_AGENT)) {
-          OPERATOR_CALLS.add(request.getMethod() + " " + request.getPath());
-        }
         MockResponse injected = fault.apply(request);
         if (injected != null) {
           return injected;

@@ -224,7 +224,7 @@ public final class OperatorHarness implements AutoCloseable {
           int code = e.path("responseStatus").path("code").asInt();
           if (e.path("objectRef").path("subresource").asText().equals("status")
               && e.path("objectRef").path("resource").asText().equals("registrycredentials")
-              && RealApiServer.OPERATOR_USER.equals(e.path("impersonatedUser").path("username").asText())
+              && RealApiServer.byOperator(e)
               && (code == 409 || code == 422)) {
             hits.add("a status write was answered " + code + ": " + e.path("requestURI").asText());
           }

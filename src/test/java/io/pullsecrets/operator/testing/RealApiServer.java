@@ -22,8 +22,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One test's view of the JVM's {@link ControlPlane}. The operator's client acts as the chart's
- * ServiceAccount (impersonated by the admin), so the ClusterRole rendered in {@code deploy/} is
- * enforced by the server on every request it makes. Its writes are read back from the audit log.
+ * ServiceAccount (a client certificate of that name; the test's clients are admin), so the
+ * ClusterRole rendered in {@code deploy/} is enforced by the server on every request it makes. Its
+ * requests are read back from the audit log (every one; of other users, the writes).
  * On close, every namespace the test made is deleted (finalizers of RegistryCredentials left by a
  * stopped operator are removed first); the next test starts once they are gone.
  */
@@ -33,7 +34,6 @@ public final class RealApiServer implements TestApi {
   /** The chart's ServiceAccount, as the API server names it. */
   public static final String OPERATOR_USER = "system:serviceaccount:" + OPERATOR_NS + ":" + OPERATOR_SA;
   public static final Set<String> SYSTEM_NAMESPACES = Set.of("default", "kube-system", "kube-public", "kube-node-lease");
-  private static boolean clusterRbacApplied;
 
   public final ControlPlane controlPlane;
   private final KubernetesClient client;
@@ -70,6 +70,17 @@ public final class RealApiServer implements TestApi {
     return newClient(MockApiServer.OPERATOR_AGENT, true, "https://127.0.0.1:" + proxy.port());
   }
 
+  /**
+   * The operator's client, with {@code interceptor} seeing each of its requests just before it is
+   * sent (to act as another client at that moment).
+   */
+  public KubernetesClient newOperatorClient(io.fabric8.kubernetes.client.http.Interceptor interceptor) {
+    KubernetesClient c = new KubernetesClientBuilder().withConfig(operatorConfig(controlPlane.server))
+        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("test-interceptor", interceptor)).build();
+    opened.add(c);
+    return c;
+  }
+
   /** The API server's port. */
   public int port() {
     return java.net.URI.create(controlPlane.server).getPort();
@@ -81,16 +92,17 @@ public final class RealApiServer implements TestApi {
   }
 
   private KubernetesClient newClient(String userAgent, boolean asOperator, String url) {
-    ConfigBuilder b = new ConfigBuilder(controlPlane.adminConfig()).withUserAgent(userAgent).withMasterUrl(url)
-        .withRequestRetryBackoffLimit(PullSecretOperator.REQUEST_RETRIES);
-    if (asOperator) {
-      b.withImpersonateUsername(OPERATOR_USER)
-          .withImpersonateGroups("system:serviceaccounts", "system:serviceaccounts:" + OPERATOR_NS, "system:authenticated");
-    }
-    Config config = b.build();
+    Config config = new ConfigBuilder(asOperator ? controlPlane.operatorConfig() : controlPlane.adminConfig())
+        .withUserAgent(userAgent).withMasterUrl(url)
+        .withRequestRetryBackoffLimit(PullSecretOperator.REQUEST_RETRIES).build();
     KubernetesClient c = new KubernetesClientBuilder().withConfig(config).build();
     opened.add(c);
     return c;
+  }
+
+  private Config operatorConfig(String url) {
+    return new ConfigBuilder(controlPlane.operatorConfig()).withUserAgent(MockApiServer.OPERATOR_AGENT).withMasterUrl(url)
+        .withRequestRetryBackoffLimit(PullSecretOperator.REQUEST_RETRIES).build();
   }
 
   /** The Role and RoleBinding the chart gives the operator for its Lease, in {@code namespace}. */
@@ -101,31 +113,35 @@ public final class RealApiServer implements TestApi {
     }
   }
 
-  private synchronized void applyClusterRbac() {
-    if (!clusterRbacApplied) {
-      for (HasMetadata o : ControlPlane.deployObjects(client, "ClusterRole", "ClusterRoleBinding")) {
-        client.resource(o).serverSideApply();
-      }
-      clusterRbacApplied = true;
+  /** The chart's ClusterRoles and bindings, as deploy/ has them (again for every test: one may have changed them). */
+  private void applyClusterRbac() {
+    for (HasMetadata o : ControlPlane.deployObjects(client, "ClusterRole", "ClusterRoleBinding")) {
+      client.resource(o).forceConflicts().serverSideApply();
     }
   }
 
   /** Writes the operator made since this test began (or since {@link #clearRequests()}), from the audit log. */
   @Override
   public List<ApiRequest> operatorRequests() {
-    List<ApiRequest> out = new ArrayList<>();
-    for (JsonNode e : auditEvents(auditOffset)) {
-      String agent = e.path("userAgent").asText("");
-      boolean byOperator = OPERATOR_USER.equals(e.path("impersonatedUser").path("username").asText())
-          || agent.startsWith(MockApiServer.OPERATOR_AGENT);
-      if (byOperator) {
-        out.add(toRequest(e, true));
-      }
-    }
-    return out;
+    return operatorAuditEvents().stream().map(e -> toRequest(e, true)).filter(ApiRequest::isWrite).toList();
   }
 
-  /** Every write recorded since this test began, by anyone. */
+  /** Every request the operator made since this test began (or since {@link #clearRequests()}), reads too. */
+  public List<JsonNode> operatorAuditEvents() {
+    return auditEvents(auditOffset).stream().filter(RealApiServer::byOperator).toList();
+  }
+
+  /** Every request the operator made since the control plane started (all tests of this JVM so far). */
+  public List<JsonNode> operatorAuditEventsOfTheJvm() {
+    return auditEvents(0).stream().filter(RealApiServer::byOperator).toList();
+  }
+
+  /** Whether an audit event records a request of the operator (the chart's ServiceAccount). */
+  public static boolean byOperator(JsonNode auditEvent) {
+    return OPERATOR_USER.equals(auditEvent.path("user").path("username").asText());
+  }
+
+  /** Every request recorded since this test began: the operator's, and the writes of anyone. */
   public List<JsonNode> auditEvents() {
     return auditEvents(auditOffset);
   }
@@ -159,7 +175,7 @@ public final class RealApiServer implements TestApi {
           continue;
         }
         JsonNode e = Serialization.jsonMapper().readTree(line);
-        if ("ResponseComplete".equals(e.path("stage").asText())) {
+        if (recordsOnce(e)) {
           events.add(e);
         }
       }
@@ -167,6 +183,15 @@ public final class RealApiServer implements TestApi {
       throw new IllegalStateException("cannot read the audit log " + controlPlane.auditLog, e);
     }
     return events;
+  }
+
+  /**
+   * One event a request: a watch when it starts (it completes only when it is closed, after the
+   * test has looked), anything else when it completes.
+   */
+  private static boolean recordsOnce(JsonNode e) {
+    String stage = e.path("stage").asText();
+    return "watch".equals(e.path("verb").asText()) ? "ResponseStarted".equals(stage) : "ResponseComplete".equals(stage);
   }
 
   private long auditSize() {

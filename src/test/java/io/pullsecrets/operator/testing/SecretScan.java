@@ -14,9 +14,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.LoggerFactory;
 
 /**
- * Secret hygiene for every operator test: the secret values a test puts into source Secrets (or a
- * cloud stub hands out) are registered here; {@link OperatorHarness#close()} then scans the
- * operator's log lines, every Event and every RegistryCredential status for them and fails on a hit.
+ * Secret hygiene for every operator test: the secret values a test class puts into source Secrets
+ * (or a cloud stub hands out) are registered here until the class has finished ({@link PerClass});
+ * {@link OperatorHarness#close()} then scans the operator's log lines, every Event and every
+ * RegistryCredential status for them and fails on a hit.
  */
 public final class SecretScan {
   private static final Set<String> VALUES = ConcurrentHashMap.newKeySet();
@@ -55,6 +56,20 @@ public final class SecretScan {
       }
     }
     return hits;
+  }
+
+  /**
+   * Forgets every registered value when a test class has finished, so that no class depends on
+   * what another registered (registered through META-INF/services, like {@link SkippedTestsSummary}).
+   */
+  public static final class PerClass implements org.junit.platform.launcher.TestExecutionListener {
+    @Override
+    public void executionFinished(org.junit.platform.launcher.TestIdentifier test,
+        org.junit.platform.engine.TestExecutionResult result) {
+      if (test.getSource().filter(org.junit.platform.engine.support.descriptor.ClassSource.class::isInstance).isPresent()) {
+        VALUES.clear();
+      }
+    }
   }
 
   /** Captures every log line (with its stack trace) while open. */

@@ -87,7 +87,7 @@ class AzureTimedRefreshOperatorTest {
   }
 
   String dockerConfig(String ns) {
-    return h.secret(ns, "acr-pull").map(s -> Fixtures.unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+    return Fixtures.dockerConfigJson(h.client, ns, "acr-pull");
   }
 
   void tick(int i) {

@@ -55,6 +55,21 @@ public final class Fixtures {
     }
   }
 
+  /** The message of a fetch refused because ServiceAccount 'deployer' did not opt in for credential 'pull'. */
+  public static final String NOT_OPTED_IN = "ServiceAccount 'deployer' does not allow RegistryCredential 'pull' to request"
+      + " its tokens: add 'pull' to its annotation pullsecrets.io/allowed-credentials";
+
+  /** Asserts that {@code fetch} fails for good (not retryable) with {@code reason}; returns the failure for more checks. */
+  public static io.pullsecrets.operator.provider.ProviderException refused(
+      org.assertj.core.api.ThrowableAssert.ThrowingCallable fetch, String reason) {
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(fetch);
+    org.assertj.core.api.Assertions.assertThat(t).isInstanceOf(io.pullsecrets.operator.provider.ProviderException.class);
+    var e = (io.pullsecrets.operator.provider.ProviderException) t;
+    org.assertj.core.api.Assertions.assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
+    org.assertj.core.api.Assertions.assertThat(e.retryable()).as("retryable").isFalse();
+    return e;
+  }
+
   public static ProviderRequest request(ProviderSpec provider, SourceSecrets secrets, boolean trusted) {
     return new ProviderRequest(credential(provider), secrets, trusted, Clock.systemUTC());
   }

@@ -5,29 +5,15 @@ import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.Labels;
-import io.pullsecrets.operator.api.AwsAccessKeysSpec;
-import io.pullsecrets.operator.api.EcrAuthSpec;
-import io.pullsecrets.operator.api.EcrProviderSpec;
-import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RefreshSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.RegistryCredentialSpec;
-import io.pullsecrets.operator.api.SecretReference;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.ProviderRegistry;
-import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
-import io.pullsecrets.operator.provider.cloud.StubServer;
-import io.pullsecrets.operator.provider.cloud.StubServer.Request;
-import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,83 +25,38 @@ import org.junit.jupiter.api.Test;
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class EcrRefreshOperatorTest {
-  static final String KEY_ID = "AKIAOPERATORTEST0001";
-  static final String SECRET_KEY = "operator-test-secret-access-key-do-not-leak";
-  static final String REGISTRY = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
-
-  StubServer ecr;
+  EcrStub stub;
   OperatorHarness h;
-  final AtomicInteger calls = new AtomicInteger();
-  volatile int failWith = 0;
-  volatile Duration lifetime = Duration.ofHours(12);
 
   @BeforeEach
   void start() throws Exception {
-    ecr = StubServer.http().handler(this::answer);
+    stub = new EcrStub("ecr-token", java.time.Clock.systemUTC());
     h = new OperatorHarness();
-    Map<String, String> env = Map.of("AWS_ENDPOINT_URL_ECR", ecr.url());
-    h.start(OperatorHarness.config(java.util.Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(
-        new EcrCredentialProvider(new DefaultAwsClientFactory(env), new KubernetesServiceAccountTokens(h.client))))));
-    Fixtures.dataSecret(h.client, PLATFORM_NS, "aws-keys", Map.of("accessKeyId", KEY_ID, "secretAccessKey", SECRET_KEY));
-    for (int i = 1; i <= 50; i++) {
-      io.pullsecrets.operator.testing.SecretScan.register("ecr-token-" + i);
-    }
+    h.start(OperatorHarness.config(java.util.Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(stub.provider(h.operatorClient())))));
+    stub.keysSecret(h.client, PLATFORM_NS);
   }
 
   @AfterEach
   void stop() {
-    h.close();
-    ecr.close();
+    try {
+      h.close();
+    } finally {
+      stub.close();
+    }
   }
 
-  Response answer(Request r) {
-    if (!"AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken".equals(r.header("x-amz-target"))) {
-      return Response.json(400, "{\"__type\":\"UnknownOperationException\"}");
-    }
-    SigV4.Signed signed = SigV4.verify(r, Map.of(KEY_ID, SECRET_KEY));
-    assertThat(signed.service()).isEqualTo("ecr");
-    assertThat(signed.region()).isEqualTo("eu-west-1");
-    int n = calls.incrementAndGet();
-    if (failWith != 0) {
-      return Response.json(failWith, "{\"__type\":\"ServerException\",\"message\":\"try later\"}").withHeader("x-amzn-RequestId", "req-" + n);
-    }
-    String token = Base64.getEncoder().encodeToString(("AWS:ecr-token-" + n).getBytes(StandardCharsets.UTF_8));
-    long exp = Instant.now().plus(lifetime).getEpochSecond();
-    return Response.json(200, "{\"authorizationData\":[{\"authorizationToken\":\"" + token + "\",\"expiresAt\":" + exp
-        + ",\"proxyEndpoint\":\"https://" + REGISTRY + "\"}]}").withHeader("x-amzn-RequestId", "req-" + n);
-  }
-
-  RegistryCredential ecrCredential(List<String> namespaces, String before) {
-    AwsAccessKeysSpec keys = new AwsAccessKeysSpec();
-    keys.setSecretRef(new SecretReference("aws-keys"));
-    EcrAuthSpec auth = new EcrAuthSpec();
-    auth.setAccessKeys(keys);
-    EcrProviderSpec ecrSpec = new EcrProviderSpec();
-    ecrSpec.setRegistries(List.of(REGISTRY));
-    ecrSpec.setAuth(auth);
-    ProviderSpec p = new ProviderSpec();
-    p.setEcr(ecrSpec);
-    RegistryCredential rc = new RegistryCredential();
-    rc.getMetadata().setName("ecr");
-    rc.getMetadata().setNamespace(PLATFORM_NS);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setProvider(p);
-    spec.setSecretName("ecr-pull");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(namespaces);
-    spec.setTargets(t);
+  static RegistryCredential ecrCredential(List<String> namespaces, String before) {
+    RegistryCredential rc = EcrStub.accessKeysCredential(PLATFORM_NS, "ecr", namespaces);
     if (before != null) {
       RefreshSpec refresh = new RefreshSpec();
       refresh.setBefore(before);
-      spec.setRefresh(refresh);
+      rc.getSpec().setRefresh(refresh);
     }
-    rc.setSpec(spec);
     return rc;
   }
 
   String password(String ns) {
-    return h.secret(ns, "ecr-pull").map(s -> new String(Base64.getDecoder().decode(s.getData().get(".dockerconfigjson")),
-        StandardCharsets.UTF_8)).orElse("");
+    return h.secret(ns, "ecr-pull").map(Fixtures::dockerConfigJson).orElse("");
   }
 
   void requestRefresh(String value) {
@@ -132,7 +73,7 @@ class EcrRefreshOperatorTest {
     h.apply(ecrCredential(namespaces, null));
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "ecr");
-    assertThat(calls.get()).isEqualTo(1);
+    assertThat(stub.calls.get()).isEqualTo(1);
     assertThat(namespaces).allSatisfy(ns -> assertThat(password(ns)).contains("\"username\":\"AWS\",\"password\":\"ecr-token-1\""));
     assertThat(ready.getStatus().getExpiresAt()).isNotNull();
     assertThat(Instant.parse(ready.getStatus().getNextRefreshTime()))
@@ -146,7 +87,7 @@ class EcrRefreshOperatorTest {
     // More events (a namespace, a status write) reuse the token.
     Fixtures.namespace(h.client, "unrelated", Map.of());
     h.awaitUntil(() -> h.reconciles(PLATFORM_NS, "ecr") > reconciles);
-    assertThat(calls.get()).isEqualTo(2);
+    assertThat(stub.calls.get()).isEqualTo(2);
   }
 
   @Test
@@ -174,33 +115,33 @@ class EcrRefreshOperatorTest {
     h.awaitReady(PLATFORM_NS, "ecr");
     String before = h.secret("team-a", "ecr-pull").orElseThrow().getMetadata().getResourceVersion();
 
-    failWith = 503;
+    stub.failWith = 503;
     requestRefresh("outage");
     RegistryCredential failing = h.awaitCondition(PLATFORM_NS, "ecr", "Reconciling", "True", "ProviderUnavailable");
     assertThat(condition(failing, "TokenValid").orElseThrow().getStatus()).isEqualTo("True");
     assertThat(condition(failing, "Ready").orElseThrow().getStatus()).isEqualTo("True");
-    assertThat(condition(failing, "Reconciling").orElseThrow().getMessage()).contains("req-").doesNotContain(SECRET_KEY);
+    assertThat(condition(failing, "Reconciling").orElseThrow().getMessage()).contains("req-").doesNotContain(EcrStub.SECRET_KEY);
     assertThat(h.secret("team-a", "ecr-pull").orElseThrow().getMetadata().getResourceVersion()).isEqualTo(before);
-    h.awaitUntil(() -> calls.get() >= 4); // 1 good + retries after 1 s, 2 s
-    int afterThree = calls.get();
+    h.awaitUntil(() -> stub.calls.get() >= 4); // 1 good + retries after 1 s, 2 s
+    int afterThree = stub.calls.get();
     assertThat(afterThree).isLessThanOrEqualTo(5);
     assertThat(h.client.v1().events().inNamespace(PLATFORM_NS).list().getItems().stream()
         .filter(e -> "RefreshFailed".equals(e.getReason()))).hasSize(1);
 
-    failWith = 0;
-    h.awaitUntil(() -> password("team-a").contains("ecr-token-" + (calls.get())) && calls.get() > afterThree);
+    stub.failWith = 0;
+    h.awaitUntil(() -> password("team-a").contains("ecr-token-" + (stub.calls.get())) && stub.calls.get() > afterThree);
     RegistryCredential recovered = h.awaitReady(PLATFORM_NS, "ecr");
     assertThat(condition(recovered, "Reconciling")).isEmpty();
   }
 
   @Test
   void expiryFlipsTokenValidAndReadyWhenTheTokenRunsOut() {
-    lifetime = Duration.ofSeconds(3);
+    stub.lifetime = Duration.ofSeconds(3);
     Fixtures.namespace(h.client, "team-a", Map.of());
     h.apply(ecrCredential(List.of("team-a"), "10%"));
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "ecr");
     Instant expires = Instant.parse(ready.getStatus().getExpiresAt());
-    failWith = 500;
+    stub.failWith = 500;
 
     RegistryCredential expired = h.awaitCondition(PLATFORM_NS, "ecr", "Ready", "False", "TokenExpired");
     assertThat(Instant.now()).isAfterOrEqualTo(expires);

@@ -108,7 +108,7 @@ class TokenLendingOnRealServerTest {
   List<JsonNode> operatorTokenRequests() {
     return ((RealApiServer) h.api).auditEvents().stream()
         .filter(e -> "token".equals(e.path("objectRef").path("subresource").asText())
-            && RealApiServer.OPERATOR_USER.equals(e.path("impersonatedUser").path("username").asText()))
+            && RealApiServer.byOperator(e))
         .toList();
   }
 

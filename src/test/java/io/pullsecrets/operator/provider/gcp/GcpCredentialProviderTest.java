@@ -109,8 +109,25 @@ class GcpCredentialProviderTest {
     return Fixtures.request(spec, secrets, trusted, google.hostPort());
   }
 
+  /**
+   * The provider with the test transport. Its ambient credentials are what application default
+   * credentials are in a GKE pod (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud well-known file):
+   * the metadata server's, here its stub. Not looked up in this machine's environment, where a
+   * developer's own Google credentials would be found first.
+   */
   GcpCredentialProvider provider() {
-    return new GcpCredentialProvider(new DefaultGcpClientFactory(transport), api.tokens());
+    DefaultGcpClientFactory clients = new DefaultGcpClientFactory(transport);
+    return new GcpCredentialProvider(new GcpClientFactory() {
+      @Override
+      public com.google.auth.http.HttpTransportFactory transport() {
+        return clients.transport();
+      }
+
+      @Override
+      public com.google.auth.oauth2.GoogleCredentials ambient() {
+        return com.google.auth.oauth2.ComputeEngineCredentials.newBuilder().setHttpTransportFactory(clients.transport()).build();
+      }
+    }, api.tokens());
   }
 
   String keyJson() throws Exception {
@@ -290,11 +307,7 @@ class GcpCredentialProviderTest {
     Files.writeString(file, SA_TOKEN);
     secrets.put(Fixtures.secret("wif-file", Map.of("credential-configuration.json", externalJson(null, file))));
 
-    assertThatThrownBy(() -> provider().fetch(request(spec(external("wif-file", null), "gcr.io"), secrets, false)))
-        .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
-          assertThat(e.retryable()).isFalse();
-        });
+    Fixtures.refused(() -> provider().fetch(request(spec(external("wif-file", null), "gcr.io"), secrets, false)), Reasons.NOT_PERMITTED);
     assertThat(google.requests()).isEmpty();
 
     Credential c = provider().fetch(request(spec(external("wif-file", null), "gcr.io"), secrets, true));
@@ -345,12 +358,8 @@ class GcpCredentialProviderTest {
     secrets.put(Fixtures.secret("not-json", Map.of("key.json", "{{{" + privateKeyPem)));
     secrets.put(Fixtures.secret("wrong-type", Map.of("key.json", "{\"type\":\"authorized_user\"}")));
     for (String name : List.of("not-json", "wrong-type")) {
-      assertThatThrownBy(() -> provider().fetch(request(spec(key(name), "gcr.io"), secrets, false)))
-          .isInstanceOfSatisfying(ProviderException.class, e -> {
-            assertThat(e.reason()).isEqualTo(Reasons.INVALID_SOURCE);
-            assertThat(e.retryable()).isFalse();
-            assertThat(e.getMessage()).doesNotContain("PRIVATE KEY").doesNotContain("{{{");
-          });
+      ProviderException e = Fixtures.refused(() -> provider().fetch(request(spec(key(name), "gcr.io"), secrets, false)), Reasons.INVALID_SOURCE);
+      assertThat(e.getMessage()).doesNotContain("PRIVATE KEY").doesNotContain("{{{");
     }
     assertThatThrownBy(() -> provider().fetch(request(spec(key("missing"), "gcr.io"), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.SOURCE_NOT_FOUND));
@@ -417,13 +426,8 @@ class GcpCredentialProviderTest {
   @CsvSource(nullValues = "null", value = {"false, null", "true, null", "false, other", "true, 'puller,pul'"})
   void externalAccount_refusesAServiceAccountThatDidNotOptIn(boolean trusted, String annotation) {
     api.serviceAccount(Fixtures.NAMESPACE, "deployer", annotation, SA_TOKEN);
-    assertThatThrownBy(() -> provider().fetch(request(spec(external("wif", "deployer"), "gcr.io"), secrets, trusted)))
-        .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
-          assertThat(e.retryable()).isFalse();
-          assertThat(e.getMessage()).isEqualTo("ServiceAccount 'deployer' does not allow RegistryCredential 'pull' to request"
-              + " its tokens: add 'pull' to its annotation pullsecrets.io/allowed-credentials");
-        });
+    ProviderException e = Fixtures.refused(() -> provider().fetch(request(spec(external("wif", "deployer"), "gcr.io"), secrets, trusted)), Reasons.NOT_PERMITTED);
+    assertThat(e.getMessage()).isEqualTo(Fixtures.NOT_OPTED_IN);
     assertThat(api.received).as("no TokenRequest").isEmpty();
     assertThat(google.requests()).isEmpty();
   }
@@ -443,13 +447,9 @@ class GcpCredentialProviderTest {
   @Test
   void externalAccount_tokenUrlMustBeGoogleOutsideTrustedNamespaces() throws Exception {
     api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(external("wif", "puller"), "gcr.io"), secrets, false)))
-        .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
-          assertThat(e.retryable()).isFalse();
-          assertThat(e.getMessage()).contains("token_url", "127.0.0.1", "https://sts.googleapis.com/",
-              "PULLSECRET_ALLOWED_ENDPOINT_HOSTS");
-        });
+    ProviderException refused = Fixtures.refused(() -> provider().fetch(Fixtures.request(spec(external("wif", "puller"), "gcr.io"), secrets, false)), Reasons.NOT_PERMITTED);
+    assertThat(refused.getMessage()).contains("token_url", "127.0.0.1", "https://sts.googleapis.com/",
+    "PULLSECRET_ALLOWED_ENDPOINT_HOSTS");
     assertThat(api.received).as("no TokenRequest").isEmpty();
     assertThat(google.requests()).as("nothing sent to the tenant's host").isEmpty();
 
@@ -483,13 +483,9 @@ class GcpCredentialProviderTest {
 
   @Test
   void serviceAccountKey_tokenUriMustBeGoogleOutsideTrustedNamespaces() throws Exception {
-    assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(key("gcp-key"), "gcr.io"), secrets, false)))
-        .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
-          assertThat(e.retryable()).isFalse();
-          assertThat(e.getMessage()).contains("token_uri", "https://oauth2.googleapis.com/token")
-              .doesNotContain("PRIVATE KEY").doesNotContain(privateKeyPem.substring(40, 80));
-        });
+    ProviderException e = Fixtures.refused(() -> provider().fetch(Fixtures.request(spec(key("gcp-key"), "gcr.io"), secrets, false)), Reasons.NOT_PERMITTED);
+    assertThat(e.getMessage()).contains("token_uri", "https://oauth2.googleapis.com/token")
+    .doesNotContain("PRIVATE KEY").doesNotContain(privateKeyPem.substring(40, 80));
     assertThat(google.requests()).as("the signed assertion was not sent").isEmpty();
     assertLogins(provider().fetch(Fixtures.request(spec(key("gcp-key"), "gcr.io"), secrets, false, "127.0.0.1")), ACCESS_TOKEN, "gcr.io");
     assertLogins(provider().fetch(Fixtures.request(spec(key("gcp-key"), "gcr.io"), secrets, true)), ACCESS_TOKEN, "gcr.io");
@@ -511,12 +507,8 @@ class GcpCredentialProviderTest {
     api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
     secrets.put(Fixtures.secret("wif-aud", Map.of("credential-configuration.json",
         externalJson(null, null, configAudience, google.url(), google.url()))));
-    assertThatThrownBy(() -> provider().fetch(request(spec(external("wif-aud", "puller", audience), "gcr.io"), secrets, trusted)))
-        .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
-          assertThat(e.retryable()).isFalse();
-          assertThat(e.getMessage()).contains("spec.provider.gcp.auth.externalAccount.audience");
-        });
+    ProviderException e = Fixtures.refused(() -> provider().fetch(request(spec(external("wif-aud", "puller", audience), "gcr.io"), secrets, trusted)), reason);
+    assertThat(e.getMessage()).contains("spec.provider.gcp.auth.externalAccount.audience");
     assertThat(api.received).as("no TokenRequest").isEmpty();
     assertThat(google.requests()).isEmpty();
   }

@@ -67,7 +67,7 @@ class GcpTimedRefreshOperatorTest {
   }
 
   String dockerConfig(String ns) {
-    return h.secret(ns, "gcp-pull").map(s -> Fixtures.unb64(s.getData().get(".dockerconfigjson"))).orElse("");
+    return Fixtures.dockerConfigJson(h.client, ns, "gcp-pull");
   }
 
   void tick(int i) {
