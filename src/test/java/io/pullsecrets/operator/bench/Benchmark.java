@@ -615,7 +615,8 @@ public final class Benchmark {
         }
         removeSingleCredential(api, obs, op, targets);
         fleetPropagation(api, op, fo, targets);
-        unrelatedEdits(api, op, fo, targets);
+        unrelatedEdits(api, op, fo, targets, "annotations");
+        unrelatedEdits(api, op, fo, targets, "labels");
         fleetNewNamespaces(api, op, fo);
       }
     }
@@ -668,13 +669,16 @@ public final class Benchmark {
     }
 
     /**
-     * Unrelated edits: an annotation no credential looks at, on the {@code default} ServiceAccount
+     * Unrelated edits: an annotation (or, with {@code field} "labels", a label) no credential looks
+     * at, on the {@code default} ServiceAccount
      * of namespaces spread over the N, one at a time; after each the benchmark waits until its own
      * watch has seen the edit and then until the operator is quiet ({@link OperatorProbe#awaitQuiet}).
      * The operator's CPU over the loop, less its idle rate (measured just before) times the loop's
-     * duration, divided by the number of edits, is the cost of one edit.
+     * duration, divided by the number of edits, is the cost of one edit. An annotation edit is
+     * dropped by the operator's ServiceAccount filter; a label edit passes it (labels select
+     * ServiceAccounts), so every credential targeting the namespace reconciles that namespace alone.
      */
-    void unrelatedEdits(BenchServer api, Child op, FleetObserver fo, List<String> targets) throws Exception {
+    void unrelatedEdits(BenchServer api, Child op, FleetObserver fo, List<String> targets, String field) throws Exception {
       // The idle rate, measured as the loop runs: while the operator child polls for quiet (the
       // polling's allocations cost the operator's JVM some GC time, which the loop pays too).
       OperatorProbe.Stats b0 = stats(op);
@@ -689,7 +693,7 @@ public final class Benchmark {
       for (int i = 0; i < o.edits; i++) {
         String ns = targets.get((int) ((long) i * targets.size() / o.edits));
         ServiceAccount sa = api.client().serviceAccounts().inNamespace(ns).withName("default")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"" + TOUCHED + "\":\"" + i + "\"}}}");
+            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"" + field + "\":{\"" + TOUCHED + "\":\"" + i + "\"}}}");
         if (!fo.awaitAccountVersion(ns, sa.getMetadata().getResourceVersion(), 10_000)) {
           throw new IllegalStateException("the benchmark's watch did not see the edit of " + ns + "/default in 10 s");
         }
@@ -701,13 +705,14 @@ public final class Benchmark {
       long raw = s1.processCpuNanos() - s0.processCpuNanos();
       long idle = Math.round(idlePerNano * elapsed);
       double perEdit = (raw - idle) / 1e6 / o.edits;
-      log("edits: %d unrelated default ServiceAccount edits in %s; operator CPU %s (process, less the benchmark's threads;"
+      log("edits (" + field + "): %d unrelated default ServiceAccount edits in %s; operator CPU %s (process, less the benchmark's threads;"
               + " Java threads alone %s), idle rate %.1f ms/s over %d ms before (polling for quiet), so %s idle in the loop; %.1f ms per edit;"
               + " %d events, %d reconciles; %d writes %s", o.edits, fmtMs(elapsed), fmtMs(raw),
           fmtMs(s1.threadCpuNanos() - s0.threadCpuNanos()), idlePerNano * 1000, baseline / 1_000_000, fmtMs(idle), perEdit,
           s1.events() - s0.events(), s1.started() - s0.started(), writes.size(), breakdown(writes));
       double threadsPerEdit = (s1.threadCpuNanos() - s0.threadCpuNanos()) / 1e6 / o.edits;
-      row("unrelated default ServiceAccount edit (" + FLEET + " credentials x N namespaces): operator CPU per edit",
+      row("unrelated default ServiceAccount " + ("labels".equals(field) ? "label" : "annotation") + " edit (" + FLEET
+              + " credentials x N namespaces): operator CPU per edit",
           String.format("%.1f ms (%s for %d edits, less %s idle; Java threads alone %.1f ms per edit); %d reconciles, %d writes",
               perEdit, fmtMs(raw), o.edits, fmtMs(idle), threadsPerEdit, s1.started() - s0.started(), writes.size()),
           "< 5 ms " + mark(perEdit < 5));
