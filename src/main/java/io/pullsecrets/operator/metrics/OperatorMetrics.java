@@ -217,9 +217,14 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
     }
   }
 
+  /** Applies a change; the series are registered again only when the credential's values changed. */
   private synchronized void update(Key key, UnaryOperator<CredentialState> change) {
-    credentials.put(key, change.apply(credentials.getOrDefault(key, CredentialState.NONE)));
-    publish();
+    CredentialState before = credentials.get(key);
+    CredentialState after = change.apply(before == null ? CredentialState.NONE : before);
+    if (!after.equals(before)) {
+      credentials.put(key, after);
+      publish();
+    }
   }
 
   /**

@@ -147,7 +147,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
             .withName("service-accounts")
             .withNamespacesInheritedFromController()
-            .withOnUpdateFilter(RegistryCredentialReconciler::relevantChange)
+            .withOnUpdateFilter(this::relevantChange)
             .withSecondaryToPrimaryMapper(this::credentialsFor)
             .build(),
         context);
@@ -176,14 +176,21 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   }
 
   /**
-   * A ServiceAccount update matters when what selects it, what it references, its token opt-in
-   * or its existence changed; any other edit reconciles nothing.
+   * A ServiceAccount update matters when what it references, its token opt-in or its existence
+   * changed, or its labels when some RegistryCredential selects ServiceAccounts by label; any
+   * other edit reconciles nothing.
    */
-  static boolean relevantChange(ServiceAccount now, ServiceAccount before) {
-    return !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
-        || !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
+  boolean relevantChange(ServiceAccount now, ServiceAccount before) {
+    return !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
         || !Objects.equals(optIn(now), optIn(before))
-        || now.getMetadata().getDeletionTimestamp() != null;
+        || now.getMetadata().getDeletionTimestamp() != null
+        || (!Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels()) && anySelectsByLabel());
+  }
+
+  private boolean anySelectsByLabel() {
+    var cache = primaryCache;
+    return cache == null || cache.list().anyMatch(rc -> rc.getSpec() != null && rc.getSpec().getServiceAccounts() != null
+        && rc.getSpec().getServiceAccounts().getSelector() != null);
   }
 
   private static String optIn(ServiceAccount sa) {

@@ -617,6 +617,7 @@ public final class Benchmark {
         fleetPropagation(api, op, fo, targets);
         unrelatedEdits(api, op, fo, targets, "annotations");
         unrelatedEdits(api, op, fo, targets, "labels");
+        unrelatedEdits(api, op, fo, targets, "imagePullSecrets");
         fleetNewNamespaces(api, op, fo);
       }
     }
@@ -692,8 +693,11 @@ public final class Benchmark {
       long t0 = System.nanoTime();
       for (int i = 0; i < o.edits; i++) {
         String ns = targets.get((int) ((long) i * targets.size() / o.edits));
-        ServiceAccount sa = api.client().serviceAccounts().inNamespace(ns).withName("default")
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"" + field + "\":{\"" + TOUCHED + "\":\"" + i + "\"}}}");
+        ServiceAccount sa = "imagePullSecrets".equals(field)
+            ? api.client().serviceAccounts().inNamespace(ns).withName("default").patch(PatchContext.of(PatchType.JSON),
+                "[{\"op\":\"add\",\"path\":\"/imagePullSecrets/-\",\"value\":{\"name\":\"bench-other-" + i + "\"}}]")
+            : api.client().serviceAccounts().inNamespace(ns).withName("default").patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"metadata\":{\"" + field + "\":{\"" + TOUCHED + "\":\"" + i + "\"}}}");
         if (!fo.awaitAccountVersion(ns, sa.getMetadata().getResourceVersion(), 10_000)) {
           throw new IllegalStateException("the benchmark's watch did not see the edit of " + ns + "/default in 10 s");
         }
@@ -711,11 +715,13 @@ public final class Benchmark {
           fmtMs(s1.threadCpuNanos() - s0.threadCpuNanos()), idlePerNano * 1000, baseline / 1_000_000, fmtMs(idle), perEdit,
           s1.events() - s0.events(), s1.started() - s0.started(), writes.size(), breakdown(writes));
       double threadsPerEdit = (s1.threadCpuNanos() - s0.threadCpuNanos()) / 1e6 / o.edits;
-      row("unrelated default ServiceAccount " + ("labels".equals(field) ? "label" : "annotation") + " edit (" + FLEET
-              + " credentials x N namespaces): operator CPU per edit",
+      boolean related = "imagePullSecrets".equals(field);
+      row((related ? "default ServiceAccount edit every credential must look at (a foreign imagePullSecrets entry added)"
+              : "unrelated default ServiceAccount " + ("labels".equals(field) ? "label" : "annotation") + " edit")
+              + " (" + FLEET + " credentials x N namespaces): operator CPU per edit",
           String.format("%.1f ms (%s for %d edits, less %s idle; Java threads alone %.1f ms per edit); %d reconciles, %d writes",
               perEdit, fmtMs(raw), o.edits, fmtMs(idle), threadsPerEdit, s1.started() - s0.started(), writes.size()),
-          "< 5 ms " + mark(perEdit < 5));
+          related ? "" : "< 5 ms " + mark(perEdit < 5));
     }
 
     /** New namespaces with the target label, one at a time: until each holds all 20 Secrets and 20 entries on {@code default}. */
