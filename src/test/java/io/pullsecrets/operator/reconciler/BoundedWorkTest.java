@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * only; edits that cannot matter and the operator's own status writes reconcile nothing.
  *
  * <p>Mutations that made these fail: the ServiceAccount mapper returning every credential (as
- * before); the ServiceAccount update filter removed; the RegistryCredential status-only filter
+ * before); the ServiceAccount update filter removed; label edits always counted as relevant; the RegistryCredential status-only filter
  * removed. (That an incremental pass costs less than a full one is measured by the benchmark, not
  * here: both write nothing into namespaces that are up to date.)
  */
@@ -82,6 +82,9 @@ class BoundedWorkTest {
         .edit(sa -> { sa.getMetadata().setAnnotations(Map.of("example.com/owner", "team-a")); return sa; });
     h.client.serviceAccounts().inNamespace("team-c").withName("builder")
         .edit(sa -> { sa.getMetadata().setAnnotations(Map.of("example.com/owner", "team-c")); return sa; });
+    // A label, while no RegistryCredential selects ServiceAccounts by label.
+    h.client.serviceAccounts().inNamespace("team-b").withName("builder")
+        .edit(sa -> { sa.getMetadata().setLabels(Map.of("example.com/tier", "gold")); return sa; });
     // A status-only update (another client's, like the operator's own writes) is not an event either.
     h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("other")
         .editStatus(rc -> { rc.getStatus().setObservedGeneration(99L); return rc; });
