@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -13,8 +12,6 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
@@ -25,16 +22,14 @@ import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,12 +44,11 @@ import org.slf4j.LoggerFactory;
  *   <li>report: status, conditions and events from one pure function ({@link StatusAggregator}),
  *       written only when changed, and when to come back.
  * </ol>
+ * Which events start a reconcile, and what the cluster looks like, is {@link Informers}'s part.
  */
 public class RegistryCredentialReconciler implements Reconciler<RegistryCredential>, Cleaner<RegistryCredential> {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
   public static final String FINALIZER = "pullsecrets.io/cleanup";
-  /** fabric8's informers index every cache by namespace under this name. */
-  private static final String BY_NAMESPACE = io.fabric8.kubernetes.client.informers.cache.Cache.NAMESPACE_INDEX;
   /**
    * A Secret held by someone else is not watched (only managed Secrets are cached): look again this
    * often, so that the namespace syncs soon after its owner deletes it. Reads only.
@@ -81,10 +75,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private final RegistryVerifier verifier;
   private final TargetIndex index = new TargetIndex();
 
-  private volatile InformerEventSource<Secret, RegistryCredential> managedSecrets;
-  private volatile InformerEventSource<Namespace, RegistryCredential> namespaces;
-  private volatile InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
-  private volatile io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<RegistryCredential> primaryCache;
+  private volatile Informers informers;
   private volatile SourceSecretWatcher sources;
   private volatile Replicator replicator;
   private volatile Credentials credentials;
@@ -131,90 +122,16 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   @Override
   public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
     ssaStatus = context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource();
-    primaryCache = context.getPrimaryCache();
-    namespaces = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
-            .withName("namespaces")
-            .withWatchAllNamespaces()
-            .withSecondaryToPrimaryMapper(ns -> {
-              // What any credential targets may have changed: every one gets a full pass.
-              index.namespacesChanged();
-              return context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
-            })
-            .build(),
-        context);
-    serviceAccounts = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
-            .withName("service-accounts")
-            .withNamespacesInheritedFromController()
-            .withOnUpdateFilter(this::relevantChange)
-            .withSecondaryToPrimaryMapper(this::credentialsFor)
-            .build(),
-        context);
-    managedSecrets = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
-            .withName("managed-secrets")
-            .withNamespacesInheritedFromController()
-            .withLabelSelector(Labels.MANAGED_SELECTOR)
-            // Anyone can put the label on their own Secrets: cache a digest of the data, not the data.
-            .withItemStore(new io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore<>(
-                SecretDigests::slim))
-            .withSecondaryToPrimaryMapper(this::ownersOf)
-            .build(),
-        context);
-    managedSecrets.addIndexers(Map.of(Labels.CREDENTIAL_UID, s -> {
-      String uid = s.getMetadata().getLabels() == null ? null : s.getMetadata().getLabels().get(Labels.CREDENTIAL_UID);
-      return uid == null ? List.of() : List.of(uid);
-    }));
-
+    informers = new Informers(context, index);
     sources = new SourceSecretWatcher(context.getClient());
     events = new EventRecorder(context.getClient(), clock);
-    replicator = new Replicator(context.getClient(), new InformerView(), pool, events);
+    replicator = new Replicator(context.getClient(), informers, pool, events);
+    informers.claimants(replicator::claimantsOf);
     credentials = new Credentials(config, clock, jitter, listener, verifier, sources);
     replication = new Replication(replicator, index);
-    return List.of(namespaces, serviceAccounts, managedSecrets, sources);
-  }
-
-  /**
-   * A ServiceAccount update matters when what it references, its token opt-in or its existence
-   * changed, or its labels when some RegistryCredential selects ServiceAccounts by label; any
-   * other edit reconciles nothing.
-   */
-  boolean relevantChange(ServiceAccount now, ServiceAccount before) {
-    return !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
-        || !Objects.equals(optIn(now), optIn(before))
-        || now.getMetadata().getDeletionTimestamp() != null
-        || (!Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels()) && anySelectsByLabel());
-  }
-
-  private boolean anySelectsByLabel() {
-    var cache = primaryCache;
-    return cache == null || cache.list().anyMatch(rc -> rc.getSpec() != null && rc.getSpec().getServiceAccounts() != null
-        && rc.getSpec().getServiceAccounts().getSelector() != null);
-  }
-
-  private static String optIn(ServiceAccount sa) {
-    Map<String, String> annotations = sa.getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(Labels.ALLOWED_CREDENTIALS_ANNOTATION);
-  }
-
-  /**
-   * The credentials that target the ServiceAccount's namespace (told that it was touched), and
-   * those in its namespace (a token opt-in there may concern them).
-   */
-  private Set<ResourceID> credentialsFor(ServiceAccount sa) {
-    String ns = sa.getMetadata().getNamespace();
-    Set<ResourceID> ids = new HashSet<>(index.touch(ns));
-    context().list(ns).forEach(rc -> {
-      ResourceID id = ResourceID.fromResource(rc);
-      index.touch(id, ns);
-      ids.add(id);
-    });
-    return ids;
-  }
-
-  private io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache<RegistryCredential> context() {
-    return primaryCache;
+    List<EventSource<?, RegistryCredential>> all = new ArrayList<>(informers.eventSources());
+    all.add(sources);
+    return all;
   }
 
   /**
@@ -237,20 +154,20 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private final CachedState cachedState = new CachedState() {
     @Override
     public List<RegistryCredential> credentials() {
-      var cache = primaryCache;
-      return cache == null ? List.of() : cache.list().toList();
+      Informers i = informers;
+      return i == null ? List.of() : i.credentials();
     }
 
     @Override
     public Optional<Namespace> namespace(String name) {
-      var informer = namespaces;
-      return informer == null ? Optional.empty() : informer.get(new ResourceID(name));
+      Informers i = informers;
+      return i == null ? Optional.empty() : i.namespace(name);
     }
 
     @Override
     public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
-      var informer = serviceAccounts;
-      return informer == null ? Optional.empty() : informer.get(new ResourceID(name, namespace));
+      Informers i = informers;
+      return i == null ? Optional.empty() : i.serviceAccount(namespace, name);
     }
   };
 
@@ -259,24 +176,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
    * see {@link SecretDigests}); for tests and diagnostics.
    */
   public Optional<Secret> cachedManagedSecret(String namespace, String name) {
-    return managedSecrets == null ? Optional.empty() : managedSecrets.get(new ResourceID(name, namespace));
-  }
-
-  /**
-   * The RegistryCredential named on a managed Secret, plus any waiting for that Secret's name;
-   * each is told that the Secret's namespace was touched.
-   */
-  private Set<ResourceID> ownersOf(Secret s) {
-    Set<ResourceID> ids = new HashSet<>();
-    String owner = s.getMetadata().getAnnotations() == null ? null : s.getMetadata().getAnnotations().get(Labels.OWNER_ANNOTATION);
-    if (owner != null && owner.contains("/")) {
-      ids.add(new ResourceID(owner.substring(owner.indexOf('/') + 1), owner.substring(0, owner.indexOf('/'))));
-    }
-    if (replicator != null) {
-      ids.addAll(replicator.claimantsOf(ResourceID.fromResource(s)));
-    }
-    ids.forEach(id -> index.touch(id, s.getMetadata().getNamespace()));
-    return ids;
+    Informers i = informers;
+    return i == null ? Optional.empty() : i.managedSecret(namespace, name);
   }
 
   /** What the phases found, and when to reconcile again (null: only on the next event). */
@@ -292,7 +193,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private Result runPhases(RegistryCredential rc, Set<String> touched, Instant now) {
     SpecCheck.Checked spec;
     try {
-      spec = SpecCheck.check(rc, providers, () -> namespaces.list(n -> true).toList(), config);
+      spec = SpecCheck.check(rc, providers, informers::namespaces, config);
     } catch (SpecCheck.InvalidSpec e) {
       replication.invalidate(rc.getMetadata().getUid());
       return new Result(new StatusAggregator.Stalled(Reasons.INVALID_SPEC, e.getMessage()), null);
@@ -484,29 +385,5 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   public static String secretName(RegistryCredential rc) {
     String name = rc.getSpec().getSecretName();
     return name == null || name.isBlank() ? rc.getMetadata().getName() : name;
-  }
-
-  /** The cluster as the informers see it. */
-  private final class InformerView implements ClusterView {
-    @Override
-    public Optional<Namespace> namespace(String name) {
-      return namespaces.get(new ResourceID(name));
-    }
-
-    @Override
-    public Optional<Secret> managedSecret(String namespace, String name) {
-      return managedSecrets.get(new ResourceID(name, namespace));
-    }
-
-    @Override
-    public List<Secret> managedSecretsOf(String credentialUid) {
-      return managedSecrets.byIndex(Labels.CREDENTIAL_UID, credentialUid);
-    }
-
-    @Override
-    public List<ServiceAccount> serviceAccounts(String namespace) {
-      // By index: a namespace's service accounts without scanning the whole cache.
-      return serviceAccounts.byIndex(BY_NAMESPACE, namespace);
-    }
   }
 }

@@ -1,0 +1,174 @@
+package io.pullsecrets.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
+import io.pullsecrets.operator.Labels;
+import io.pullsecrets.operator.api.RegistryCredential;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The operator's informers (namespaces, ServiceAccounts, managed Secrets) and which
+ * RegistryCredentials each of their events concerns: the cluster as the reconciler sees it.
+ * An event in one namespace is mapped only to the credentials that target it (see
+ * {@link TargetIndex}), and edits that cannot matter are not events at all.
+ */
+final class Informers implements ClusterView {
+  /** fabric8's informers index every cache by namespace under this name. */
+  private static final String BY_NAMESPACE = io.fabric8.kubernetes.client.informers.cache.Cache.NAMESPACE_INDEX;
+
+  private final IndexedResourceCache<RegistryCredential> primaries;
+  private final TargetIndex index;
+  private final InformerEventSource<Namespace, RegistryCredential> namespaces;
+  private final InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
+  private final InformerEventSource<Secret, RegistryCredential> managedSecrets;
+  private volatile Function<ResourceID, Set<ResourceID>> claimants = secret -> Set.of();
+
+  Informers(EventSourceContext<RegistryCredential> context, TargetIndex index) {
+    this.primaries = context.getPrimaryCache();
+    this.index = index;
+    namespaces = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
+            .withName("namespaces")
+            .withWatchAllNamespaces()
+            .withSecondaryToPrimaryMapper(ns -> {
+              // What any credential targets may have changed: every one gets a full pass.
+              index.namespacesChanged();
+              return primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet());
+            })
+            .build(),
+        context);
+    serviceAccounts = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
+            .withName("service-accounts")
+            .withNamespacesInheritedFromController()
+            .withOnUpdateFilter(this::relevantChange)
+            .withSecondaryToPrimaryMapper(this::credentialsFor)
+            .build(),
+        context);
+    managedSecrets = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+            .withName("managed-secrets")
+            .withNamespacesInheritedFromController()
+            .withLabelSelector(Labels.MANAGED_SELECTOR)
+            // Anyone can put the label on their own Secrets: cache a digest of the data, not the data.
+            .withItemStore(new TransformingItemStore<>(SecretDigests::slim))
+            .withSecondaryToPrimaryMapper(this::ownersOf)
+            .build(),
+        context);
+    managedSecrets.addIndexers(Map.of(Labels.CREDENTIAL_UID, s -> {
+      String uid = s.getMetadata().getLabels() == null ? null : s.getMetadata().getLabels().get(Labels.CREDENTIAL_UID);
+      return uid == null ? List.of() : List.of(uid);
+    }));
+  }
+
+  List<EventSource<?, RegistryCredential>> eventSources() {
+    return List.of(namespaces, serviceAccounts, managedSecrets);
+  }
+
+  /** Who else waits for a managed Secret's name (the Replicator knows). */
+  void claimants(Function<ResourceID, Set<ResourceID>> claimants) {
+    this.claimants = claimants;
+  }
+
+  /**
+   * A ServiceAccount update matters when what it references, its token opt-in or its existence
+   * changed, or its labels when some RegistryCredential selects ServiceAccounts by label; any
+   * other edit reconciles nothing.
+   */
+  boolean relevantChange(ServiceAccount now, ServiceAccount before) {
+    return !Objects.equals(now.getImagePullSecrets(), before.getImagePullSecrets())
+        || !Objects.equals(optIn(now), optIn(before))
+        || now.getMetadata().getDeletionTimestamp() != null
+        || (!Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels()) && anySelectsByLabel());
+  }
+
+  private boolean anySelectsByLabel() {
+    return primaries.list().anyMatch(rc -> rc.getSpec() != null && rc.getSpec().getServiceAccounts() != null
+        && rc.getSpec().getServiceAccounts().getSelector() != null);
+  }
+
+  private static String optIn(ServiceAccount sa) {
+    Map<String, String> annotations = sa.getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get(Labels.ALLOWED_CREDENTIALS_ANNOTATION);
+  }
+
+  /**
+   * The credentials that target the ServiceAccount's namespace (told that it was touched), and
+   * those in its namespace (a token opt-in there may concern them).
+   */
+  private Set<ResourceID> credentialsFor(ServiceAccount sa) {
+    String ns = sa.getMetadata().getNamespace();
+    Set<ResourceID> ids = new HashSet<>(index.touch(ns));
+    primaries.list(ns).forEach(rc -> {
+      ResourceID id = ResourceID.fromResource(rc);
+      index.touch(id, ns);
+      ids.add(id);
+    });
+    return ids;
+  }
+
+  /**
+   * The RegistryCredential named on a managed Secret, plus any waiting for that Secret's name;
+   * each is told that the Secret's namespace was touched.
+   */
+  private Set<ResourceID> ownersOf(Secret s) {
+    Set<ResourceID> ids = new HashSet<>();
+    String owner = s.getMetadata().getAnnotations() == null ? null : s.getMetadata().getAnnotations().get(Labels.OWNER_ANNOTATION);
+    if (owner != null && owner.contains("/")) {
+      ids.add(new ResourceID(owner.substring(owner.indexOf('/') + 1), owner.substring(0, owner.indexOf('/'))));
+    }
+    ids.addAll(claimants.apply(ResourceID.fromResource(s)));
+    ids.forEach(id -> index.touch(id, s.getMetadata().getNamespace()));
+    return ids;
+  }
+
+  List<RegistryCredential> credentials() {
+    return primaries.list().toList();
+  }
+
+  /** Every namespace the operator sees (a walk over all of them). */
+  Collection<Namespace> namespaces() {
+    return namespaces.list(n -> true).toList();
+  }
+
+  @Override
+  public Optional<Namespace> namespace(String name) {
+    return namespaces.get(new ResourceID(name));
+  }
+
+  Optional<ServiceAccount> serviceAccount(String namespace, String name) {
+    return serviceAccounts.get(new ResourceID(name, namespace));
+  }
+
+  @Override
+  public Optional<Secret> managedSecret(String namespace, String name) {
+    return managedSecrets.get(new ResourceID(name, namespace));
+  }
+
+  @Override
+  public List<Secret> managedSecretsOf(String credentialUid) {
+    return managedSecrets.byIndex(Labels.CREDENTIAL_UID, credentialUid);
+  }
+
+  @Override
+  public List<ServiceAccount> serviceAccounts(String namespace) {
+    // By index: a namespace's service accounts without scanning the whole cache.
+    return serviceAccounts.byIndex(BY_NAMESPACE, namespace);
+  }
+}
