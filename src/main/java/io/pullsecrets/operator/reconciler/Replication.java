@@ -33,7 +33,7 @@ final class Replication {
   /**
    * The last full pass of a credential, kept up to date by incremental passes.
    *
-   * @param key what the namespaces hold (Secret name, credential, generation); another key needs a full pass
+   * @param key what the namespaces hold (Secret name, credential and the inputs it came from); another key needs a full pass
    * @param problems namespaces whose sync did not succeed, by name
    * @param cleanup namespaces where removing a Secret failed
    * @param writes objects written by the pass
@@ -60,7 +60,8 @@ final class Replication {
   Sync serve(RegistryCredential rc, String secretName, CredentialCache.Entry entry, Supplier<Targets> targets,
       Set<String> touched, Instant now) {
     String uid = rc.getMetadata().getUid();
-    String key = secretName + "|" + rc.getMetadata().getGeneration() + "|" + entry.inputs() + "|" + entry.obtainedAt();
+    // The inputs start with the generation the credential was obtained at: a spec change means a new one.
+    String key = secretName + "|" + entry.inputs() + "|" + entry.obtainedAt();
     Pass last = passes.get(uid);
     Pass pass = incremental(last, key, touched, uid, now)
         ? incrementalPass(rc, secretName, entry, last, touched, now)
