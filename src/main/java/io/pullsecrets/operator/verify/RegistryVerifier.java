@@ -34,16 +34,22 @@ import java.util.regex.Pattern;
  * Probes a registry's {@code /v2/} endpoint with a login, the way docker does: an anonymous
  * {@code GET /v2/}; on a {@code Basic} challenge the same request with Basic credentials; on a
  * {@code Bearer realm=..,service=..} challenge a token from the realm (Basic credentials,
- * {@code service} and no scope) and the request again with that token. https, except for
- * {@code localhost} and 127.0.0.0/8. Never throws for network or registry failures, and the
- * message never contains the password, a token or anything the registry answered besides its
- * HTTP status.
+ * {@code service} and no scope) and the request again with that token. Never throws for network
+ * or registry failures, and the message never contains the password, a token or anything the
+ * registry answered besides its HTTP status.
  *
- * <p>The probe runs in the operator's pod on a tenant's behalf, so before every request (the
- * registry and its token realm) the host is resolved and refused when any of its addresses is
- * loopback, link-local (169.254.0.0/16, fe80::/10) or unspecified (0.0.0.0/8, ::), unless the
- * administrator put the host (or host:port) into
- * {@link OperatorConfig.Setting#ALLOWED_ENDPOINT_HOSTS}. Redirects are never followed.
+ * <p>The probe runs in the operator's pod on a tenant's behalf. Before every request (the
+ * registry and its token realm) it is refused, with reason {@link #REFUSED} and no request made,
+ * unless the administrator put the host (or host:port) into
+ * {@link OperatorConfig.Setting#ALLOWED_ENDPOINT_HOSTS}, when
+ * <ul>
+ *   <li>any address the host resolves to is loopback, link-local, unspecified, multicast,
+ *       broadcast or a cloud metadata address, also when an IPv6 address carries such an IPv4
+ *       address ({@link #forbidden}); private ranges are probed;
+ *   <li>or the URL is plain {@code http} (a registry named {@code http://..}, or a loopback host,
+ *       which docker reaches over http): the login would cross the network in clear text.
+ * </ul>
+ * Redirects are never followed.
  */
 public final class RegistryVerifier {
   private static final Pattern PARAM = Pattern.compile("([A-Za-z_]+)=\"([^\"]*)\"|([A-Za-z_]+)=([^,\\s]+)");
@@ -160,14 +166,11 @@ public final class RegistryVerifier {
     } catch (IllegalArgumentException e) {
       return new Result(false, 401, "GET " + v2 + " sent a Bearer challenge with an invalid realm");
     }
-    if (realmUri.getHost() == null) {
+    if (realmUri.getHost() == null
+        || !("https".equalsIgnoreCase(realmUri.getScheme()) || "http".equalsIgnoreCase(realmUri.getScheme()))) {
       return new Result(false, 401, "GET " + v2 + " sent a Bearer challenge with an invalid realm");
     }
     String where = "the token service at " + quote(hostPort(realmUri));
-    boolean loopback = RegistryHost.isLoopback(realmUri.getHost());
-    if (!"https".equalsIgnoreCase(realmUri.getScheme()) && !("http".equalsIgnoreCase(realmUri.getScheme()) && loopback)) {
-      return new Result(false, 401, where + " is not https; the credential was not sent");
-    }
     Optional<Result> refused = refuse(realmUri, where);
     if (refused.isPresent()) {
       return refused.get();
@@ -207,8 +210,8 @@ public final class RegistryVerifier {
   }
 
   /**
-   * Empty when {@code uri}'s host may be probed: it is on the allow-list, or none of its
-   * addresses is loopback, link-local or unspecified.
+   * Empty when {@code uri} may be probed: its host is on the allow-list, or it is https and none
+   * of the host's addresses is refused ({@link #forbidden}).
    */
   private Optional<Result> refuse(URI uri, String what) {
     String host = uri.getHost();
@@ -234,35 +237,112 @@ public final class RegistryVerifier {
             + OperatorConfig.Setting.ALLOWED_ENDPOINT_HOSTS.env, REFUSED));
       }
     }
+    if (!scheme.equals("https")) {
+      String entry = host.contains(":") ? "[" + host + "]" : host;
+      return Optional.of(new Result(false, 0, what + " was not sent: it is plain " + scheme
+          + ", so the login would cross the network in clear text; the operator uses https unless an administrator adds "
+          + quote(entry) + " or " + quote(entry + ":" + port) + " to " + OperatorConfig.Setting.ALLOWED_ENDPOINT_HOSTS.env, REFUSED));
+    }
     return Optional.empty();
   }
 
-  /** What kind of refused address {@code a} is, or null when it may be probed. */
+  /**
+   * What kind of refused address {@code a} is, or null when it may be probed. Refused: loopback,
+   * unspecified, link-local, multicast, broadcast and the cloud metadata addresses outside those
+   * ranges; for IPv6, also an address that carries a refused IPv4 address and routes to it
+   * ({@link #embeddedIpv4}). Private ranges are allowed: registries live there.
+   */
   static String forbidden(InetAddress a) {
+    byte[] b = a.getAddress();
+    if (a instanceof Inet4Address) {
+      return forbiddenIpv4(b);
+    }
     if (a.isLoopbackAddress()) {
       return "loopback";
+    }
+    if (a.isAnyLocalAddress()) {
+      return "unspecified";
     }
     if (a.isLinkLocalAddress()) {
       return "link-local";
     }
-    if (a.isAnyLocalAddress() || (a instanceof Inet4Address && a.getAddress()[0] == 0)) {
+    if (a.isMulticastAddress()) {
+      return "multicast";
+    }
+    if (java.util.Arrays.equals(b, AWS_METADATA_V6)) {
+      return "cloud metadata";
+    }
+    byte[] v4 = embeddedIpv4(b);
+    String kind = v4 == null ? null : forbiddenIpv4(v4);
+    return kind == null ? null : kind + " (IPv4 inside IPv6)";
+  }
+
+  /** AWS's instance metadata service on IPv6, fd00:ec2::254 (inside fc00::/7, which stays allowed). */
+  private static final byte[] AWS_METADATA_V6 = {
+      (byte) 0xfd, 0, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
+
+  /** {@link #forbidden} of the four bytes of an IPv4 address. */
+  static String forbiddenIpv4(byte[] b) {
+    int first = b[0] & 0xff;
+    int second = b[1] & 0xff;
+    if (first == 127) {
+      return "loopback";
+    }
+    if (first == 0) {
       return "unspecified";
     }
-    if (a instanceof Inet6Address) {
-      byte[] b = a.getAddress();
-      boolean v4Compatible = true;
-      for (int i = 0; i < 12; i++) {
-        v4Compatible &= b[i] == 0;
-      }
-      if (v4Compatible) {
-        try {
-          return forbidden(InetAddress.getByAddress(java.util.Arrays.copyOfRange(b, 12, 16)));
-        } catch (UnknownHostException e) {
-          return "unspecified";
-        }
-      }
+    if (first == 169 && second == 254) {
+      return "link-local";
+    }
+    if (first >= 224 && first <= 239) {
+      return "multicast";
+    }
+    if ((b[0] & b[1] & b[2] & b[3]) == (byte) 0xff) {
+      return "broadcast";
+    }
+    if (first == 100 && second == 100 && (b[2] & 0xff) == 100 && (b[3] & 0xff) == 200) {
+      return "cloud metadata";
     }
     return null;
+  }
+
+  /**
+   * The IPv4 address that an IPv6 address (16 bytes) embeds and is delivered to, or null: IPv4-mapped
+   * {@code ::ffff:0:0/96} (the kernel connects to the IPv4 address itself), IPv4-compatible
+   * {@code ::/96}, NAT64 {@code 64:ff9b::/96} and the local-use {@code 64:ff9b:1::/96} layout,
+   * 6to4 {@code 2002::/16} (bytes 2 to 5) and Teredo {@code 2001::/32} (the client, the last four
+   * bytes inverted).
+   */
+  static byte[] embeddedIpv4(byte[] b) {
+    if (zeros(b, 0, 10) && (b[10] & b[11]) == (byte) 0xff) {
+      return java.util.Arrays.copyOfRange(b, 12, 16);
+    }
+    if (zeros(b, 0, 12)) {
+      return java.util.Arrays.copyOfRange(b, 12, 16);
+    }
+    boolean nat64 = b[0] == 0 && b[1] == 0x64 && b[2] == (byte) 0xff && b[3] == (byte) 0x9b;
+    if (nat64 && zeros(b, 4, 12)) {
+      return java.util.Arrays.copyOfRange(b, 12, 16);
+    }
+    if (nat64 && b[4] == 0 && b[5] == 1 && zeros(b, 6, 12)) {
+      return java.util.Arrays.copyOfRange(b, 12, 16);
+    }
+    if (b[0] == 0x20 && b[1] == 0x02) {
+      return java.util.Arrays.copyOfRange(b, 2, 6);
+    }
+    if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {
+      return new byte[] {(byte) ~b[12], (byte) ~b[13], (byte) ~b[14], (byte) ~b[15]};
+    }
+    return null;
+  }
+
+  private static boolean zeros(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String redirect(int status) {

@@ -122,13 +122,81 @@ class RegistryVerifierTest {
     assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).ok()).isTrue();
   }
 
+  /** Issue 17 #6: a plain http token realm gets no request unless its host is on the allow-list. */
   @Test
   void plainHttpRealmOnAnotherHostGetsNoCredentials() {
     registry.handler(r -> Response.json(401, "{}")
         .withHeader("WWW-Authenticate", "Bearer realm=\"http://auth.example.com/token\",service=\"x\""));
-    RegistryVerifier.Result result = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
+    RegistryVerifier strict = verifier(Set.of("127.0.0.1"), Map.of("auth.example.com", "192.0.2.10"));
+    RegistryVerifier.Result result = strict.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
     assertThat(result.ok()).isFalse();
-    assertThat(result.message()).contains("not https");
+    assertThat(result.reason()).isEqualTo(RegistryVerifier.REFUSED);
+    assertThat(result.message()).isEqualTo("the token service at 'auth.example.com' was not sent: it is plain http,"
+        + " so the login would cross the network in clear text; the operator uses https unless an administrator adds"
+        + " 'auth.example.com' or 'auth.example.com:80' to PULLSECRET_ALLOWED_ENDPOINT_HOSTS");
+    registry.handler(r -> Response.json(401, "{}").withHeader("WWW-Authenticate", "Bearer realm=\"ftp://auth.example.com/token\""));
+    assertThat(strict.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).message())
+        .endsWith("sent a Bearer challenge with an invalid realm");
+  }
+
+  /**
+   * Issue 17 #1: an IPv6 address that carries a refused IPv4 address is refused as that one. Built
+   * with Inet6Address.getByAddress, as the resolver hands them over (getByName would turn the
+   * mapped form into an Inet4Address); RegistryVerifierRealResolverTest covers the resolver.
+   */
+  @Test
+  void ipv6AddressesCarryingARefusedIpv4AddressAreRefused() throws Exception {
+    Map<String, String> refused = new java.util.LinkedHashMap<>();
+    refused.put("::ffff:7f00:1", "loopback (IPv4 inside IPv6)");
+    refused.put("::ffff:a9fe:a9fe", "link-local (IPv4 inside IPv6)");
+    refused.put("::ffff:0:0", "unspecified (IPv4 inside IPv6)");
+    refused.put("::7f00:1", "loopback (IPv4 inside IPv6)");
+    refused.put("64:ff9b::7f00:1", "loopback (IPv4 inside IPv6)");
+    refused.put("64:ff9b::a9fe:a9fe", "link-local (IPv4 inside IPv6)");
+    refused.put("64:ff9b:1::a9fe:a9fe", "link-local (IPv4 inside IPv6)");
+    refused.put("2002:7f00:1::1", "loopback (IPv4 inside IPv6)");
+    refused.put("2002:a9fe:a9fe:1::1", "link-local (IPv4 inside IPv6)");
+    refused.put("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback (IPv4 inside IPv6)"); // Teredo, client ~7f00:0001
+    refused.put("::1", "loopback");
+    refused.put("::", "unspecified");
+    refused.put("fe80::1", "link-local");
+    refused.put("ff02::1", "multicast");
+    refused.put("fd00:ec2::254", "cloud metadata");
+    refused.put("::ffff:6464:64c8", "cloud metadata (IPv4 inside IPv6)");
+    for (var e : refused.entrySet()) {
+      assertThat(RegistryVerifier.forbidden(v6(e.getKey()))).as(e.getKey()).isEqualTo(e.getValue());
+    }
+    Map<String, String> v4 = Map.of("224.0.0.1", "multicast", "255.255.255.255", "broadcast", "100.100.100.200", "cloud metadata",
+        "169.254.170.2", "link-local", "0.0.0.0", "unspecified", "127.0.0.53", "loopback");
+    v4.forEach((a, kind) -> assertThat(RegistryVerifier.forbidden(v4(a))).as(a).isEqualTo(kind));
+    // Private and public addresses, also inside IPv6, are probed: registries live there.
+    for (String allowed : List.of("::ffff:a00:1", "::ffff:c0a8:101", "64:ff9b::808:808", "2002:808:808::1", "fd00::1",
+        "fd00:ec2::253", "2001:db8::1", "2606:4700::1111", "64:ff9b:1:7f00:1::")) {
+      assertThat(RegistryVerifier.forbidden(v6(allowed))).as(allowed).isNull();
+    }
+    for (String allowed : List.of("10.0.0.1", "172.16.0.1", "192.168.1.1", "100.64.0.1", "93.184.216.34")) {
+      assertThat(RegistryVerifier.forbidden(v4(allowed))).as(allowed).isNull();
+    }
+  }
+
+  static java.net.Inet6Address v6(String literal) throws UnknownHostException {
+    byte[] bytes = InetAddress.getByName(literal).getAddress();
+    if (bytes.length == 4) { // the JDK turned a mapped literal into IPv4: rebuild the IPv6 form
+      byte[] mapped = new byte[16];
+      mapped[10] = (byte) 0xff;
+      mapped[11] = (byte) 0xff;
+      System.arraycopy(bytes, 0, mapped, 12, 4);
+      bytes = mapped;
+    }
+    return java.net.Inet6Address.getByAddress(null, bytes, null);
+  }
+
+  static InetAddress v4(String literal) {
+    try {
+      return InetAddress.getByName(literal);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(e);
+    }
   }
 
   @Test
