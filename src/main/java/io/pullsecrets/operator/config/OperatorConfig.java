@@ -105,7 +105,7 @@ public record OperatorConfig(
     LEADER_ELECTION("leader-election", "PULLSECRET_LEADER_ELECTION", "true to take a Lease in the operator's namespace before reconciling (default: false)"),
     LOG_LEVEL("log-level", "PULLSECRET_LOG_LEVEL", "trace, debug, info, warn or error (default: info)"),
     LOG_FORMAT("log-format", "PULLSECRET_LOG_FORMAT", "text or json (default: text)"),
-    ALLOWED_ENDPOINT_HOSTS("allowed-endpoint-hosts", "PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "comma list of host or host:port that RegistryCredentials outside trusted namespaces may send tokens to besides the clouds' own endpoints (default: empty)"),
+    ALLOWED_ENDPOINT_HOSTS("allowed-endpoint-hosts", "PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "comma list of host or host:port that RegistryCredentials outside trusted namespaces may send tokens to besides the clouds' own endpoints, and that verify: true may probe over plain http or at a loopback, link-local or metadata address (default: empty)"),
     WEBHOOK_ENABLED("webhook-enabled", "PULLSECRET_WEBHOOK_ENABLED", "true to serve the pod admission webhook that adds managed pull secrets to new pods (default: false; the chart turns it on)"),
     WEBHOOK_PORT("webhook-port", "PULLSECRET_WEBHOOK_PORT", "HTTPS port of the admission webhook (default: 9443; 0 picks a free port)"),
     WEBHOOK_CERT_DIR("webhook-cert-dir", "PULLSECRET_WEBHOOK_CERT_DIR", "folder with tls.crt and tls.key for the webhook, e.g. from cert-manager (default: empty, the operator makes its own CA)"),

@@ -7,28 +7,38 @@ import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.cloud.RegistryHost;
 import io.pullsecrets.operator.provider.cloud.TokenPolicy;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
+import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.impl.routing.SystemDefaultRoutePlanner;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.io.CloseMode;
 
 /**
  * Probes a registry's {@code /v2/} endpoint with a login, the way docker does: an anonymous
@@ -54,7 +64,8 @@ import java.util.regex.Pattern;
 public final class RegistryVerifier {
   private static final Pattern PARAM = Pattern.compile("([A-Za-z_]+)=\"([^\"]*)\"|([A-Za-z_]+)=([^,\\s]+)");
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Duration TIMEOUT = Duration.ofSeconds(15);
+  private static final long CONNECT_TIMEOUT_SECONDS = 10;
+  private static final int TIMEOUT_SECONDS = 15;
   private static final int MAX_TOKEN_RESPONSE = 256 * 1024;
   private static final int MAX_QUOTED = 120;
   /** Reason of a probe the operator refused to make. */
@@ -81,29 +92,96 @@ public final class RegistryVerifier {
     InetAddress[] resolve(String host) throws UnknownHostException;
   }
 
-  private final HttpClient http;
   private final Set<String> allowedHosts;
   private final Resolver resolver;
+  private final SSLContext tls;
 
   /** Production without allowed hosts. */
   public RegistryVerifier() {
     this(Set.of());
   }
 
-  /** Production: a JDK client that does not follow redirects (credentials stay with the host). */
+  /** Production: the system resolver and the JVM's default TLS settings (trust store, protocols). */
   public RegistryVerifier(Set<String> allowedHosts) {
-    this(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build(),
-        allowedHosts, InetAddress::getAllByName);
+    this(allowedHosts, InetAddress::getAllByName, defaultTls());
   }
 
   /**
    * @param allowedHosts {@code host} or {@code host:port} entries that may be probed whatever
    *     they resolve to ({@link OperatorConfig#allowedEndpointHosts()})
+   * @param resolver resolves each host once per probe; the probe connects only to its answer
+   * @param tls trust and protocols for https
    */
-  public RegistryVerifier(HttpClient http, Set<String> allowedHosts, Resolver resolver) {
-    this.http = Objects.requireNonNull(http, "http");
+  public RegistryVerifier(Set<String> allowedHosts, Resolver resolver, SSLContext tls) {
     this.allowedHosts = Set.copyOf(allowedHosts);
     this.resolver = Objects.requireNonNull(resolver, "resolver");
+    this.tls = Objects.requireNonNull(tls, "tls");
+  }
+
+  private static SSLContext defaultTls() {
+    try {
+      return SSLContext.getDefault();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("no default TLS context", e);
+    }
+  }
+
+  /** What a request got back: the status, the WWW-Authenticate header, the first bytes of the body when asked for. */
+  private record Answer(int status, String challenge, byte[] body) {}
+
+  /**
+   * The state of one probe: its HTTP client, and the addresses each host resolved to when it was
+   * checked. The client's DNS resolver answers from those, so every connection goes to an address
+   * that was checked, however the host's DNS answers change meanwhile (DNS rebinding). Hosts that
+   * were not checked (the allow-listed ones, a proxy) are resolved by the system.
+   */
+  private record Session(CloseableHttpClient http, Map<String, InetAddress[]> pinned) implements AutoCloseable {
+    @Override
+    public void close() {
+      http.close(CloseMode.IMMEDIATE);
+    }
+  }
+
+  private Session session() {
+    Map<String, InetAddress[]> pinned = new ConcurrentHashMap<>();
+    DnsResolver dns = new DnsResolver() {
+      @Override
+      public InetAddress[] resolve(String host) throws UnknownHostException {
+        InetAddress[] checked = pinned.get(key(host));
+        return checked != null ? checked.clone() : resolver.resolve(host);
+      }
+
+      @Override
+      public String resolveCanonicalHostname(String host) {
+        return host;
+      }
+    };
+    CloseableHttpClient http = HttpClients.custom()
+        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+            .setDnsResolver(dns)
+            .setTlsSocketStrategy(new DefaultClientTlsStrategy(tls))
+            .setDefaultConnectionConfig(ConnectionConfig.custom()
+                .setConnectTimeout(CONNECT_TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                .setSocketTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())
+            .build())
+        .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())
+        // The JVM's proxy settings (https.proxyHost, ...), as the JDK's clients follow them.
+        .setRoutePlanner(new SystemDefaultRoutePlanner(java.net.ProxySelector.getDefault()))
+        // Credentials stay with the host: no redirects; no retries, cookies or cached auth either.
+        .disableRedirectHandling()
+        .disableAutomaticRetries()
+        .disableCookieManagement()
+        .disableAuthCaching()
+        .disableContentCompression()
+        .disableDefaultUserAgent()
+        .build();
+    return new Session(http, pinned);
+  }
+
+  /** A host as the pins know it: lower case, without IPv6 brackets. */
+  private static String key(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
   }
 
   /** Probes {@code registry} (a host, host:port, or URL) with {@code login}. */
@@ -119,42 +197,42 @@ public final class RegistryVerifier {
     }
     String basic = "Basic " + Base64.getEncoder().encodeToString(
         (login.username() + ":" + login.password()).getBytes(StandardCharsets.UTF_8));
-    try {
-      Optional<Result> refused = refuse(v2, "GET " + v2);
+    try (Session session = session()) {
+      Optional<Result> refused = refuse(session, v2, "GET " + v2);
       if (refused.isPresent()) {
         return refused.get();
       }
-      HttpResponse<Void> first = get(v2, null);
-      if (first.statusCode() == 200) {
+      Answer first = get(session, v2, null);
+      if (first.status() == 200) {
         return new Result(true, 200, "GET " + v2 + " answered 200 without authentication");
       }
-      if (first.statusCode() != 401) {
-        return new Result(false, first.statusCode(), "GET " + v2 + " answered HTTP " + first.statusCode() + redirect(first.statusCode()));
+      if (first.status() != 401) {
+        return new Result(false, first.status(), "GET " + v2 + " answered HTTP " + first.status() + redirect(first.status()));
       }
-      Optional<String> challenge = first.headers().firstValue("www-authenticate");
+      Optional<String> challenge = Optional.ofNullable(first.challenge());
       String scheme = challenge.map(c -> c.trim().split("\\s+", 2)[0].toLowerCase(Locale.ROOT)).orElse("basic");
       if (scheme.equals("bearer")) {
-        return bearer(v2, challenge.get(), basic);
+        return bearer(session, v2, challenge.get(), basic);
       }
       if (!scheme.equals("basic")) {
         return new Result(false, 401, "GET " + v2 + " asked for an unsupported authentication scheme");
       }
-      HttpResponse<Void> second = get(v2, basic);
-      return second.statusCode() == 200
+      Answer second = get(session, v2, basic);
+      return second.status() == 200
           ? new Result(true, 200, "GET " + v2 + " accepted the credential (Basic)")
-          : new Result(false, second.statusCode(), "GET " + v2 + " rejected the credential (Basic): HTTP " + second.statusCode()
-              + redirect(second.statusCode()));
+          : new Result(false, second.status(), "GET " + v2 + " rejected the credential (Basic): HTTP " + second.status()
+              + redirect(second.status()));
     } catch (IOException e) {
+      if (Thread.currentThread().isInterrupted()) {
+        return new Result(false, 0, "GET " + v2 + " was interrupted");
+      }
       return new Result(false, 0, "GET " + v2 + " failed: " + e.getClass().getSimpleName());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new Result(false, 0, "GET " + v2 + " was interrupted");
     } catch (IllegalArgumentException e) {
       return new Result(false, 0, "cannot probe registry " + quote(registry) + ": not a valid host");
     }
   }
 
-  private Result bearer(URI v2, String challenge, String basic) throws IOException, InterruptedException {
+  private Result bearer(Session session, URI v2, String challenge, String basic) throws IOException {
     Map<String, String> params = params(challenge.trim().substring("bearer".length()));
     String realm = params.get("realm");
     if (realm == null || realm.isBlank()) {
@@ -171,7 +249,7 @@ public final class RegistryVerifier {
       return new Result(false, 401, "GET " + v2 + " sent a Bearer challenge with an invalid realm");
     }
     String where = "the token service at " + quote(hostPort(realmUri));
-    Optional<Result> refused = refuse(realmUri, where);
+    Optional<Result> refused = refuse(session, realmUri, where);
     if (refused.isPresent()) {
       return refused.get();
     }
@@ -181,14 +259,11 @@ public final class RegistryVerifier {
           .append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8));
     }
     URI tokenUri = URI.create(url.toString());
-    HttpResponse<InputStream> tokenResponse = send(tokenUri, basic, HttpResponse.BodyHandlers.ofInputStream());
-    byte[] body;
-    try (InputStream in = tokenResponse.body()) {
-      body = in.readNBytes(MAX_TOKEN_RESPONSE);
-    }
-    if (tokenResponse.statusCode() != 200) {
-      return new Result(false, tokenResponse.statusCode(),
-          where + " rejected the credential: HTTP " + tokenResponse.statusCode() + redirect(tokenResponse.statusCode()));
+    Answer tokenResponse = send(session, tokenUri, basic, MAX_TOKEN_RESPONSE);
+    byte[] body = tokenResponse.body();
+    if (tokenResponse.status() != 200) {
+      return new Result(false, tokenResponse.status(),
+          where + " rejected the credential: HTTP " + tokenResponse.status() + redirect(tokenResponse.status()));
     }
     String token = null;
     try {
@@ -200,20 +275,21 @@ public final class RegistryVerifier {
       token = null;
     }
     if (token == null || token.isBlank()) {
-      return new Result(false, tokenResponse.statusCode(), where + " returned no token");
+      return new Result(false, tokenResponse.status(), where + " returned no token");
     }
-    HttpResponse<Void> second = get(v2, "Bearer " + token);
-    return second.statusCode() == 200
+    Answer second = get(session, v2, "Bearer " + token);
+    return second.status() == 200
         ? new Result(true, 200, "GET " + v2 + " accepted the credential (Bearer token from " + where + ")")
-        : new Result(false, second.statusCode(),
-            "GET " + v2 + " rejected the Bearer token from " + where + ": HTTP " + second.statusCode() + redirect(second.statusCode()));
+        : new Result(false, second.status(),
+            "GET " + v2 + " rejected the Bearer token from " + where + ": HTTP " + second.status() + redirect(second.status()));
   }
 
   /**
    * Empty when {@code uri} may be probed: its host is on the allow-list, or it is https and none
-   * of the host's addresses is refused ({@link #forbidden}).
+   * of the host's addresses is refused ({@link #forbidden}). A host is resolved once per probe:
+   * the session connects to these addresses only.
    */
-  private Optional<Result> refuse(URI uri, String what) {
+  private Optional<Result> refuse(Session session, URI uri, String what) {
     String host = uri.getHost();
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
@@ -223,11 +299,17 @@ public final class RegistryVerifier {
     if (TokenPolicy.allowedHost(allowedHosts, host, port)) {
       return Optional.empty();
     }
-    InetAddress[] addresses;
-    try {
-      addresses = resolver.resolve(host);
-    } catch (UnknownHostException e) {
-      return Optional.of(new Result(false, 0, what + ": the host " + quote(host) + " does not resolve"));
+    InetAddress[] addresses = session.pinned().get(key(host));
+    if (addresses == null) {
+      try {
+        addresses = resolver.resolve(host).clone();
+      } catch (UnknownHostException e) {
+        return Optional.of(new Result(false, 0, what + ": the host " + quote(host) + " does not resolve"));
+      }
+      if (addresses.length == 0) {
+        return Optional.of(new Result(false, 0, what + ": the host " + quote(host) + " does not resolve"));
+      }
+      session.pinned().put(key(host), addresses);
     }
     for (InetAddress a : addresses) {
       String kind = forbidden(a);
@@ -363,19 +445,30 @@ public final class RegistryVerifier {
     return t.length() > MAX_QUOTED ? t.substring(0, MAX_QUOTED - 3) + "..." : t;
   }
 
-  private HttpResponse<Void> get(URI uri, String authorization) throws IOException, InterruptedException {
-    return send(uri, authorization, HttpResponse.BodyHandlers.discarding());
+  private Answer get(Session session, URI uri, String authorization) throws IOException {
+    return send(session, uri, authorization, 0);
   }
 
-  private <T> HttpResponse<T> send(URI uri, String authorization, HttpResponse.BodyHandler<T> body)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET()
-        .header("User-Agent", "pullsecret-operator")
-        .header("Docker-Distribution-API-Version", "registry/2.0");
+  /** GET {@code uri}; reads at most {@code maxBody} bytes of the body, then drops the connection. */
+  private Answer send(Session session, URI uri, String authorization, int maxBody) throws IOException {
+    HttpGet get = new HttpGet(uri);
+    get.setHeader("User-Agent", "pullsecret-operator");
+    get.setHeader("Docker-Distribution-API-Version", "registry/2.0");
     if (authorization != null) {
-      b.header("Authorization", authorization);
+      get.setHeader("Authorization", authorization);
     }
-    return http.send(b.build(), body);
+    try {
+      ClassicHttpResponse response = session.http().executeOpen(null, get, null);
+      byte[] body = new byte[0];
+      if (maxBody > 0 && response.getEntity() != null) {
+        body = response.getEntity().getContent().readNBytes(maxBody);
+      }
+      Header challenge = response.getFirstHeader("WWW-Authenticate");
+      return new Answer(response.getCode(), challenge == null ? null : challenge.getValue(), body);
+    } finally {
+      // Closes the connection without reading the rest of the body, however long it is.
+      get.cancel();
+    }
   }
 
   static Map<String, String> params(String text) {

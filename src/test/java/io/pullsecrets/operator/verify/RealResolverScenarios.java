@@ -34,6 +34,7 @@ public final class RealResolverScenarios {
       case "registries" -> registries(args);
       case "realm" -> realm(args[1]);
       case "cleartext" -> cleartext();
+      case "rebind" -> rebind(args[1]);
       default -> throw new IllegalArgumentException(args[0]);
     }
     System.out.flush();
@@ -97,6 +98,69 @@ public final class RealResolverScenarios {
         registry.stop(0);
       }
     }
+  }
+
+  /**
+   * DNS rebinding: {@code rebind.test} resolves to {@link ResolverSandbox#ADDRESS}, where an https
+   * registry (key store {@code keyStore}, password {@code changeit}) answers the anonymous
+   * {@code GET /v2/} with a Basic challenge and {@code Connection: close}, after pointing
+   * {@code rebind.test} at 127.0.0.1 in /etc/hosts. The same registry listens on 127.0.0.1 at
+   * the same port and counts what reaches it there. Run with {@code -Dsun.net.inetaddr.ttl=0},
+   * as if the JVM's address cache expired between the requests, and the key store's certificate
+   * in the JVM's trust store.
+   */
+  static void rebind(String keyStore) throws Exception {
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+    try (var in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(keyStore))) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, "changeit".toCharArray());
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), null, null);
+    java.nio.file.Path hosts = java.nio.file.Path.of("/etc/hosts");
+    AtomicInteger checked = new AtomicInteger();
+    AtomicInteger loopback = new AtomicInteger();
+    com.sun.net.httpserver.HttpsServer registry = https(tls, new InetSocketAddress(InetAddress.getByName(ResolverSandbox.ADDRESS), 0), exchange -> {
+      if (exchange.getRequestHeaders().getFirst("Authorization") == null) {
+        // Written in place: /etc/hosts is a bind mount of this very file.
+        java.nio.file.Files.writeString(hosts, java.nio.file.Files.readString(hosts).replace(ResolverSandbox.ADDRESS + " rebind.test", "127.0.0.1 rebind.test"));
+        exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"r\"");
+        exchange.getResponseHeaders().add("Connection", "close");
+        exchange.sendResponseHeaders(401, -1);
+      } else {
+        checked.incrementAndGet();
+        exchange.sendResponseHeaders(200, -1);
+      }
+    });
+    int port = registry.getAddress().getPort();
+    com.sun.net.httpserver.HttpsServer other = https(tls, new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), exchange -> {
+      loopback.incrementAndGet();
+      exchange.sendResponseHeaders(200, -1);
+    });
+    try {
+      String host = "rebind.test:" + port;
+      print("rebind.test", new RegistryVerifier(Set.of()).verify(host, new RegistryLogin(host, USER, PASSWORD)));
+      System.out.println("requests\t" + loopback.get());
+      System.out.println("connections\t" + checked.get());
+      System.out.println("hosts\t" + java.nio.file.Files.readString(hosts).contains("127.0.0.1 rebind.test"));
+    } finally {
+      registry.stop(0);
+      other.stop(0);
+    }
+  }
+
+  static com.sun.net.httpserver.HttpsServer https(javax.net.ssl.SSLContext tls, InetSocketAddress address,
+      com.sun.net.httpserver.HttpHandler handler) throws IOException {
+    com.sun.net.httpserver.HttpsServer s = com.sun.net.httpserver.HttpsServer.create(address, 0);
+    s.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+    s.createContext("/", exchange -> {
+      try (exchange) {
+        handler.handle(exchange);
+      }
+    });
+    s.start();
+    return s;
   }
 
   static void print(String name, RegistryVerifier.Result r) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import io.pullsecrets.operator.provider.cloud.TestTls;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,22 +48,24 @@ class RegistryVerifierRealResolverTest {
   }
 
   /** Lines of the child's output by their first field; results by name. */
-  record Facts(Map<String, String[]> results, List<String> connections, List<String> requests) {
+  record Facts(Map<String, String[]> results, List<String> connections, List<String> requests, List<String> hosts) {
     static Facts of(ResolverSandbox.Output out) {
       assertThat(out.exit()).as(out.stderr()).isZero();
       Map<String, String[]> results = new LinkedHashMap<>();
       List<String> connections = new java.util.ArrayList<>();
       List<String> requests = new java.util.ArrayList<>();
+      List<String> hosts = new java.util.ArrayList<>();
       for (String line : out.stdout().split("\n")) {
         String[] f = line.split("\t");
         switch (f[0]) {
           case "result" -> results.put(f[1], Arrays.copyOfRange(f, 2, f.length));
           case "connections" -> connections.add(f[1]);
           case "requests" -> requests.add(f[1]);
+          case "hosts" -> hosts.add(f[1]);
           default -> { }
         }
       }
-      return new Facts(results, connections, requests);
+      return new Facts(results, connections, requests, hosts);
     }
 
     /** ok, status, reason, message */
@@ -117,5 +121,39 @@ class RegistryVerifierRealResolverTest {
     assertThat(facts.result("realm")[3]).contains("the token service at 'plain.test:");
     assertThat(facts.result("allowed")[0]).as(facts.result("allowed")[3]).isEqualTo("true");
     assertThat(facts.requests()).last().isEqualTo("1");
+  }
+
+  /**
+   * DNS rebinding: the host resolves to an allowed address when it is checked, and to 127.0.0.1
+   * by the time the login is sent (the registry rewrites /etc/hosts and closes the connection;
+   * the child JVM caches no address). The probe connects only to the address it checked.
+   */
+  @Test
+  void theLoginGoesToTheCheckedAddressWhenTheDnsAnswerChangesToLoopback() throws Exception {
+    KeyStore keys = TestTls.generate("stub", "CN=rebind.test", "-keyalg", "EC", "-groupname", "secp256r1", "-ext", "SAN=DNS:rebind.test");
+    Path keyStore = dir.resolve("rebind.p12");
+    try (var out = Files.newOutputStream(keyStore)) {
+      keys.store(out, TestTls.PASSWORD);
+    }
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    trust.setCertificateEntry("stub", keys.getCertificate("stub"));
+    Path trustStore = dir.resolve("trust.p12");
+    try (var out = Files.newOutputStream(trustStore)) {
+      trust.store(out, TestTls.PASSWORD);
+    }
+    Path rebindHosts = dir.resolve("hosts-rebind");
+    Files.writeString(rebindHosts, "127.0.0.1 localhost\n" + ResolverSandbox.ADDRESS + " rebind.test\n");
+
+    Facts facts = Facts.of(ResolverSandbox.java(rebindHosts, RealResolverScenarios.class,
+        List.of("-Dsun.net.inetaddr.ttl=0", "-Djavax.net.ssl.trustStore=" + trustStore,
+            "-Djavax.net.ssl.trustStorePassword=" + new String(TestTls.PASSWORD), "-Djavax.net.ssl.trustStoreType=PKCS12"),
+        "rebind", keyStore.toString()));
+    assertThat(facts.requests()).as("requests that reached 127.0.0.1").containsExactly("0");
+    assertThat(facts.hosts()).as("rebind.test pointed at 127.0.0.1 during the probe").containsExactly("true");
+    String[] r = facts.result("rebind.test");
+    assertThat(r[0]).as(r[3]).isEqualTo("true");
+    assertThat(r[3]).contains("accepted the credential (Basic)");
+    assertThat(facts.connections()).as("logins at the checked address").containsExactly("1");
   }
 }

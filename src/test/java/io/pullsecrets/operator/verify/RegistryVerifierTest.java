@@ -7,7 +7,7 @@ import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
-import java.net.http.HttpClient;
+import javax.net.ssl.SSLContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.net.InetAddress;
@@ -238,7 +238,13 @@ class RegistryVerifierTest {
   }
 
   static RegistryVerifier verifier(Set<String> allowed, Map<String, String> dns) {
-    return new RegistryVerifier(HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build(), allowed, host -> {
+    SSLContext tls;
+    try {
+      tls = SSLContext.getDefault();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    return new RegistryVerifier(allowed, host -> {
       if (dns.containsKey(host)) {
         return new InetAddress[] {InetAddress.getByName(dns.get(host))};
       }
@@ -249,7 +255,7 @@ class RegistryVerifierTest {
         throw new UnknownHostException(host);
       }
       return InetAddress.getAllByName(host);
-    });
+    }, tls);
   }
 
   /** Issue 9 #2: loopback, link-local and unspecified addresses are never probed unless allowed. */
