@@ -351,7 +351,7 @@ public final class RegistryVerifier {
     if (a.isMulticastAddress()) {
       return "multicast";
     }
-    if (java.util.Arrays.equals(b, AWS_METADATA_V6)) {
+    if (METADATA.contains(a)) {
       return "cloud metadata";
     }
     byte[] v4 = embeddedIpv4(b);
@@ -359,9 +359,22 @@ public final class RegistryVerifier {
     return kind == null ? null : kind + " (IPv4 inside IPv6)";
   }
 
-  /** AWS's instance metadata service on IPv6, fd00:ec2::254 (inside fc00::/7, which stays allowed). */
-  private static final byte[] AWS_METADATA_V6 = {
-      (byte) 0xfd, 0, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
+  /**
+   * Cloud platform endpoints outside the refused ranges: AWS's instance metadata on IPv6
+   * (fd00:ec2::254, inside fc00::/7), Alibaba Cloud's metadata (100.100.100.200, inside
+   * 100.64.0.0/10) and Azure's WireServer (168.63.129.16). The others (169.254.169.254,
+   * 169.254.170.2, fe80::a9fe:a9fe) are link-local.
+   */
+  private static final Set<InetAddress> METADATA = Set.of(literal("fd00:ec2::254"), literal("100.100.100.200"),
+      literal("168.63.129.16"));
+
+  private static InetAddress literal(String address) {
+    try {
+      return InetAddress.getByName(address); // a literal: no lookup
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(address, e);
+    }
+  }
 
   /** {@link #forbidden} of the four bytes of an IPv4 address. */
   static String forbiddenIpv4(byte[] b) {
@@ -382,10 +395,11 @@ public final class RegistryVerifier {
     if ((b[0] & b[1] & b[2] & b[3]) == (byte) 0xff) {
       return "broadcast";
     }
-    if (first == 100 && second == 100 && (b[2] & 0xff) == 100 && (b[3] & 0xff) == 200) {
-      return "cloud metadata";
+    try {
+      return METADATA.contains(InetAddress.getByAddress(b)) ? "cloud metadata" : null;
+    } catch (UnknownHostException e) {
+      return null; // four bytes always make an address
     }
-    return null;
   }
 
   /**

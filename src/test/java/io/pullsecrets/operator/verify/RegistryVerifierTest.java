@@ -166,7 +166,7 @@ class RegistryVerifierTest {
     for (var e : refused.entrySet()) {
       assertThat(RegistryVerifier.forbidden(v6(e.getKey()))).as(e.getKey()).isEqualTo(e.getValue());
     }
-    Map<String, String> v4 = Map.of("224.0.0.1", "multicast", "255.255.255.255", "broadcast", "100.100.100.200", "cloud metadata",
+    Map<String, String> v4 = Map.of("224.0.0.1", "multicast", "255.255.255.255", "broadcast", "100.100.100.200", "cloud metadata", "168.63.129.16", "cloud metadata",
         "169.254.170.2", "link-local", "0.0.0.0", "unspecified", "127.0.0.53", "loopback");
     v4.forEach((a, kind) -> assertThat(RegistryVerifier.forbidden(v4(a))).as(a).isEqualTo(kind));
     // Private and public addresses, also inside IPv6, are probed: registries live there.
