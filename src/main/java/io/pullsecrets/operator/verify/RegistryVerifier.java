@@ -59,7 +59,9 @@ import org.apache.hc.core5.io.CloseMode;
  *   <li>or the URL is plain {@code http} (a registry named {@code http://..}, or a loopback host,
  *       which docker reaches over http): the login would cross the network in clear text.
  * </ul>
- * Redirects are never followed.
+ * Each host is resolved once per probe, and the probe connects only to the addresses it checked
+ * (a DNS answer that changes meanwhile does not move the login elsewhere). Redirects are never
+ * followed.
  */
 public final class RegistryVerifier {
   private static final Pattern PARAM = Pattern.compile("([A-Za-z_]+)=\"([^\"]*)\"|([A-Za-z_]+)=([^,\\s]+)");
