@@ -9,7 +9,7 @@ import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.SourceSecrets;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler.RefreshListener;
 import io.pullsecrets.operator.verify.RegistryVerifier;

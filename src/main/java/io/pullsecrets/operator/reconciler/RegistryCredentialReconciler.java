@@ -17,7 +17,7 @@ import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
 import java.time.Duration;

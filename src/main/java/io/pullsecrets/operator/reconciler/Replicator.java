@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -150,7 +151,7 @@ public final class Replicator {
     }
     if (written.conflict() != null) {
       conflicts.claim(secretId, rcId);
-      return new NamespaceResult(ns, NamespaceResult.Status.CONFLICT, "Conflict", written.conflict(), 0);
+      return new NamespaceResult(ns, NamespaceResult.Status.CONFLICT, Reasons.CONFLICT, written.conflict(), 0);
     }
     conflicts.release(secretId, rcId);
     int writes = written.writes();

@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -79,7 +80,7 @@ final class SecretWriter {
     client.secrets().inNamespace(ns).resource(SecretWriteRule.desired(rc, ns, name, encoded, known)).update();
     LOG.info("updated Secret {}/{}", ns, name);
     if (adopt && events != null) {
-      events.normal(rc, "Adopted", "Secret '" + name + "' in namespace '" + ns + "' named this RegistryCredential as its owner"
+      events.normal(rc, Reasons.ADOPTED, "Secret '" + name + "' in namespace '" + ns + "' named this RegistryCredential as its owner"
           + " but not its uid (restored from a backup?); it is managed again");
     }
     return new Written(1, null);
@@ -96,7 +97,7 @@ final class SecretWriter {
     client.secrets().inNamespace(ns).resource(SecretWriteRule.replacement(rc, ns, name, encoded, existing)).create();
     LOG.info("replaced immutable Secret {}/{} (deleted and created again)", ns, name);
     if (events != null) {
-      events.warning(rc, "ImmutableSecretReplaced", "Secret '" + name + "' in namespace '" + ns
+      events.warning(rc, Reasons.IMMUTABLE_SECRET_REPLACED, "Secret '" + name + "' in namespace '" + ns
           + "' was immutable and could not take the new credential; it was deleted and created again (not immutable)");
     }
     return new Written(2, null);

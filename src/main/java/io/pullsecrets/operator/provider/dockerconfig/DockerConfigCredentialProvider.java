@@ -7,7 +7,7 @@ import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.DockerConfigJson;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.SecretData;
 import java.util.List;
 

@@ -10,7 +10,7 @@ import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import io.pullsecrets.operator.provider.cloud.Redactor;
