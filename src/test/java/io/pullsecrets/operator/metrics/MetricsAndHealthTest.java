@@ -54,8 +54,8 @@ class MetricsAndHealthTest {
     final StaticCredentialProvider delegate = new StaticCredentialProvider();
 
     @Override
-    public String name() {
-      return "static";
+    public io.pullsecrets.operator.api.ProviderKind kind() {
+      return io.pullsecrets.operator.api.ProviderKind.STATIC;
     }
 
     @Override

@@ -62,8 +62,8 @@ class TimedPromisesTest {
     volatile boolean failing;
 
     @Override
-    public String name() {
-      return real.name();
+    public io.pullsecrets.operator.api.ProviderKind kind() {
+      return real.kind();
     }
 
     @Override

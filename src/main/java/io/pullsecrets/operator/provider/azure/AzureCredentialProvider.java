@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.provider.azure;
 
+import io.pullsecrets.operator.api.ProviderKind;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
@@ -71,8 +72,8 @@ public final class AzureCredentialProvider implements CredentialProvider {
   }
 
   @Override
-  public String name() {
-    return "azure";
+  public ProviderKind kind() {
+    return ProviderKind.AZURE;
   }
 
   @Override

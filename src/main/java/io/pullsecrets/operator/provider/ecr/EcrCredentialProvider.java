@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.provider.ecr;
 
+import io.pullsecrets.operator.api.ProviderKind;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.AwsAssumeRoleSpec;
 import io.pullsecrets.operator.api.AwsWebIdentitySpec;
@@ -70,8 +71,8 @@ public final class EcrCredentialProvider implements CredentialProvider {
   }
 
   @Override
-  public String name() {
-    return "ecr";
+  public ProviderKind kind() {
+    return ProviderKind.ECR;
   }
 
   @Override

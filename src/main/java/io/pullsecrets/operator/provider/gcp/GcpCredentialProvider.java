@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.provider.gcp;
 
+import io.pullsecrets.operator.api.ProviderKind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auth.oauth2.AccessToken;
@@ -64,8 +65,8 @@ public final class GcpCredentialProvider implements CredentialProvider {
   }
 
   @Override
-  public String name() {
-    return "gcp";
+  public ProviderKind kind() {
+    return ProviderKind.GCP;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.provider.staticsecret;
 
+import io.pullsecrets.operator.api.ProviderKind;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.StaticProviderSpec;
 import io.pullsecrets.operator.provider.Credential;
@@ -17,8 +18,8 @@ public final class StaticCredentialProvider implements CredentialProvider {
   public static final String PASSWORD_KEY = "password";
 
   @Override
-  public String name() {
-    return "static";
+  public ProviderKind kind() {
+    return ProviderKind.STATIC;
   }
 
   @Override
