@@ -81,8 +81,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private volatile Credentials credentials;
   private volatile Replication replication;
   private volatile EventRecorder events;
-  /** Whether JOSDK writes status with server-side apply (the default; off only on the CRUD mock). */
-  private volatile boolean ssaStatus = true;
+  /** Server-side apply (the default), or JOSDK's JSON diff on the CRUD mock ({@link StatusWriter}). */
+  private volatile StatusWriter statusWriter = StatusWriter.SERVER_SIDE_APPLY;
 
   /** Told about every provider call and every sync, for metrics. */
   public interface RefreshListener {
@@ -121,7 +121,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   @Override
   public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
-    ssaStatus = context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource();
+    statusWriter = StatusWriter.of(context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource());
     informers = new Informers(context, index);
     sources = new SourceSecretWatcher(context.getClient());
     events = new EventRecorder(context.getClient(), clock);
@@ -341,44 +341,13 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private UpdateControl<RegistryCredential> finish(RegistryCredential rc, Context<RegistryCredential> context,
       RegistryCredentialStatus old, RegistryCredentialStatus next, Duration rescheduleAfter) {
     listener.reconciled(rc);
-    UpdateControl<RegistryCredential> control = UpdateControl.noUpdate();
-    if (!Serialization.asJson(old).equals(Serialization.asJson(next))) {
-      if (ssaStatus) {
-        applyStatus(rc, next, context);
-      } else {
-        // The CRUD mock has no server-side apply: JOSDK writes the status as a JSON diff there.
-        RegistryCredential patch = new RegistryCredential();
-        patch.setMetadata(rc.getMetadata());
-        patch.setSpec(rc.getSpec());
-        patch.setStatus(next);
-        control = UpdateControl.patchStatus(patch);
-      }
-    }
+    UpdateControl<RegistryCredential> control = Serialization.asJson(old).equals(Serialization.asJson(next))
+        ? UpdateControl.noUpdate()
+        : statusWriter.write(rc, next, context);
     if (rescheduleAfter != null) {
       control.rescheduleAfter(rescheduleAfter.isNegative() ? Duration.ZERO : rescheduleAfter);
     }
     return control;
-  }
-
-  /**
-   * Writes status with server-side apply, name and status only (a resourceVersion would turn the
-   * apply into an optimistic-lock write that fails with 409 whenever the cache lags), and puts the
-   * result in JOSDK's cache: the next reconcile starts from this status even when its event comes
-   * before the informer has seen the write, so it neither repeats an event nor undoes a transition.
-   */
-  private void applyStatus(RegistryCredential rc, RegistryCredentialStatus next, Context<RegistryCredential> context) {
-    RegistryCredential patch = new RegistryCredential();
-    patch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-        .withName(rc.getMetadata().getName()).withNamespace(rc.getMetadata().getNamespace()).build());
-    patch.setStatus(next);
-    RegistryCredential applied = context.getClient().resource(patch).subresource("status").patch(
-        new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
-            .withForce(true)
-            .withFieldManager(context.getControllerConfiguration().fieldManager())
-            .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY)
-            .build());
-    context.eventSourceRetriever().getControllerEventSource()
-        .handleRecentResourceUpdate(ResourceID.fromResource(rc), applied, rc);
   }
 
   /** The managed Secret's name: spec.secretName, else the resource's name. */
