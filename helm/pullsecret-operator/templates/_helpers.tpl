@@ -99,15 +99,17 @@ podAntiAffinity:
 
 {{/* The namespaced rules the operator needs, wherever it reconciles RegistryCredentials. */}}
 {{- define "pullsecret-operator.namespacedRules" -}}
+# RegistryCredentials: read through an informer; the finalizer is added with server-side apply and
+# removed with a JSON patch (get: a fresh read after a conflict). No update. No
+# registrycredentials/finalizers: that is checked (by OwnerReferencesPermissionEnforcement) only
+# for an object naming a RegistryCredential as a blocking owner, and the operator writes none.
 - apiGroups: ["pullsecrets.io"]
   resources: ["registrycredentials"]
-  verbs: ["get", "list", "watch", "patch", "update"]
+  verbs: ["get", "list", "watch", "patch"]
+# Status: server-side apply on the status subresource. No update.
 - apiGroups: ["pullsecrets.io"]
   resources: ["registrycredentials/status"]
-  verbs: ["patch", "update"]
-- apiGroups: ["pullsecrets.io"]
-  resources: ["registrycredentials/finalizers"]
-  verbs: ["update"]
+  verbs: ["patch"]
 # Managed pull secrets (create/update/delete), source secrets (read, by name). No patch.
 - apiGroups: [""]
   resources: ["secrets"]
@@ -126,9 +128,10 @@ podAntiAffinity:
 {{- end }}
 
 {{- define "pullsecret-operator.namespaceRules" -}}
+# Namespaces: read through an informer only (never one by name).
 - apiGroups: [""]
   resources: ["namespaces"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 {{- end }}
 
 {{/* A Prometheus duration (1h, 30m, 90s, 1h30m, 2d) in seconds. */}}

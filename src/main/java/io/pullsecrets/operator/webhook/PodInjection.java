@@ -32,6 +32,12 @@ public final class PodInjection {
   /** On a namespace or pod: {@code "false"} opts out of injection. */
   public static final String INJECT_LABEL = "pullsecrets.io/inject";
   public static final String DEFAULT_SERVICE_ACCOUNT = "default";
+  /**
+   * The kubelet's mark on the API object of a static pod (a mirror pod). Such a pod has no
+   * ServiceAccount and may not reference Secrets: the API server's ServiceAccount admission
+   * plugin refuses one that lists any, so the webhook never touches it.
+   */
+  public static final String MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
 
   /**
    * What to do with one pod: the names to append (empty: leave it unchanged), why, and the pod's
@@ -90,6 +96,10 @@ public final class PodInjection {
    */
   public Decision decide(Pod pod, String namespace, Optional<Namespace> ns, Optional<ServiceAccount> serviceAccount,
       Collection<RegistryCredential> credentials) {
+    if (pod.getMetadata() != null && pod.getMetadata().getAnnotations() != null
+        && pod.getMetadata().getAnnotations().containsKey(MIRROR_POD_ANNOTATION)) {
+      return Decision.unchanged("mirror pod");
+    }
     if (!config.watches(namespace)) {
       return Decision.unchanged("namespace not watched");
     }

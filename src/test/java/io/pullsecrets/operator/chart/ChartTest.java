@@ -83,14 +83,13 @@ class ChartTest {
     ClusterRole role = one(objects, ClusterRole.class, FULLNAME);
     Map<String, Set<String>> verbs = verbsByResource(role.getRules());
     assertThat(verbs).isEqualTo(Map.of(
-        "pullsecrets.io/registrycredentials", Set.of("get", "list", "watch", "patch", "update"),
-        "pullsecrets.io/registrycredentials/status", Set.of("patch", "update"),
-        "pullsecrets.io/registrycredentials/finalizers", Set.of("update"),
+        "pullsecrets.io/registrycredentials", Set.of("get", "list", "watch", "patch"),
+        "pullsecrets.io/registrycredentials/status", Set.of("patch"),
         "/secrets", Set.of("get", "list", "watch", "create", "update", "delete"),
         "/serviceaccounts", Set.of("get", "list", "watch", "patch"),
         "/serviceaccounts/token", Set.of("create"),
         "/events", Set.of("create"),
-        "/namespaces", Set.of("get", "list", "watch")));
+        "/namespaces", Set.of("list", "watch")));
     for (PolicyRule r : role.getRules()) {
       assertThat(r.getVerbs()).doesNotContain("*");
       assertThat(r.getResources()).doesNotContain("*");
@@ -284,7 +283,7 @@ class ChartTest {
     assertThat(all(objects, ClusterRole.class).stream().filter(cr -> !cr.getMetadata().getName().equals(FULLNAME + "-webhook"))
         .filter(cr -> !ChartConventionsTest.aggregated(cr))).singleElement().satisfies(cr -> {
       assertThat(cr.getMetadata().getName()).isEqualTo(FULLNAME + "-namespace-reader");
-      assertThat(verbsByResource(cr.getRules())).isEqualTo(Map.of("/namespaces", Set.of("get", "list", "watch")));
+      assertThat(verbsByResource(cr.getRules())).isEqualTo(Map.of("/namespaces", Set.of("list", "watch")));
     });
     assertThat(verbsByResource(roles.get(0).getRules())).containsEntry("/secrets", Set.of("get", "list", "watch", "create", "update", "delete"));
 

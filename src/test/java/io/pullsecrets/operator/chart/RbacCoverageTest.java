@@ -62,23 +62,24 @@ class RbacCoverageTest {
   static final Main.LeaseTimings FAST = new Main.LeaseTimings(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200));
 
   /**
-   * Grants the operator holds but never uses in this class's scenarios, and why each stays. A grant
-   * that becomes used, or one that stops being used, fails the test until this list (or the
-   * chart) says so.
+   * Grants the operator holds but never sends a request for, each with the reason it stays, as a
+   * phrase that the comment next to the rule in the chart (and so in deploy/) must contain. A grant
+   * that becomes used, one that stops being used, or one whose reason the chart does not give
+   * fails the test until this list and the chart say so.
+   *
+   * <p>Dropped as unused, with the reason in the chart's comments: {@code get namespaces} (read
+   * through the informer only), {@code update} on registrycredentials (JOSDK 5.2.3 adds its
+   * finalizer with server-side apply and removes it with a JSON patch), on
+   * registrycredentials/status (server-side apply) and on registrycredentials/finalizers (only the
+   * OwnerReferencesPermissionEnforcement plugin checks it, for an object naming a
+   * RegistryCredential as a blocking owner; the operator writes none).
    */
   static final Map<String, String> UNUSED_GRANTS = Map.of(
-      // The operator reads namespaces through its informer only (list and watch). Candidate to drop.
-      "get /namespaces", "informer only",
-      // fabric8's LeaseLock renews the Lease with patch (the chart's comment says so). Candidate to drop.
-      "update coordination.k8s.io/leases", "renewed with patch",
-      // JOSDK 5 adds and removes its finalizer with patches. Candidate to drop.
-      "update pullsecrets.io/registrycredentials", "finalizer written with patch",
-      // Never a request of its own: the OwnerReferencesPermissionEnforcement admission plugin
-      // (OpenShift) checks it when an object names a RegistryCredential as an owner that blocks
-      // deletion; the operator's Secrets name none today. Kept for that plugin.
-      "update pullsecrets.io/registrycredentials/finalizers", "owner references on OpenShift",
-      // Status is written with server-side apply (a patch). Candidate to drop.
-      "update pullsecrets.io/registrycredentials/status", "status written with patch");
+      // fabric8's LeaseLock renews and releases the Lease with a JSON merge patch and never sends
+      // update, but JOSDK 5.2.3's LeaderElectionManager first checks, with a SelfSubjectRulesReview
+      // in the Lease's namespace, that it may create, get and update Leases, and refuses to start
+      // without update (LeaderElectionTest fails without it).
+      "update coordination.k8s.io/leases", "SelfSubjectRulesReview");
 
   /**
    * Grants used in some runs only, so neither used nor unused is asserted: JOSDK reads
@@ -166,6 +167,12 @@ class RbacCoverageTest {
       assertThat(unused).as("what the RBAC of %s grants the operator but it never used (UNUSED_GRANTS says why each stays)",
           rbac.source()).containsExactlyInAnyOrderElementsOf(UNUSED_GRANTS.keySet());
     }
+    String deploy = Files.readString(Path.of("deploy/pullsecret-operator.yaml"));
+    UNUSED_GRANTS.forEach((grant, reason) -> assertThat(deploy)
+        .as("the chart's comment on why the unused grant %s stays", grant).contains(reason));
+    // The reason update on Leases stays: JOSDK asked whether it holds it.
+    assertThat(own).as("JOSDK's SelfSubjectRulesReview of the Lease rights")
+        .anyMatch(a -> a.verb().equals("create") && "selfsubjectrulesreviews".equals(a.resource()));
   }
 
   /**

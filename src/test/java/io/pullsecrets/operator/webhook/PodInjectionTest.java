@@ -168,6 +168,28 @@ class PodInjectionTest {
     assertThat(watchingB.decide(pod(null, Map.of()), "team-a", Optional.of(ns("team-a", PULL)), Optional.empty(), List.of(BY_LABEL)).add()).isEmpty();
   }
 
+  /**
+   * A static pod's mirror pod has no ServiceAccount and may not reference Secrets (the API
+   * server's ServiceAccount admission plugin refuses it), so it is never mutated: neither as the
+   * {@code default} ServiceAccount's pod nor by a credential for every ServiceAccount.
+   */
+  @Test
+  void mirrorPodsAreLeftUnchanged() {
+    PodInjection injection = new PodInjection(CONFIG);
+    Namespace labelled = ns("team-a", PULL);
+    Pod mirror = new PodBuilder(pod(null, Map.of())).editMetadata()
+        .addToAnnotations(PodInjection.MIRROR_POD_ANNOTATION, "3f2a0c1e").endMetadata()
+        .editSpec().withNodeName("node-1").endSpec().build();
+    PodInjection.Decision d = injection.decide(mirror, "team-a", Optional.of(labelled), Optional.empty(), List.of(BY_LABEL, OWN_NS, NAMED_ALL_SAS));
+    assertThat(d.add()).isEmpty();
+    assertThat(d.jsonPatch()).isNull();
+    assertThat(d.reason()).isEqualTo("mirror pod");
+    // The same pod without the annotation gets all three.
+    Pod plain = new PodBuilder(mirror).editMetadata().withAnnotations(Map.of()).endMetadata().build();
+    assertThat(injection.decide(plain, "team-a", Optional.of(labelled), Optional.empty(), List.of(BY_LABEL, OWN_NS, NAMED_ALL_SAS)).add())
+        .containsExactly("quay-pull", "ecr-pull", "ghcr-pull"); // by credential namespace, then name
+  }
+
   @Test
   void jsonPatchAddsTheListOrAppendsToIt() {
     Namespace labelled = ns("team-a", PULL);

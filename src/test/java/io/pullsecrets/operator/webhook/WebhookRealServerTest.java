@@ -243,6 +243,50 @@ class WebhookRealServerTest {
     System.out.printf("pod create, median of 20: %.1f ms through the webhook, %.1f ms opted out%n", withHook[10] / 1e6, without[10] / 1e6);
   }
 
+  /**
+   * A static pod's mirror pod, as the kubelet creates it: the annotation {@code
+   * kubernetes.io/config.mirror}, {@code spec.nodeName}, no ServiceAccount. The API server's
+   * ServiceAccount admission plugin refuses a mirror pod that references any Secret ("a mirror pod
+   * may not reference secrets"), so a webhook that appended ours would turn it into a 403 in every
+   * targeted namespace (seen: HTTP 403 "a mirror pod may not reference secrets" before the
+   * webhook left mirror pods alone).
+   *
+   * <p>What the real API server (v1.35, {@code --authorization-mode=Node,RBAC}, default admission
+   * plugins) showed: cluster-admin (system:masters) may create a mirror pod; no node identity is
+   * needed. The Node authorizer only adds rights for {@code system:node:*} users, and
+   * NodeRestriction, which would tie a kubelet's mirror pods to its own Node, is not among the
+   * default plugins (the API server's log lists the 13 mutating and 14 validating ones; it would
+   * not restrict cluster-admin anyway). The pod's Node need not exist; no kubelet runs here.
+   */
+  @Test
+  void mirrorPodsAreAdmittedUnchanged() {
+    startOperator();
+    Fixtures.namespace(client, "team-a", Map.of("pull", "yes"));
+    // The webhook is called for this namespace and mutates an ordinary pod (its own entry: the
+    // ServiceAccount plugin copies nothing, so ours is the webhook's doing).
+    assertThat(names(pod("team-a", "ordinary", null, Map.of(), "theirs"))).containsExactly("theirs", SECRET);
+    String before = Prometheus.get(running.httpPort(), "/metrics").body();
+    double unchangedBefore = Prometheus.value(before, "pullsecret_webhook_admission_requests_total", Map.of("result", "unchanged")).orElse(0);
+
+    Pod mirror = client.pods().inNamespace("team-a").resource(new PodBuilder()
+        .withNewMetadata().withName("static-web-node-1").withNamespace("team-a")
+        .addToAnnotations(PodInjection.MIRROR_POD_ANNOTATION, "6e1b4a0fd2a6d4c6c3b2d5e3a1f0c9b8")
+        .addToAnnotations("kubernetes.io/config.source", "file")
+        .endMetadata()
+        .withNewSpec().withNodeName("node-1")
+        .addNewContainer().withName("web").withImage("registry.example.com/team/web:1").endContainer().endSpec()
+        .build()).create();
+    assertThat(names(mirror)).isEmpty();
+    assertThat(mirror.getSpec().getServiceAccountName()).isNull();
+    assertThat(mirror.getMetadata().getAnnotations()).containsKey(PodInjection.MIRROR_POD_ANNOTATION);
+
+    // It went through the webhook, which left it unchanged.
+    String after = Prometheus.get(running.httpPort(), "/metrics").body();
+    assertThat(Prometheus.value(after, "pullsecret_webhook_admission_requests_total", Map.of("result", "unchanged")).orElse(0))
+        .isEqualTo(unchangedBefore + 1);
+    assertThat(Prometheus.value(after, "pullsecret_webhook_pods_mutated_total", Map.of())).hasValue(1);
+  }
+
   @Test
   void aStandbyReplicaServesTheWebhookFromItsCaches() {
     createCredential();
