@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.spec.RefreshSchedule;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pullsecrets.operator.Labels;

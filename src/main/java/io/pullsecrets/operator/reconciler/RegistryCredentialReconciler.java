@@ -13,10 +13,14 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.spec.RefreshSchedule;
+import io.pullsecrets.operator.spec.SpecCheck;
+import io.pullsecrets.operator.spec.Targets;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
@@ -59,11 +63,6 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   /** How often namespaces in Conflict are looked at again (default one minute). */
   public void conflictRecheck(Duration every) {
     this.conflictRecheck = every;
-  }
-
-  /** Whether {@code name} is a valid Secret name (what the reconciler accepts as spec.secretName). */
-  public static boolean validSecretName(String name) {
-    return SpecCheck.validSecretName(name);
   }
 
   private final OperatorConfig config;
@@ -136,40 +135,16 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   /**
    * What the informers hold, for the admission webhook: reads only the caches, never the API
-   * server. Empty lists and empty optionals before the event sources exist.
+   * server; empty before the event sources exist.
    */
-  public CachedState cache() {
-    return cachedState;
+  public ClusterView cache() {
+    return cache;
   }
 
-  /** Read-only access to the informer caches. */
-  public interface CachedState {
-    List<RegistryCredential> credentials();
-
-    Optional<Namespace> namespace(String name);
-
-    Optional<ServiceAccount> serviceAccount(String namespace, String name);
-  }
-
-  private final CachedState cachedState = new CachedState() {
-    @Override
-    public List<RegistryCredential> credentials() {
-      Informers i = informers;
-      return i == null ? List.of() : i.credentials();
-    }
-
-    @Override
-    public Optional<Namespace> namespace(String name) {
-      Informers i = informers;
-      return i == null ? Optional.empty() : i.namespace(name);
-    }
-
-    @Override
-    public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
-      Informers i = informers;
-      return i == null ? Optional.empty() : i.serviceAccount(namespace, name);
-    }
-  };
+  private final ClusterView cache = ClusterView.of(() -> {
+    Informers i = informers;
+    return i == null ? ClusterView.EMPTY : i;
+  });
 
   /**
    * A Secret as the operator's managed-Secret cache holds it (metadata and a digest of the data,
@@ -213,16 +188,15 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   /** Phase 2: a namespace not trusted to serve others gets NotPermitted, and its Secrets elsewhere go at once. */
   private Result checkTenancy(RegistryCredential rc, SpecCheck.Checked spec, Supplier<Targets> targets, Instant now) {
-    String own = rc.getMetadata().getNamespace();
-    if (config.isTrusted(own) || !Targets.requestsOtherNamespaces(rc)) {
+    Optional<String> denied = SpecCheck.notPermitted(rc, config);
+    if (denied.isEmpty()) {
       return null;
     }
+    String own = rc.getMetadata().getNamespace();
     String uid = rc.getMetadata().getUid();
     replication.invalidate(uid);
     replication.cleanUp(rc, spec.secretName(), targets.get().namespaces().contains(own) ? Set.of(own) : Set.of(), now);
-    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED,
-        "namespace '" + own + "' is not trusted to target other namespaces; target only '" + own
-            + "' or ask an administrator to add '" + own + "' to the operator's trusted namespaces"),
+    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED, denied.get()),
         untilEarliest(now, replication.cleanupRetryAt(uid)));
   }
 
@@ -350,9 +324,4 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return control;
   }
 
-  /** The managed Secret's name: spec.secretName, else the resource's name. */
-  public static String secretName(RegistryCredential rc) {
-    String name = rc.getSpec().getSecretName();
-    return name == null || name.isBlank() ? rc.getMetadata().getName() : name;
-  }
 }

@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.spec.Targets;
 import io.pullsecrets.operator.api.Reasons;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pullsecrets.operator.api.RegistryCredential;

@@ -1,5 +1,8 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.cluster.ClusterView;
+
+import io.pullsecrets.operator.spec.Targets;
 import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
