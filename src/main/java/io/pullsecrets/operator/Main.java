@@ -146,7 +146,7 @@ public final class Main {
     }
     PullSecretOperator operator = new PullSecretOperator(client, config, opts);
     OperatorHealth health = new OperatorHealth(operator.operator());
-    PodWebhook webhook = config.webhook().enabled() ? startWebhook(client, config, launch, metrics, operator) : null;
+    PodWebhook webhook = config.webhook().enabled() ? startWebhook(client, config, launch, metrics, operator, opts.providers()) : null;
     HttpEndpoints.Check ready = health.readiness();
     if (webhook != null) {
       PodWebhook hook = webhook;
@@ -190,7 +190,7 @@ public final class Main {
 
   /** Serves the admission webhook with self-managed certificates, or those in the configured directory. */
   private static PodWebhook startWebhook(KubernetesClient client, OperatorConfig config, Launch launch,
-      OperatorMetrics metrics, PullSecretOperator operator) {
+      OperatorMetrics metrics, PullSecretOperator operator, io.pullsecrets.operator.provider.ProviderRegistry providers) {
     OperatorConfig.Webhook w = config.webhook();
     metrics.enableWebhookMetrics();
     CertificateSource certificates = w.certDir().isEmpty()
@@ -198,7 +198,7 @@ public final class Main {
             java.time.Clock.systemUTC(), SelfManagedCertificates.VALIDITY)
         : new FileCertificates(java.nio.file.Path.of(w.certDir()));
     try {
-      return PodWebhook.start(w.port(), certificates, launch.webhookCertificateRefresh(), new PodInjection(config),
+      return PodWebhook.start(w.port(), certificates, launch.webhookCertificateRefresh(), new PodInjection(config, providers),
           operator.reconciler().cache(), () -> operator.operator().getRuntimeInfo().isStarted(), metrics);
     } catch (IOException e) {
       operator.close();

@@ -5,14 +5,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.ValidationRule;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Where the registry credentials come from: exactly one of the fields is set. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(
-    value = "[has(self.static), has(self.dockerConfig), has(self.ecr), has(self.gcp), has(self.azure)].filter(x, x).size() == 1",
-    message = "exactly one provider must be set")
+@ValidationRule(value = ProviderKind.ONE_PROVIDER_RULE, message = "exactly one provider must be set")
 public class ProviderSpec {
   @JsonProperty("static")
   @JsonPropertyDescription("Username and password (or token) from a Secret, for one registry.")
@@ -72,15 +69,9 @@ public class ProviderSpec {
     this.azure = azure;
   }
 
-  /** The names of the provider fields that are set, in declaration order. */
+  /** The names of the provider fields that are set, in {@link ProviderKind} order. */
   @JsonIgnore
   public List<String> configured() {
-    List<String> names = new ArrayList<>();
-    if (staticProvider != null) names.add("static");
-    if (dockerConfig != null) names.add("dockerConfig");
-    if (ecr != null) names.add("ecr");
-    if (gcp != null) names.add("gcp");
-    if (azure != null) names.add("azure");
-    return names;
+    return ProviderKind.setIn(this).stream().map(ProviderKind::field).toList();
   }
 }

@@ -1,5 +1,7 @@
 package io.pullsecrets.operator.provider;
 
+import io.pullsecrets.operator.api.ProviderKind;
+
 /**
  * One source of registry credentials. Implementations live in their own package, get their
  * clients through their constructor, and are registered in {@link ProviderRegistry}; the
@@ -7,8 +9,13 @@ package io.pullsecrets.operator.provider;
  */
 public interface CredentialProvider {
 
-  /** The field name under {@code spec.provider} this provider handles, e.g. {@code static}. */
-  String name();
+  /** The field under {@code spec.provider} this provider handles. */
+  ProviderKind kind();
+
+  /** The provider's name in status, metrics and logs: its field's name, e.g. {@code static}. */
+  default String name() {
+    return kind().field();
+  }
 
   /**
    * Obtains a credential. Called once per refresh of one RegistryCredential, whatever the number

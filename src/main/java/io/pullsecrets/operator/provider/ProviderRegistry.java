@@ -44,6 +44,11 @@ public final class ProviderRegistry {
         new AzureCredentialProvider(new DefaultAzureClientFactory(), trust)));
   }
 
+  /** The registered providers, in registration order. */
+  public List<CredentialProvider> providers() {
+    return List.copyOf(providers.values());
+  }
+
   /** The provider for a spec that names exactly one provider. */
   public Optional<CredentialProvider> forSpec(ProviderSpec spec) {
     List<String> configured = spec == null ? List.of() : spec.configured();

@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
 /**
@@ -11,12 +12,12 @@ final class ApiErrors {
 
   static String reason(KubernetesClientException e) {
     return switch (e.getCode()) {
-      case 403 -> "Forbidden";
-      case 404 -> "NotFound";
-      case 409 -> "WriteConflict";
-      case 422 -> "Invalid";
-      case 429 -> "Throttled";
-      default -> e.getCode() >= 500 ? "ApiServerError" : "WriteFailed";
+      case 403 -> Reasons.FORBIDDEN;
+      case 404 -> Reasons.NOT_FOUND;
+      case 409 -> Reasons.WRITE_CONFLICT;
+      case 422 -> Reasons.INVALID;
+      case 429 -> Reasons.THROTTLED;
+      default -> e.getCode() >= 500 ? Reasons.API_SERVER_ERROR : Reasons.WRITE_FAILED;
     };
   }
 

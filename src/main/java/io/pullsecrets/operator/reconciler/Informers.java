@@ -1,5 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.cluster.ClusterView;
+
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -138,7 +140,8 @@ final class Informers implements ClusterView {
     return ids;
   }
 
-  List<RegistryCredential> credentials() {
+  @Override
+  public List<RegistryCredential> credentials() {
     return primaries.list().toList();
   }
 
@@ -152,7 +155,8 @@ final class Informers implements ClusterView {
     return namespaces.get(new ResourceID(name));
   }
 
-  Optional<ServiceAccount> serviceAccount(String namespace, String name) {
+  @Override
+  public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
     return serviceAccounts.get(new ResourceID(name, namespace));
   }
 

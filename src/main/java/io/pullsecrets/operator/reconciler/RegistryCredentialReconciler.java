@@ -13,11 +13,15 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.spec.RefreshSchedule;
+import io.pullsecrets.operator.spec.SpecCheck;
+import io.pullsecrets.operator.spec.Targets;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,11 +65,6 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     this.conflictRecheck = every;
   }
 
-  /** Whether {@code name} is a valid Secret name (what the reconciler accepts as spec.secretName). */
-  public static boolean validSecretName(String name) {
-    return SpecCheck.validSecretName(name);
-  }
-
   private final OperatorConfig config;
   private final ProviderRegistry providers;
   private final Clock clock;
@@ -81,8 +80,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private volatile Credentials credentials;
   private volatile Replication replication;
   private volatile EventRecorder events;
-  /** Whether JOSDK writes status with server-side apply (the default; off only on the CRUD mock). */
-  private volatile boolean ssaStatus = true;
+  /** Server-side apply (the default), or JOSDK's JSON diff on the CRUD mock ({@link StatusWriter}). */
+  private volatile StatusWriter statusWriter = StatusWriter.SERVER_SIDE_APPLY;
 
   /** Told about every provider call and every sync, for metrics. */
   public interface RefreshListener {
@@ -121,7 +120,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   @Override
   public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
-    ssaStatus = context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource();
+    statusWriter = StatusWriter.of(context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource());
     informers = new Informers(context, index);
     sources = new SourceSecretWatcher(context.getClient());
     events = new EventRecorder(context.getClient(), clock);
@@ -136,40 +135,16 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   /**
    * What the informers hold, for the admission webhook: reads only the caches, never the API
-   * server. Empty lists and empty optionals before the event sources exist.
+   * server; empty before the event sources exist.
    */
-  public CachedState cache() {
-    return cachedState;
+  public ClusterView cache() {
+    return cache;
   }
 
-  /** Read-only access to the informer caches. */
-  public interface CachedState {
-    List<RegistryCredential> credentials();
-
-    Optional<Namespace> namespace(String name);
-
-    Optional<ServiceAccount> serviceAccount(String namespace, String name);
-  }
-
-  private final CachedState cachedState = new CachedState() {
-    @Override
-    public List<RegistryCredential> credentials() {
-      Informers i = informers;
-      return i == null ? List.of() : i.credentials();
-    }
-
-    @Override
-    public Optional<Namespace> namespace(String name) {
-      Informers i = informers;
-      return i == null ? Optional.empty() : i.namespace(name);
-    }
-
-    @Override
-    public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
-      Informers i = informers;
-      return i == null ? Optional.empty() : i.serviceAccount(namespace, name);
-    }
-  };
+  private final ClusterView cache = ClusterView.of(() -> {
+    Informers i = informers;
+    return i == null ? ClusterView.EMPTY : i;
+  });
 
   /**
    * A Secret as the operator's managed-Secret cache holds it (metadata and a digest of the data,
@@ -213,16 +188,15 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   /** Phase 2: a namespace not trusted to serve others gets NotPermitted, and its Secrets elsewhere go at once. */
   private Result checkTenancy(RegistryCredential rc, SpecCheck.Checked spec, Supplier<Targets> targets, Instant now) {
-    String own = rc.getMetadata().getNamespace();
-    if (config.isTrusted(own) || !Targets.requestsOtherNamespaces(rc)) {
+    Optional<String> denied = SpecCheck.notPermitted(rc, config);
+    if (denied.isEmpty()) {
       return null;
     }
+    String own = rc.getMetadata().getNamespace();
     String uid = rc.getMetadata().getUid();
     replication.invalidate(uid);
     replication.cleanUp(rc, spec.secretName(), targets.get().namespaces().contains(own) ? Set.of(own) : Set.of(), now);
-    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED,
-        "namespace '" + own + "' is not trusted to target other namespaces; target only '" + own
-            + "' or ask an administrator to add '" + own + "' to the operator's trusted namespaces"),
+    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED, denied.get()),
         untilEarliest(now, replication.cleanupRetryAt(uid)));
   }
 
@@ -341,49 +315,13 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private UpdateControl<RegistryCredential> finish(RegistryCredential rc, Context<RegistryCredential> context,
       RegistryCredentialStatus old, RegistryCredentialStatus next, Duration rescheduleAfter) {
     listener.reconciled(rc);
-    UpdateControl<RegistryCredential> control = UpdateControl.noUpdate();
-    if (!Serialization.asJson(old).equals(Serialization.asJson(next))) {
-      if (ssaStatus) {
-        applyStatus(rc, next, context);
-      } else {
-        // The CRUD mock has no server-side apply: JOSDK writes the status as a JSON diff there.
-        RegistryCredential patch = new RegistryCredential();
-        patch.setMetadata(rc.getMetadata());
-        patch.setSpec(rc.getSpec());
-        patch.setStatus(next);
-        control = UpdateControl.patchStatus(patch);
-      }
-    }
+    UpdateControl<RegistryCredential> control = Serialization.asJson(old).equals(Serialization.asJson(next))
+        ? UpdateControl.noUpdate()
+        : statusWriter.write(rc, next, context);
     if (rescheduleAfter != null) {
       control.rescheduleAfter(rescheduleAfter.isNegative() ? Duration.ZERO : rescheduleAfter);
     }
     return control;
   }
 
-  /**
-   * Writes status with server-side apply, name and status only (a resourceVersion would turn the
-   * apply into an optimistic-lock write that fails with 409 whenever the cache lags), and puts the
-   * result in JOSDK's cache: the next reconcile starts from this status even when its event comes
-   * before the informer has seen the write, so it neither repeats an event nor undoes a transition.
-   */
-  private void applyStatus(RegistryCredential rc, RegistryCredentialStatus next, Context<RegistryCredential> context) {
-    RegistryCredential patch = new RegistryCredential();
-    patch.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-        .withName(rc.getMetadata().getName()).withNamespace(rc.getMetadata().getNamespace()).build());
-    patch.setStatus(next);
-    RegistryCredential applied = context.getClient().resource(patch).subresource("status").patch(
-        new io.fabric8.kubernetes.client.dsl.base.PatchContext.Builder()
-            .withForce(true)
-            .withFieldManager(context.getControllerConfiguration().fieldManager())
-            .withPatchType(io.fabric8.kubernetes.client.dsl.base.PatchType.SERVER_SIDE_APPLY)
-            .build());
-    context.eventSourceRetriever().getControllerEventSource()
-        .handleRecentResourceUpdate(ResourceID.fromResource(rc), applied, rc);
-  }
-
-  /** The managed Secret's name: spec.secretName, else the resource's name. */
-  public static String secretName(RegistryCredential rc) {
-    String name = rc.getSpec().getSecretName();
-    return name == null || name.isBlank() ? rc.getMetadata().getName() : name;
-  }
 }

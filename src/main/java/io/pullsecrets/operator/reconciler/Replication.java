@@ -1,5 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.spec.Targets;
+import io.pullsecrets.operator.api.Reasons;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.reconciler.Replicator.NamespaceResult;
@@ -26,7 +28,6 @@ import java.util.stream.Collectors;
  */
 final class Replication {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Replication.class);
-  static final String NOT_WATCHED = "NotWatched";
   /** The safety net: however quiet, a credential gets a full pass at least this often. */
   static final Duration FULL_PASS_EVERY = Duration.ofMinutes(10);
 
@@ -184,7 +185,7 @@ final class Replication {
   private static Sync sync(Pass pass) {
     List<NamespaceResult> problems = new ArrayList<>();
     pass.targets().notWatched().forEach(ns -> problems.add(new NamespaceResult(ns, NamespaceResult.Status.FAILED,
-        NOT_WATCHED, "namespace is not among the operator's watched namespaces", 0)));
+        Reasons.NOT_WATCHED, "namespace is not among the operator's watched namespaces", 0)));
     problems.addAll(pass.problems().values());
     problems.addAll(pass.cleanup());
     problems.sort(Comparator.comparing(NamespaceResult::namespace));

@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pullsecrets.operator.api.FailedNamespace;
 import io.pullsecrets.operator.api.NamespaceCounts;
@@ -63,7 +64,7 @@ public final class StatusAggregator {
     }
 
     boolean retryableFailures() {
-      return problems.stream().anyMatch(p -> p.status() == NamespaceResult.Status.FAILED && !Replication.NOT_WATCHED.equals(p.reason()));
+      return problems.stream().anyMatch(p -> p.status() == NamespaceResult.Status.FAILED && !Reasons.NOT_WATCHED.equals(p.reason()));
     }
   }
 
@@ -106,7 +107,7 @@ public final class StatusAggregator {
 
   private static void unavailable(Conditions conditions, Unavailable u) {
     ProviderException e = u.error();
-    String reason = u.expired() ? "TokenExpired" : e.reason();
+    String reason = u.expired() ? Reasons.TOKEN_EXPIRED : e.reason();
     String message = u.expired() ? "the last credential expired and refresh failed: " + e.getMessage() : e.getMessage();
     conditions.set(Conditions.TOKEN_VALID, false, reason, message);
     conditions.set(Conditions.READY, false, reason, message);
@@ -130,7 +131,7 @@ public final class StatusAggregator {
     next.setFailedNamespaces(sync.problems().isEmpty() ? null : sync.problems().stream().limit(FAILED_NAMESPACES_SHOWN)
         .map(p -> new FailedNamespace(p.namespace(), p.reason(), p.message())).toList());
     ProviderException fetchError = s.fetchError();
-    conditions.set(Conditions.TOKEN_VALID, true, "Valid",
+    conditions.set(Conditions.TOKEN_VALID, true, Reasons.VALID,
         fetchError == null ? s.validity() : s.validity() + "; last refresh failed: " + fetchError.getMessage());
     verified(conditions, s.verified());
     synced(conditions, sync);
@@ -138,7 +139,7 @@ public final class StatusAggregator {
     reconciling(conditions, s);
     stalledBy(conditions, s);
     if (sync.writes() > 0) {
-      events.add(new Event(false, "Synced", "Secret '" + s.secretName() + "': " + counts(sync) + " synced ("
+      events.add(new Event(false, Reasons.SYNCED, "Secret '" + s.secretName() + "': " + counts(sync) + " synced ("
           + sync.writes() + " objects written)"));
     }
   }
@@ -147,14 +148,14 @@ public final class StatusAggregator {
     if (verified == null) {
       conditions.remove(Conditions.VERIFIED);
     } else if (verified.ok()) {
-      conditions.set(Conditions.VERIFIED, true, "Verified", verified.message());
+      conditions.set(Conditions.VERIFIED, true, Reasons.VERIFIED, verified.message());
     } else {
       int code = verified.httpStatus();
       String reason = verified.reason() != null ? verified.reason() : switch (code) {
-        case 0 -> "Unreachable";
-        case 401 -> "Unauthorized";
-        case 403 -> "Forbidden";
-        default -> "UnexpectedStatus";
+        case 0 -> Reasons.UNREACHABLE;
+        case 401 -> Reasons.UNAUTHORIZED;
+        case 403 -> Reasons.FORBIDDEN;
+        default -> Reasons.UNEXPECTED_STATUS;
       };
       conditions.set(Conditions.VERIFIED, false, reason, (code == 0 ? "" : "HTTP " + code + ": ") + verified.message());
     }
@@ -162,9 +163,9 @@ public final class StatusAggregator {
 
   private static void synced(Conditions conditions, Sync sync) {
     if (sync.problems().isEmpty()) {
-      conditions.set(Conditions.SYNCED, true, "Synced", sync.targeted() == 0 ? "no namespace matches the targets" : counts(sync));
+      conditions.set(Conditions.SYNCED, true, Reasons.SYNCED, sync.targeted() == 0 ? "no namespace matches the targets" : counts(sync));
     } else {
-      String reason = sync.conflicts() == sync.problems().size() ? "Conflict" : "SyncFailed";
+      String reason = sync.conflicts() == sync.problems().size() ? Reasons.CONFLICT : Reasons.SYNC_FAILED;
       conditions.set(Conditions.SYNCED, false, reason, counts(sync) + "; " + summarize(sync.problems()));
     }
   }
@@ -178,7 +179,7 @@ public final class StatusAggregator {
       StatusCondition synced = conditions.get(Conditions.SYNCED).orElseThrow();
       conditions.set(Conditions.READY, false, synced.getReason(), synced.getMessage());
     } else {
-      conditions.set(Conditions.READY, true, "Synced",
+      conditions.set(Conditions.READY, true, Reasons.SYNCED,
           (s.sync().targeted() == 0 ? "no namespace matches the targets" : counts(s.sync())) + "; " + s.validity());
     }
   }
@@ -188,7 +189,7 @@ public final class StatusAggregator {
     if (fetchError != null && fetchError.retryable()) {
       conditions.set(Conditions.RECONCILING, true, fetchError.reason(), "refresh failed, retrying: " + fetchError.getMessage());
     } else if (s.sync().retryableFailures()) {
-      conditions.set(Conditions.RECONCILING, true, "Retrying", "retrying namespaces that failed");
+      conditions.set(Conditions.RECONCILING, true, Reasons.RETRYING, "retrying namespaces that failed");
     } else {
       conditions.remove(Conditions.RECONCILING);
     }
@@ -200,7 +201,7 @@ public final class StatusAggregator {
     if (fetchError != null && !fetchError.retryable()) {
       conditions.set(Conditions.STALLED, true, fetchError.reason(), fetchError.getMessage());
     } else if (conflicts > 0) {
-      conditions.set(Conditions.STALLED, true, "Conflict", conflicts + " namespace(s) hold a Secret named '"
+      conditions.set(Conditions.STALLED, true, Reasons.CONFLICT, conflicts + " namespace(s) hold a Secret named '"
           + s.secretName() + "' that this RegistryCredential does not manage");
     } else {
       conditions.remove(Conditions.STALLED);
@@ -224,17 +225,17 @@ public final class StatusAggregator {
   private static List<Event> servedWarnings(RegistryCredentialStatus old, Conditions conditions, Served s, Event readyWarning) {
     List<Event> events = new ArrayList<>();
     Set<String> oldConflicts = old.getFailedNamespaces() == null ? Set.of() : old.getFailedNamespaces().stream()
-        .filter(f -> "Conflict".equals(f.getReason())).map(FailedNamespace::getNamespace).collect(Collectors.toSet());
+        .filter(f -> Reasons.CONFLICT.equals(f.getReason())).map(FailedNamespace::getNamespace).collect(Collectors.toSet());
     List<NamespaceResult> newConflicts = s.sync().problems().stream()
         .filter(p -> p.status() == NamespaceResult.Status.CONFLICT && !oldConflicts.contains(p.namespace())).toList();
-    if (!newConflicts.isEmpty() && (readyWarning == null || !"Conflict".equals(readyWarning.reason()))) {
-      events.add(new Event(true, "Conflict", summarize(newConflicts)));
+    if (!newConflicts.isEmpty() && (readyWarning == null || !Reasons.CONFLICT.equals(readyWarning.reason()))) {
+      events.add(new Event(true, Reasons.CONFLICT, summarize(newConflicts)));
     }
     ProviderException fetchError = s.fetchError();
     if (fetchError != null && fetchError.retryable()) {
       StatusCondition before = conditions.previous(Conditions.RECONCILING).orElse(null);
       if (before == null || !fetchError.reason().equals(before.getReason())) {
-        events.add(new Event(true, "RefreshFailed", fetchError.reason() + ": " + fetchError.getMessage() + "; "
+        events.add(new Event(true, Reasons.REFRESH_FAILED, fetchError.reason() + ": " + fetchError.getMessage() + "; "
             + s.validity() + ", retrying"));
       }
     }

@@ -7,9 +7,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.config.OperatorConfig;
-import io.pullsecrets.operator.reconciler.LabelSelectors;
-import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
-import io.pullsecrets.operator.reconciler.Targets;
+import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.spec.SpecCheck;
+import io.pullsecrets.operator.spec.SpecCheck.ServingRules;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -24,9 +24,9 @@ import java.util.function.Predicate;
 
 /**
  * The admission decision: which managed Secret names a new pod should list in {@code
- * spec.imagePullSecrets}. The rules are the reconciler's ({@link Targets#namespaceRule}, {@link
- * Targets#serviceAccounts}, the tenancy check and the Secret name); the inputs are the informer
- * caches. Pure apart from a cache of compiled rules keyed by uid and resourceVersion.
+ * spec.imagePullSecrets}. The rules are the reconciler's, from the same function
+ * ({@link SpecCheck#servingRules}: the spec check, tenancy, targets and Secret name); the inputs
+ * are the informer caches. Pure apart from a cache of compiled rules keyed by uid and resourceVersion.
  */
 public final class PodInjection {
   /** On a namespace or pod: {@code "false"} opts out of injection. */
@@ -75,16 +75,16 @@ public final class PodInjection {
     }
   }
 
-  /** One credential's rules, compiled; empty when the reconciler would not sync it. */
-  record Rules(String secretName, Targets.NamespaceRule namespaces, Predicate<ServiceAccount> serviceAccounts) {}
-
-  private record Compiled(String resourceVersion, Optional<Rules> rules) {}
+  private record Compiled(String resourceVersion, Optional<ServingRules> rules) {}
 
   private final OperatorConfig config;
+  private final ProviderRegistry providers;
   private final Map<String, Compiled> compiled = new ConcurrentHashMap<>();
 
-  public PodInjection(OperatorConfig config) {
+  /** With the providers the reconciler uses: a credential whose provider it lacks is not served by either. */
+  public PodInjection(OperatorConfig config, ProviderRegistry providers) {
     this.config = config;
+    this.providers = providers;
   }
 
   /**
@@ -129,7 +129,7 @@ public final class PodInjection {
     Set<String> add = new LinkedHashSet<>();
     boolean targeted = false;
     for (RegistryCredential rc : sorted) {
-      Optional<Rules> rules = rules(rc);
+      Optional<ServingRules> rules = rules(rc);
       if (rules.isEmpty() || !rules.get().namespaces().matches(ns.get())) {
         continue;
       }
@@ -165,44 +165,21 @@ public final class PodInjection {
     return labels != null && "false".equals(labels.get(INJECT_LABEL));
   }
 
-  private Optional<Rules> rules(RegistryCredential rc) {
+  /** {@link SpecCheck#servingRules}, compiled once per version of the credential. */
+  private Optional<ServingRules> rules(RegistryCredential rc) {
     String uid = rc.getMetadata().getUid();
     String rv = rc.getMetadata().getResourceVersion();
     if (uid == null) {
-      return compile(rc, config);
+      return SpecCheck.servingRules(rc, providers, config);
     }
     Compiled c = compiled.get(uid);
     if (c == null || !Objects.equals(c.resourceVersion(), rv)) {
-      c = new Compiled(rv, compile(rc, config));
+      c = new Compiled(rv, SpecCheck.servingRules(rc, providers, config));
       if (compiled.size() > 10_000) {
         compiled.clear();
       }
       compiled.put(uid, c);
     }
     return c.rules();
-  }
-
-  /**
-   * The rules the reconciler would apply, or empty when it would not sync this credential: being
-   * deleted, no spec, not exactly one provider, an invalid Secret name or selector, or a namespace
-   * that is not trusted asking for others.
-   */
-  static Optional<Rules> compile(RegistryCredential rc, OperatorConfig config) {
-    if (rc.getMetadata().getDeletionTimestamp() != null || rc.getSpec() == null || rc.getSpec().getProvider() == null
-        || rc.getSpec().getProvider().configured().size() != 1) {
-      return Optional.empty();
-    }
-    String secretName = RegistryCredentialReconciler.secretName(rc);
-    if (!RegistryCredentialReconciler.validSecretName(secretName)) {
-      return Optional.empty();
-    }
-    if (!config.isTrusted(rc.getMetadata().getNamespace()) && Targets.requestsOtherNamespaces(rc)) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(new Rules(secretName, Targets.namespaceRule(rc), Targets.serviceAccounts(rc.getSpec().getServiceAccounts())));
-    } catch (LabelSelectors.InvalidSelectorException e) {
-      return Optional.empty();
-    }
   }
 }

@@ -10,7 +10,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
+import io.pullsecrets.operator.cluster.ClusterView;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -81,13 +81,13 @@ public final class PodWebhook implements AutoCloseable {
   private final RotatingKeyManager keys;
   private final CertificateSource certificates;
   private final PodInjection injection;
-  private final RegistryCredentialReconciler.CachedState cache;
+  private final ClusterView cache;
   private final BooleanSupplier cachesSynced;
   private final Listener listener;
   private volatile String certificateProblem = "webhook certificate not loaded yet";
 
   private PodWebhook(HttpsServer server, ExecutorService executor, ScheduledExecutorService refresher, RotatingKeyManager keys,
-      CertificateSource certificates, PodInjection injection, RegistryCredentialReconciler.CachedState cache,
+      CertificateSource certificates, PodInjection injection, ClusterView cache,
       BooleanSupplier cachesSynced, Listener listener) {
     this.server = server;
     this.executor = executor;
@@ -105,7 +105,7 @@ public final class PodWebhook implements AutoCloseable {
    * without one, is not ready, and retries every refresh interval) and starts serving.
    */
   public static PodWebhook start(int port, CertificateSource certificates, Duration refreshEvery, PodInjection injection,
-      RegistryCredentialReconciler.CachedState cache, BooleanSupplier cachesSynced, Listener listener) throws IOException {
+      ClusterView cache, BooleanSupplier cachesSynced, Listener listener) throws IOException {
     RotatingKeyManager keys = new RotatingKeyManager();
     SSLContext ssl;
     try {

@@ -17,7 +17,7 @@ import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -54,8 +54,8 @@ class MetricsAndHealthTest {
     final StaticCredentialProvider delegate = new StaticCredentialProvider();
 
     @Override
-    public String name() {
-      return "static";
+    public io.pullsecrets.operator.api.ProviderKind kind() {
+      return io.pullsecrets.operator.api.ProviderKind.STATIC;
     }
 
     @Override

@@ -98,8 +98,8 @@ class PromisesTest {
     final AtomicInteger calls = new AtomicInteger();
 
     @Override
-    public String name() {
-      return delegate.name();
+    public io.pullsecrets.operator.api.ProviderKind kind() {
+      return delegate.kind();
     }
 
     @Override
@@ -439,8 +439,8 @@ class PromisesTest {
   void aFirstFetchThatFailsIsReadyFalseWithTheProvidersReason() {
     CredentialProvider denying = new CredentialProvider() {
       @Override
-      public String name() {
-        return "static";
+      public io.pullsecrets.operator.api.ProviderKind kind() {
+        return io.pullsecrets.operator.api.ProviderKind.STATIC;
       }
 
       @Override
@@ -473,8 +473,8 @@ class PromisesTest {
     StaticCredentialProvider statics = new StaticCredentialProvider();
     CredentialProvider expiringByName = new CredentialProvider() {
       @Override
-      public String name() {
-        return statics.name();
+      public io.pullsecrets.operator.api.ProviderKind kind() {
+        return statics.kind();
       }
 
       @Override

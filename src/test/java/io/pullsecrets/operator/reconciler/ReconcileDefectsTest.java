@@ -89,8 +89,8 @@ class ReconcileDefectsTest {
     CredentialProvider statics = new StaticCredentialProvider();
     CredentialProvider blockingOnce = new CredentialProvider() {
       @Override
-      public String name() {
-        return "static";
+      public io.pullsecrets.operator.api.ProviderKind kind() {
+        return io.pullsecrets.operator.api.ProviderKind.STATIC;
       }
 
       @Override
@@ -180,8 +180,8 @@ class ReconcileDefectsTest {
     AtomicInteger calls = new AtomicInteger();
     CredentialProvider gcpLike = new CredentialProvider() {
       @Override
-      public String name() {
-        return "static";
+      public io.pullsecrets.operator.api.ProviderKind kind() {
+        return io.pullsecrets.operator.api.ProviderKind.STATIC;
       }
 
       @Override

@@ -48,11 +48,11 @@ class StatusAggregatorTest {
   }
 
   static NamespaceResult notWatched(String ns) {
-    return new NamespaceResult(ns, Status.FAILED, Replication.NOT_WATCHED, "namespace is not among the operator's watched namespaces", 0);
+    return new NamespaceResult(ns, Status.FAILED, io.pullsecrets.operator.api.Reasons.NOT_WATCHED, "namespace is not among the operator's watched namespaces", 0);
   }
 
   static Sync sync(int targeted, NamespaceResult... problems) {
-    int synced = targeted - (int) Stream.of(problems).filter(p -> !Replication.NOT_WATCHED.equals(p.reason())).count();
+    int synced = targeted - (int) Stream.of(problems).filter(p -> !io.pullsecrets.operator.api.Reasons.NOT_WATCHED.equals(p.reason())).count();
     return new Sync(targeted, synced, List.of(problems), 0);
   }
 

@@ -16,7 +16,7 @@ import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Fixtures;
@@ -62,8 +62,8 @@ class TimedPromisesTest {
     volatile boolean failing;
 
     @Override
-    public String name() {
-      return real.name();
+    public io.pullsecrets.operator.api.ProviderKind kind() {
+      return real.kind();
     }
 
     @Override

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,11 +35,13 @@ class WriterLogTest {
   static final String SUFFIX = " [" + PLATFORM_NS + "/example]";
 
   final LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
-  final Logger replicatorLog = ctx.getLogger(Replicator.class);
+  /** The writers: the replicator, the Secret writer and the ServiceAccount patcher. */
+  final List<Logger> writerLogs = List.of(
+      ctx.getLogger(Replicator.class), ctx.getLogger(SecretWriter.class), ctx.getLogger(ServiceAccountPatcher.class));
   final TextLines lines = new TextLines(textEncoder(ctx));
   OperatorHarness h;
 
-  /** The Replicator's lines as the text format prints them: "LEVEL message [ns/name]". */
+  /** The writers' lines as the text format prints them: "LEVEL message [ns/name]". */
   static final class TextLines extends AppenderBase<ILoggingEvent> {
     final List<String> lines = new CopyOnWriteArrayList<>();
     final Encoder<ILoggingEvent> encoder;
@@ -67,14 +70,18 @@ class WriterLogTest {
   void capture() {
     lines.setContext(ctx);
     lines.start();
-    replicatorLog.addAppender(lines);
-    replicatorLog.setLevel(Level.DEBUG);
+    writerLogs.forEach(l -> {
+      l.addAppender(lines);
+      l.setLevel(Level.DEBUG);
+    });
   }
 
   @AfterEach
   void stop() {
-    replicatorLog.detachAppender(lines);
-    replicatorLog.setLevel(null);
+    writerLogs.forEach(l -> {
+      l.detachAppender(lines);
+      l.setLevel(null);
+    });
     if (h != null) {
       h.close();
     }
@@ -85,14 +92,25 @@ class WriterLogTest {
     h = OperatorHarness.onMock().start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
-    RegistryCredential rc = h.apply(Fixtures.teamCredential(h.client, "registry.example.com", List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, "registry.example.com", List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "writer-log-pw-2");
     h.awaitUntil(() -> lines.lines.contains("INFO updated Secret team-a/regcred" + SUFFIX));
 
-    rc = h.get(PLATFORM_NS, "example");
-    rc.getSpec().getTargets().setNamespaces(List.of("team-b"));
-    h.apply(rc);
+    // Read, change, update; again when the operator wrote status in between (409), as kubectl edit does.
+    h.awaitUntil(() -> {
+      RegistryCredential latest = h.get(PLATFORM_NS, "example");
+      latest.getSpec().getTargets().setNamespaces(List.of("team-b"));
+      try {
+        h.apply(latest);
+        return true;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409) {
+          throw e;
+        }
+        return false;
+      }
+    });
     h.awaitUntil(() -> lines.lines.contains("INFO deleted Secret team-a/regcred" + SUFFIX));
 
     assertThat(lines.lines).contains(

@@ -14,6 +14,7 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.ServiceAccountsSpec;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.testing.Fixtures;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The admission decision, as a table: credentials, namespace, service account, pod → names added. */
 class PodInjectionTest {
   static final OperatorConfig CONFIG = new OperatorConfig("ops", Set.of("ops", "platform"), Set.of(), 0, false, "info", "text");
+  /** A provider of every kind (never called: the webhook only asks whether one is registered). */
+  static final ProviderRegistry PROVIDERS = Fixtures.providerOfEveryKind();
 
   static RegistryCredential rc(String ns, String name, String secretName, TargetsSpec targets, ServiceAccountsSpec sas) {
     RegistryCredential rc = Fixtures.staticCredential(ns, name, "registry.example.com", "login");
@@ -149,7 +152,7 @@ class PodInjectionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void decides(String description, List<RegistryCredential> credentials, Namespace ns, ServiceAccount sa, Pod pod, List<String> expected) {
-    PodInjection injection = new PodInjection(CONFIG);
+    PodInjection injection = new PodInjection(CONFIG, PodInjectionTest.PROVIDERS);
     PodInjection.Decision d = injection.decide(pod, ns.getMetadata().getName(), Optional.of(ns), Optional.ofNullable(sa), credentials);
     assertThat(d.add()).as(description).containsExactlyElementsOf(expected);
     // idempotent: applying the decision and deciding again adds nothing
@@ -161,10 +164,10 @@ class PodInjectionTest {
 
   @Test
   void namespaceNotCachedOrNotWatchedIsLeftAlone() {
-    PodInjection injection = new PodInjection(CONFIG);
+    PodInjection injection = new PodInjection(CONFIG, PodInjectionTest.PROVIDERS);
     assertThat(injection.decide(pod(null, Map.of()), "team-a", Optional.empty(), Optional.empty(), List.of(BY_LABEL)).reason())
         .isEqualTo("namespace not in cache");
-    PodInjection watchingB = new PodInjection(new OperatorConfig("ops", Set.of("ops", "platform"), Set.of("team-b"), 0, false, "info", "text"));
+    PodInjection watchingB = new PodInjection(new OperatorConfig("ops", Set.of("ops", "platform"), Set.of("team-b"), 0, false, "info", "text"), PROVIDERS);
     assertThat(watchingB.decide(pod(null, Map.of()), "team-a", Optional.of(ns("team-a", PULL)), Optional.empty(), List.of(BY_LABEL)).add()).isEmpty();
   }
 
@@ -175,7 +178,7 @@ class PodInjectionTest {
    */
   @Test
   void mirrorPodsAreLeftUnchanged() {
-    PodInjection injection = new PodInjection(CONFIG);
+    PodInjection injection = new PodInjection(CONFIG, PodInjectionTest.PROVIDERS);
     Namespace labelled = ns("team-a", PULL);
     Pod mirror = new PodBuilder(pod(null, Map.of())).editMetadata()
         .addToAnnotations(PodInjection.MIRROR_POD_ANNOTATION, "3f2a0c1e").endMetadata()
@@ -193,7 +196,7 @@ class PodInjectionTest {
   @Test
   void jsonPatchAddsTheListOrAppendsToIt() {
     Namespace labelled = ns("team-a", PULL);
-    PodInjection injection = new PodInjection(CONFIG);
+    PodInjection injection = new PodInjection(CONFIG, PodInjectionTest.PROVIDERS);
     assertThat(injection.decide(pod(null, Map.of()), "team-a", Optional.of(labelled), Optional.empty(), List.of(BY_LABEL, OWN_NS)).jsonPatch())
         .isEqualTo("[{\"op\":\"add\",\"path\":\"/spec/imagePullSecrets\",\"value\":[{\"name\":\"ecr-pull\"},{\"name\":\"ghcr-pull\"}]}]");
     assertThat(injection.decide(pod(null, Map.of(), "theirs"), "team-a", Optional.of(labelled), Optional.empty(), List.of(BY_LABEL)).jsonPatch())
@@ -204,7 +207,7 @@ class PodInjectionTest {
 
   @Test
   void compiledRulesFollowTheResourceVersion() {
-    PodInjection injection = new PodInjection(CONFIG);
+    PodInjection injection = new PodInjection(CONFIG, PodInjectionTest.PROVIDERS);
     Namespace labelled = ns("team-a", PULL);
     RegistryCredential rc = rc("platform", "ecr", "ecr-pull", selector(PULL), null);
     assertThat(injection.decide(pod(null, Map.of()), "team-a", Optional.of(labelled), Optional.empty(), List.of(rc)).add()).containsExactly("ecr-pull");

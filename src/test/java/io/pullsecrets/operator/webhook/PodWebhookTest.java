@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
+import io.pullsecrets.operator.cluster.ClusterView;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -49,7 +49,7 @@ class PodWebhookTest {
     return TlsMaterial.generate(List.of("pullsecret-operator-webhook.ops.svc"), Instant.now(), Duration.ofDays(1), null);
   }
 
-  RegistryCredentialReconciler.CachedState cache = new RegistryCredentialReconciler.CachedState() {
+  ClusterView cache = new ClusterView() {
     @Override
     public List<RegistryCredential> credentials() {
       return credentials;
@@ -63,6 +63,21 @@ class PodWebhookTest {
     @Override
     public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
       return Optional.empty();
+    }
+
+    @Override
+    public List<ServiceAccount> serviceAccounts(String namespace) {
+      return List.of();
+    }
+
+    @Override
+    public Optional<io.fabric8.kubernetes.api.model.Secret> managedSecret(String namespace, String name) {
+      return Optional.empty();
+    }
+
+    @Override
+    public List<io.fabric8.kubernetes.api.model.Secret> managedSecretsOf(String credentialUid) {
+      return List.of();
     }
   };
 
@@ -78,7 +93,7 @@ class PodWebhookTest {
         return "test";
       }
     };
-    webhook = PodWebhook.start(0, source, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG), cache, synced::get,
+    webhook = PodWebhook.start(0, source, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG, PodInjectionTest.PROVIDERS), cache, synced::get,
         (result, t, added) -> {
           results.add(result);
           took.add(t);
@@ -229,7 +244,7 @@ class PodWebhookTest {
     TlsMaterial first = gen();
     write(dir, first);
     CertificateSource files = new FileCertificates(dir);
-    webhook = PodWebhook.start(0, files, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG), cache, synced::get, PodWebhook.Listener.NONE);
+    webhook = PodWebhook.start(0, files, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG, PodInjectionTest.PROVIDERS), cache, synced::get, PodWebhook.Listener.NONE);
     assertThat(webhook.problem()).isEmpty();
     assertThat(post(review("u1", "team-a", "{\"spec\":{}}"), first.caPem()).served()).isEqualTo(first.chain().get(0));
     TlsMaterial renewed = gen();
@@ -262,7 +277,7 @@ class PodWebhookTest {
         return "failing";
       }
     };
-    webhook = PodWebhook.start(0, failing, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG), cache, synced::get, PodWebhook.Listener.NONE);
+    webhook = PodWebhook.start(0, failing, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG, PodInjectionTest.PROVIDERS), cache, synced::get, PodWebhook.Listener.NONE);
     assertThat(webhook.problem()).hasValue("webhook certificate unavailable: IllegalStateException");
   }
 

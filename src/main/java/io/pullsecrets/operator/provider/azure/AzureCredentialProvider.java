@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.provider.azure;
 
+import io.pullsecrets.operator.api.ProviderKind;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
@@ -12,7 +13,7 @@ import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import io.pullsecrets.operator.provider.cloud.CloudFailure;
@@ -71,8 +72,8 @@ public final class AzureCredentialProvider implements CredentialProvider {
   }
 
   @Override
-  public String name() {
-    return "azure";
+  public ProviderKind kind() {
+    return ProviderKind.AZURE;
   }
 
   @Override

@@ -3,7 +3,7 @@ package io.pullsecrets.operator.provider.cloud;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pullsecrets.operator.provider.ProviderException;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;

@@ -6,7 +6,7 @@ import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.provider.dockerconfig;
 
+import io.pullsecrets.operator.api.ProviderKind;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.DockerConfigProviderSpec;
 import io.pullsecrets.operator.provider.Credential;
@@ -7,7 +8,7 @@ import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.DockerConfigJson;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.SecretData;
 import java.util.List;
 
@@ -16,8 +17,8 @@ public final class DockerConfigCredentialProvider implements CredentialProvider 
   public static final String KEY = ".dockerconfigjson";
 
   @Override
-  public String name() {
-    return "dockerConfig";
+  public ProviderKind kind() {
+    return ProviderKind.DOCKER_CONFIG;
   }
 
   @Override

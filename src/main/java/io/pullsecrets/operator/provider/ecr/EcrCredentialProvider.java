@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.provider.ecr;
 
+import io.pullsecrets.operator.api.ProviderKind;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.AwsAssumeRoleSpec;
 import io.pullsecrets.operator.api.AwsWebIdentitySpec;
@@ -10,7 +11,7 @@ import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import io.pullsecrets.operator.provider.cloud.Redactor;
@@ -70,8 +71,8 @@ public final class EcrCredentialProvider implements CredentialProvider {
   }
 
   @Override
-  public String name() {
-    return "ecr";
+  public ProviderKind kind() {
+    return ProviderKind.ECR;
   }
 
   @Override

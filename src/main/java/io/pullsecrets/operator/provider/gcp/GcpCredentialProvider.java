@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.provider.gcp;
 
+import io.pullsecrets.operator.api.ProviderKind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auth.oauth2.AccessToken;
@@ -16,7 +17,7 @@ import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import io.pullsecrets.operator.provider.cloud.Redactor;
@@ -64,8 +65,8 @@ public final class GcpCredentialProvider implements CredentialProvider {
   }
 
   @Override
-  public String name() {
-    return "gcp";
+  public ProviderKind kind() {
+    return ProviderKind.GCP;
   }
 
   @Override

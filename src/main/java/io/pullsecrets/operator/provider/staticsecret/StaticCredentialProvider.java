@@ -1,12 +1,13 @@
 package io.pullsecrets.operator.provider.staticsecret;
 
+import io.pullsecrets.operator.api.ProviderKind;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.StaticProviderSpec;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import java.util.List;
@@ -17,8 +18,8 @@ public final class StaticCredentialProvider implements CredentialProvider {
   public static final String PASSWORD_KEY = "password";
 
   @Override
-  public String name() {
-    return "static";
+  public ProviderKind kind() {
+    return ProviderKind.STATIC;
   }
 
   @Override

@@ -3,7 +3,7 @@ package io.pullsecrets.operator.provider.cloud;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.provider.ProviderException;
-import io.pullsecrets.operator.provider.Reasons;
+import io.pullsecrets.operator.api.Reasons;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;

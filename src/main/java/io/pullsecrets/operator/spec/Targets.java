@@ -1,4 +1,4 @@
-package io.pullsecrets.operator.reconciler;
+package io.pullsecrets.operator.spec;
 
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ServiceAccount;

@@ -1,4 +1,4 @@
-package io.pullsecrets.operator.reconciler;
+package io.pullsecrets.operator.spec;
 
 import io.pullsecrets.operator.api.RefreshSpec;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.pullsecrets.operator.reconciler;
+package io.pullsecrets.operator.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,0 +1,98 @@
+package io.pullsecrets.operator.cluster;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.pullsecrets.operator.api.RegistryCredential;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The operator's cached view of the cluster, read-only: what its informers hold. The replicator
+ * and the admission webhook read the same view; neither asks the API server through it. Before the
+ * informers exist, it is empty ({@link #EMPTY}).
+ */
+public interface ClusterView {
+  /** Every RegistryCredential the operator sees. */
+  List<RegistryCredential> credentials();
+
+  Optional<Namespace> namespace(String name);
+
+  Optional<ServiceAccount> serviceAccount(String namespace, String name);
+
+  List<ServiceAccount> serviceAccounts(String namespace);
+
+  /** A Secret carrying the operator's managed-by label (only those are cached). */
+  Optional<Secret> managedSecret(String namespace, String name);
+
+  /** Managed Secrets labelled with this RegistryCredential uid. */
+  List<Secret> managedSecretsOf(String credentialUid);
+
+  /** A view that reads {@code current} on every call (so it can be handed out before the caches exist). */
+  static ClusterView of(java.util.function.Supplier<ClusterView> current) {
+    return new ClusterView() {
+      @Override
+      public List<RegistryCredential> credentials() {
+        return current.get().credentials();
+      }
+
+      @Override
+      public Optional<Namespace> namespace(String name) {
+        return current.get().namespace(name);
+      }
+
+      @Override
+      public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
+        return current.get().serviceAccount(namespace, name);
+      }
+
+      @Override
+      public List<ServiceAccount> serviceAccounts(String namespace) {
+        return current.get().serviceAccounts(namespace);
+      }
+
+      @Override
+      public Optional<Secret> managedSecret(String namespace, String name) {
+        return current.get().managedSecret(namespace, name);
+      }
+
+      @Override
+      public List<Secret> managedSecretsOf(String credentialUid) {
+        return current.get().managedSecretsOf(credentialUid);
+      }
+    };
+  }
+
+  /** Nothing cached yet. */
+  ClusterView EMPTY = new ClusterView() {
+    @Override
+    public List<RegistryCredential> credentials() {
+      return List.of();
+    }
+
+    @Override
+    public Optional<Namespace> namespace(String name) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
+      return Optional.empty();
+    }
+
+    @Override
+    public List<ServiceAccount> serviceAccounts(String namespace) {
+      return List.of();
+    }
+
+    @Override
+    public Optional<Secret> managedSecret(String namespace, String name) {
+      return Optional.empty();
+    }
+
+    @Override
+    public List<Secret> managedSecretsOf(String credentialUid) {
+      return List.of();
+    }
+  };
+}
