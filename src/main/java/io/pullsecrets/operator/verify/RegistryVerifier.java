@@ -71,7 +71,7 @@ public final class RegistryVerifier {
   private static final int MAX_TOKEN_RESPONSE = 256 * 1024;
   private static final int MAX_QUOTED = 120;
   /** Reason of a probe the operator refused to make. */
-  public static final String REFUSED = "Refused";
+  public static final String REFUSED = io.pullsecrets.operator.api.Reasons.REFUSED;
 
   /**
    * The outcome of a probe.
