@@ -16,9 +16,8 @@ import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
 /**
- * The operator assembled: JOSDK with server-side apply off everywhere (what ships is what the
- * tests run against), one controller for RegistryCredential, and a small pool for per-namespace
- * writes. Used by {@link Main} and by the tests.
+ * The operator assembled: JOSDK (status and finalizer written with server-side apply), one
+ * controller for RegistryCredential, and a small pool for per-namespace writes. Used by {@link Main} and by the tests.
  */
 public final class PullSecretOperator implements AutoCloseable {
   /** Parallel writes per sync: enough to hide API latency, few enough not to flood the server. */
@@ -29,14 +28,6 @@ public final class PullSecretOperator implements AutoCloseable {
    * it waits; the reconciler retries instead, with its backoff and never sooner than Retry-After.
    */
   public static final int REQUEST_RETRIES = 0;
-
-  /** The client the operator uses in production: kubeconfig or in-cluster, without in-client retries. */
-  public static KubernetesClient newClient() {
-    io.fabric8.kubernetes.client.Config config = new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.autoConfigure(null))
-        .withRequestRetryBackoffLimit(REQUEST_RETRIES)
-        .build();
-    return new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(config).build();
-  }
 
   private final Operator operator;
   private final ExecutorService pool;

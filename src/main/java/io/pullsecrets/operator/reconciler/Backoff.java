@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The operator's one retry schedule for failures it reports in status (a failed fetch, a namespace
  * whose writes fail, a namespace where removing a Secret fails): per RegistryCredential and
- * subject, the failure waits exponentially from {@code min} to {@code max}, never sooner than the
+ * subject, the failure waits exponentially from {@link #MIN} to {@link #MAX}, never sooner than the
  * server's Retry-After, and is tried again at once when what the subject should hold changes (the
  * key). Every other subject of the credential goes on meanwhile. JOSDK's own retry is left for
  * exceptions nobody expected (it logs each one with a stack trace).
@@ -23,18 +23,9 @@ final class Backoff<F> {
 
   private record Held<F>(Instant until, int attempts, String key, F failure) {}
 
-  private final Duration min;
-  private final Duration max;
   private final Map<String, Map<String, Held<F>>> byCredential = new ConcurrentHashMap<>();
 
-  Backoff() {
-    this(MIN, MAX);
-  }
-
-  Backoff(Duration min, Duration max) {
-    this.min = min;
-    this.max = max;
-  }
+  Backoff() {}
 
   /** The failure {@code subject} is backing off from, while it must wait and {@code key} is unchanged. */
   Optional<F> held(String uid, String subject, String key, Instant now) {
@@ -53,10 +44,10 @@ final class Backoff<F> {
     });
   }
 
-  /** The wait after {@code attempts} failures in a row: min, doubled each time, at most max. */
+  /** The wait after {@code attempts} failures in a row: MIN, doubled each time, at most MAX. */
   Duration wait(int attempts, Duration retryAfter) {
-    long seconds = min.getSeconds() << Math.min(attempts - 1, 20);
-    Duration wait = seconds > max.getSeconds() ? max : Duration.ofSeconds(seconds);
+    long seconds = MIN.getSeconds() << Math.min(attempts - 1, 20);
+    Duration wait = seconds > MAX.getSeconds() ? MAX : Duration.ofSeconds(seconds);
     return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
   }
 

@@ -202,7 +202,7 @@ public final class Benchmark {
   }
 
   /**
-   * The child's client: the operator's own settings (PullSecretOperator.newClient) with the
+   * The child's client: the operator's own settings (no in-client retries, as Preflight.connect) with the
    * benchmark's User-Agent, connecting to the mock's URL or with the real server's kubeconfig.
    */
   static KubernetesClient childClient(Options o) throws IOException {
