@@ -7,6 +7,7 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.http.HttpEndpoints;
+import io.pullsecrets.operator.http.HttpServing;
 import io.pullsecrets.operator.http.OperatorHealth;
 import io.pullsecrets.operator.metrics.OperatorMetrics;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler.RefreshListener;
@@ -15,6 +16,7 @@ import io.pullsecrets.operator.webhook.FileCertificates;
 import io.pullsecrets.operator.webhook.PodInjection;
 import io.pullsecrets.operator.webhook.PodWebhook;
 import io.pullsecrets.operator.webhook.SelfManagedCertificates;
+import io.pullsecrets.operator.webhook.ServingCertificate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -56,16 +58,22 @@ public final class Main {
    *     Running#close()}; {@link #main} exits the process so that two replicas never reconcile at
    *     once
    */
-  public record Launch(String identity, LeaseTimings lease, Runnable onLostLeadership, Duration webhookCertificateRefresh) {
+  public record Launch(String identity, LeaseTimings lease, Runnable onLostLeadership, Duration webhookCertificateRefresh,
+      HttpServing.Limits httpLimits) {
     /** How often the webhook re-reads its certificate (and rotates it when due) by default. */
     private static final Duration WEBHOOK_CERTIFICATE_REFRESH = Duration.ofMinutes(1);
 
     public Launch(String identity, LeaseTimings lease, Runnable onLostLeadership) {
-      this(identity, lease, onLostLeadership, WEBHOOK_CERTIFICATE_REFRESH);
+      this(identity, lease, onLostLeadership, WEBHOOK_CERTIFICATE_REFRESH, HttpServing.Limits.DEFAULT);
     }
 
     public Launch withWebhookCertificateRefresh(Duration d) {
-      return new Launch(identity, lease, onLostLeadership, d);
+      return new Launch(identity, lease, onLostLeadership, d, httpLimits);
+    }
+
+    /** The same launch with these deadlines on the HTTP ports. */
+    public Launch withHttpLimits(HttpServing.Limits limits) {
+      return new Launch(identity, lease, onLostLeadership, webhookCertificateRefresh, limits);
     }
 
     public static Launch defaults() {
@@ -81,12 +89,17 @@ public final class Main {
   /** The operator, its metrics and its HTTP endpoints, running in this process. */
   public static final class Running implements AutoCloseable {
     private final PullSecretOperator operator;
+    private final HttpServing serving;
+    private final ServingCertificate certificate;
     private final HttpEndpoints http;
     private final PodWebhook webhook;
     private final AtomicBoolean stopping;
 
-    private Running(PullSecretOperator operator, HttpEndpoints http, PodWebhook webhook, AtomicBoolean stopping) {
+    private Running(PullSecretOperator operator, HttpServing serving, ServingCertificate certificate, HttpEndpoints http,
+        PodWebhook webhook, AtomicBoolean stopping) {
       this.operator = operator;
+      this.serving = serving;
+      this.certificate = certificate;
       this.http = http;
       this.webhook = webhook;
       this.stopping = stopping;
@@ -121,6 +134,10 @@ public final class Main {
         operator.close();
       } finally {
         http.close();
+        if (certificate != null) {
+          certificate.close();
+        }
+        serving.close();
       }
     }
   }
@@ -146,24 +163,38 @@ public final class Main {
     }
     PullSecretOperator operator = new PullSecretOperator(client, config, opts);
     OperatorHealth health = new OperatorHealth(operator.operator());
-    PodWebhook webhook = config.webhook().enabled() ? startWebhook(client, config, launch, metrics, operator) : null;
-    HttpEndpoints.Check ready = health.readiness();
-    if (webhook != null) {
-      PodWebhook hook = webhook;
-      HttpEndpoints.Check operatorReady = ready;
-      ready = () -> operatorReady.problem().or(hook::problem);
-    }
-    HttpEndpoints http;
+    HttpServing serving = HttpServing.create(launch.httpLimits());
+    ServingCertificate certificate = null;
+    PodWebhook webhook = null;
     try {
-      http = HttpEndpoints.start(config.httpPort(), metrics::scrape, health.liveness(), ready);
-    } catch (IOException e) {
+      if (config.webhook().enabled()) {
+        certificate = ServingCertificate.start("webhook", certificates(client, config), launch.webhookCertificateRefresh());
+        webhook = startWebhook(serving, certificate, config, metrics, operator);
+      }
+      HttpEndpoints.Check ready = health.readiness();
+      if (webhook != null) {
+        PodWebhook hook = webhook;
+        HttpEndpoints.Check operatorReady = ready;
+        ready = () -> operatorReady.problem().or(hook::problem);
+      }
+      HttpEndpoints http;
+      try {
+        http = HttpEndpoints.start(serving, config.httpPort(), metrics::scrape, "", health.liveness(), ready);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort() + ": " + e.getMessage(), e);
+      }
+      return new Running(operator, serving, certificate, http, webhook, stopping);
+    } catch (RuntimeException e) {
       if (webhook != null) {
         webhook.close();
       }
+      if (certificate != null) {
+        certificate.close();
+      }
+      serving.close();
       operator.close();
-      throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort(), e);
+      throw e;
     }
-    return new Running(operator, http, webhook, stopping);
   }
 
   /** The Lease: leader metric on acquiring and losing it; losing it outside a stop ends the process. */
@@ -188,21 +219,25 @@ public final class Main {
         false);
   }
 
-  /** Serves the admission webhook with self-managed certificates, or those in the configured directory. */
-  private static PodWebhook startWebhook(KubernetesClient client, OperatorConfig config, Launch launch,
-      OperatorMetrics metrics, PullSecretOperator operator) {
+  /** Self-managed certificates, or those in the configured directory. */
+  private static CertificateSource certificates(KubernetesClient client, OperatorConfig config) {
     OperatorConfig.Webhook w = config.webhook();
-    metrics.enableWebhookMetrics();
-    CertificateSource certificates = w.certDir().isEmpty()
+    return w.certDir().isEmpty()
         ? new SelfManagedCertificates(client, config.namespace(), w.secretName(), w.configurationName(), w.serviceName(),
             java.time.Clock.systemUTC(), SelfManagedCertificates.VALIDITY)
         : new FileCertificates(java.nio.file.Path.of(w.certDir()));
+  }
+
+  /** Serves the admission webhook. */
+  private static PodWebhook startWebhook(HttpServing serving, ServingCertificate certificate, OperatorConfig config,
+      OperatorMetrics metrics, PullSecretOperator operator) {
+    OperatorConfig.Webhook w = config.webhook();
+    metrics.enableWebhookMetrics();
     try {
-      return PodWebhook.start(w.port(), certificates, launch.webhookCertificateRefresh(), new PodInjection(config),
+      return PodWebhook.start(serving, w.port(), certificate, new PodInjection(config),
           operator.reconciler().cache(), () -> operator.operator().getRuntimeInfo().isStarted(), metrics);
     } catch (IOException e) {
-      operator.close();
-      throw new UncheckedIOException("cannot serve the admission webhook on port " + w.port(), e);
+      throw new UncheckedIOException("cannot serve the admission webhook on port " + w.port() + ": " + e.getMessage(), e);
     }
   }
 
@@ -239,10 +274,6 @@ public final class Main {
   }
 
   public static void main(String[] args) throws InterruptedException {
-    // Before any HTTP server exists: small admission responses go out at once (see PodWebhook).
-    if (System.getProperty(PodWebhook.NODELAY_PROPERTY) == null) {
-      System.setProperty(PodWebhook.NODELAY_PROPERTY, "true");
-    }
     OperatorConfig config;
     try {
       config = OperatorConfig.parse(args, System.getenv());
