@@ -8,6 +8,8 @@ import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.http.HttpEndpoints;
 import io.pullsecrets.operator.http.HttpServing;
+import io.pullsecrets.operator.http.MetricsAuthorizer;
+import io.pullsecrets.operator.http.MetricsEndpoint;
 import io.pullsecrets.operator.http.OperatorHealth;
 import io.pullsecrets.operator.metrics.OperatorMetrics;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler.RefreshListener;
@@ -21,6 +23,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -93,10 +97,12 @@ public final class Main {
     private final ServingCertificate certificate;
     private final HttpEndpoints http;
     private final PodWebhook webhook;
+    private final MetricsEndpoint secureMetrics;
     private final AtomicBoolean stopping;
 
     private Running(PullSecretOperator operator, HttpServing serving, ServingCertificate certificate, HttpEndpoints http,
-        PodWebhook webhook, AtomicBoolean stopping) {
+        PodWebhook webhook, MetricsEndpoint secureMetrics, AtomicBoolean stopping) {
+      this.secureMetrics = secureMetrics;
       this.operator = operator;
       this.serving = serving;
       this.certificate = certificate;
@@ -124,12 +130,25 @@ public final class Main {
       return http.port();
     }
 
+    /** The HTTPS port of authenticated /metrics, when metrics are secure. */
+    public Optional<Integer> metricsPort() {
+      return Optional.ofNullable(secureMetrics).map(MetricsEndpoint::port);
+    }
+
+    /** The serving certificate (webhook and HTTPS metrics), when either is on. */
+    public Optional<ServingCertificate> certificate() {
+      return Optional.ofNullable(certificate);
+    }
+
     @Override
     public void close() {
       stopping.set(true);
       try {
         if (webhook != null) {
           webhook.close();
+        }
+        if (secureMetrics != null) {
+          secureMetrics.close();
         }
         operator.close();
       } finally {
@@ -166,10 +185,22 @@ public final class Main {
     HttpServing serving = HttpServing.create(launch.httpLimits());
     ServingCertificate certificate = null;
     PodWebhook webhook = null;
+    MetricsEndpoint secureMetrics = null;
     try {
+      if (config.webhook().enabled() || config.metrics().secure()) {
+        certificate = ServingCertificate.start(config.webhook().enabled() ? "webhook" : "metrics", certificates(client, config),
+            launch.webhookCertificateRefresh());
+      }
       if (config.webhook().enabled()) {
-        certificate = ServingCertificate.start("webhook", certificates(client, config), launch.webhookCertificateRefresh());
         webhook = startWebhook(serving, certificate, config, metrics, operator);
+      }
+      if (config.metrics().secure()) {
+        int port = config.metrics().port();
+        try {
+          secureMetrics = MetricsEndpoint.start(serving, port, certificate.keyManager(), metrics::scrape, MetricsAuthorizer.of(client));
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
+        }
       }
       HttpEndpoints.Check ready = health.readiness();
       if (webhook != null) {
@@ -179,14 +210,21 @@ public final class Main {
       }
       HttpEndpoints http;
       try {
-        http = HttpEndpoints.start(serving, config.httpPort(), metrics::scrape, "", health.liveness(), ready);
+        http = secureMetrics == null
+            ? HttpEndpoints.start(serving, config.httpPort(), metrics::scrape, "", health.liveness(), ready)
+            : HttpEndpoints.start(serving, config.httpPort(), null,
+                "/metrics is served over HTTPS on port " + secureMetrics.port() + " to a bearer token allowed to get /metrics",
+                health.liveness(), ready);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort() + ": " + e.getMessage(), e);
       }
-      return new Running(operator, serving, certificate, http, webhook, stopping);
+      return new Running(operator, serving, certificate, http, webhook, secureMetrics, stopping);
     } catch (RuntimeException e) {
       if (webhook != null) {
         webhook.close();
+      }
+      if (secureMetrics != null) {
+        secureMetrics.close();
       }
       if (certificate != null) {
         certificate.close();
@@ -219,11 +257,21 @@ public final class Main {
         false);
   }
 
-  /** Self-managed certificates, or those in the configured directory. */
+  /**
+   * Self-managed certificates (naming the webhook's and the metrics' Services), or those in the
+   * configured directory (which must name both Services themselves).
+   */
   private static CertificateSource certificates(KubernetesClient client, OperatorConfig config) {
     OperatorConfig.Webhook w = config.webhook();
+    List<String> services = new ArrayList<>();
+    if (w.enabled()) {
+      services.add(w.serviceName());
+    }
+    if (config.metrics().secure()) {
+      services.add(config.metrics().serviceName());
+    }
     return w.certDir().isEmpty()
-        ? new SelfManagedCertificates(client, config.namespace(), w.secretName(), w.configurationName(), w.serviceName(),
+        ? new SelfManagedCertificates(client, config.namespace(), w.secretName(), w.configurationName(), services,
             java.time.Clock.systemUTC(), SelfManagedCertificates.VALIDITY)
         : new FileCertificates(java.nio.file.Path.of(w.certDir()));
   }
