@@ -113,7 +113,42 @@ public final class PodWebhook implements AutoCloseable {
       BooleanSupplier cachesSynced, Listener listener) throws IOException {
     PodWebhook webhook = new PodWebhook(serving, owned, certificate, ownedCertificate, port, injection, cache, cachesSynced, listener);
     LOG.info("serving the pod admission webhook on HTTPS port {} ({})", webhook.port(), certificate.source().describe());
+    Thread warm = new Thread(webhook::warmUp, "webhook-warm-up");
+    warm.setDaemon(true);
+    warm.start();
     return webhook;
+  }
+
+  /**
+   * One TLS handshake and request to this server over loopback, so that the API server's first
+   * admission does not pay for loading and compiling the TLS and HTTP code (seen above the
+   * webhook's 3 s timeout on a busy node). Best effort: nothing happens without a certificate.
+   */
+  private void warmUp() {
+    TlsMaterial m = certificate.material();
+    if (m == null) {
+      return;
+    }
+    try {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      int i = 0;
+      for (java.security.cert.X509Certificate c : TlsMaterial.certificates(m.bundlePem().isBlank() ? m.certPem() : m.bundlePem())) {
+        trust.setCertificateEntry("ca" + i++, c);
+      }
+      javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      try (java.net.Socket s = ctx.getSocketFactory().createSocket()) {
+        s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port()), 5000);
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(("GET " + PATH + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        s.getInputStream().readAllBytes();
+      }
+    } catch (Exception e) {
+      LOG.debug("webhook warm-up: {}", e.toString());
+    }
   }
 
   public int port() {
