@@ -122,7 +122,7 @@ public final class SelfManagedCertificates implements CertificateSource {
       try {
         if (current == null) {
           client.secrets().inNamespace(namespace).resource(desired).create();
-          LOG.info("created the webhook certificate in Secret {}/{}, valid until {}", namespace, secretName, fresh.notAfter());
+          LOG.info("created the serving certificate in Secret {}/{}, valid until {}", namespace, secretName, fresh.notAfter());
         } else {
           desired.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
           client.secrets().inNamespace(namespace).resource(desired).update();
