@@ -145,3 +145,8 @@ podAntiAffinity:
 {{- end }}
 {{- $total }}
 {{- end }}
+
+{{/* Whether the operator serves TLS (the webhook, or authenticated metrics): its certificate's Secret and RBAC. */}}
+{{- define "pullsecret-operator.servesTls" -}}
+{{- if or .Values.webhook.enabled .Values.metrics.secure }}true{{- end }}
+{{- end }}

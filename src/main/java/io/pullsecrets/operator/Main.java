@@ -7,6 +7,9 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.http.HttpEndpoints;
+import io.pullsecrets.operator.http.HttpServing;
+import io.pullsecrets.operator.http.MetricsAuthorizer;
+import io.pullsecrets.operator.http.MetricsEndpoint;
 import io.pullsecrets.operator.http.OperatorHealth;
 import io.pullsecrets.operator.metrics.OperatorMetrics;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler.RefreshListener;
@@ -15,10 +18,13 @@ import io.pullsecrets.operator.webhook.FileCertificates;
 import io.pullsecrets.operator.webhook.PodInjection;
 import io.pullsecrets.operator.webhook.PodWebhook;
 import io.pullsecrets.operator.webhook.SelfManagedCertificates;
+import io.pullsecrets.operator.webhook.ServingCertificate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -56,16 +62,22 @@ public final class Main {
    *     Running#close()}; {@link #main} exits the process so that two replicas never reconcile at
    *     once
    */
-  public record Launch(String identity, LeaseTimings lease, Runnable onLostLeadership, Duration webhookCertificateRefresh) {
+  public record Launch(String identity, LeaseTimings lease, Runnable onLostLeadership, Duration webhookCertificateRefresh,
+      HttpServing.Limits httpLimits) {
     /** How often the webhook re-reads its certificate (and rotates it when due) by default. */
     private static final Duration WEBHOOK_CERTIFICATE_REFRESH = Duration.ofMinutes(1);
 
     public Launch(String identity, LeaseTimings lease, Runnable onLostLeadership) {
-      this(identity, lease, onLostLeadership, WEBHOOK_CERTIFICATE_REFRESH);
+      this(identity, lease, onLostLeadership, WEBHOOK_CERTIFICATE_REFRESH, HttpServing.Limits.DEFAULT);
     }
 
     public Launch withWebhookCertificateRefresh(Duration d) {
-      return new Launch(identity, lease, onLostLeadership, d);
+      return new Launch(identity, lease, onLostLeadership, d, httpLimits);
+    }
+
+    /** The same launch with these deadlines on the HTTP ports. */
+    public Launch withHttpLimits(HttpServing.Limits limits) {
+      return new Launch(identity, lease, onLostLeadership, webhookCertificateRefresh, limits);
     }
 
     public static Launch defaults() {
@@ -81,12 +93,19 @@ public final class Main {
   /** The operator, its metrics and its HTTP endpoints, running in this process. */
   public static final class Running implements AutoCloseable {
     private final PullSecretOperator operator;
+    private final HttpServing serving;
+    private final ServingCertificate certificate;
     private final HttpEndpoints http;
     private final PodWebhook webhook;
+    private final MetricsEndpoint secureMetrics;
     private final AtomicBoolean stopping;
 
-    private Running(PullSecretOperator operator, HttpEndpoints http, PodWebhook webhook, AtomicBoolean stopping) {
+    private Running(PullSecretOperator operator, HttpServing serving, ServingCertificate certificate, HttpEndpoints http,
+        PodWebhook webhook, MetricsEndpoint secureMetrics, AtomicBoolean stopping) {
+      this.secureMetrics = secureMetrics;
       this.operator = operator;
+      this.serving = serving;
+      this.certificate = certificate;
       this.http = http;
       this.webhook = webhook;
       this.stopping = stopping;
@@ -111,6 +130,16 @@ public final class Main {
       return http.port();
     }
 
+    /** The HTTPS port of authenticated /metrics, when metrics are secure. */
+    public Optional<Integer> metricsPort() {
+      return Optional.ofNullable(secureMetrics).map(MetricsEndpoint::port);
+    }
+
+    /** The serving certificate (webhook and HTTPS metrics), when either is on. */
+    public Optional<ServingCertificate> certificate() {
+      return Optional.ofNullable(certificate);
+    }
+
     @Override
     public void close() {
       stopping.set(true);
@@ -118,9 +147,16 @@ public final class Main {
         if (webhook != null) {
           webhook.close();
         }
+        if (secureMetrics != null) {
+          secureMetrics.close();
+        }
         operator.close();
       } finally {
         http.close();
+        if (certificate != null) {
+          certificate.close();
+        }
+        serving.close();
       }
     }
   }
@@ -146,24 +182,57 @@ public final class Main {
     }
     PullSecretOperator operator = new PullSecretOperator(client, config, opts);
     OperatorHealth health = new OperatorHealth(operator.operator());
-    PodWebhook webhook = config.webhook().enabled() ? startWebhook(client, config, launch, metrics, operator, opts.providers()) : null;
-    HttpEndpoints.Check ready = health.readiness();
-    if (webhook != null) {
-      PodWebhook hook = webhook;
-      HttpEndpoints.Check operatorReady = ready;
-      ready = () -> operatorReady.problem().or(hook::problem);
-    }
-    HttpEndpoints http;
+    HttpServing serving = HttpServing.create(launch.httpLimits());
+    ServingCertificate certificate = null;
+    PodWebhook webhook = null;
+    MetricsEndpoint secureMetrics = null;
     try {
-      http = HttpEndpoints.start(config.httpPort(), metrics::scrape, health.liveness(), ready);
-    } catch (IOException e) {
+      if (config.webhook().enabled() || config.metrics().secure()) {
+        certificate = ServingCertificate.start(config.webhook().enabled() ? "webhook" : "metrics", certificates(client, config),
+            launch.webhookCertificateRefresh());
+      }
+      if (config.webhook().enabled()) {
+        webhook = startWebhook(serving, certificate, config, metrics, operator, opts.providers());
+      }
+      if (config.metrics().secure()) {
+        int port = config.metrics().port();
+        try {
+          secureMetrics = MetricsEndpoint.start(serving, port, certificate.keyManager(), metrics::scrape, MetricsAuthorizer.of(client));
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot serve metrics on port " + port + ": " + e.getMessage(), e);
+        }
+      }
+      HttpEndpoints.Check ready = health.readiness();
+      if (webhook != null) {
+        PodWebhook hook = webhook;
+        HttpEndpoints.Check operatorReady = ready;
+        ready = () -> operatorReady.problem().or(hook::problem);
+      }
+      HttpEndpoints http;
+      try {
+        http = secureMetrics == null
+            ? HttpEndpoints.start(serving, config.httpPort(), metrics::scrape, "", health.liveness(), ready)
+            : HttpEndpoints.start(serving, config.httpPort(), null,
+                "/metrics is served over HTTPS on port " + secureMetrics.port() + " to a bearer token allowed to get /metrics",
+                health.liveness(), ready);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort() + ": " + e.getMessage(), e);
+      }
+      return new Running(operator, serving, certificate, http, webhook, secureMetrics, stopping);
+    } catch (RuntimeException e) {
       if (webhook != null) {
         webhook.close();
       }
+      if (secureMetrics != null) {
+        secureMetrics.close();
+      }
+      if (certificate != null) {
+        certificate.close();
+      }
+      serving.close();
       operator.close();
-      throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort(), e);
+      throw e;
     }
-    return new Running(operator, http, webhook, stopping);
   }
 
   /** The Lease: leader metric on acquiring and losing it; losing it outside a stop ends the process. */
@@ -188,21 +257,35 @@ public final class Main {
         false);
   }
 
-  /** Serves the admission webhook with self-managed certificates, or those in the configured directory. */
-  private static PodWebhook startWebhook(KubernetesClient client, OperatorConfig config, Launch launch,
+  /**
+   * Self-managed certificates (naming the webhook's and the metrics' Services), or those in the
+   * configured directory (which must name both Services themselves).
+   */
+  private static CertificateSource certificates(KubernetesClient client, OperatorConfig config) {
+    OperatorConfig.Webhook w = config.webhook();
+    List<String> services = new ArrayList<>();
+    if (w.enabled()) {
+      services.add(w.serviceName());
+    }
+    if (config.metrics().secure()) {
+      services.add(config.metrics().serviceName());
+    }
+    return w.certDir().isEmpty()
+        ? new SelfManagedCertificates(client, config.namespace(), w.secretName(), w.configurationName(), services,
+            java.time.Clock.systemUTC(), SelfManagedCertificates.VALIDITY)
+        : new FileCertificates(java.nio.file.Path.of(w.certDir()));
+  }
+
+  /** Serves the admission webhook. */
+  private static PodWebhook startWebhook(HttpServing serving, ServingCertificate certificate, OperatorConfig config,
       OperatorMetrics metrics, PullSecretOperator operator, io.pullsecrets.operator.provider.ProviderRegistry providers) {
     OperatorConfig.Webhook w = config.webhook();
     metrics.enableWebhookMetrics();
-    CertificateSource certificates = w.certDir().isEmpty()
-        ? new SelfManagedCertificates(client, config.namespace(), w.secretName(), w.configurationName(), w.serviceName(),
-            java.time.Clock.systemUTC(), SelfManagedCertificates.VALIDITY)
-        : new FileCertificates(java.nio.file.Path.of(w.certDir()));
     try {
-      return PodWebhook.start(w.port(), certificates, launch.webhookCertificateRefresh(), new PodInjection(config, providers),
+      return PodWebhook.start(serving, w.port(), certificate, new PodInjection(config, providers),
           operator.reconciler().cache(), () -> operator.operator().getRuntimeInfo().isStarted(), metrics);
     } catch (IOException e) {
-      operator.close();
-      throw new UncheckedIOException("cannot serve the admission webhook on port " + w.port(), e);
+      throw new UncheckedIOException("cannot serve the admission webhook on port " + w.port() + ": " + e.getMessage(), e);
     }
   }
 
@@ -239,10 +322,6 @@ public final class Main {
   }
 
   public static void main(String[] args) throws InterruptedException {
-    // Before any HTTP server exists: small admission responses go out at once (see PodWebhook).
-    if (System.getProperty(PodWebhook.NODELAY_PROPERTY) == null) {
-      System.setProperty(PodWebhook.NODELAY_PROPERTY, "true");
-    }
     OperatorConfig config;
     try {
       config = OperatorConfig.parse(args, System.getenv());

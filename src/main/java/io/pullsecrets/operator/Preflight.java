@@ -77,11 +77,12 @@ public final class Preflight {
    */
   public static KubernetesClient connect(OperatorConfig settings, Map<String, String> env) {
     Preflight p = resolve(env);
-    LOG.info("starting: server={} context={} namespace={} trusted={} watch={} leaderElection={} httpPort={} webhook={}",
+    LOG.info("starting: server={} context={} namespace={} trusted={} watch={} leaderElection={} httpPort={} webhook={} metrics={}",
         p.server(), p.context, settings.namespace(), settings.trustedNamespaces(),
         settings.watchNamespaces().isEmpty() ? "all" : settings.watchNamespaces(),
         settings.leaderElection(), settings.httpPort(),
-        settings.webhook().enabled() ? "port " + settings.webhook().port() : "off");
+        settings.webhook().enabled() ? "port " + settings.webhook().port() : "off",
+        settings.metrics().secure() ? "https port " + settings.metrics().port() : "http port " + settings.httpPort());
     // The check speaks HTTP/1.1: over HTTP/2 the API server answers a request it cannot
     // authenticate with GOAWAY, which the JDK client reports as an I/O error instead of the 401.
     try (KubernetesClient check = new KubernetesClientBuilder()

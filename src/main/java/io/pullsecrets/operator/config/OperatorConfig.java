@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  * @param allowedEndpointHosts {@code host} or {@code host:port} entries (lower case) to which
  *     RegistryCredentials outside trusted namespaces may have tokens sent besides the clouds' own
  *     endpoints (a private STS, ACR behind a proxy); empty by default
+ * @param webhook the pod admission webhook
+ * @param metrics how /metrics is served
  */
 public record OperatorConfig(
     String namespace,
@@ -37,11 +39,44 @@ public record OperatorConfig(
     String logLevel,
     String logFormat,
     Set<String> allowedEndpointHosts,
-    Webhook webhook) {
+    Webhook webhook,
+    Metrics metrics) {
 
   public OperatorConfig {
     allowedEndpointHosts = allowedEndpointHosts == null ? Set.of() : Set.copyOf(allowedEndpointHosts);
     webhook = webhook == null ? Webhook.DISABLED : webhook;
+    metrics = metrics == null ? Metrics.PLAIN : metrics;
+  }
+
+  /** Settings with /metrics in plain HTTP on the HTTP port. */
+  public OperatorConfig(String namespace, Set<String> trustedNamespaces, Set<String> watchNamespaces, int httpPort,
+      boolean leaderElection, String logLevel, String logFormat, Set<String> allowedEndpointHosts, Webhook webhook) {
+    this(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, webhook,
+        Metrics.PLAIN);
+  }
+
+  /** The same settings with these metrics settings. */
+  public OperatorConfig withMetrics(Metrics m) {
+    return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat,
+        allowedEndpointHosts, webhook, m);
+  }
+
+  /**
+   * How /metrics is served.
+   *
+   * @param secure true: over HTTPS on {@code port}, with the operator's serving certificate, to
+   *     clients whose bearer token may {@code get} the non-resource URL {@code /metrics}
+   *     (TokenReview and SubjectAccessReview); false: in plain HTTP on the HTTP port, to anyone
+   * @param port the HTTPS port (0 picks a free port)
+   * @param serviceName the Service in front of the metrics port (DNS names of the self-managed certificate)
+   */
+  public record Metrics(boolean secure, int port, String serviceName) {
+    public static final Metrics PLAIN = new Metrics(false, 8443, "pullsecret-operator-metrics");
+
+    /** Authenticated HTTPS on {@code port}, default Service name. */
+    public static Metrics secureOn(int port) {
+      return new Metrics(true, port, PLAIN.serviceName);
+    }
   }
 
   /** Settings without the webhook (off). */
@@ -52,7 +87,8 @@ public record OperatorConfig(
 
   /** The same settings with these webhook settings. */
   public OperatorConfig withWebhook(Webhook w) {
-    return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, w);
+    return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, w,
+        metrics);
   }
 
   /**
@@ -101,7 +137,10 @@ public record OperatorConfig(
     NAMESPACE("namespace", "PULLSECRET_NAMESPACE", "the operator's own namespace (default: the in-cluster namespace, else pullsecret-system)"),
     TRUSTED_NAMESPACES("trusted-namespaces", "PULLSECRET_TRUSTED_NAMESPACES", "comma list of namespaces whose RegistryCredentials may target other namespaces (default: the operator's namespace)"),
     WATCH_NAMESPACES("watch-namespaces", "PULLSECRET_WATCH_NAMESPACES", "comma list of namespaces to watch (default: empty, all namespaces)"),
-    HTTP_PORT("http-port", "PULLSECRET_HTTP_PORT", "port of /metrics, /healthz and /readyz (default: 8080; 0 picks a free port)"),
+    HTTP_PORT("http-port", "PULLSECRET_HTTP_PORT", "plain HTTP port of /healthz and /readyz, and of /metrics unless metrics-secure is true (default: 8080; 0 picks a free port)"),
+    METRICS_SECURE("metrics-secure", "PULLSECRET_METRICS_SECURE", "true to serve /metrics over HTTPS on the metrics port, only to bearer tokens allowed to get /metrics (TokenReview and SubjectAccessReview); false serves it on the HTTP port to anyone (default: false; the chart sets true)"),
+    METRICS_PORT("metrics-port", "PULLSECRET_METRICS_PORT", "HTTPS port of /metrics when metrics-secure is true (default: 8443; 0 picks a free port)"),
+    METRICS_SERVICE("metrics-service", "PULLSECRET_METRICS_SERVICE", "Service in front of the metrics port, for the self-managed certificate's DNS names (default: pullsecret-operator-metrics)"),
     LEADER_ELECTION("leader-election", "PULLSECRET_LEADER_ELECTION", "true to take a Lease in the operator's namespace before reconciling (default: false)"),
     LOG_LEVEL("log-level", "PULLSECRET_LOG_LEVEL", "trace, debug, info, warn or error (default: info)"),
     LOG_FORMAT("log-format", "PULLSECRET_LOG_FORMAT", "text or json (default: text)"),
@@ -181,7 +220,15 @@ public record OperatorConfig(
     String format = oneOf(Setting.LOG_FORMAT, values.get(Setting.LOG_FORMAT), "text", List.of("text", "json"));
     Set<String> endpointHosts = hostList(Setting.ALLOWED_ENDPOINT_HOSTS, values.get(Setting.ALLOWED_ENDPOINT_HOSTS));
     return new OperatorConfig(namespace, Set.copyOf(trusted), Set.copyOf(watch), port, leaderElection, level, format,
-        Set.copyOf(endpointHosts), webhook(values));
+        Set.copyOf(endpointHosts), webhook(values), metrics(values));
+  }
+
+  private static Metrics metrics(Map<Setting, String> values) throws ConfigException {
+    Metrics d = Metrics.PLAIN;
+    return new Metrics(
+        bool(Setting.METRICS_SECURE, values.get(Setting.METRICS_SECURE), false),
+        port(Setting.METRICS_PORT, values.get(Setting.METRICS_PORT), d.port()),
+        dnsLabel(Setting.METRICS_SERVICE, values.get(Setting.METRICS_SERVICE), d.serviceName()));
   }
 
   /** Every setting given: environment first, then flags (a flag wins). */

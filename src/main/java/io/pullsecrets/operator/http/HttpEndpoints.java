@@ -1,87 +1,124 @@
 package io.pullsecrets.operator.http;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator's one HTTP port: {@code /metrics} (Prometheus text format 0.0.4), {@code /healthz}
- * (liveness) and {@code /readyz} (readiness). Health answers 200 with "ok" or 503 with the reason.
+ * The operator's plain HTTP port: {@code /healthz} (liveness), {@code /readyz} (readiness) and,
+ * when metrics are served without authentication, {@code /metrics} (Prometheus text format 0.0.4).
+ * Health answers 200 with "ok" or 503 with the reason.
+ *
+ * <p>Health checks read in-memory state and answer on the event loop. A scrape renders every
+ * series (its cost grows with the number of credentials), so it runs on a pool of one thread with
+ * a queue of four; beyond that a scrape gets 503 at once.
  */
 public final class HttpEndpoints implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoints.class);
   public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+  static final String TEXT = "text/plain; charset=utf-8";
+  /** Requests to these endpoints carry no body; a larger one closes the connection. */
+  static final int MAX_BODY = 16 * 1024;
 
   /** A health check: empty when healthy, otherwise what is wrong. */
   public interface Check {
     java.util.Optional<String> problem();
   }
 
+  private final HttpServing owned;
   private final HttpServer server;
-  private final ExecutorService executor;
 
-  private HttpEndpoints(HttpServer server, ExecutorService executor) {
+  private HttpEndpoints(HttpServing owned, HttpServer server) {
+    this.owned = owned;
     this.server = server;
-    this.executor = executor;
   }
 
-  /** Binds all interfaces on {@code port} (0 picks a free port) and starts serving. */
+  /** On a server of its own with the default limits; /metrics served without authentication. */
   public static HttpEndpoints start(int port, Supplier<String> metrics, Check live, Check ready) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
-    ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "http");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    server.createContext("/metrics", ex -> {
-      if (!allowed(ex)) {
+    HttpServing serving = HttpServing.create(HttpServing.Limits.DEFAULT);
+    try {
+      return start(serving, serving, port, metrics, "", live, ready);
+    } catch (IOException | RuntimeException e) {
+      serving.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Binds all interfaces on {@code port} (0 picks a free port) and starts serving.
+   *
+   * @param metrics the scrape, or null when /metrics is not served here
+   * @param metricsElsewhere what a GET /metrics is told when {@code metrics} is null
+   */
+  public static HttpEndpoints start(HttpServing serving, int port, Supplier<String> metrics, String metricsElsewhere, Check live,
+      Check ready) throws IOException {
+    return start(serving, null, port, metrics, metricsElsewhere, live, ready);
+  }
+
+  private static HttpEndpoints start(HttpServing serving, HttpServing owned, int port, Supplier<String> metrics, String metricsElsewhere,
+      Check live, Check ready) throws IOException {
+    ThreadPoolExecutor scrapes = serving.pool("metrics-scrape", 1, 4);
+    HttpServer server = serving.listen(port, null, req -> {
+      limitBody(req, MAX_BODY);
+      if (!allowed(req)) {
         return;
       }
-      String body;
-      try {
-        body = metrics.get();
-      } catch (RuntimeException e) {
-        LOG.warn("metrics scrape failed: {}", e.toString());
-        send(ex, 500, "text/plain; charset=utf-8", "scrape failed\n");
-        return;
-      }
-      send(ex, 200, PROMETHEUS_CONTENT_TYPE, body);
-    });
-    server.createContext("/healthz", ex -> health(ex, live));
-    server.createContext("/readyz", ex -> health(ex, ready));
-    server.createContext("/", ex -> {
-      if (allowed(ex)) {
-        send(ex, 404, "text/plain; charset=utf-8", "not found; try /metrics, /healthz or /readyz\n");
+      switch (req.path()) {
+        case "/healthz" -> health(req, live);
+        case "/readyz" -> health(req, ready);
+        case "/metrics" -> {
+          if (metrics == null) {
+            send(req, 404, TEXT, metricsElsewhere + "\n");
+          } else {
+            scrape(req, scrapes, metrics);
+          }
+        }
+        default -> send(req, 404, TEXT, metrics == null ? "not found; try /healthz or /readyz\n"
+            : "not found; try /metrics, /healthz or /readyz\n");
       }
     });
-    server.start();
-    LOG.info("serving /metrics, /healthz and /readyz on port {}", server.getAddress().getPort());
-    return new HttpEndpoints(server, executor);
+    LOG.info("serving {}/healthz and /readyz on port {}", metrics == null ? "" : "/metrics, ", server.actualPort());
+    return new HttpEndpoints(owned, server);
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return server.actualPort();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    try {
+      server.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // closing anyway
+    }
+    if (owned != null) {
+      owned.close();
+    }
   }
 
-  private static void health(HttpExchange ex, Check check) throws IOException {
-    if (!allowed(ex)) {
-      return;
-    }
+  /** Runs the scrape on {@code pool}; 503 when it is busy, 500 when the scrape fails. */
+  static void scrape(HttpServerRequest req, ThreadPoolExecutor pool, Supplier<String> metrics) {
+    HttpServing.offload(pool, metrics::get, (body, failure) -> {
+      if (failure == null) {
+        send(req, 200, PROMETHEUS_CONTENT_TYPE, body);
+      } else if (failure instanceof java.util.concurrent.RejectedExecutionException) {
+        send(req, 503, TEXT, "too many scrapes at once\n");
+      } else {
+        LOG.warn("metrics scrape failed: {}", failure.toString());
+        send(req, 500, TEXT, "scrape failed\n");
+      }
+    });
+  }
+
+  private static void health(HttpServerRequest req, Check check) {
     java.util.Optional<String> problem;
     try {
       problem = check.problem();
@@ -89,31 +126,45 @@ public final class HttpEndpoints implements AutoCloseable {
       problem = java.util.Optional.of("check failed: " + e.getClass().getSimpleName());
     }
     if (problem.isEmpty()) {
-      send(ex, 200, "text/plain; charset=utf-8", "ok\n");
+      send(req, 200, TEXT, "ok\n");
     } else {
-      send(ex, 503, "text/plain; charset=utf-8", problem.get() + "\n");
+      send(req, 503, TEXT, problem.get() + "\n");
     }
   }
 
-  private static boolean allowed(HttpExchange ex) throws IOException {
-    String m = ex.getRequestMethod();
-    if (m.equals("GET") || m.equals("HEAD")) {
+  /** GET and HEAD only; anything else gets 405 with {@code Allow}. */
+  static boolean allowed(HttpServerRequest req) {
+    HttpMethod m = req.method();
+    if (m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD)) {
       return true;
     }
-    ex.getResponseHeaders().set("Allow", "GET, HEAD");
-    send(ex, 405, "text/plain; charset=utf-8", "method not allowed\n");
+    req.response().putHeader("Allow", "GET, HEAD");
+    send(req, 405, TEXT, "method not allowed\n");
     return false;
   }
 
-  private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", contentType);
-    boolean head = ex.getRequestMethod().equals("HEAD");
-    ex.sendResponseHeaders(status, head ? -1 : bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      if (!head) {
-        out.write(bytes);
+  /** Drops the body; closes the connection once more than {@code max} bytes arrived. */
+  static void limitBody(HttpServerRequest req, int max) {
+    long[] seen = {0};
+    req.handler(chunk -> {
+      seen[0] += chunk.length();
+      if (seen[0] > max) {
+        req.connection().close();
       }
+    });
+  }
+
+  /** The response (headers only for HEAD, with the length the body would have). */
+  static void send(HttpServerRequest req, int status, String contentType, String body) {
+    if (req.response().ended() || req.response().closed()) {
+      return;
+    }
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    req.response().setStatusCode(status).putHeader("Content-Type", contentType);
+    if (req.method().equals(HttpMethod.HEAD)) {
+      req.response().putHeader("Content-Length", Integer.toString(bytes.length)).end();
+    } else {
+      req.response().end(Buffer.buffer(bytes));
     }
   }
 }

@@ -3,35 +3,24 @@ package io.pullsecrets.operator.webhook;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.http.HttpServing;
 import io.pullsecrets.operator.cluster.ClusterView;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.security.Principal;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.function.BooleanSupplier;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,24 +30,17 @@ import org.slf4j.LoggerFactory;
  * they have synced, and on any internal error, the pod is allowed unchanged (never fail closed).
  * The serving certificate is re-read (and, when self-managed, rotated) every refresh interval;
  * new TLS handshakes use the new one without a restart.
+ *
+ * <p>The body is read on the event loop (at most {@link #MAX_BODY} bytes; a larger request gets
+ * 413 and its connection is closed). Parsing up to 3 MiB of JSON and deciding take milliseconds,
+ * too long for an event loop that also reads every other connection, so they run on a pool of
+ * four threads with a queue of 64; when that is full the pod is allowed unchanged at once.
  */
 public final class PodWebhook implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PodWebhook.class);
   public static final String PATH = "/mutate-pods";
   /** How much of an AdmissionReview the webhook reads; pods are far smaller. */
   static final int MAX_BODY = 3 * 1024 * 1024;
-  /**
-   * The JDK's HTTP server sends headers and body in separate segments; without TCP_NODELAY the
-   * client's delayed ACK adds about 40 ms to every admission. The property is read once, when the
-   * JDK first creates a server, so {@link io.pullsecrets.operator.Main#main} sets it first thing.
-   */
-  public static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
-
-  static {
-    if (System.getProperty(NODELAY_PROPERTY) == null) {
-      System.setProperty(NODELAY_PROPERTY, "true");
-    }
-  }
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -75,165 +57,233 @@ public final class PodWebhook implements AutoCloseable {
     Listener NONE = (r, t, a) -> {};
   }
 
-  private final HttpsServer server;
-  private final ExecutorService executor;
-  private final ScheduledExecutorService refresher;
-  private final RotatingKeyManager keys;
-  private final CertificateSource certificates;
+  /** What {@link #respond} computed: the status and body to send. */
+  private record Answer(int status, String contentType, byte[] body) {}
+
+  private final HttpServing owned;
+  private final ServingCertificate ownedCertificate;
+  private final HttpServer server;
+  private final ServingCertificate certificate;
   private final PodInjection injection;
   private final ClusterView cache;
   private final BooleanSupplier cachesSynced;
   private final Listener listener;
-  private volatile String certificateProblem = "webhook certificate not loaded yet";
+  private final ThreadPoolExecutor work;
 
-  private PodWebhook(HttpsServer server, ExecutorService executor, ScheduledExecutorService refresher, RotatingKeyManager keys,
-      CertificateSource certificates, PodInjection injection, ClusterView cache,
-      BooleanSupplier cachesSynced, Listener listener) {
-    this.server = server;
-    this.executor = executor;
-    this.refresher = refresher;
-    this.keys = keys;
-    this.certificates = certificates;
+  private PodWebhook(HttpServing serving, HttpServing owned, ServingCertificate certificate, ServingCertificate ownedCertificate,
+      int port, PodInjection injection, ClusterView cache, BooleanSupplier cachesSynced,
+      Listener listener) throws IOException {
+    this.owned = owned;
+    this.ownedCertificate = ownedCertificate;
+    this.certificate = certificate;
     this.injection = injection;
     this.cache = cache;
     this.cachesSynced = cachesSynced;
     this.listener = listener;
+    this.work = serving.pool("webhook", 4, 64);
+    this.server = serving.listen(port, certificate.keyManager(), this::handle);
   }
 
   /**
-   * Loads the certificate (creating it if the operator owns it; on failure the webhook starts
-   * without one, is not ready, and retries every refresh interval) and starts serving.
+   * On a server of its own with the default limits: loads the certificate (creating it if the
+   * operator owns it; on failure the webhook starts without one, is not ready, and retries every
+   * refresh interval) and starts serving.
    */
   public static PodWebhook start(int port, CertificateSource certificates, Duration refreshEvery, PodInjection injection,
       ClusterView cache, BooleanSupplier cachesSynced, Listener listener) throws IOException {
-    RotatingKeyManager keys = new RotatingKeyManager();
-    SSLContext ssl;
+    HttpServing serving = HttpServing.create(HttpServing.Limits.DEFAULT);
+    ServingCertificate certificate = ServingCertificate.start("webhook", certificates, refreshEvery);
     try {
-      ssl = SSLContext.getInstance("TLS");
-      ssl.init(new javax.net.ssl.KeyManager[] {keys}, null, null);
-    } catch (java.security.GeneralSecurityException e) {
-      throw new IOException("cannot set up TLS: " + e.getMessage(), e);
+      return start(serving, serving, port, certificate, certificate, injection, cache, cachesSynced, listener);
+    } catch (IOException | RuntimeException e) {
+      certificate.close();
+      serving.close();
+      throw e;
     }
-    HttpsServer server = HttpsServer.create(new InetSocketAddress(port), 64);
-    server.setHttpsConfigurator(new HttpsConfigurator(ssl));
-    ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "webhook");
-      t.setDaemon(true);
-      return t;
-    });
-    server.setExecutor(executor);
-    ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "webhook-certificates");
-      t.setDaemon(true);
-      return t;
-    });
-    PodWebhook webhook = new PodWebhook(server, executor, refresher, keys, certificates, injection, cache, cachesSynced, listener);
-    webhook.refreshCertificate();
-    server.createContext(PATH, webhook::handle);
-    server.start();
-    refresher.scheduleWithFixedDelay(webhook::refreshCertificate, refreshEvery.toMillis(), refreshEvery.toMillis(), TimeUnit.MILLISECONDS);
-    LOG.info("serving the pod admission webhook on HTTPS port {} ({})", webhook.port(), certificates.describe());
+  }
+
+  /** Serves on {@code serving} with {@code certificate} (both closed by their owner, not by this webhook). */
+  public static PodWebhook start(HttpServing serving, int port, ServingCertificate certificate, PodInjection injection,
+      ClusterView cache, BooleanSupplier cachesSynced, Listener listener) throws IOException {
+    return start(serving, null, port, certificate, null, injection, cache, cachesSynced, listener);
+  }
+
+  private static PodWebhook start(HttpServing serving, HttpServing owned, int port, ServingCertificate certificate,
+      ServingCertificate ownedCertificate, PodInjection injection, ClusterView cache,
+      BooleanSupplier cachesSynced, Listener listener) throws IOException {
+    PodWebhook webhook = new PodWebhook(serving, owned, certificate, ownedCertificate, port, injection, cache, cachesSynced, listener);
+    LOG.info("serving the pod admission webhook on HTTPS port {} ({})", webhook.port(), certificate.source().describe());
+    Thread warm = new Thread(webhook::warmUp, "webhook-warm-up");
+    warm.setDaemon(true);
+    warm.start();
     return webhook;
   }
 
+  /**
+   * One TLS handshake and request to this server over loopback, so that the API server's first
+   * admission does not pay for loading and compiling the TLS and HTTP code (seen above the
+   * webhook's 3 s timeout on a busy node). Best effort: nothing happens without a certificate.
+   */
+  private void warmUp() {
+    TlsMaterial m = certificate.material();
+    if (m == null) {
+      return;
+    }
+    try {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      int i = 0;
+      for (java.security.cert.X509Certificate c : TlsMaterial.certificates(m.bundlePem().isBlank() ? m.certPem() : m.bundlePem())) {
+        trust.setCertificateEntry("ca" + i++, c);
+      }
+      javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      try (java.net.Socket s = ctx.getSocketFactory().createSocket()) {
+        s.connect(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port()), 5000);
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(("GET " + PATH + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        s.getInputStream().readAllBytes();
+      }
+    } catch (Exception e) {
+      LOG.debug("webhook warm-up: {}", e.toString());
+    }
+  }
+
   public int port() {
-    return server.getAddress().getPort();
+    return server.actualPort();
   }
 
   /** The certificate being served (null before one loaded). */
   public TlsMaterial certificate() {
-    return keys.material;
+    return certificate.material();
   }
 
   public CertificateSource certificates() {
-    return certificates;
+    return certificate.source();
   }
 
   /** Readiness: empty once a certificate is loaded. */
   public Optional<String> problem() {
-    return Optional.ofNullable(certificateProblem);
+    return certificate.problem();
   }
 
   /** Loads the current certificate now (also what the periodic refresh runs). */
-  public synchronized void refreshCertificate() {
-    try {
-      TlsMaterial m = certificates.refresh();
-      TlsMaterial before = keys.material;
-      if (before == null || !before.certPem().equals(m.certPem())) {
-        keys.load(m);
-        LOG.info("webhook serving certificate loaded, valid until {}", m.notAfter());
-      }
-      certificateProblem = null;
-    } catch (Exception e) {
-      if (keys.material == null) {
-        certificateProblem = "webhook certificate unavailable: " + e.getClass().getSimpleName();
-      }
-      LOG.warn("cannot refresh the webhook certificate from {}: {}", certificates.describe(), e.getMessage());
-    }
+  public void refreshCertificate() {
+    certificate.refresh();
   }
 
   @Override
   public void close() {
-    refresher.shutdownNow();
-    server.stop(0);
-    executor.shutdownNow();
+    try {
+      server.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // closing anyway
+    }
+    work.shutdownNow();
+    if (ownedCertificate != null) {
+      ownedCertificate.close();
+    }
+    if (owned != null) {
+      owned.close();
+    }
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      if (!ex.getRequestMethod().equals("POST")) {
-        send(ex, 405, "text/plain; charset=utf-8", "POST an AdmissionReview\n".getBytes(StandardCharsets.UTF_8));
-        return;
-      }
-      byte[] body;
-      try (InputStream in = ex.getRequestBody()) {
-        body = in.readNBytes(MAX_BODY + 1);
-      }
-      long start = System.nanoTime();
-      JsonNode review;
-      String uid;
-      try {
-        review = JSON.readTree(body);
-        uid = review.path("request").path("uid").asText("");
-      } catch (IOException | RuntimeException e) {
-        listener.admitted("error", Duration.ofNanos(System.nanoTime() - start), 0);
-        send(ex, 400, "text/plain; charset=utf-8", "not an AdmissionReview\n".getBytes(StandardCharsets.UTF_8));
-        return;
-      }
-      String result;
-      String patch = null;
-      int added = 0;
-      if (body.length > MAX_BODY || uid.isEmpty()) {
-        result = "error";
-      } else if (!cachesSynced.getAsBoolean()) {
-        result = "not-ready";
-      } else {
-        try {
-          PodInjection.Decision d = decide(review.path("request"));
-          patch = d.jsonPatch();
-          added = d.add().size();
-          result = d.mutates() ? "mutated" : "unchanged";
-        } catch (RuntimeException e) {
-          // Never fail closed: allow the pod as it is.
-          LOG.warn("admission of a pod failed; allowing it unchanged: {}", e.toString());
-          result = "error";
-        }
-      }
-      ObjectNode response = JSON.createObjectNode();
-      response.put("uid", uid);
-      response.put("allowed", true);
-      if (patch != null) {
-        response.put("patchType", "JSONPatch");
-        response.put("patch", Base64.getEncoder().encodeToString(patch.getBytes(StandardCharsets.UTF_8)));
-      }
-      ObjectNode out = JSON.createObjectNode();
-      out.put("apiVersion", "admission.k8s.io/v1");
-      out.put("kind", "AdmissionReview");
-      out.set("response", response);
-      byte[] bytes = JSON.writeValueAsBytes(out);
-      listener.admitted(result, Duration.ofNanos(System.nanoTime() - start), added);
-      send(ex, 200, "application/json", bytes);
+  private void handle(HttpServerRequest req) {
+    if (!req.method().equals(HttpMethod.POST)) {
+      send(req, new Answer(405, "text/plain; charset=utf-8", "POST an AdmissionReview\n".getBytes(StandardCharsets.UTF_8)));
+      return;
     }
+    Buffer body = Buffer.buffer();
+    req.handler(chunk -> {
+      if (req.response().ended()) {
+        return;
+      }
+      if (body.length() + chunk.length() > MAX_BODY) {
+        listener.admitted("error", Duration.ZERO, 0);
+        req.response().setStatusCode(413).putHeader("Content-Type", "text/plain; charset=utf-8").putHeader("Connection", "close")
+            .end("an AdmissionReview is at most " + MAX_BODY + " bytes\n")
+            .onComplete(x -> req.connection().close());
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    req.endHandler(v -> {
+      if (req.response().ended()) {
+        return;
+      }
+      byte[] bytes = body.getBytes();
+      HttpServing.offload(work, () -> respond(bytes), (answer, failure) -> {
+        if (failure != null) {
+          // Busy or broken: allow unchanged rather than make the API server wait (never fail closed).
+          LOG.warn("admission of a pod not decided ({}); allowing it unchanged", failure.getClass().getSimpleName());
+          listener.admitted("error", Duration.ZERO, 0);
+          answer = allowUnchanged(bytes);
+        }
+        send(req, answer);
+      });
+    });
+  }
+
+  /** An AdmissionReview response allowing the request unchanged, or 400 when the body is no AdmissionReview. */
+  private static Answer allowUnchanged(byte[] body) {
+    try {
+      String uid = JSON.readTree(body).path("request").path("uid").asText("");
+      return review(uid, null);
+    } catch (IOException | RuntimeException e) {
+      return new Answer(400, "text/plain; charset=utf-8", "not an AdmissionReview\n".getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private Answer respond(byte[] body) throws IOException {
+    long start = System.nanoTime();
+    JsonNode review;
+    String uid;
+    try {
+      review = JSON.readTree(body);
+      uid = review.path("request").path("uid").asText("");
+    } catch (IOException | RuntimeException e) {
+      listener.admitted("error", Duration.ofNanos(System.nanoTime() - start), 0);
+      return new Answer(400, "text/plain; charset=utf-8", "not an AdmissionReview\n".getBytes(StandardCharsets.UTF_8));
+    }
+    String result;
+    String patch = null;
+    int added = 0;
+    if (uid.isEmpty()) {
+      result = "error";
+    } else if (!cachesSynced.getAsBoolean()) {
+      result = "not-ready";
+    } else {
+      try {
+        PodInjection.Decision d = decide(review.path("request"));
+        patch = d.jsonPatch();
+        added = d.add().size();
+        result = d.mutates() ? "mutated" : "unchanged";
+      } catch (RuntimeException e) {
+        // Never fail closed: allow the pod as it is.
+        LOG.warn("admission of a pod failed; allowing it unchanged: {}", e.toString());
+        result = "error";
+      }
+    }
+    Answer answer = review(uid, patch);
+    listener.admitted(result, Duration.ofNanos(System.nanoTime() - start), added);
+    return answer;
+  }
+
+  private static Answer review(String uid, String patch) throws IOException {
+    ObjectNode response = JSON.createObjectNode();
+    response.put("uid", uid);
+    response.put("allowed", true);
+    if (patch != null) {
+      response.put("patchType", "JSONPatch");
+      response.put("patch", Base64.getEncoder().encodeToString(patch.getBytes(StandardCharsets.UTF_8)));
+    }
+    ObjectNode out = JSON.createObjectNode();
+    out.put("apiVersion", "admission.k8s.io/v1");
+    out.put("kind", "AdmissionReview");
+    out.set("response", response);
+    return new Answer(200, "application/json", JSON.writeValueAsBytes(out));
   }
 
   private PodInjection.Decision decide(JsonNode request) {
@@ -252,73 +302,10 @@ public final class PodWebhook implements AutoCloseable {
     return injection.decide(pod, namespace, ns, sa, credentials);
   }
 
-  private static void send(HttpExchange ex, int status, String contentType, byte[] bytes) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", contentType);
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
+  private static void send(HttpServerRequest req, Answer a) {
+    if (req.response().ended() || req.response().closed()) {
+      return;
     }
-  }
-
-  /** A key manager whose certificate and key can be replaced while serving. */
-  static final class RotatingKeyManager extends X509ExtendedKeyManager {
-    static final String ALIAS = "webhook";
-    volatile TlsMaterial material;
-    private volatile Current current;
-
-    private record Current(X509Certificate[] chain, PrivateKey key) {}
-
-    void load(TlsMaterial m) {
-      current = new Current(m.chain().toArray(X509Certificate[]::new), m.privateKey());
-      material = m;
-    }
-
-    private String alias(String keyType) {
-      Current c = current;
-      PrivateKey k = c == null ? null : c.key();
-      if (k == null) {
-        return null;
-      }
-      return keyType == null || keyType.equals(k.getAlgorithm()) || keyType.startsWith(k.getAlgorithm() + "_")
-          || (k.getAlgorithm().equals("RSA") && keyType.startsWith("RSA")) ? ALIAS : null;
-    }
-
-    @Override
-    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      return alias(keyType);
-    }
-
-    @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      return alias(keyType);
-    }
-
-    @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
-      String a = alias(keyType);
-      return a == null ? null : new String[] {a};
-    }
-
-    @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-      Current c = current;
-      return ALIAS.equals(alias) && c != null ? c.chain() : null;
-    }
-
-    @Override
-    public PrivateKey getPrivateKey(String alias) {
-      Current c = current;
-      return ALIAS.equals(alias) && c != null ? c.key() : null;
-    }
-
-    @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return null;
-    }
-
-    @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-      return null;
-    }
+    req.response().setStatusCode(a.status()).putHeader("Content-Type", a.contentType()).end(Buffer.buffer(a.body()));
   }
 }

@@ -48,14 +48,51 @@ public final class SelfManagedCertificates implements CertificateSource {
 
   public SelfManagedCertificates(KubernetesClient client, String namespace, String secretName, String configurationName,
       String serviceName, Clock clock, Duration validity) {
+    this(client, namespace, secretName, configurationName, List.of(serviceName), clock, validity);
+  }
+
+  /**
+   * @param serviceNames the Services in front of the operator's HTTPS ports (webhook, metrics): the
+   *     certificate names each in every form a client in the cluster may use, and localhost
+   */
+  public SelfManagedCertificates(KubernetesClient client, String namespace, String secretName, String configurationName,
+      List<String> serviceNames, Clock clock, Duration validity) {
     this.client = client;
     this.namespace = namespace;
     this.secretName = secretName;
     this.configurationName = configurationName;
-    this.dnsNames = List.of(serviceName + "." + namespace + ".svc", serviceName + "." + namespace + ".svc.cluster.local",
-        serviceName + "." + namespace, serviceName, "localhost");
+    List<String> names = new ArrayList<>();
+    for (String serviceName : serviceNames) {
+      names.addAll(List.of(serviceName + "." + namespace + ".svc", serviceName + "." + namespace + ".svc.cluster.local",
+          serviceName + "." + namespace, serviceName));
+    }
+    names.add("localhost");
+    this.dnsNames = List.copyOf(new java.util.LinkedHashSet<>(names));
     this.clock = clock;
     this.validity = validity;
+  }
+
+  /** The DNS names the serving certificate carries. */
+  public List<String> dnsNames() {
+    return dnsNames;
+  }
+
+  /** Whether {@code m} names every DNS name this operator serves under (a new Service needs a new certificate). */
+  boolean covers(TlsMaterial m) {
+    try {
+      java.util.Collection<List<?>> sans = m.chain().get(0).getSubjectAlternativeNames();
+      java.util.Set<String> have = new java.util.HashSet<>();
+      if (sans != null) {
+        for (List<?> san : sans) {
+          if (Integer.valueOf(2).equals(san.get(0))) {
+            have.add(String.valueOf(san.get(1)));
+          }
+        }
+      }
+      return have.containsAll(dnsNames);
+    } catch (java.security.cert.CertificateParsingException | RuntimeException e) {
+      return false;
+    }
   }
 
   /** The next {@link #refresh()} replaces the certificate even if it is not due. */
@@ -76,7 +113,7 @@ public final class SelfManagedCertificates implements CertificateSource {
       Instant now = clock.instant();
       Secret current = client.secrets().inNamespace(namespace).withName(secretName).get();
       TlsMaterial stored = current == null ? null : parse(current);
-      if (stored != null && !force && !due(stored, now)) {
+      if (stored != null && !force && !due(stored, now) && covers(stored)) {
         syncCaBundle(stored.bundlePem());
         return stored;
       }
@@ -85,12 +122,12 @@ public final class SelfManagedCertificates implements CertificateSource {
       try {
         if (current == null) {
           client.secrets().inNamespace(namespace).resource(desired).create();
-          LOG.info("created the webhook certificate in Secret {}/{}, valid until {}", namespace, secretName, fresh.notAfter());
+          LOG.info("created the serving certificate in Secret {}/{}, valid until {}", namespace, secretName, fresh.notAfter());
         } else {
           desired.getMetadata().setResourceVersion(current.getMetadata().getResourceVersion());
           client.secrets().inNamespace(namespace).resource(desired).update();
-          LOG.info("rotated the webhook certificate in Secret {}/{} ({}), valid until {}", namespace, secretName,
-              stored == null ? "unreadable before" : force ? "requested" : "due", fresh.notAfter());
+          LOG.info("rotated the serving certificate in Secret {}/{} ({}), valid until {}", namespace, secretName,
+              stored == null ? "unreadable before" : force ? "requested" : !covers(stored) ? "new DNS names" : "due", fresh.notAfter());
         }
         syncCaBundle(fresh.bundlePem());
         return fresh;

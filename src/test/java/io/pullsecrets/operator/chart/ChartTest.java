@@ -52,7 +52,7 @@ class ChartTest {
     assertThat(d.getSpec().getStrategy().getType()).as("no Lease with one replica: never two at once").isEqualTo("Recreate");
 
     Container c = pod.getContainers().get(0);
-    assertThat(c.getPorts()).filteredOn(p -> !p.getName().equals("webhook")).singleElement().satisfies(p -> {
+    assertThat(c.getPorts()).filteredOn(p -> !p.getName().equals("webhook") && !p.getName().equals("metrics")).singleElement().satisfies(p -> {
       assertThat(p.getName()).isEqualTo("http");
       assertThat(p.getContainerPort()).isEqualTo(8080);
     });
@@ -188,8 +188,12 @@ class ChartTest {
     });
 
     // Off: no webhook objects, no rights for them, the operator told so.
-    List<HasMetadata> off = template("--set", "webhook.enabled=false");
+    List<HasMetadata> off = template("--set", "webhook.enabled=false", "--set", "metrics.secure=false");
     assertThat(off).noneMatch(o -> o.getKind().equals("MutatingWebhookConfiguration") || o.getMetadata().getName().endsWith("-webhook"));
+    // Off, with authenticated metrics: only the serving certificate's Secret stays the operator's.
+    List<HasMetadata> offSecure = template("--set", "webhook.enabled=false");
+    assertThat(offSecure).filteredOn(o -> o.getKind().equals("MutatingWebhookConfiguration") || o.getMetadata().getName().endsWith("-webhook"))
+        .extracting(HasMetadata::getKind).containsExactlyInAnyOrder("Role", "RoleBinding");
     assertThat(env(one(off, Deployment.class, FULLNAME).getSpec().getTemplate().getSpec().getContainers().get(0)))
         .containsEntry("PULLSECRET_WEBHOOK_ENABLED", "false").doesNotContainKey("PULLSECRET_WEBHOOK_PORT");
 
@@ -281,6 +285,7 @@ class ChartTest {
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("pullsecret-system", "team-a", "team-b");
     assertThat(all(objects, RoleBinding.class)).hasSize(5);
     assertThat(all(objects, ClusterRole.class).stream().filter(cr -> !cr.getMetadata().getName().equals(FULLNAME + "-webhook"))
+        .filter(cr -> !cr.getMetadata().getName().startsWith(FULLNAME + "-metrics-"))
         .filter(cr -> !ChartConventionsTest.aggregated(cr))).singleElement().satisfies(cr -> {
       assertThat(cr.getMetadata().getName()).isEqualTo(FULLNAME + "-namespace-reader");
       assertThat(verbsByResource(cr.getRules())).isEqualTo(Map.of("/namespaces", Set.of("list", "watch")));
@@ -313,6 +318,91 @@ class ChartTest {
     assertThat(rules).contains("PullSecretTokenExpiring", "pullsecret_token_expiry_timestamp_seconds - time()) < 5400",
         "PullSecretRefreshFailing", "pullsecret_last_refresh_success == 0",
         "PullSecretNamespacesFailing", "pullsecret_namespaces_failed > 0");
+  }
+
+  @Test
+  void metricsAreServedOverHttpsToAuthorizedTokensByDefault() {
+    List<HasMetadata> objects = template("--set", "metrics.serviceMonitor.enabled=true");
+    Container c = one(objects, Deployment.class, FULLNAME).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(env(c)).containsEntry("PULLSECRET_METRICS_SECURE", "true").containsEntry("PULLSECRET_METRICS_PORT", "8443")
+        .containsEntry("PULLSECRET_METRICS_SERVICE", FULLNAME + "-metrics");
+    // The operator's defaults name the chart's Service.
+    assertThat(OperatorConfig.Metrics.PLAIN.serviceName()).isEqualTo(FULLNAME + "-metrics");
+    assertThat(c.getPorts()).anySatisfy(p -> {
+      assertThat(p.getName()).isEqualTo("metrics");
+      assertThat(p.getContainerPort()).isEqualTo(8443);
+    });
+    // Probes stay on the plain HTTP port: the kubelet sends no token.
+    assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+    io.fabric8.kubernetes.api.model.Service svc = one(objects, io.fabric8.kubernetes.api.model.Service.class, FULLNAME + "-metrics");
+    assertThat(svc.getSpec().getPorts()).singleElement().satisfies(p -> {
+      assertThat(p.getName()).isEqualTo("https");
+      assertThat(p.getTargetPort().getStrVal()).isEqualTo("metrics");
+    });
+    // The operator may review tokens; scrapers get a role to bind.
+    ClusterRole auth = one(objects, ClusterRole.class, FULLNAME + "-metrics-auth");
+    assertThat(verbsByResource(auth.getRules())).isEqualTo(Map.of(
+        "authentication.k8s.io/tokenreviews", Set.of("create"), "authorization.k8s.io/subjectaccessreviews", Set.of("create")));
+    assertThat(one(objects, ClusterRoleBinding.class, FULLNAME + "-metrics-auth").getSubjects()).singleElement()
+        .satisfies(s -> assertThat(s.getName()).isEqualTo(FULLNAME));
+    ClusterRole reader = one(objects, ClusterRole.class, FULLNAME + "-metrics-reader");
+    assertThat(reader.getRules()).singleElement().satisfies(r -> {
+      assertThat(r.getNonResourceURLs()).containsExactly("/metrics");
+      assertThat(r.getVerbs()).containsExactly("get");
+    });
+    assertThat(all(objects, ClusterRoleBinding.class)).noneMatch(b -> b.getMetadata().getName().equals(FULLNAME + "-metrics-reader"));
+    String sm = serviceMonitorEndpoint(objects);
+    assertThat(sm).contains("port: https", "scheme: https", "bearerTokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token",
+        "serverName: " + FULLNAME + "-metrics." + Helm.NAMESPACE + ".svc", "name: " + FULLNAME + "-webhook-tls", "key: ca-bundle.crt")
+        .doesNotContain("insecureSkipVerify");
+    assertThat(serviceMonitorEndpoint(template("--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.serviceMonitor.insecureSkipVerify=true")))
+        .contains("insecureSkipVerify: true").doesNotContain("ca-bundle.crt");
+    // A reader binding on request.
+    List<HasMetadata> bound = template("--set", "metrics.readerSubjects[0].kind=ServiceAccount", "--set", "metrics.readerSubjects[0].name=prometheus",
+        "--set", "metrics.readerSubjects[0].namespace=monitoring");
+    assertThat(one(bound, ClusterRoleBinding.class, FULLNAME + "-metrics-reader").getSubjects()).singleElement()
+        .satisfies(s -> assertThat(s.getNamespace() + "/" + s.getName()).isEqualTo("monitoring/prometheus"));
+    // cert-manager: the certificate names the metrics Service too.
+    GenericKubernetesResource cert = (GenericKubernetesResource) template("--set", "webhook.certManager.enabled=true").stream()
+        .filter(o -> o.getKind().equals("Certificate")).findFirst().orElseThrow();
+    assertThat(io.fabric8.kubernetes.client.utils.Serialization.asYaml(cert.getAdditionalProperties().get("spec")))
+        .contains(FULLNAME + "-metrics." + Helm.NAMESPACE + ".svc", FULLNAME + "-webhook." + Helm.NAMESPACE + ".svc");
+  }
+
+  @Test
+  void plainMetricsAreAnOptIn() {
+    List<HasMetadata> objects = template("--set", "metrics.secure=false", "--set", "metrics.serviceMonitor.enabled=true");
+    Container c = one(objects, Deployment.class, FULLNAME).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(env(c)).containsEntry("PULLSECRET_METRICS_SECURE", "false").doesNotContainKey("PULLSECRET_METRICS_PORT");
+    assertThat(c.getPorts()).noneMatch(p -> p.getName().equals("metrics"));
+    assertThat(one(objects, io.fabric8.kubernetes.api.model.Service.class, FULLNAME + "-metrics").getSpec().getPorts()).singleElement()
+        .satisfies(p -> assertThat(p.getTargetPort().getStrVal()).isEqualTo("http"));
+    assertThat(all(objects, ClusterRole.class)).noneMatch(r -> r.getMetadata().getName().startsWith(FULLNAME + "-metrics-"));
+    assertThat(serviceMonitorEndpoint(objects)).contains("port: http").doesNotContain("https", "bearerTokenFile");
+  }
+
+  @Test
+  void networkPolicyIsOptionalOpensTheWebhookToAllAndMetricsToSelectedNamespaces() {
+    assertThat(template()).noneMatch(o -> o.getKind().equals("NetworkPolicy"));
+    List<HasMetadata> objects = template("--set", "networkPolicy.enabled=true");
+    io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy np =
+        one(objects, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class, FULLNAME);
+    assertThat(np.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    assertThat(np.getSpec().getPodSelector().getMatchLabels()).containsEntry("app.kubernetes.io/instance", Helm.RELEASE);
+    assertThat(np.getSpec().getIngress()).hasSize(2);
+    assertThat(np.getSpec().getIngress().get(0).getFrom()).as("the webhook: from anywhere").isEmpty();
+    assertThat(np.getSpec().getIngress().get(0).getPorts()).extracting(p -> p.getPort().getStrVal()).containsExactly("webhook");
+    assertThat(np.getSpec().getIngress().get(1).getFrom()).singleElement().satisfies(f ->
+        assertThat(f.getNamespaceSelector().getMatchLabels()).containsEntry("kubernetes.io/metadata.name", "monitoring"));
+    assertThat(np.getSpec().getIngress().get(1).getPorts()).extracting(p -> p.getPort().getStrVal()).containsExactly("http", "metrics");
+    // The named ports exist on the pod.
+    Container c = one(objects, Deployment.class, FULLNAME).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(c.getPorts()).extracting(io.fabric8.kubernetes.api.model.ContainerPort::getName).contains("http", "webhook", "metrics");
+  }
+
+  private static String serviceMonitorEndpoint(List<HasMetadata> objects) {
+    GenericKubernetesResource sm = (GenericKubernetesResource) objects.stream().filter(o -> o.getKind().equals("ServiceMonitor")).findFirst().orElseThrow();
+    return io.fabric8.kubernetes.client.utils.Serialization.asYaml(sm.getAdditionalProperties().get("spec")).replace("\"", "");
   }
 
   @Test

@@ -58,6 +58,7 @@ import org.junit.jupiter.api.Test;
 class RbacCoverageTest {
   static final String OPS = RealApiServer.OPERATOR_NS;
   static final String MWC = "pullsecret-operator"; // the name the chart's RBAC allows
+  static final String READER_BINDING = "rbac-coverage-test-metrics-reader";
   static final Duration WAIT = Duration.ofSeconds(30);
   static final Main.LeaseTimings FAST = new Main.LeaseTimings(Duration.ofSeconds(2), Duration.ofMillis(1500), Duration.ofMillis(200));
 
@@ -135,6 +136,7 @@ class RbacCoverageTest {
         running.close();
       }
       client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
+      client.rbac().clusterRoleBindings().withName(READER_BINDING).delete();
     } finally {
       ecr.close();
       operatorClient.close();
@@ -179,7 +181,7 @@ class RbacCoverageTest {
    * The operator's whole repertoire: start and lead, serve the webhook (its TLS Secret, the caBundle),
    * sync a static credential by selector (create, source change, drift repair, a new namespace,
    * a ServiceAccount entry, a Conflict with its Event), an ECR credential with a web identity
-   * (a TokenRequest), metrics, then deletion (clean-up of Secrets and entries, the finalizer).
+   * (a TokenRequest), authenticated metrics (a TokenReview, a SubjectAccessReview), then deletion (clean-up of Secrets and entries, the finalizer).
    */
   private void runEveryKindOfWork() {
     Fixtures.namespace(client, OPS, Map.of());
@@ -212,7 +214,23 @@ class RbacCoverageTest {
 
     client.resource(EcrStub.webIdentityCredential(OPS, "ecr", "puller", List.of("team-a"))).create();
     await().atMost(WAIT).until(() -> pullSecret("team-a", "ecr-pull").contains("rbac-ecr-token-1"));
-    assertThat(Prometheus.get(running.httpPort(), "/metrics").body()).contains("pullsecret_leader");
+    // Authenticated metrics (the chart's default): a TokenReview and a SubjectAccessReview.
+    Fixtures.serviceAccount(client, OPS, "scraper", Map.of());
+    client.rbac().clusterRoleBindings().resource(new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder()
+        .withNewMetadata().withName(READER_BINDING).endMetadata()
+        .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole").withName("pullsecret-operator-metrics-reader").endRoleRef()
+        .addNewSubject().withKind("ServiceAccount").withName("scraper").withNamespace(OPS).endSubject().build()).serverSideApply();
+    String token = client.serviceAccounts().inNamespace(OPS).withName("scraper").tokenRequest(
+        new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder().withNewSpec().withExpirationSeconds(600L).endSpec().build())
+        .getStatus().getToken();
+    try {
+      var https = Prometheus.https(running.certificate().orElseThrow().material().bundlePem());
+      var scrape = Prometheus.getSecure(https, running.metricsPort().orElseThrow(), token);
+      assertThat(scrape.statusCode()).isEqualTo(200);
+      assertThat(scrape.body()).contains("pullsecret_leader");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
 
     client.resources(RegistryCredential.class).inNamespace(OPS).delete();
     await().atMost(WAIT).until(() -> client.resources(RegistryCredential.class).inNamespace(OPS).list().getItems().isEmpty());
@@ -221,7 +239,7 @@ class RbacCoverageTest {
 
   private void startOperator() {
     OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, true, "info", "text")
-        .withWebhook(OperatorConfig.Webhook.on(0));
+        .withWebhook(OperatorConfig.Webhook.on(0)).withMetrics(OperatorConfig.Metrics.secureOn(0));
     PullSecretOperator.Options options = PullSecretOperator.Options.defaults(operatorClient)
         .withProviders(new ProviderRegistry(List.of(new StaticCredentialProvider(), ecr.provider(operatorClient))));
     running = Main.create(operatorClient, config, options, new Main.Launch("rbac-test", FAST, () -> {}).withWebhookCertificateRefresh(Duration.ofSeconds(1)));

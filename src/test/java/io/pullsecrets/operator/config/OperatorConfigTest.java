@@ -117,4 +117,20 @@ class OperatorConfigTest {
         .hasMessage("PULLSECRET_WEBHOOK_SERVICE (--webhook-service): 'a.b' is not a valid Service name");
     assertThat(OperatorConfig.usage()).contains("--webhook-enabled", "PULLSECRET_WEBHOOK_PORT", "--webhook-cert-dir");
   }
+
+  @Test
+  void metricsSettings() throws Exception {
+    OperatorConfig d = OperatorConfig.parse(new String[0], Map.of(), NO_FILE);
+    assertThat(d.metrics()).isEqualTo(OperatorConfig.Metrics.PLAIN);
+    assertThat(d.metrics().secure()).as("the binary alone keeps plain /metrics; the chart turns authentication on").isFalse();
+    OperatorConfig c = OperatorConfig.parse(new String[] {"--metrics-port=0"},
+        Map.of("PULLSECRET_METRICS_SECURE", "true", "PULLSECRET_METRICS_PORT", "1234", "PULLSECRET_METRICS_SERVICE", "scrape-me"), NO_FILE);
+    assertThat(c.metrics()).isEqualTo(new OperatorConfig.Metrics(true, 0, "scrape-me"));
+    assertThat(c.withWebhook(OperatorConfig.Webhook.on(0)).metrics()).isEqualTo(c.metrics());
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--metrics-secure=maybe"}, Map.of(), NO_FILE))
+        .hasMessage("PULLSECRET_METRICS_SECURE (--metrics-secure): 'maybe' is not true or false");
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--metrics-service=a.b"}, Map.of(), NO_FILE))
+        .hasMessage("PULLSECRET_METRICS_SERVICE (--metrics-service): 'a.b' is not a valid Service name");
+    assertThat(OperatorConfig.usage()).contains("--metrics-secure", "PULLSECRET_METRICS_PORT", "--metrics-service");
+  }
 }

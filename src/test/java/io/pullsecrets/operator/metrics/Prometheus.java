@@ -34,6 +34,29 @@ public final class Prometheus {
     }
   }
 
+  public static HttpResponse<String> getSecure(HttpClient https, int port, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(java.net.URI.create("https://127.0.0.1:" + port + "/metrics")).timeout(java.time.Duration.ofSeconds(10));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return https.send(b.GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** A client that trusts the operator's CA bundle (and checks the certificate names 127.0.0.1). */
+  public static HttpClient https(String bundle) throws Exception {
+    java.security.KeyStore ts = java.security.KeyStore.getInstance("PKCS12");
+    ts.load(null, null);
+    int i = 0;
+    for (java.security.cert.X509Certificate c : io.pullsecrets.operator.webhook.TlsMaterial.certificates(bundle)) {
+      ts.setCertificateEntry("ca" + i++, c);
+    }
+    javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ts);
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return HttpClient.newBuilder().sslContext(ctx).connectTimeout(java.time.Duration.ofSeconds(5)).build();
+  }
+
   public static List<Sample> parse(String text) {
     List<Sample> samples = new ArrayList<>();
     for (String line : text.split("\n")) {

@@ -296,4 +296,17 @@ class PodWebhookTest {
     org.assertj.core.api.Assertions.assertThatCode(() -> leaf.verify(TlsMaterial.certificates(m.caPem()).get(0).getPublicKey()))
         .doesNotThrowAnyException();
   }
+
+  @Test
+  void aSelfManagedCertificateWithoutEveryServiceNameIsReplaced() {
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    SelfManagedCertificates both = new SelfManagedCertificates(null, "ns", "s", "c", List.of("hook", "scrape"),
+        java.time.Clock.systemUTC(), Duration.ofDays(365));
+    assertThat(both.dnsNames()).contains("hook.ns.svc", "scrape.ns.svc", "scrape.ns.svc.cluster.local", "localhost");
+    TlsMaterial webhookOnly = TlsMaterial.generate(
+        new SelfManagedCertificates(null, "ns", "s", "c", "hook", java.time.Clock.systemUTC(), Duration.ofDays(365)).dnsNames(),
+        now, Duration.ofDays(365), null);
+    assertThat(both.covers(webhookOnly)).isFalse();
+    assertThat(both.covers(TlsMaterial.generate(both.dnsNames(), now, Duration.ofDays(365), null))).isTrue();
+  }
 }
