@@ -221,7 +221,9 @@ registry_hosts() {
   addr="$(cat "$DIR/registry/address")"
   for h in "$addr" "localhost:${addr##*:}" "${ALIASES[@]}"; do
     mkdir -p "$N/certs.d/$h"
-    echo "server = \"http://$addr\"" > "$N/certs.d/$h/hosts.toml"
+    # containerd 1.6 refuses a hosts.toml without a [host] table.
+    printf 'server = "http://%s"\n\n[host."http://%s"]\n  capabilities = ["pull", "resolve"]\n' "$addr" "$addr" \
+      > "$N/certs.d/$h/hosts.toml"
   done
 }
 

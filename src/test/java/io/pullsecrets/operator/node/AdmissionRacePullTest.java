@@ -74,6 +74,8 @@ class AdmissionRacePullTest {
       }
     } finally {
       client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
+      client.apps().deployments().inAnyNamespace().delete();
+      Node.deletePods(client);
       operatorClient.close();
       api.close();
     }

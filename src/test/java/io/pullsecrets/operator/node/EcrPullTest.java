@@ -52,6 +52,7 @@ class EcrPullTest {
   @AfterEach
   void stop() {
     try {
+      Node.deletePods(h.client);
       h.close();
     } finally {
       stub.close();

@@ -36,7 +36,11 @@ class PodPullTest {
 
   @AfterEach
   void stop() {
-    h.close();
+    try {
+      Node.deletePods(h.client);
+    } finally {
+      h.close();
+    }
   }
 
   /** A static credential for the local registry (user robot), written as Secret local-pull into {@code namespaces}. */
@@ -185,7 +189,8 @@ class PodPullTest {
       });
       Pod p = h.client.pods().inNamespace(ns).withName("app").get();
       outcome.put(c.getKey(), "Running".equals(p.getStatus().getPhase()) ? "Running"
-          : Node.pullEvents(h.client, ns, "app").stream().filter(e -> e.contains("401 Unauthorized")).findFirst().map(e -> "401").orElse("other failure"));
+          : Node.pullEvents(h.client, ns, "app").stream().filter(e -> e.contains("401 Unauthorized")).findFirst().map(e -> "401")
+              .orElse("other failure: " + Node.pullEvents(h.client, ns, "app")));
       System.out.println("[node] key " + c.getKey() + ", image " + image + ": " + outcome.get(c.getKey()));
     }
     Map<String, String> expected = new LinkedHashMap<>();

@@ -68,6 +68,8 @@ class TryItWithoutAClusterTest {
             .anyMatch(e -> e.startsWith("Pulled: Successfully pulled image \"" + image + "\""));
         assertThat(Cli.kubectl(kubeconfig, "-n", "team-a", "get", "pod", "hello", "-o", "jsonpath={.spec.imagePullSecrets}").ok().stdout())
             .contains("\"local-pull\"");
+      } finally {
+        Node.deletePods(api.client());
       }
     }
   }

@@ -237,6 +237,20 @@ public final class Node {
         .map(s -> s.getState().getWaiting().getReason()).findFirst().orElse("");
   }
 
+  /**
+   * Deletes every pod of the test's namespaces at once (grace period 0, as {@code kubectl delete
+   * --force} does): the namespace controller then removes the namespaces without waiting for the
+   * kubelet, and the kubelet stops the containers on its own.
+   */
+  public static void deletePods(KubernetesClient client) {
+    for (var ns : client.namespaces().list().getItems()) {
+      String name = ns.getMetadata().getName();
+      if (!RealApiServer.SYSTEM_NAMESPACES.contains(name)) {
+        client.pods().inNamespace(name).withGracePeriod(0).delete();
+      }
+    }
+  }
+
   public static List<Event> events(KubernetesClient client, String ns, String pod) {
     return client.v1().events().inNamespace(ns).withField("involvedObject.name", pod).list().getItems();
   }
