@@ -167,7 +167,9 @@ save_host() {
   for s in /sys/fs/cgroup/*/; do [[ -e "$s/kubepods" ]] || echo "$s/kubepods" >> "$N/cgroups.created"; done
 }
 
-alive() { [[ -f "$N/$1.pid" ]] && kill -0 "$(cat "$N/$1.pid")" 2>/dev/null; }
+# Whether a process runs (a zombie that its new parent has not reaped yet does not).
+running() { [[ -r "/proc/$1/stat" && "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
+alive() { [[ -f "$N/$1.pid" ]] && running "$(cat "$N/$1.pid")"; }
 
 # Waits until the check passes; dies (with the log's tail) when the process exits first.
 wait_process() { # name seconds check...
@@ -370,7 +372,7 @@ up() {
   [[ -f "$DIR/server" && -f "$DIR/pki/ca.key" ]] || die "no control plane in $DIR: run 'hack/control-plane.sh up $DIR' first"
   if [[ -f "$OWNER" ]]; then
     local other; other="$(cat "$OWNER")"
-    if [[ -f "$other/node/kubelet.pid" ]] && kill -0 "$(cat "$other/node/kubelet.pid")" 2>/dev/null; then
+    if [[ -f "$other/node/kubelet.pid" ]] && running "$(cat "$other/node/kubelet.pid")"; then
       die "a node is already up on this machine (hack/node.sh down $other)"
     fi
     log "a node of $other was left behind: taking it down first"
@@ -409,7 +411,7 @@ stop() { # name
   [[ -f "$f" ]] || return 0
   local pid; pid="$(cat "$f")"
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 50); do running "$pid" || break; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$f"
 }

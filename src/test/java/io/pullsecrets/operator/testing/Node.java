@@ -107,7 +107,7 @@ public final class Node {
 
   private static Node start(ControlPlane cp) throws IOException, InterruptedException {
     long t0 = System.nanoTime();
-    script(cp.dir, Duration.ofMinutes(15), "up", cp.dir.toString());
+    // Registered first: a node that fails half-way up is taken down too.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         script(cp.dir, Duration.ofSeconds(60), "down", cp.dir.toString());
@@ -115,6 +115,7 @@ public final class Node {
         System.out.println("[node] hack/node.sh down failed: " + e.getMessage());
       }
     }, "node-down"));
+    script(cp.dir, Duration.ofMinutes(15), "up", cp.dir.toString());
     System.out.printf("[node] up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     return new Node(cp);
   }
