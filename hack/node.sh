@@ -38,7 +38,7 @@ PAUSE_IMAGE=pullsecret.local/pause:1
 # per host shape a provider renders: ECR (the project's ECR stub's registry), Artifact Registry, ACR.
 ALIASES=(111111111111.dkr.ecr.eu-west-1.amazonaws.com europe-docker.pkg.dev pullsecret.azurecr.io)
 # The sysctls the kubelet, kube-proxy and the bridge plugin set; 'down' puts the saved values back.
-SYSCTLS=(vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.ip_forward net.ipv4.conf.all.route_localnet
+SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward net.ipv4.conf.all.route_localnet
          net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables)
 # Host paths the node creates when they are missing; 'down' removes those it created.
 HOST_PATHS=(/var/lib/kubelet /var/log/containers /var/log/pods /var/lib/cni /run/containerd /run/netns /opt/cni $STATE)
