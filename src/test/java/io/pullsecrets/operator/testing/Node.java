@@ -83,6 +83,7 @@ public final class Node {
   /** The running node (and control plane); skips (or, when required, fails) the calling test if it cannot run. */
   public static synchronized Node get() {
     if (shared != null) {
+      shared.schedulable(true);
       return shared;
     }
     ControlPlane cp = ControlPlane.get();
@@ -103,6 +104,32 @@ public final class Node {
     }
     Assumptions.abort(unavailable);
     throw new AssertionError("unreachable");
+  }
+
+  /**
+   * Called as a test class that does not use the node starts: the node takes no new pods (it is
+   * cordoned), so that the pods other tests create stay Pending as they do on a control plane
+   * alone, instead of loading the machine with sandboxes and image pulls.
+   */
+  public static synchronized void park() {
+    if (shared != null) {
+      shared.schedulable(false);
+    }
+  }
+
+  private boolean unschedulable;
+
+  private void schedulable(boolean yes) {
+    if (unschedulable == !yes) {
+      return;
+    }
+    try (KubernetesClient c = controlPlane.adminClient()) {
+      c.nodes().withName(NAME).edit(n -> {
+        n.getSpec().setUnschedulable(yes ? null : Boolean.TRUE);
+        return n;
+      });
+    }
+    unschedulable = !yes;
   }
 
   private static Node start(ControlPlane cp) throws IOException, InterruptedException {
