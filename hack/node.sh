@@ -82,7 +82,7 @@ missing_packages() {
   [[ -x /usr/lib/cni/bridge ]] || m+=(containernetworking-plugins)
   command -v docker-registry >/dev/null || m+=(docker-registry)
   command -v htpasswd >/dev/null || m+=(apache2-utils)
-  [[ -x /bin/busybox ]] || m+=(busybox-static)
+  dpkg -s busybox-static >/dev/null 2>&1 || m+=(busybox-static)  # a static /bin/busybox, copied into images
   command -v conntrack >/dev/null || m+=(conntrack)
   command -v iptables >/dev/null || m+=(iptables)
   command -v nft >/dev/null || m+=(nftables)
