@@ -171,11 +171,18 @@ etcd_url() { echo "http://127.0.0.1:$etcd_port/health"; }
 
 # The API server as in a real cluster: RBAC and Node authorization, the default admission
 # plugins, service-account token issuing, an audit log of every write.
+# It publishes the machine's own address as Service kubernetes's endpoint (Kubernetes refuses a
+# loopback one there), and listens there too: pods of hack/node.sh reach it as
+# https://kubernetes.default (ClusterIP 10.0.0.1). Without such an address, loopback only.
 start_apiserver() {
   api_port=$(free_port)
+  local host_ip bind=127.0.0.1
+  host_ip="$(ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')"
+  if [[ -n "$host_ip" ]]; then bind=0.0.0.0; else host_ip=127.0.0.1; fi
   "$bin/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$etcd_port" \
-    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
+    --bind-address="$bind" --advertise-address="$host_ip" --secure-port="$api_port" \
+    --kubelet-preferred-address-types=InternalIP \
     --tls-cert-file="$DIR/pki/serving.crt" --tls-private-key-file="$DIR/pki/serving.key" \
     --client-ca-file="$DIR/pki/ca.crt" \
     --authorization-mode=Node,RBAC \

@@ -123,6 +123,10 @@ public final class ControlPlane {
   private static ControlPlane start() throws IOException, InterruptedException {
     // A fresh directory per JVM: a leftover from a killed run is stopped and removed first.
     if (Files.exists(DIR)) {
+      if (Files.exists(DIR.resolve("node"))) {
+        // A node left by a killed run has mounts under DIR and changes on the host: undone first.
+        run(List.of("bash", Node.SCRIPT.toString(), "down", DIR.toString()), Duration.ofSeconds(60));
+      }
       run(List.of("bash", SCRIPT.toString(), "down", DIR.toString()), Duration.ofSeconds(30));
       deleteTree(DIR);
     }

@@ -21,6 +21,8 @@ public @interface OnRealControlPlane {
   final class Condition implements ExecutionCondition {
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+      // A node started by an earlier test class of this JVM takes no pods of this one, unless it asks for it.
+      Node.park();
       String why = ControlPlane.unavailableReason();
       if (why == null || Boolean.parseBoolean(System.getenv("PULLSECRET_REQUIRE_CONTROL_PLANE"))) {
         return ConditionEvaluationResult.enabled("the control plane is built (or required)");

@@ -42,6 +42,8 @@ public final class EcrStub implements AutoCloseable {
   public final AtomicInteger calls = new AtomicInteger();
   public volatile int failWith;
   public volatile Duration lifetime = Duration.ofHours(12);
+  /** Told each token ({@code <tokenPrefix>-N}) before it is handed out (a registry that must accept it). */
+  public volatile java.util.function.Consumer<String> minted = token -> {};
   private final String tokenPrefix;
   private final Clock clock;
 
@@ -81,6 +83,7 @@ public final class EcrStub implements AutoCloseable {
     if (failWith != 0) {
       return Response.json(failWith, "{\"__type\":\"ServerException\",\"message\":\"try later\"}").withHeader("x-amzn-RequestId", "req-" + n);
     }
+    minted.accept(tokenPrefix + "-" + n);
     String token = Base64.getEncoder().encodeToString(("AWS:" + tokenPrefix + "-" + n).getBytes(StandardCharsets.UTF_8));
     // ECR states expiry on its own clock; the operator's clock is the test's.
     long exp = clock.instant().plus(lifetime).getEpochSecond();

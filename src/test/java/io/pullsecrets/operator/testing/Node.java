@@ -1,0 +1,301 @@
+package io.pullsecrets.operator.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The real node of the test JVM, beside its {@link ControlPlane}: kube-scheduler, containerd, the
+ * kubelet, kube-proxy and a private registry (Debian's docker-registry with htpasswd), started
+ * once by {@code hack/node.sh up} in the control plane's directory and stopped (the host left as
+ * found) when the JVM exits. Pods created on the control plane run here, pulling their images
+ * from that registry with the credentials the kubelet finds. Tests call {@link #get()}: where the
+ * node cannot run they are skipped, unless {@code PULLSECRET_REQUIRE_NODE=true} (CI), where they
+ * fail.
+ */
+public final class Node {
+  public static final Path SCRIPT = Path.of("hack/node.sh").toAbsolutePath();
+  public static final String NAME = "pullsecret-node";
+  /** A pod's way from Pending to Running or to a pull failure here is 1-2 s; this is generous. */
+  public static final Duration WAIT = Duration.ofSeconds(30);
+
+  private static Node shared;
+  private static String unavailable;
+  private static String checked;
+  private static boolean printed;
+
+  public final ControlPlane controlPlane;
+  /** The registry's host:port (127.0.0.1 and a free port), as image references name it. */
+  public final String registry;
+  private final Path htpasswd;
+
+  private Node(ControlPlane controlPlane) throws IOException {
+    this.controlPlane = controlPlane;
+    this.registry = Files.readString(controlPlane.dir.resolve("registry/address")).trim();
+    this.htpasswd = controlPlane.dir.resolve("registry/htpasswd");
+  }
+
+  static boolean required() {
+    return Boolean.parseBoolean(System.getenv("PULLSECRET_REQUIRE_NODE"));
+  }
+
+  /** Why the node cannot run here, or null; prints that reason on the console once. */
+  public static synchronized String unavailableReason() {
+    if (checked == null) {
+      String why = status();
+      checked = why == null ? "" : why;
+    }
+    if (!checked.isEmpty() && !printed) {
+      printed = true;
+      System.out.println("[node] real-node tests skipped: " + checked
+          + " (CI sets PULLSECRET_REQUIRE_NODE=true, which fails them instead)");
+    }
+    return checked.isEmpty() ? null : checked;
+  }
+
+  private static String status() {
+    try {
+      Process p = new ProcessBuilder("bash", SCRIPT.toString(), "status").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        return out.isEmpty() ? "hack/node.sh status failed" : out;
+      }
+      return null;
+    } catch (IOException | InterruptedException e) {
+      return "hack/node.sh could not run: " + e.getMessage();
+    }
+  }
+
+  /** The running node (and control plane); skips (or, when required, fails) the calling test if it cannot run. */
+  public static synchronized Node get() {
+    if (shared != null) {
+      shared.schedulable(true);
+      return shared;
+    }
+    ControlPlane cp = ControlPlane.get();
+    if (unavailable == null) {
+      unavailable = unavailableReason();
+      if (unavailable == null) {
+        try {
+          shared = start(cp);
+          return shared;
+        } catch (Exception e) {
+          unavailable = "the node did not start: " + e.getMessage();
+          System.out.println("[node] " + unavailable);
+        }
+      }
+    }
+    if (required()) {
+      throw new IllegalStateException("PULLSECRET_REQUIRE_NODE=true but " + unavailable);
+    }
+    Assumptions.abort(unavailable);
+    throw new AssertionError("unreachable");
+  }
+
+  /**
+   * Called as a test class that does not use the node starts: the node takes no new pods (it is
+   * cordoned), so that the pods other tests create stay Pending as they do on a control plane
+   * alone, instead of loading the machine with sandboxes and image pulls.
+   */
+  public static synchronized void park() {
+    if (shared != null) {
+      shared.schedulable(false);
+    }
+  }
+
+  private boolean unschedulable;
+
+  private void schedulable(boolean yes) {
+    if (unschedulable == !yes) {
+      return;
+    }
+    try (KubernetesClient c = controlPlane.adminClient()) {
+      c.nodes().withName(NAME).edit(n -> {
+        n.getSpec().setUnschedulable(yes ? null : Boolean.TRUE);
+        return n;
+      });
+    }
+    unschedulable = !yes;
+  }
+
+  private static Node start(ControlPlane cp) throws IOException, InterruptedException {
+    long t0 = System.nanoTime();
+    // Registered first: a node that fails half-way up is taken down too.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        script(cp.dir, Duration.ofSeconds(60), "down", cp.dir.toString());
+      } catch (Exception e) {
+        System.out.println("[node] hack/node.sh down failed: " + e.getMessage());
+      }
+    }, "node-down"));
+    script(cp.dir, Duration.ofMinutes(15), "up", cp.dir.toString());
+    System.out.printf("[node] up in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+    return new Node(cp);
+  }
+
+  private static String script(Path dir, Duration timeout, String... args) throws IOException, InterruptedException {
+    Path log = dir.resolve("node-script.log");
+    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "node-out", ".txt");
+    try {
+      Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
+          .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", command) + " timed out; see " + log);
+      }
+      if (p.exitValue() != 0) {
+        List<String> lines = Files.readAllLines(log);
+        throw new IOException(String.join(" ", command) + " failed: "
+            + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
+      }
+      return Files.readString(out).trim();
+    } finally {
+      Files.deleteIfExists(out);
+    }
+  }
+
+  /** Pushes the node's small runnable image as {@code name:tag}; returns its reference (registry/name:tag). */
+  public String push(String nameAndTag) {
+    try {
+      return script(controlPlane.dir, Duration.ofSeconds(60), "push", controlPlane.dir.toString(), nameAndTag);
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Replaces the registry's accounts (user to password): from the next request on, only these
+   * authenticate (the registry re-reads its htpasswd file when it changes).
+   */
+  public void accounts(Map<String, String> passwords) {
+    StringBuilder lines = new StringBuilder();
+    try {
+      for (var e : passwords.entrySet()) {
+        SecretScan.register(e.getValue());
+        // Cost 4, the lowest bcrypt allows: the registry checks it on every request.
+        Process p = new ProcessBuilder("htpasswd", "-nbBC", "4", e.getKey(), e.getValue()).redirectErrorStream(true).start();
+        String line = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        if (p.waitFor() != 0) {
+          throw new IllegalStateException("htpasswd failed: " + line);
+        }
+        lines.append(line).append('\n');
+      }
+      Path tmp = htpasswd.resolveSibling("htpasswd.tmp");
+      Files.writeString(tmp, lines.toString());
+      Files.move(tmp, htpasswd, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * A pod running {@code image} (with its default command: it waits until stopped), with no pull
+   * secret of its own: the kubelet gets those from the ServiceAccount, as the operator arranged.
+   */
+  public static Pod pod(String ns, String name, String image) {
+    return new PodBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
+        .withNewSpec().withTerminationGracePeriodSeconds(0L).withAutomountServiceAccountToken(false)
+        .addNewContainer().withName("app").withImage(image).endContainer().endSpec().build();
+  }
+
+  /** Creates the pod and waits until it runs; fails with its state and events when it does not. */
+  public static Pod awaitRunning(KubernetesClient client, Pod pod) {
+    String ns = pod.getMetadata().getNamespace();
+    String name = pod.getMetadata().getName();
+    Pod[] last = new Pod[1];
+    try {
+      await("pod " + ns + "/" + name + " Running").atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+        last[0] = client.pods().inNamespace(ns).withName(name).get();
+        return last[0] != null && "Running".equals(last[0].getStatus().getPhase());
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("pod " + ns + "/" + name + " is not Running: " + describe(client, last[0]), e);
+    }
+    return last[0];
+  }
+
+  /**
+   * Waits until the kubelet reports that it could not pull the pod's image (an event
+   * {@code Failed} "Failed to pull image ..."); returns that event's message.
+   */
+  public static String awaitPullFailure(KubernetesClient client, Pod pod) {
+    String ns = pod.getMetadata().getNamespace();
+    String name = pod.getMetadata().getName();
+    String[] message = new String[1];
+    try {
+      await("pod " + ns + "/" + name + " fails to pull").atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+        message[0] = events(client, ns, name).stream()
+            .filter(e -> "Failed".equals(e.getReason()) && e.getMessage() != null && e.getMessage().startsWith("Failed to pull image"))
+            .map(Event::getMessage).findFirst().orElse(null);
+        return message[0] != null;
+      });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("pod " + ns + "/" + name + " did not fail to pull: "
+          + describe(client, client.pods().inNamespace(ns).withName(name).get()), e);
+    }
+    return message[0];
+  }
+
+  /** The waiting reason of the pod's container (ErrImagePull, ImagePullBackOff, ...), or "". */
+  public static String waitingReason(Pod pod) {
+    if (pod == null || pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return "";
+    }
+    return pod.getStatus().getContainerStatuses().stream()
+        .filter(s -> s.getState() != null && s.getState().getWaiting() != null)
+        .map(s -> s.getState().getWaiting().getReason()).findFirst().orElse("");
+  }
+
+  /**
+   * Deletes every pod of the test's namespaces at once (grace period 0, as {@code kubectl delete
+   * --force} does): the namespace controller then removes the namespaces without waiting for the
+   * kubelet, and the kubelet stops the containers on its own.
+   */
+  public static void deletePods(KubernetesClient client) {
+    for (var ns : client.namespaces().list().getItems()) {
+      String name = ns.getMetadata().getName();
+      if (!RealApiServer.SYSTEM_NAMESPACES.contains(name)) {
+        client.pods().inNamespace(name).withGracePeriod(0).delete();
+      }
+    }
+  }
+
+  public static List<Event> events(KubernetesClient client, String ns, String pod) {
+    return client.v1().events().inNamespace(ns).withField("involvedObject.name", pod).list().getItems();
+  }
+
+  /** Events of the kubelet about pulling this pod's image ("Pulling", "Pulled", "Failed", "BackOff"), in order. */
+  public static List<String> pullEvents(KubernetesClient client, String ns, String pod) {
+    return events(client, ns, pod).stream()
+        .filter(e -> List.of("Pulling", "Pulled", "Failed", "BackOff").contains(e.getReason()))
+        .map(e -> e.getReason() + ": " + e.getMessage()).toList();
+  }
+
+  private static String describe(KubernetesClient client, Pod pod) {
+    if (pod == null) {
+      return "no such pod";
+    }
+    return "phase " + pod.getStatus().getPhase() + ", waiting " + waitingReason(pod) + ", imagePullSecrets "
+        + pod.getSpec().getImagePullSecrets() + ", events " + events(client, pod.getMetadata().getNamespace(),
+        pod.getMetadata().getName()).stream().map(e -> e.getReason() + ": " + e.getMessage()).toList();
+  }
+}
