@@ -171,7 +171,13 @@ class PodPullTest {
       credential("key-" + (i - 1), c.getKey(), List.of(ns));
     }
     for (String ns : namespaces) {
-      awaitServiceAccount(ns, "key-" + ns.substring("shape-".length()) + "-pull");
+      String secret = "key-" + ns.substring("shape-".length()) + "-pull";
+      awaitServiceAccount(ns, secret);
+      // The source Secret was just rewritten: wait until the operator rendered this password.
+      h.awaitUntil(() -> {
+        var s = h.client.secrets().inNamespace(ns).withName(secret).get();
+        return s != null && Fixtures.dockerConfigJson(s).contains("\"shapes-password\"");
+      });
     }
     i = 0;
     for (var c : cases.entrySet()) {
