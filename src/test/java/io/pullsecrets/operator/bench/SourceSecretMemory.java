@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.bench;
 
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -96,7 +97,7 @@ public final class SourceSecretMemory {
       try (BenchServer.Real api = BenchServer.Real.up(logDir.resolve("cp-sources"), s -> log("%s", s))) {
         KubernetesClient c = api.client();
         for (String ns : List.of(OperatorHarness.OPERATOR_NS, OperatorHarness.PLATFORM_NS, TENANT)) {
-          Fixtures.namespace(c, ns, Map.of());
+          c.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
         }
         long t0 = System.nanoTime();
         each(i -> c.secrets().inNamespace(TENANT).resource(source(i)).create());
