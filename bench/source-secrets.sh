@@ -6,6 +6,7 @@
 # room for the 500 MB (667 MB as base64 JSON) this writes, twice.
 #   bench/source-secrets.sh                           # 1,000 credentials, 500 KB (about 10 min)
 #   bench/source-secrets.sh --count=100 --size-kb=50  # a quick check
+# BENCH_HISTOGRAM=1 also writes jcmd GC.class_histogram of each phase to target/bench/.
 # BENCH_SKIP_BUILD=1 skips the Maven steps; BENCH_CHILD_JVM_OPTS sets the operator JVM's flags
 # (default: the image's JAVA_TOOL_OPTIONS with -XX:MaxRAM=512m for the chart's 512Mi limit).
 # Child logs and the control plane's directory go to target/bench/.

@@ -136,6 +136,9 @@ public final class SourceSecretMemory {
           long synced = secondsSince(t0);
           gc(op.process.pid());
           long[] rss = op.rss();
+          if ("1".equals(System.getenv("BENCH_HISTOGRAM"))) {
+            jcmd(op.process.pid(), logDir.resolve("source-memory-" + name + ".histogram"), "GC.class_histogram");
+          }
           String mem = op.ask("MEM", "MEM");
           long heapUsed = Long.parseLong(mem.replaceAll(".*heapUsed=(\\d+).*", "$1"));
           log("%s: synced in %d s; after GC.run VmRSS %d MiB, heap in use %d MiB, VmHWM %d MiB", name, synced,
@@ -173,11 +176,17 @@ public final class SourceSecretMemory {
 
     /** {@code jcmd <pid> GC.run}: a full collection in the operator's JVM, as an operator would run it in the pod. */
     static void gc(long pid) throws IOException, InterruptedException {
+      jcmd(pid, null, "GC.run");
+    }
+
+    /** Runs {@code jcmd <pid> <command>}, its output to {@code out} (null: discarded). */
+    static void jcmd(long pid, Path out, String command) throws IOException, InterruptedException {
       Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-      Process p = new ProcessBuilder(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd", String.valueOf(pid), "GC.run")
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      Process p = new ProcessBuilder(Files.isExecutable(jcmd) ? jcmd.toString() : "jcmd", String.valueOf(pid), command)
+          .redirectErrorStream(true)
+          .redirectOutput(out == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.to(out.toFile())).start();
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException("jcmd " + pid + " GC.run failed");
+        throw new IllegalStateException("jcmd " + pid + " " + command + " failed");
       }
     }
 
