@@ -1,6 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.time.Duration;
 import java.util.Map;
@@ -25,6 +27,12 @@ import org.slf4j.LoggerFactory;
  * Watches exactly the source Secrets that RegistryCredentials read, one name-scoped informer per
  * Secret, so that a change to a source refreshes its credentials at once without caching the
  * cluster's other Secrets. An informer lives while some RegistryCredential uses its Secret.
+ *
+ * <p>The cache keeps a source Secret's name, namespace, uid and resourceVersion, never its data,
+ * labels or annotations (see {@link #slim}): a tenant's source Secrets can be large, and the
+ * tenant decides how many there are. Whether a source changed is decided by its resourceVersion
+ * alone (as before); the value a provider reads is fetched with one GET by name when it reads it,
+ * which happens only when the credential is fetched (its inputs changed or its refresh is due).
  *
  * <p>No lock is held while an informer starts: each source has its own start, and a caller waits
  * only for the sources it reads itself. A source whose watch is slow or refused never delays a
@@ -47,7 +55,10 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
     this.client = client;
   }
 
-  /** The current Secret, watching it for {@code user} from now on. */
+  /**
+   * The current Secret, watching it for {@code user} from now on: empty when the watch has not
+   * seen it, otherwise read from the API server (the cache does not keep the data).
+   */
   public Optional<Secret> get(ResourceID user, String namespace, String name) {
     ResourceID secret = new ResourceID(name, namespace);
     usedBy.computeIfAbsent(user, k -> ConcurrentHashMap.newKeySet()).add(secret);
@@ -61,7 +72,33 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
       return out;
     });
     source.awaitStarted();
-    return Optional.ofNullable(source.informer.getStore().getByKey(namespace + "/" + name));
+    if (source.informer.getStore().getByKey(namespace + "/" + name) == null) {
+      return Optional.empty();
+    }
+    // Possibly newer than the cached version: the provider's read records the version it got, and
+    // a cache that catches up later only means one more fetch.
+    return Optional.ofNullable(client.secrets().inNamespace(namespace).withName(name).get());
+  }
+
+  /** What the cache holds of a watched Secret (identity and version only), for tests. */
+  Optional<Secret> cached(String namespace, String name) {
+    Source source = sources.get(new ResourceID(name, namespace));
+    return source == null ? Optional.empty() : Optional.ofNullable(source.informer.getStore().getByKey(namespace + "/" + name));
+  }
+
+  /**
+   * A source Secret as the cache keeps it: name, namespace, uid and resourceVersion. Its data,
+   * labels, annotations and managedFields (all tenant-sized) are dropped.
+   */
+  static Secret slim(Secret s) {
+    return new SecretBuilder().withApiVersion(s.getApiVersion()).withKind(s.getKind())
+        .withNewMetadata()
+        .withName(s.getMetadata().getName())
+        .withNamespace(s.getMetadata().getNamespace())
+        .withUid(s.getMetadata().getUid())
+        .withResourceVersion(s.getMetadata().getResourceVersion())
+        .endMetadata()
+        .build();
   }
 
   /** The resourceVersion of a watched Secret, or "" when it does not exist. */
@@ -181,6 +218,7 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
     String ns = secret.getNamespace().orElseThrow();
     String name = secret.getName();
     SharedIndexInformer<Secret> informer = client.secrets().inNamespace(ns).withName(name).runnableInformer(0);
+    informer.itemStore(new TransformingItemStore<>(SourceSecretWatcher::slim));
     // Keep retrying whatever ends a watch. The client's default gives up for good on a watch-level
     // error (an event it cannot read, a protocol error), also when it comes before the informer
     // counts as started, and then nothing would notice that this source is no longer watched.

@@ -114,8 +114,9 @@ class PromisesTest {
   /**
    * "each source Secret is watched by name; there is no polling": every request the operator makes
    * (recorded by its own HTTP client: the audit log has writes only) that reads the source Secret
-   * is name-scoped, the Secrets of the source namespace are never listed unscoped, nothing reads
-   * it during an idle window, and a change reaches the replicas within 2 s.
+   * is name-scoped (the watch, and a GET by name when the provider reads it), the Secrets of the
+   * source namespace are never listed unscoped, nothing reads it during an idle window, and a
+   * change reaches the replicas within 2 s.
    */
   @Test
   void sourceSecretIsWatchedByNameWithoutPolling() {
@@ -165,6 +166,8 @@ class PromisesTest {
     assertThat(secretReads).as("the operator's reads of Secrets").isNotEmpty()
         .allSatisfy(s -> assertThat(s).satisfiesAnyOf(
             x -> assertThat(x).contains("/namespaces/" + PLATFORM_NS + "/secrets?").contains("fieldSelector=metadata.name=robot"),
+            // The provider's read of the value (the watch's cache keeps no data): one GET by name per fetch.
+            x -> assertThat(x).startsWith("GET /api/v1/namespaces/" + PLATFORM_NS + "/secrets/robot?"),
             x -> assertThat(x).contains("labelSelector=").contains("pullsecret-operator")));
     long sourceLists = secretReads.stream().filter(s -> s.contains("metadata.name=robot") && !s.contains("watch=true")).count();
     assertThat(sourceLists).as("lists of the source Secret (one per informer start)").isEqualTo(1);

@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +23,10 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Source Secrets are watched per Secret: one that cannot be watched holds up nobody else. */
+/**
+ * Source Secrets are watched per Secret: one that cannot be watched holds up nobody else, and the
+ * cache keeps no tenant-sized part of them.
+ */
 class SourceSecretWatcherTest {
   static final String NS = "platform";
   static final ResourceID STUCK_USER = new ResourceID("stuck-credential", NS);
@@ -92,5 +98,42 @@ class SourceSecretWatcherTest {
 
     assertThat(watcher.get(USER, NS, "robot")).isPresent();
     assertThat(watcher.usedBy(USER)).containsExactly(new ResourceID("robot", NS));
+  }
+
+  /**
+   * A tenant's source Secret with a 500 KB key no provider reads, and 200 KB of annotations: the
+   * reader gets every byte (read from the API server), the cache keeps a few hundred bytes, and a
+   * change is still seen (the cached resourceVersion follows it).
+   */
+  @Test
+  void theCacheKeepsNoneOfALargeSourcesDataWhileItsReaderGetsAllOfIt() {
+    String padding = "p".repeat(500_000);
+    api.client().secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("large")
+        .withNamespace(NS).withAnnotations(Map.of("tenant.example.com/notes", "n".repeat(200_000))).endMetadata()
+        .withData(Map.of("username", Fixtures.b64("robot"), "password", Fixtures.b64("large-pw-1"),
+            "padding", Fixtures.b64(padding)))
+        .build()).create();
+
+    Secret read = watcher.get(USER, NS, "large").orElseThrow();
+
+    assertThat(read.getData()).containsEntry("password", Fixtures.b64("large-pw-1"))
+        .containsEntry("padding", Fixtures.b64(padding));
+    Secret cached = watcher.cached(NS, "large").orElseThrow();
+    // Keys only: a failure must not print the values.
+    assertThat(keys(cached.getData())).as("data keys in the cache").isEmpty();
+    assertThat(keys(cached.getMetadata().getAnnotations())).as("annotations in the cache").isEmpty();
+    assertThat(Serialization.asJson(cached).length()).as("size of the cached Secret as JSON").isLessThan(400);
+    assertThat(watcher.version(NS, "large")).isEqualTo(read.getMetadata().getResourceVersion());
+
+    api.client().secrets().inNamespace(NS).withName("large").edit(s -> new SecretBuilder(s)
+        .addToData("password", Fixtures.b64("large-pw-2")).build());
+    Awaitility.await().atMost(Duration.ofSeconds(5))
+        .until(() -> !watcher.version(NS, "large").equals(read.getMetadata().getResourceVersion()));
+    assertThat(watcher.get(USER, NS, "large").orElseThrow().getData()).containsEntry("password", Fixtures.b64("large-pw-2"));
+    assertThat(keys(watcher.cached(NS, "large").orElseThrow().getData())).isEmpty();
+  }
+
+  private static Set<String> keys(Map<String, String> map) {
+    return map == null ? Set.of() : map.keySet();
   }
 }
