@@ -82,4 +82,9 @@ final class Backoff<F> {
   void forget(String uid) {
     byCredential.remove(uid);
   }
+
+  /** Credentials with at least one subject backing off. */
+  int size() {
+    return byCredential.size();
+  }
 }

@@ -43,6 +43,10 @@ public final class CredentialCache {
     entries.put(uid, entry);
   }
 
+  public int size() {
+    return entries.size();
+  }
+
   public void remove(String uid) {
     entries.remove(uid);
   }

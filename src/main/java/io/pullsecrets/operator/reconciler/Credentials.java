@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * Phase 3 of a reconcile: the credential, from the cache unless its inputs changed or its refresh
  * is due; from the provider otherwise, unless a failed fetch is still backing off.
  */
-final class Credentials {
+final class Credentials implements PerCredential {
   private static final Logger LOG = LoggerFactory.getLogger(Credentials.class);
   /** A Secret holds at most 1 MiB; leave room for metadata. */
   static final int MAX_DOCKER_CONFIG_BYTES = 1_000_000;
@@ -97,9 +97,15 @@ final class Credentials {
     return backoff.nextRetry(uid).orElse(null);
   }
 
-  void forget(RegistryCredential rc) {
+  @Override
+  public void forget(RegistryCredential rc) {
     cache.remove(rc.getMetadata().getUid());
     backoff.forget(rc.getMetadata().getUid());
+  }
+
+  @Override
+  public int remembered() {
+    return cache.size() + backoff.size();
   }
 
   /** Logged once per burst: at WARN when the fetch starts failing, at DEBUG while it goes on. */

@@ -80,6 +80,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private volatile Credentials credentials;
   private volatile Replication replication;
   private volatile EventRecorder events;
+  private volatile CredentialMemory memory;
   /** Server-side apply (the default), or JOSDK's JSON diff on the CRUD mock ({@link StatusWriter}). */
   private volatile StatusWriter statusWriter = StatusWriter.SERVER_SIDE_APPLY;
 
@@ -128,6 +129,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     informers.claimants(replicator::claimantsOf);
     credentials = new Credentials(config, clock, jitter, listener, verifier, sources);
     replication = new Replication(replicator, index);
+    memory = new CredentialMemory(java.util.Map.of(
+        "credentials", credentials, "replication", replication, "targetIndex", index, "sourceWatches", sources,
+        "replicator", replicator));
     List<EventSource<?, RegistryCredential>> all = new ArrayList<>(informers.eventSources());
     all.add(sources);
     return all;
@@ -153,6 +157,12 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   public Optional<Secret> cachedManagedSecret(String namespace, String name) {
     Informers i = informers;
     return i == null ? Optional.empty() : i.managedSecret(namespace, name);
+  }
+
+  /** What the operator remembers per credential, by part (for tests of forgetting). */
+  public java.util.Map<String, Integer> remembered() {
+    CredentialMemory m = memory;
+    return m == null ? java.util.Map.of() : m.remembered();
   }
 
   /** What the phases found, and when to reconcile again (null: only on the next event). */
@@ -248,11 +258,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     if (retry != null) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(retry);
     }
-    sources.retainOnly(id, Set.of());
-    credentials.forget(rc);
-    replication.forget(rc);
-    index.forget(id);
-    replicator.forget(id);
+    memory.forget(rc);
     listener.deleted(rc);
     LOG.info("removed its Secrets and service account entries");
     return DeleteControl.defaultDelete();

@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  * alone, so an event costs work in proportion to its namespace, not to all targets. Namespaces
  * whose writes failed back off on their own; the others go on.
  */
-final class Replication {
+final class Replication implements PerCredential {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Replication.class);
   /** The safety net: however quiet, a credential gets a full pass at least this often. */
   static final Duration FULL_PASS_EVERY = Duration.ofMinutes(10);
@@ -170,11 +170,17 @@ final class Replication {
   }
 
   /** The credential no longer serves (deleted, or its last pass is void): forget what was kept. */
-  void forget(RegistryCredential rc) {
+  @Override
+  public void forget(RegistryCredential rc) {
     String uid = rc.getMetadata().getUid();
     passes.remove(uid);
     syncBackoff.forget(uid);
     cleanupBackoff.forget(uid);
+  }
+
+  @Override
+  public int remembered() {
+    return passes.size() + syncBackoff.size() + cleanupBackoff.size();
   }
 
   /** Drops the last pass, so that the next one is full (after a reconcile that served nothing). */

@@ -31,7 +31,7 @@ import org.slf4j.MDC;
  * worked on in parallel on the writer pool. It writes only what differs from the cache, never
  * touches a Secret it does not manage, and never writes partial data.
  */
-public final class Replicator {
+public final class Replicator implements PerCredential {
   private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
   public static final String SECRET_TYPE = SecretWriteRule.SECRET_TYPE;
   public static final String DATA_KEY = SecretWriteRule.DATA_KEY;
@@ -87,9 +87,16 @@ public final class Replicator {
   }
 
   /** Forgets a RegistryCredential's conflicts and failures (it was deleted). */
-  public void forget(ResourceID rc) {
-    conflicts.forget(rc);
-    failures.forget(rc);
+  @Override
+  public void forget(RegistryCredential rc) {
+    ResourceID id = ResourceID.fromResource(rc);
+    conflicts.forget(id);
+    failures.forget(id);
+  }
+
+  @Override
+  public int remembered() {
+    return conflicts.size() + failures.size();
   }
 
   /**

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * only for the sources it reads itself. A source whose watch is slow or refused never delays a
  * credential that does not read it.
  */
-public final class SourceSecretWatcher extends AbstractEventSource<Secret, RegistryCredential> {
+public final class SourceSecretWatcher extends AbstractEventSource<Secret, RegistryCredential> implements PerCredential {
   private static final Logger LOG = LoggerFactory.getLogger(SourceSecretWatcher.class);
 
   /** How long the first list and watch of a source Secret may take. */
@@ -121,6 +121,18 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
       }
     }
     usedBy.computeIfPresent(user, (k, s) -> s.isEmpty() ? null : s);
+  }
+
+  /** Stops every watch {@code rc} had (it is gone). */
+  @Override
+  public void forget(RegistryCredential rc) {
+    retainOnly(ResourceID.fromResource(rc), Set.of());
+  }
+
+  /** Watched Secrets plus readers. */
+  @Override
+  public int remembered() {
+    return sources.size() + usedBy.size();
   }
 
   /** Secrets a RegistryCredential currently reads. */

@@ -1,6 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pullsecrets.operator.api.RegistryCredential;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * touched. Namespace events change what is targeted: they move the epoch, and every credential's
  * next reconcile is a full pass.
  */
-final class TargetIndex {
+final class TargetIndex implements PerCredential {
   private final Map<String, Set<ResourceID>> byNamespace = new ConcurrentHashMap<>();
   private final Map<ResourceID, Set<String>> targetsOf = new ConcurrentHashMap<>();
   private final Map<ResourceID, Set<String>> touched = new ConcurrentHashMap<>();
@@ -27,9 +28,15 @@ final class TargetIndex {
     return ids;
   }
 
-  /** Tells one credential that {@code namespace} had an event. */
-  void touch(ResourceID id, String namespace) {
-    touched.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(namespace);
+  /**
+   * Tells one credential that {@code namespace} had an event. Only a credential with a recorded
+   * full pass is told: before its first one every pass is full anyway, and after it is forgotten
+   * (deleted) the events its cleanup causes must not leave entries nobody takes.
+   */
+  synchronized void touch(ResourceID id, String namespace) {
+    if (targetsOf.containsKey(id)) {
+      touched.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(namespace);
+    }
   }
 
   /** The namespaces touched since the last call, for this credential (empty: none). */
@@ -66,9 +73,16 @@ final class TargetIndex {
     targetsOf.put(id, new HashSet<>(namespaces));
   }
 
-  void forget(ResourceID id) {
+  @Override
+  public synchronized void forget(RegistryCredential rc) {
+    ResourceID id = ResourceID.fromResource(rc);
     update(id, Set.of());
     targetsOf.remove(id);
     touched.remove(id);
+  }
+
+  @Override
+  public int remembered() {
+    return byNamespace.size() + targetsOf.size() + touched.size();
   }
 }

@@ -1,0 +1,76 @@
+package io.pullsecrets.operator.reconciler;
+
+import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Fixtures;
+import io.pullsecrets.operator.testing.OnRealControlPlane;
+import io.pullsecrets.operator.testing.OperatorHarness;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator forgets a deleted credential everywhere: a thousand credentials that each leave
+ * something behind (a served Secret in another namespace, a conflict, a source watch that finds
+ * nothing, a fetch backing off) are created and deleted, and every per-credential part of the
+ * operator is empty again. Memory does not grow with the credentials ever created.
+ */
+@OnRealControlPlane
+class CredentialMemoryTest {
+  static final int CREDENTIALS = 1000;
+  OperatorHarness h;
+
+  @AfterEach
+  void stop() {
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  /** The i-th credential: served into team-a, in conflict over one Secret name, or reading a Secret that does not exist. */
+  static RegistryCredential credential(int i) {
+    String name = "mem-" + i;
+    return switch (i % 3) {
+      case 0 -> secretName(Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, "registry.example.com", "robot"),
+          List.of("team-a")), name + "-pull");
+      case 1 -> secretName(Fixtures.staticCredential(PLATFORM_NS, name, "registry.example.com", "robot"), "shared-pull");
+      default -> secretName(Fixtures.staticCredential(PLATFORM_NS, name, "registry.example.com", "missing-" + i), name + "-pull");
+    };
+  }
+
+  static RegistryCredential secretName(RegistryCredential rc, String secretName) {
+    rc.getSpec().setSecretName(secretName);
+    return rc;
+  }
+
+  @Test
+  void aThousandCredentialsCreatedAndDeletedLeaveNothingBehind() {
+    h = new OperatorHarness().start();
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "memory-pw");
+    for (int i = 0; i < CREDENTIALS; i++) {
+      h.client.resource(credential(i)).create();
+    }
+    Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
+        h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).list().getItems().stream()
+            .filter(rc -> rc.getStatus() != null && rc.getStatus().getConditions() != null).count() == CREDENTIALS);
+    Map<String, Integer> whileTheyExist = h.operator().reconciler().remembered();
+    assertThat(whileTheyExist).as("every part remembers something while the credentials exist")
+        .containsOnlyKeys("credentials", "replication", "targetIndex", "sourceWatches", "replicator")
+        .allSatisfy((part, n) -> assertThat(n).as(part).isPositive());
+
+    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).delete();
+    Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
+        h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).list().getItems().isEmpty());
+
+    assertThat(h.operator().reconciler().remembered()).as("after every credential was deleted")
+        .allSatisfy((part, n) -> assertThat(n).as(part).isZero());
+    assertThat(h.client.secrets().inNamespace("team-a").list().getItems())
+        .noneMatch(s -> s.getMetadata().getName().startsWith("mem-"));
+  }
+}
