@@ -1,7 +1,7 @@
 package io.pullsecrets.operator.provider;
 
-import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.pullsecrets.operator.api.Reasons;
 import java.util.Base64;
 import java.util.Map;
 

@@ -1,7 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pullsecrets.operator.api.Reasons;
 
 /**
  * Turns API server errors into a reason and a message that never carry request or response

@@ -1,18 +1,18 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.pullsecrets.operator.spec.RefreshSchedule;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pullsecrets.operator.Labels;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.SourceSecrets;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler.RefreshListener;
+import io.pullsecrets.operator.spec.RefreshSchedule;
 import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.pullsecrets.operator.spec.Targets;
-import io.pullsecrets.operator.api.Reasons;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.reconciler.Replicator.NamespaceResult;
 import io.pullsecrets.operator.reconciler.StatusAggregator.Sync;
+import io.pullsecrets.operator.spec.Targets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

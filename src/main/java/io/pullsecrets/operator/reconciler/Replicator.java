@@ -2,14 +2,14 @@ package io.pullsecrets.operator.reconciler;
 
 import io.pullsecrets.operator.cluster.ClusterView;
 
-import io.pullsecrets.operator.spec.Targets;
-import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.spec.Targets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

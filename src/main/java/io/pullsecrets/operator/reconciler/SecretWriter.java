@@ -1,9 +1,9 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.reconciler.SecretWriteRule.Conflict;
 import io.pullsecrets.operator.reconciler.SecretWriteRule.Create;

@@ -1,9 +1,9 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pullsecrets.operator.api.FailedNamespace;
 import io.pullsecrets.operator.api.NamespaceCounts;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.api.StatusCondition;
 import io.pullsecrets.operator.provider.ProviderException;

@@ -1,12 +1,12 @@
 package io.pullsecrets.operator.spec;
 
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderRegistry;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;

@@ -2,8 +2,8 @@ package io.pullsecrets.operator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.cluster.ClusterView;
+import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.webhook.CertificateSource;
 import io.pullsecrets.operator.webhook.PodInjection;

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RefreshSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.StatusCondition;
@@ -16,7 +17,6 @@ import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Fixtures;

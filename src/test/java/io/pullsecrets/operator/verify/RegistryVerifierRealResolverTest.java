@@ -3,10 +3,10 @@ package io.pullsecrets.operator.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.pullsecrets.operator.provider.cloud.TestTls;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import io.pullsecrets.operator.provider.cloud.TestTls;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

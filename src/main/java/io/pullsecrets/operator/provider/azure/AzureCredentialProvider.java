@@ -1,6 +1,5 @@
 package io.pullsecrets.operator.provider.azure;
 
-import io.pullsecrets.operator.api.ProviderKind;
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
@@ -9,11 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.AzureAuthSpec;
 import io.pullsecrets.operator.api.AzureProviderSpec;
+import io.pullsecrets.operator.api.ProviderKind;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import io.pullsecrets.operator.provider.cloud.CloudFailure;

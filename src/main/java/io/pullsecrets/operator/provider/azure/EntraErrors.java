@@ -2,8 +2,8 @@ package io.pullsecrets.operator.provider.azure;
 
 import com.azure.identity.CredentialUnavailableException;
 import com.microsoft.aad.msal4j.MsalServiceException;
-import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.cloud.CloudFailure;
 import io.pullsecrets.operator.provider.cloud.Redactor;
 import java.util.List;

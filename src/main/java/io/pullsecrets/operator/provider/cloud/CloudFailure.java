@@ -2,8 +2,8 @@ package io.pullsecrets.operator.provider.cloud;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.provider.ProviderException;
 import java.io.IOException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;

@@ -1,14 +1,14 @@
 package io.pullsecrets.operator.provider.dockerconfig;
 
-import io.pullsecrets.operator.api.ProviderKind;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.DockerConfigProviderSpec;
+import io.pullsecrets.operator.api.ProviderKind;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.DockerConfigJson;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.SecretData;
 import java.util.List;
 

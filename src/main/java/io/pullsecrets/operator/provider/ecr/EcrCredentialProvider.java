@@ -1,17 +1,17 @@
 package io.pullsecrets.operator.provider.ecr;
 
-import io.pullsecrets.operator.api.ProviderKind;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.AwsAssumeRoleSpec;
 import io.pullsecrets.operator.api.AwsWebIdentitySpec;
 import io.pullsecrets.operator.api.EcrAuthSpec;
 import io.pullsecrets.operator.api.EcrProviderSpec;
+import io.pullsecrets.operator.api.ProviderKind;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import io.pullsecrets.operator.provider.cloud.Redactor;

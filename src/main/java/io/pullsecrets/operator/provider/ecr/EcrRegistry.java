@@ -1,7 +1,7 @@
 package io.pullsecrets.operator.provider.ecr;
 
-import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.cloud.RegistryHost;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

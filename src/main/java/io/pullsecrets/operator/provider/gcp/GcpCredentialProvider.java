@@ -1,6 +1,5 @@
 package io.pullsecrets.operator.provider.gcp;
 
-import io.pullsecrets.operator.api.ProviderKind;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.auth.oauth2.AccessToken;
@@ -12,12 +11,13 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.GcpAuthSpec;
 import io.pullsecrets.operator.api.GcpExternalAccountSpec;
 import io.pullsecrets.operator.api.GcpProviderSpec;
+import io.pullsecrets.operator.api.ProviderKind;
+import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.SecretKeySpec;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
 import io.pullsecrets.operator.provider.cloud.Redactor;

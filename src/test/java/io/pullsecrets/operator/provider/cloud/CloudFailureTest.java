@@ -2,8 +2,8 @@ package io.pullsecrets.operator.provider.cloud;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.provider.ProviderException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
