@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.http.HttpServing;
 import java.io.File;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -220,15 +221,36 @@ public final class Preflight {
    *
    * @param settings the settings (for the port), or null
    */
+  /**
+   * "port N is already in use (...); choose another with --flag (ENV)": the flag of the server that
+   * could not bind, found by its port (HTTP, metrics or webhook).
+   */
+  static String portInUse(Throwable t, OperatorConfig settings) {
+    Throwable cause = t instanceof HttpServing.PortInUse && t.getCause() != null ? t.getCause() : t;
+    int port = t instanceof HttpServing.PortInUse p ? p.port : settings == null ? -1 : settings.httpPort();
+    OperatorConfig.Setting setting = OperatorConfig.Setting.HTTP_PORT;
+    String what = "port ";
+    if (settings != null && port > 0) {
+      if (settings.webhook().enabled() && port == settings.webhook().port() && port != settings.httpPort()) {
+        setting = OperatorConfig.Setting.WEBHOOK_PORT;
+        what = "webhook port ";
+      } else if (settings.metrics().secure() && port == settings.metrics().port() && port != settings.httpPort()) {
+        setting = OperatorConfig.Setting.METRICS_PORT;
+        what = "metrics port ";
+      }
+    }
+    String named = port > 0 ? what + port : "the HTTP port";
+    return named + " is already in use (" + safeMessage(cause) + "); choose another with --" + setting.flag + " ("
+        + setting.env + "), 0 picks a free one";
+  }
+
   public static String explain(Throwable e, OperatorConfig settings) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof StartupException) {
         return t.getMessage();
       }
       if (t instanceof BindException) {
-        String port = settings == null ? "the HTTP port" : "port " + settings.httpPort();
-        return port + " is already in use (" + safeMessage(t) + "); choose another with --http-port ("
-            + OperatorConfig.Setting.HTTP_PORT.env + "), 0 picks a free one";
+        return portInUse(t, settings);
       }
     }
     String network = network(e, null);

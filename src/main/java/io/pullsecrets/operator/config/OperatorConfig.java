@@ -132,34 +132,61 @@ public record OperatorConfig(
   private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final Pattern HOST = Pattern.compile("([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*|\\[[0-9a-f:.]+])(:[0-9]{1,5})?");
 
-  /** The settings: flag name, environment variable, description (for --help and README). */
+  /**
+   * The settings: flag name, environment variable, description, default, and how the Helm chart
+   * sets it. {@code --help} prints them, and {@code hack/update-docs.sh} writes them into
+   * docs/reference/configuration.md ({@code ReferenceDocsTest} fails on drift).
+   */
   public enum Setting {
-    NAMESPACE("namespace", "PULLSECRET_NAMESPACE", "the operator's own namespace (default: the in-cluster namespace, else pullsecret-system)"),
-    TRUSTED_NAMESPACES("trusted-namespaces", "PULLSECRET_TRUSTED_NAMESPACES", "comma list of namespaces whose RegistryCredentials may target other namespaces (default: the operator's namespace)"),
-    WATCH_NAMESPACES("watch-namespaces", "PULLSECRET_WATCH_NAMESPACES", "comma list of namespaces to watch (default: empty, all namespaces)"),
-    HTTP_PORT("http-port", "PULLSECRET_HTTP_PORT", "plain HTTP port of /healthz and /readyz, and of /metrics unless metrics-secure is true (default: 8080; 0 picks a free port)"),
-    METRICS_SECURE("metrics-secure", "PULLSECRET_METRICS_SECURE", "true to serve /metrics over HTTPS on the metrics port, only to bearer tokens allowed to get /metrics (TokenReview and SubjectAccessReview); false serves it on the HTTP port to anyone (default: false; the chart sets true)"),
-    METRICS_PORT("metrics-port", "PULLSECRET_METRICS_PORT", "HTTPS port of /metrics when metrics-secure is true (default: 8443; 0 picks a free port)"),
-    METRICS_SERVICE("metrics-service", "PULLSECRET_METRICS_SERVICE", "Service in front of the metrics port, for the self-managed certificate's DNS names (default: pullsecret-operator-metrics)"),
-    LEADER_ELECTION("leader-election", "PULLSECRET_LEADER_ELECTION", "true to take a Lease in the operator's namespace before reconciling (default: false)"),
-    LOG_LEVEL("log-level", "PULLSECRET_LOG_LEVEL", "trace, debug, info, warn or error (default: info)"),
-    LOG_FORMAT("log-format", "PULLSECRET_LOG_FORMAT", "text or json (default: text)"),
-    ALLOWED_ENDPOINT_HOSTS("allowed-endpoint-hosts", "PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "comma list of host or host:port that RegistryCredentials outside trusted namespaces may send tokens to besides the clouds' own endpoints, and that verify: true may probe over plain http or at a loopback, link-local or metadata address (default: empty)"),
-    WEBHOOK_ENABLED("webhook-enabled", "PULLSECRET_WEBHOOK_ENABLED", "true to serve the pod admission webhook that adds managed pull secrets to new pods (default: false; the chart turns it on)"),
-    WEBHOOK_PORT("webhook-port", "PULLSECRET_WEBHOOK_PORT", "HTTPS port of the admission webhook (default: 9443; 0 picks a free port)"),
-    WEBHOOK_CERT_DIR("webhook-cert-dir", "PULLSECRET_WEBHOOK_CERT_DIR", "folder with tls.crt and tls.key for the webhook, e.g. from cert-manager (default: empty, the operator makes its own CA)"),
-    WEBHOOK_SECRET("webhook-secret", "PULLSECRET_WEBHOOK_SECRET", "Secret in the operator's namespace for the self-managed webhook certificate (default: pullsecret-operator-webhook-tls)"),
-    WEBHOOK_CONFIGURATION("webhook-configuration", "PULLSECRET_WEBHOOK_CONFIGURATION", "MutatingWebhookConfiguration whose caBundle the operator keeps current (default: pullsecret-operator)"),
-    WEBHOOK_SERVICE("webhook-service", "PULLSECRET_WEBHOOK_SERVICE", "Service in front of the webhook, for the certificate's DNS names (default: pullsecret-operator-webhook)");
+    NAMESPACE("namespace", "PULLSECRET_NAMESPACE", "the operator's own namespace (its Lease, its certificate Secret; trusted by default)",
+        "the in-cluster namespace, else pullsecret-system", "the release namespace (the pod's `metadata.namespace`)"),
+    TRUSTED_NAMESPACES("trusted-namespaces", "PULLSECRET_TRUSTED_NAMESPACES", "comma list of namespaces whose RegistryCredentials may target other namespaces and use the operator's own cloud identity (ambient, managedIdentity)",
+        "the operator's namespace", "`operator.trustedNamespaces` (empty: the release namespace)"),
+    WATCH_NAMESPACES("watch-namespaces", "PULLSECRET_WATCH_NAMESPACES", "comma list of namespaces to watch; RegistryCredentials, Secrets and ServiceAccounts elsewhere are ignored",
+        "empty: all namespaces", "`operator.watchNamespaces`"),
+    HTTP_PORT("http-port", "PULLSECRET_HTTP_PORT", "plain HTTP port of /healthz and /readyz, and of /metrics unless metrics-secure is true (0 picks a free port)",
+        "8080", "`operator.httpPort`"),
+    METRICS_SECURE("metrics-secure", "PULLSECRET_METRICS_SECURE", "true to serve /metrics over HTTPS on the metrics port, only to bearer tokens allowed to get /metrics (TokenReview and SubjectAccessReview); false serves it on the HTTP port to anyone",
+        "false", "`metrics.secure` (chart default: true)"),
+    METRICS_PORT("metrics-port", "PULLSECRET_METRICS_PORT", "HTTPS port of /metrics when metrics-secure is true (0 picks a free port)",
+        "8443", "`metrics.port`"),
+    METRICS_SERVICE("metrics-service", "PULLSECRET_METRICS_SERVICE", "Service in front of the metrics port, for the self-managed certificate's DNS names",
+        "pullsecret-operator-metrics", "set to `<fullname>-metrics`"),
+    LEADER_ELECTION("leader-election", "PULLSECRET_LEADER_ELECTION", "true to take a Lease in the operator's namespace before reconciling (use with 2 or more replicas)",
+        "false", "`operator.leaderElection`: `true`, `false`, or `auto` (rendered as `true` when `replicaCount` > 1, else `false`)"),
+    LOG_LEVEL("log-level", "PULLSECRET_LOG_LEVEL", "trace, debug, info, warn or error",
+        "info", "`operator.logLevel`"),
+    LOG_FORMAT("log-format", "PULLSECRET_LOG_FORMAT", "text or json",
+        "text", "`operator.logFormat`"),
+    ALLOWED_ENDPOINT_HOSTS("allowed-endpoint-hosts", "PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "comma list of host or host:port that RegistryCredentials outside trusted namespaces may send tokens to besides the clouds' own endpoints, and that verify: true may probe over plain http or at a loopback, link-local or metadata address (a host entry allows any port)",
+        "empty", "`operator.allowedEndpointHosts`"),
+    WEBHOOK_ENABLED("webhook-enabled", "PULLSECRET_WEBHOOK_ENABLED", "true to serve the pod admission webhook that adds managed pull secrets to new pods",
+        "false", "`webhook.enabled` (chart default: true)"),
+    WEBHOOK_PORT("webhook-port", "PULLSECRET_WEBHOOK_PORT", "HTTPS port of the admission webhook (0 picks a free port)",
+        "9443", "`webhook.port`"),
+    WEBHOOK_CERT_DIR("webhook-cert-dir", "PULLSECRET_WEBHOOK_CERT_DIR", "folder with tls.crt and a PKCS#8 tls.key for the webhook and the metrics port, e.g. from cert-manager; empty: the operator keeps its own CA and certificate",
+        "empty", "`/tls` when `webhook.certManager.enabled`"),
+    WEBHOOK_SECRET("webhook-secret", "PULLSECRET_WEBHOOK_SECRET", "Secret in the operator's namespace for the self-managed certificate",
+        "pullsecret-operator-webhook-tls", "set to `<fullname>-webhook-tls`"),
+    WEBHOOK_CONFIGURATION("webhook-configuration", "PULLSECRET_WEBHOOK_CONFIGURATION", "MutatingWebhookConfiguration whose caBundle the operator keeps current",
+        "pullsecret-operator", "set to `<fullname>`"),
+    WEBHOOK_SERVICE("webhook-service", "PULLSECRET_WEBHOOK_SERVICE", "Service in front of the webhook, for the certificate's DNS names",
+        "pullsecret-operator-webhook", "set to `<fullname>-webhook`");
 
     public final String flag;
     public final String env;
     public final String description;
+    /** The default of the binary, as a user reads it. */
+    public final String defaultValue;
+    /** How the Helm chart sets it: the chart value (in backticks) or the value it renders. */
+    public final String chart;
 
-    Setting(String flag, String env, String description) {
+    Setting(String flag, String env, String description, String defaultValue, String chart) {
       this.flag = flag;
       this.env = env;
       this.description = description;
+      this.defaultValue = defaultValue;
+      this.chart = chart;
     }
 
     String label() {
@@ -297,7 +324,7 @@ public record OperatorConfig(
     StringBuilder sb = new StringBuilder("Usage: java -jar pullsecret-operator.jar [--flag=value ...]\n");
     sb.append("Each flag can also be given as an environment variable; the flag wins.\n");
     for (Setting s : Setting.values()) {
-      sb.append(String.format("  --%-20s %-32s %s%n", s.flag, s.env, s.description));
+      sb.append(String.format("  --%-20s %-32s %s (default: %s)%n", s.flag, s.env, s.description, s.defaultValue));
     }
     sb.append(String.format("  --%-20s %-32s %s%n", "version", "", "print the version and exit"));
     sb.append(String.format("  --%-20s %-32s %s%n", "help", "", "print this help and exit"));

@@ -131,12 +131,26 @@ public final class HttpServing implements AutoCloseable {
     try {
       return server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof java.net.BindException) {
+        throw new PortInUse(port, e.getCause());
+      }
       throw new IOException(e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
       throw new IOException("binding port " + port + " took too long", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
+    }
+  }
+
+  /** The port could not be bound: another process (or another of the operator's ports) holds it. */
+  public static final class PortInUse extends java.net.BindException {
+    public final int port;
+
+    PortInUse(int port, Throwable cause) {
+      super("port " + port + ": " + cause.getMessage());
+      this.port = port;
+      initCause(cause);
     }
   }
 

@@ -1,0 +1,58 @@
+package io.pullsecrets.operator.startup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.pullsecrets.operator.Preflight;
+import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.http.HttpServing;
+import java.net.ServerSocket;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A port that is already taken is reported with the flag of the server that could not bind it:
+ * the webhook's port names --webhook-port, the metrics port --metrics-port, the HTTP port
+ * --http-port (each bound for real on a port another socket holds).
+ */
+class PortInUseTest {
+  static String startupLine(int taken, String... flags) throws Exception {
+    OperatorConfig config = OperatorConfig.parse(flags, Map.of());
+    try (HttpServing serving = HttpServing.create(HttpServing.Limits.DEFAULT)) {
+      Throwable failure = catchThrowable(() -> serving.listen(taken, null, req -> req.response().end()));
+      assertThat(failure).isInstanceOf(HttpServing.PortInUse.class);
+      return Preflight.explain(new RuntimeException("start failed", failure), config);
+    }
+  }
+
+  @Test
+  void theWebhookPortInUseNamesTheWebhookFlag() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      int port = taken.getLocalPort();
+      String line = startupLine(port, "--namespace=ops", "--http-port=0", "--webhook-enabled=true", "--webhook-port=" + port);
+      assertThat(line).startsWith("webhook port " + port + " is already in use (")
+          .endsWith("; choose another with --webhook-port (PULLSECRET_WEBHOOK_PORT), 0 picks a free one")
+          .doesNotContain("--http-port");
+    }
+  }
+
+  @Test
+  void theMetricsPortInUseNamesTheMetricsFlag() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      int port = taken.getLocalPort();
+      String line = startupLine(port, "--namespace=ops", "--http-port=0", "--metrics-secure=true", "--metrics-port=" + port);
+      assertThat(line).startsWith("metrics port " + port + " is already in use (")
+          .contains("--metrics-port (PULLSECRET_METRICS_PORT)").doesNotContain("--http-port");
+    }
+  }
+
+  @Test
+  void theHttpPortInUseNamesTheHttpFlag() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0)) {
+      int port = taken.getLocalPort();
+      String line = startupLine(port, "--namespace=ops", "--http-port=" + port, "--webhook-enabled=true", "--webhook-port=0");
+      assertThat(line).startsWith("port " + port + " is already in use (")
+          .contains("--http-port (PULLSECRET_HTTP_PORT)");
+    }
+  }
+}
