@@ -150,3 +150,9 @@ podAntiAffinity:
 {{- define "pullsecret-operator.servesTls" -}}
 {{- if or .Values.webhook.enabled .Values.metrics.secure }}true{{- end }}
 {{- end }}
+
+{{/* The troubleshooting entry of an alert: (list . "anchor"). */}}
+{{- define "pullsecret-operator.runbook" -}}
+{{- $root := index . 0 }}
+{{- printf "%s/troubleshooting/#%s" (trimSuffix "/" $root.Values.metrics.prometheusRule.runbookBaseURL) (index . 1) }}
+{{- end }}

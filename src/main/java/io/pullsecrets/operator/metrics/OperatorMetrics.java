@@ -38,7 +38,7 @@ import java.util.function.UnaryOperator;
  *   <tr><td>pullsecret_refresh_duration_seconds{provider,result}</td><td>histogram: provider call duration</td></tr>
  *   <tr><td>pullsecret_namespaces_targeted / _synced / _failed{namespace,name}</td><td>gauges: the credential's target namespaces, those holding the current Secret, those failing</td></tr>
  *   <tr><td>pullsecret_managed_secrets</td><td>gauge: Secrets the operator keeps in sync, over all credentials</td></tr>
- *   <tr><td>pullsecret_credentials</td><td>gauge: RegistryCredentials the operator has seen</td></tr>
+ *   <tr><td>pullsecret_credentials</td><td>gauge: RegistryCredentials this replica has reconciled since it started and not seen deleted (0 on a standby replica until it leads)</td></tr>
  *   <tr><td>pullsecret_leader</td><td>gauge: 1 while this replica reconciles (leader, or leader election off)</td></tr>
  *   <tr><td>pullsecret_webhook_admission_requests_total{result}</td><td>counter: pod admission requests; result mutated, unchanged, not-ready or error (allowed unchanged)</td></tr>
  *   <tr><td>pullsecret_webhook_pods_mutated_total</td><td>counter: pods the webhook added at least one pull secret to</td></tr>
@@ -108,7 +108,7 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
         .description("Secrets the operator keeps in sync, over all RegistryCredentials")
         .register(registry);
     Gauge.builder(PREFIX + "credentials", credentials, Map::size)
-        .description("RegistryCredentials the operator has reconciled")
+        .description("RegistryCredentials this replica has reconciled since it started and not seen deleted (0 on a standby replica until it leads)")
         .register(registry);
     Gauge.builder(PREFIX + "leader", leader, AtomicInteger::get)
         .description("1 while this replica reconciles (it holds the lease, or leader election is off)")

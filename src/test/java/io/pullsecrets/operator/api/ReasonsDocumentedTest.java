@@ -17,18 +17,17 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every reason the operator writes is one constant of {@link Reasons}, and the README's tables
+ * Every reason the operator writes is one constant of {@link Reasons}, and the tables of
+ * docs/status.md
  * (conditions, failed namespaces, events) name exactly those: a reason added in code without a
  * line for users, or documented but never written, fails here.
  */
 class ReasonsDocumentedTest {
-  /** The section of the README with the three tables. */
+  /** The page with the three tables (conditions, failed namespaces, events). */
   static String statusSection() throws IOException {
-    String readme = Files.readString(Path.of("README.md"));
-    int start = readme.indexOf("\n## Status and conditions");
-    int end = readme.indexOf("\n## ", start + 1);
-    assertThat(start).as("README has a 'Status and conditions' section").isPositive();
-    return readme.substring(start, end);
+    String page = Files.readString(Path.of("docs/status.md"));
+    assertThat(page).as("docs/status.md is the 'Status and conditions' page").startsWith("# Status and conditions");
+    return page;
   }
 
   /** The reasons named in the first column, and in backticks in the last column, of each table row. */
@@ -61,7 +60,7 @@ class ReasonsDocumentedTest {
   }
 
   @Test
-  void theReadmeTablesNameExactlyTheReasonsTheOperatorWrites() throws Exception {
+  void theStatusPageTablesNameExactlyTheReasonsTheOperatorWrites() throws Exception {
     Set<String> constants = constants();
     Set<String> conditionTypes = Set.of("Ready", "TokenValid", "Synced", "Verified", "Reconciling", "Stalled");
     Set<String> reasonsInTables = documented(statusSection()).stream()

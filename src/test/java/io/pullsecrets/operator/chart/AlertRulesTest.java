@@ -118,4 +118,40 @@ class AlertRulesTest {
     assertThat(p.exitValue()).as(out).isZero();
     assertThat(out).contains("SUCCESS");
   }
+
+  /**
+   * Every alert links to its entry in the troubleshooting page of the documentation site: the URL
+   * is the site's (mkdocs.yml site_url) and the anchor is a heading of docs/troubleshooting.md
+   * (MkDocs' slug of it: lower case, punctuation dropped, spaces as dashes).
+   */
+  @Test
+  void everyAlertHasARunbookUrlThatResolvesToATroubleshootingEntry() throws Exception {
+    List<HasMetadata> objects = Helm.template("--set", "metrics.prometheusRule.enabled=true");
+    GenericKubernetesResource rule = (GenericKubernetesResource) objects.stream()
+        .filter(o -> o.getKind().equals("PrometheusRule")).findFirst().orElseThrow();
+    java.util.regex.Matcher site = java.util.regex.Pattern.compile("(?m)^site_url: (\\S+?)/?$")
+        .matcher(Files.readString(Path.of("mkdocs.yml")));
+    assertThat(site.find()).as("mkdocs.yml has a site_url").isTrue();
+    java.util.Set<String> anchors = new java.util.TreeSet<>();
+    for (String line : Files.readString(Path.of("docs/troubleshooting.md")).lines().toList()) {
+      if (line.startsWith("#")) {
+        anchors.add(line.replaceFirst("^#+\\s*", "").strip().toLowerCase()
+            .replaceAll("[^\\w\\s-]", "").strip().replaceAll("[\\s-]+", "-"));
+      }
+    }
+    @SuppressWarnings("unchecked")
+    java.util.Map<String, Object> spec = (java.util.Map<String, Object>) rule.getAdditionalProperties().get("spec");
+    int alerts = 0;
+    for (Object group : (List<?>) spec.get("groups")) {
+      for (Object r : (List<?>) ((java.util.Map<?, ?>) group).get("rules")) {
+        java.util.Map<?, ?> alert = (java.util.Map<?, ?>) r;
+        String name = (String) alert.get("alert");
+        String url = (String) ((java.util.Map<?, ?>) alert.get("annotations")).get("runbook_url");
+        assertThat(url).as(name + " runbook_url").isEqualTo(site.group(1) + "/troubleshooting/#" + name.toLowerCase());
+        assertThat(anchors).as("docs/troubleshooting.md has a heading for " + name).contains(name.toLowerCase());
+        alerts++;
+      }
+    }
+    assertThat(alerts).isEqualTo(5);
+  }
 }

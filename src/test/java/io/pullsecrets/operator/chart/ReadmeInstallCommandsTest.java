@@ -14,15 +14,26 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every {@code helm install} in the README (quick start and the install alternatives) is a
+ * Every {@code helm install} in the docs (getting started and the install alternatives) is a
  * complete command: rendered with {@code helm template} and the same flags, it runs the locally
  * built image and trusts the namespace the quick start uses.
  */
 class ReadmeInstallCommandsTest {
+  /** The pages with helm commands. */
+  static final List<Path> PAGES = List.of(Path.of("README.md"), Path.of("docs/getting-started.md"), Path.of("docs/installation.md"));
+
+  static String docs() throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (Path p : PAGES) {
+      sb.append(Files.readString(p)).append('\n');
+    }
+    return sb.toString();
+  }
+
   @Test
-  void everyHelmInstallInTheReadmeUsesTheBuiltImageAndKeepsTheTrustedNamespaces() throws IOException {
-    List<List<String>> installs = helmCommands(Files.readString(Path.of("README.md")), "install");
-    assertThat(installs).as("helm install commands in README.md").hasSizeGreaterThanOrEqualTo(4);
+  void everyHelmInstallInTheDocsUsesTheBuiltImageAndKeepsTheTrustedNamespaces() throws IOException {
+    List<List<String>> installs = helmCommands(docs(), "install");
+    assertThat(installs).as("helm install commands in " + PAGES).hasSizeGreaterThanOrEqualTo(4);
     for (List<String> cmd : installs) {
       List<String> args = new ArrayList<>(cmd.subList(4, cmd.size()));   // after: helm install <release> <chart>
       args.removeIf(a -> a.equals("--create-namespace"));
@@ -35,7 +46,7 @@ class ReadmeInstallCommandsTest {
           .extracting(EnvVar::getValue).singleElement().asString().contains("platform");
     }
     // Upgrades of an existing release keep its values.
-    for (List<String> cmd : helmCommands(Files.readString(Path.of("README.md")), "upgrade")) {
+    for (List<String> cmd : helmCommands(docs(), "upgrade")) {
       if (cmd.contains("--set")) {
         assertThat(cmd).as("%s must keep the installed values", cmd).containsAnyOf("--reuse-values", "--reset-then-reuse-values", "-f");
       }

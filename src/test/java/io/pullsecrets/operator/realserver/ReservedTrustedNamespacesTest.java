@@ -46,12 +46,12 @@ class ReservedTrustedNamespacesTest {
     }
   }
 
-  /** The YAML block of the README that defines the policy. */
+  /** The YAML block of docs/tenancy-and-security.md that defines the policy. */
   static String readmePolicy() throws Exception {
     Matcher m = Pattern.compile("```yaml\\n((?:(?!```).)*?name: " + POLICY + "(?:(?!```).)*?)```", Pattern.DOTALL)
-        .matcher(Files.readString(Path.of("README.md")));
-    assertThat(m.find()).as("the README's ValidatingAdmissionPolicy " + POLICY).isTrue();
-    return m.group(1).replaceAll("(?m)^  ", "");
+        .matcher(Files.readString(Path.of("docs/tenancy-and-security.md")));
+    assertThat(m.find()).as("the ValidatingAdmissionPolicy " + POLICY + " of docs/tenancy-and-security.md").isTrue();
+    return m.group(1);
   }
 
   Cli.Result asTenant(String... args) {

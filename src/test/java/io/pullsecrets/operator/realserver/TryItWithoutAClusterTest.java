@@ -75,7 +75,7 @@ class TryItWithoutAClusterTest {
   }
 
   static String readme() throws Exception {
-    String readme = Files.readString(Path.of("README.md"));
+    String readme = Files.readString(Path.of("docs/getting-started.md"));
     assertThat(readme).contains("## Try it without a cluster", "hack/control-plane.sh up /tmp/pullsecret-try",
         "kubectl apply -f crds/", "kubectl create namespace team-a",
         "kubectl -n team-a create secret generic ghcr-login --from-literal=username=my-bot --from-literal=password=try-it-token",

@@ -130,13 +130,13 @@ class StartupFailuresTest {
   }
 
   @Test
-  void readmeListsTheStartupLines() throws Exception {
-    String readme = Files.readString(Path.of("README.md"));
-    String section = readme.substring(readme.indexOf("### When it does not start"));
-    section = section.substring(0, section.indexOf("\n## "));
+  void theTroubleshootingPageListsTheStartupLines() throws Exception {
+    String readme = Files.readString(Path.of("docs/troubleshooting.md"));
+    String section = readme.substring(readme.indexOf("## When it does not start"));
+    section = section.substring(0, section.indexOf("\n## ", 1));
     assertThat(section).contains("no Kubernetes configuration found", "is malformed", "cannot reach the API server",
         "kubectl apply -f crds/", "rejected the credentials of kubeconfig user", "401", "403", "forbids",
-        "is already in use", "--http-port", "--log-level=debug");
+        "is already in use", "--http-port", "--webhook-port", "--log-level=debug", "exit code 2", "exit\ncode 1");
     assertThat(readme).contains("`--version`");
   }
 
