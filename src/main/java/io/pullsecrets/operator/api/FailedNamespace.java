@@ -8,7 +8,7 @@ public class FailedNamespace {
   @JsonPropertyDescription("The namespace.")
   private String namespace;
 
-  @JsonPropertyDescription("Why it failed, in one CamelCase word: Conflict, Forbidden, NotFound, WriteConflict, Invalid, Throttled, ApiServerError, WriteFailed or NotWatched (the README's Status and conditions section says what each means).")
+  @JsonPropertyDescription("Why it failed, in one CamelCase word: Conflict, Forbidden, NotFound, WriteConflict, Invalid, Throttled, ApiServerError, WriteFailed or NotWatched (the documentation's Status and conditions page says what each means).")
   private String reason;
 
   @JsonPropertyDescription("What happened, for people.")

@@ -2,8 +2,9 @@ package io.pullsecrets.operator.api;
 
 /**
  * Every reason the operator writes: on conditions, on {@code status.failedNamespaces}, and on
- * Events. Users write alerts and scripts against these strings; the README's tables list them
- * ({@code ReasonsDocumentedTest} checks both ways).
+ * Events. Users write alerts and scripts against these strings; the tables of docs/status.md list
+ * them ({@code ReasonsDocumentedTest} checks both ways), and docs/reference/reasons.md is generated
+ * from this file (one-line javadoc per constant, {@code // --- section ---} comments).
  */
 public final class Reasons {
   // --- Ready, TokenValid (and Stalled or Reconciling): why no good credential is held ---

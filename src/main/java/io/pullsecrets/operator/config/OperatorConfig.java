@@ -139,7 +139,7 @@ public record OperatorConfig(
    */
   public enum Setting {
     NAMESPACE("namespace", "PULLSECRET_NAMESPACE", "the operator's own namespace (its Lease, its certificate Secret; trusted by default)",
-        "the in-cluster namespace, else pullsecret-system", "the release namespace (the pod's `metadata.namespace`)"),
+        "the in-cluster namespace, else pullsecret-system", "the release namespace (the downward API: the pod's own namespace)"),
     TRUSTED_NAMESPACES("trusted-namespaces", "PULLSECRET_TRUSTED_NAMESPACES", "comma list of namespaces whose RegistryCredentials may target other namespaces and use the operator's own cloud identity (ambient, managedIdentity)",
         "the operator's namespace", "`operator.trustedNamespaces` (empty: the release namespace)"),
     WATCH_NAMESPACES("watch-namespaces", "PULLSECRET_WATCH_NAMESPACES", "comma list of namespaces to watch; RegistryCredentials, Secrets and ServiceAccounts elsewhere are ignored",

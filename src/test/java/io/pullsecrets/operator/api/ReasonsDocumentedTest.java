@@ -76,4 +76,19 @@ class ReasonsDocumentedTest {
     assertThat(documented(section)).doesNotContain("WriteConflict");
     assertThat(constants()).contains("WriteConflict");
   }
+
+  /** The CRD's description of failedNamespaces[].reason lists exactly the reasons of the page's "Failed namespaces" table. */
+  @Test
+  void theCrdNamesTheFailedNamespaceReasonsOfTheStatusPage() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode crd = new com.fasterxml.jackson.databind.ObjectMapper(
+        new com.fasterxml.jackson.dataformat.yaml.YAMLFactory()).readTree(Path.of("crds/registrycredentials.pullsecrets.io-v1.yml").toFile());
+    String description = crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/status/properties/failedNamespaces/items/properties/reason/description").asText();
+    String list = description.substring(description.indexOf(':') + 1, description.indexOf('('));
+    Set<String> inCrd = new TreeSet<>(Arrays.stream(list.split(",| or ")).map(String::strip).filter(w -> !w.isEmpty()).toList());
+    String page = statusSection();
+    String table = page.substring(page.indexOf("## Failed namespaces"), page.indexOf("## Events"));
+    Set<String> documented = documented(table);
+
+    assertThat(inCrd).as("reasons in the CRD's description: " + description).isEqualTo(documented).hasSize(9);
+  }
 }
