@@ -93,6 +93,28 @@ public final class DockerConfigJson {
     return registries;
   }
 
+  /**
+   * The username and password logins of a document this class rendered, by registry (entries
+   * without both are skipped); empty when it is not such a document.
+   */
+  public static Map<String, RegistryLogin> logins(byte[] json) {
+    Map<String, RegistryLogin> out = new LinkedHashMap<>();
+    try {
+      JsonNode auths = MAPPER.readTree(json).path("auths");
+      for (Iterator<Map.Entry<String, JsonNode>> it = auths.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        JsonNode user = e.getValue().path("username");
+        JsonNode password = e.getValue().path("password");
+        if (user.isTextual() && password.isTextual()) {
+          out.put(e.getKey(), new RegistryLogin(e.getKey(), user.asText(), password.asText()));
+        }
+      }
+    } catch (java.io.IOException e) {
+      return Map.of();
+    }
+    return out;
+  }
+
   /** The document is not a usable docker config; the message never contains its content. */
   public static final class InvalidDockerConfigException extends Exception {
     public InvalidDockerConfigException(String message) {

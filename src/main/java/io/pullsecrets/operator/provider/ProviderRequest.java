@@ -14,13 +14,21 @@ import java.util.Set;
  * @param allowedEndpointHosts {@code host} or {@code host:port} entries (lower case) that
  *     credentials outside trusted namespaces may send tokens to besides the clouds' own endpoints
  * @param clock the operator's clock
+ * @param previous the last good credential of this RegistryCredential that has not expired, or
+ *     null: a provider that refreshes parts separately may keep a failed part's entries from it
  */
-public record ProviderRequest(
-    RegistryCredential resource, SourceSecrets secrets, boolean trusted, Set<String> allowedEndpointHosts, Clock clock) {
+public record ProviderRequest(RegistryCredential resource, SourceSecrets secrets, boolean trusted,
+    Set<String> allowedEndpointHosts, Clock clock, Credential previous) {
 
   public ProviderRequest {
     allowedEndpointHosts = allowedEndpointHosts == null ? Set.of() : Set.copyOf(allowedEndpointHosts);
     Objects.requireNonNull(resource, "resource");
+  }
+
+  /** A request without a previous credential. */
+  public ProviderRequest(RegistryCredential resource, SourceSecrets secrets, boolean trusted, Set<String> allowedEndpointHosts,
+      Clock clock) {
+    this(resource, secrets, trusted, allowedEndpointHosts, clock, null);
   }
 
   /** A request without extra allowed endpoint hosts. */

@@ -73,15 +73,26 @@ final class Credentials implements PerCredential {
     String inputs = inputs(rc, id);
     Optional<CredentialCache.Entry> cached = cache.get(uid);
     if (cached.isPresent() && cached.get().reusable(inputs, now)) {
-      return new Obtained(cached.get(), null, false);
+      return new Obtained(cached.get(), cached.get().credential().partialFailure(), false);
     }
     Optional<ProviderException> held = backoff.held(uid, FETCH, inputs, now);
     if (held.isEmpty()) {
       try {
-        CredentialCache.Entry entry = fetch(rc, id, provider, schedule, now);
+        Credential previous = cached.filter(c -> !c.expired(now)).map(CredentialCache.Entry::credential).orElse(null);
+        CredentialCache.Entry entry = fetch(rc, id, provider, schedule, previous, now);
+        ProviderException partial = entry.credential().partialFailure();
+        if (partial == null) {
+          backoff.succeeded(uid, FETCH);
+        } else {
+          // Served in part: the failed part is retried with backoff, the rest is served meanwhile.
+          failed(rc, id, provider, partial, now);
+          Instant retry = retryAt(uid);
+          if (retry != null && (entry.nextRefresh() == null || retry.isBefore(entry.nextRefresh()))) {
+            entry = new CredentialCache.Entry(entry.credential(), entry.inputs(), entry.obtainedAt(), retry, entry.verified());
+          }
+        }
         cache.put(uid, entry);
-        backoff.succeeded(uid, FETCH);
-        return new Obtained(entry, null, false);
+        return new Obtained(entry, partial, false);
       } catch (ProviderException e) {
         failed(rc, id, provider, e, now);
         held = Optional.of(e);
@@ -126,7 +137,7 @@ final class Credentials implements PerCredential {
   }
 
   private CredentialCache.Entry fetch(RegistryCredential rc, ResourceID id, CredentialProvider provider,
-      RefreshSchedule schedule, Instant now) throws ProviderException {
+      RefreshSchedule schedule, Credential previous, Instant now) throws ProviderException {
     String ns = rc.getMetadata().getNamespace();
     Set<ResourceID> read = new HashSet<>();
     Map<String, String> readVersions = new ConcurrentHashMap<>();
@@ -138,7 +149,8 @@ final class Credentials implements PerCredential {
     };
     long start = System.nanoTime();
     try {
-      Credential credential = provider.fetch(new ProviderRequest(rc, secrets, config.isTrusted(ns), config.allowedEndpointHosts(), clock));
+      Credential credential = provider.fetch(
+          new ProviderRequest(rc, secrets, config.isTrusted(ns), config.allowedEndpointHosts(), clock, previous));
       checkSize(credential);
       listener.refreshed(rc, provider.name(), true, "Success", Duration.ofNanos(System.nanoTime() - start), credential.expiresAt());
       Instant nextRefresh = schedule.next(now, credential.expiresAt(), jitter.getAsDouble());

@@ -4,6 +4,7 @@ import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.ecrpublic.EcrPublicClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
@@ -14,6 +15,9 @@ public interface AwsClientFactory {
 
   /** An ECR client for the region, calling with the given credentials. */
   EcrClient ecr(Region region, AwsCredentialsProvider credentials);
+
+  /** An ECR Public client: its one endpoint is in us-east-1, whatever the registries' regions. */
+  EcrPublicClient ecrPublic(AwsCredentialsProvider credentials);
 
   /** An STS client for the region; anonymous credentials for AssumeRoleWithWebIdentity. */
   StsClient sts(Region region, AwsCredentialsProvider credentials);

@@ -11,16 +11,18 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ecr.EcrClient;
+import software.amazon.awssdk.services.ecrpublic.EcrPublicClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
  * SDK clients over one shared URL-connection HTTP client, without SDK retries (the reconciler
  * backs off, and a refresh is one call per region). Endpoints can be overridden the way the AWS
- * SDKs document it: {@code AWS_ENDPOINT_URL_ECR}, {@code AWS_ENDPOINT_URL_STS}, or
- * {@code AWS_ENDPOINT_URL} for both, read from the given environment.
+ * SDKs document it: {@code AWS_ENDPOINT_URL_ECR}, {@code AWS_ENDPOINT_URL_ECR_PUBLIC},
+ * {@code AWS_ENDPOINT_URL_STS}, or {@code AWS_ENDPOINT_URL} for all, read from the given environment.
  */
 public final class DefaultAwsClientFactory implements AwsClientFactory {
   public static final String ENDPOINT_ECR = "AWS_ENDPOINT_URL_ECR";
+  public static final String ENDPOINT_ECR_PUBLIC = "AWS_ENDPOINT_URL_ECR_PUBLIC";
   public static final String ENDPOINT_STS = "AWS_ENDPOINT_URL_STS";
   public static final String ENDPOINT_ALL = "AWS_ENDPOINT_URL";
 
@@ -50,6 +52,14 @@ public final class DefaultAwsClientFactory implements AwsClientFactory {
     var b = EcrClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
         .overrideConfiguration(override);
     endpoint(ENDPOINT_ECR).ifPresent(b::endpointOverride);
+    return b.build();
+  }
+
+  @Override
+  public EcrPublicClient ecrPublic(AwsCredentialsProvider credentials) {
+    var b = EcrPublicClient.builder().region(Region.US_EAST_1).credentialsProvider(credentials).httpClient(http)
+        .overrideConfiguration(override);
+    endpoint(ENDPOINT_ECR_PUBLIC).ifPresent(b::endpointOverride);
     return b.build();
   }
 

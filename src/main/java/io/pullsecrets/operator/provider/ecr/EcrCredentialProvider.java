@@ -3,6 +3,7 @@ package io.pullsecrets.operator.provider.ecr;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.AwsAssumeRoleSpec;
 import io.pullsecrets.operator.api.AwsWebIdentitySpec;
+import io.pullsecrets.operator.api.EcrAccountSpec;
 import io.pullsecrets.operator.api.EcrAuthSpec;
 import io.pullsecrets.operator.api.EcrProviderSpec;
 import io.pullsecrets.operator.api.ProviderKind;
@@ -10,6 +11,7 @@ import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
+import io.pullsecrets.operator.provider.DockerConfigJson;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.RegistryLogin;
@@ -24,10 +26,12 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
@@ -38,18 +42,23 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ecr.EcrClient;
 import software.amazon.awssdk.services.ecr.model.AuthorizationData;
+import software.amazon.awssdk.services.ecrpublic.EcrPublicClient;
 import software.amazon.awssdk.services.sts.StsClient;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
 import software.amazon.awssdk.services.sts.auth.StsAssumeRoleWithWebIdentityCredentialsProvider;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
- * Amazon ECR: one {@code GetAuthorizationToken} call per region of the configured registries
+ * Amazon ECR and ECR Public. Per AWS identity (the spec's one {@code auth}, or each of its
+ * {@code accounts}): one {@code GetAuthorizationToken} call per region of the configured registries
  * (with {@code registryIds} for the accounts in it), under one identity: access keys from a
  * Secret, a service account token traded at STS {@code AssumeRoleWithWebIdentity}, or the
  * operator's own identity (trusted namespaces only); optionally followed by STS
  * {@code AssumeRole}. The STS steps are the SDK's own credential providers on clients from the
- * {@link AwsClientFactory}. Username {@code AWS}; expiry the earliest {@code expiresAt}.
+ * {@link AwsClientFactory}. ECR Public ({@code public: true} or the registry {@code public.ecr.aws})
+ * is one more call, ecr-public {@code GetAuthorizationToken} in us-east-1, whose one token serves
+ * {@code public.ecr.aws}. Username {@code AWS}; expiry the earliest {@code expiresAt}. With
+ * several accounts, one failing leaves the others served (see {@link #severalAccounts}).
  */
 public final class EcrCredentialProvider implements CredentialProvider {
   public static final String ACCESS_KEY_ID = "accessKeyId";
@@ -78,37 +87,190 @@ public final class EcrCredentialProvider implements CredentialProvider {
   @Override
   public Credential fetch(ProviderRequest request) throws ProviderException {
     EcrProviderSpec spec = request.resource().getSpec().getProvider().getEcr();
-    List<EcrRegistry> registries = registries(spec);
-    EcrAuthSpec auth = spec.getAuth();
-    if (auth == null) {
-      throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.ecr.auth is not set");
+    List<Account> accounts = accounts(spec);
+    if (accounts.size() == 1) {
+      Part part = fetch(request, accounts.get(0));
+      return Credential.of(part.logins(), part.expiresAt());
     }
-    Redactor redactor = new Redactor();
-    try (Sts sts = new Sts(clients, Region.of(registries.get(0).region()))) {
-      AwsCredentialsProvider identity = baseIdentity(request, auth, sts, redactor);
-      if (auth.getAssumeRole() != null) {
-        identity = assumeRole(request.resource(), auth.getAssumeRole(), identity, sts, redactor);
+    return severalAccounts(request, accounts);
+  }
+
+  /**
+   * Each account in turn, one failing not stopping the others: a failed account's registries keep
+   * their entries of the previous credential (which bounds the expiry), or are left out when it
+   * has none; the credential then carries the failures as its partial failure.
+   */
+  private Credential severalAccounts(ProviderRequest request, List<Account> accounts) throws ProviderException {
+    Credential previous = request.previous();
+    boolean previousUsable = previous != null
+        && (previous.expiresAt() == null || previous.expiresAt().isAfter(request.clock().instant()));
+    Map<String, RegistryLogin> kept = previousUsable ? DockerConfigJson.logins(previous.dockerConfigJson()) : Map.of();
+    List<RegistryLogin> logins = new ArrayList<>();
+    Instant expiresAt = null;
+    List<String> failures = new ArrayList<>();
+    ProviderException first = null;
+    boolean retryable = false;
+    for (Account account : accounts) {
+      try {
+        Part part = fetch(request, account);
+        logins.addAll(part.logins());
+        expiresAt = earliest(expiresAt, part.expiresAt());
+      } catch (ProviderException e) {
+        List<RegistryLogin> old = account.hosts().stream().map(kept::get).filter(Objects::nonNull).toList();
+        logins.addAll(old);
+        if (!old.isEmpty()) {
+          expiresAt = earliest(expiresAt, previous.expiresAt());
+        }
+        String fate = old.size() == account.hosts().size() ? "its registries keep their last good token"
+            : old.isEmpty() ? "its registries are left out until it succeeds"
+            : old.size() + " of its " + account.hosts().size() + " registries keep their last good token, the others are left out";
+        failures.add(account.label() + ": " + e.getMessage() + " (" + fate + ")");
+        first = first == null ? e : first;
+        retryable |= e.retryable();
       }
-      return authorizationTokens(registries, identity, redactor);
+    }
+    if (first == null) {
+      return Credential.of(logins, expiresAt);
+    }
+    String message = failures.size() + " of " + accounts.size() + " AWS accounts failed: " + String.join("; ", failures);
+    ProviderException failure = retryable
+        ? ProviderException.transientFailure(first.reason(), message)
+        : ProviderException.invalid(first.reason(), message);
+    if (logins.isEmpty()) {
+      throw failure;
+    }
+    return Credential.of(logins, expiresAt).withPartialFailure(failure);
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+  }
+
+  /** One AWS identity's logins, in the order of its registries (ECR Public last), and their earliest expiry. */
+  private record Part(List<RegistryLogin> logins, Instant expiresAt) {}
+
+  /**
+   * One AWS identity and what it logs in to.
+   *
+   * @param where the spec path of the account, for messages (spec.provider.ecr or spec.provider.ecr.accounts[i])
+   */
+  private record Account(String where, List<EcrRegistry> registries, boolean publicRegistry, EcrAuthSpec auth) {
+    /** The docker config keys this account renders. */
+    List<String> hosts() {
+      List<String> hosts = new ArrayList<>(registries.stream().map(EcrRegistry::host).toList());
+      if (publicRegistry) {
+        hosts.add(EcrProviderSpec.PUBLIC_REGISTRY);
+      }
+      return hosts;
+    }
+
+    /** The account for messages: its spec path and AWS account IDs. */
+    String label() {
+      List<String> ids = new ArrayList<>(registries.stream().map(EcrRegistry::account).distinct().toList());
+      if (publicRegistry) {
+        ids.add(EcrProviderSpec.PUBLIC_REGISTRY);
+      }
+      return where + " (" + String.join(", ", ids) + ")";
     }
   }
 
-  private static List<EcrRegistry> registries(EcrProviderSpec spec) throws ProviderException {
-    if (spec.getRegistries() == null || spec.getRegistries().isEmpty()) {
-      throw ProviderException.invalid(Reasons.INVALID_SOURCE, "spec.provider.ecr.registries is empty");
+  private static List<Account> accounts(EcrProviderSpec spec) throws ProviderException {
+    if (spec.getAccounts() == null || spec.getAccounts().isEmpty()) {
+      return List.of(account("spec.provider.ecr", spec.getRegistries(), spec.wantsPublic(), spec.getAuth()));
     }
+    if (spec.getAuth() != null || spec.getRegistries() != null || spec.getPublic() != null) {
+      throw ProviderException.invalid(Reasons.INVALID_SPEC,
+          "spec.provider.ecr sets accounts and also auth, registries or public: with accounts, each account sets its own");
+    }
+    List<Account> accounts = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < spec.getAccounts().size(); i++) {
+      EcrAccountSpec a = spec.getAccounts().get(i);
+      String where = "spec.provider.ecr.accounts[" + i + "]";
+      if (a == null) {
+        throw ProviderException.invalid(Reasons.INVALID_SPEC, where + " is empty");
+      }
+      Account account = account(where, a.getRegistries(), a.wantsPublic(), a.getAuth());
+      for (String host : account.hosts()) {
+        if (!seen.add(host)) {
+          throw ProviderException.invalid(Reasons.INVALID_SPEC, where + " lists " + host
+              + ", which an earlier account lists too: each registry is rendered once, with one account's token");
+        }
+      }
+      accounts.add(account);
+    }
+    return accounts;
+  }
+
+  private static Account account(String where, List<String> entries, boolean wantsPublic, EcrAuthSpec auth)
+      throws ProviderException {
     List<EcrRegistry> registries = new ArrayList<>();
-    for (String r : spec.getRegistries()) {
+    for (String r : entries == null ? List.<String>of() : entries) {
+      if (EcrProviderSpec.isPublicRegistry(r)) {
+        continue;
+      }
       EcrRegistry parsed = EcrRegistry.parse(r);
       if (registries.stream().noneMatch(x -> x.host().equals(parsed.host()))) {
         registries.add(parsed);
       }
     }
-    return registries;
+    if (registries.isEmpty() && !wantsPublic) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + ".registries is empty and public is not true");
+    }
+    if (auth == null) {
+      throw ProviderException.invalid(Reasons.INVALID_SOURCE, where + ".auth is not set");
+    }
+    return new Account(where, List.copyOf(registries), wantsPublic, auth);
+  }
+
+  /** One account: its identity (STS in the region of its first private registry, else us-east-1), then its tokens. */
+  private Part fetch(ProviderRequest request, Account account) throws ProviderException {
+    Redactor redactor = new Redactor();
+    Region stsRegion = account.registries().isEmpty() ? Region.US_EAST_1 : Region.of(account.registries().get(0).region());
+    EcrAuthSpec auth = account.auth();
+    String field = account.where() + ".auth";
+    try (Sts sts = new Sts(clients, stsRegion)) {
+      AwsCredentialsProvider identity = baseIdentity(request, field, auth, sts, redactor);
+      if (auth.getAssumeRole() != null) {
+        identity = assumeRole(request.resource(), field + ".assumeRole", auth.getAssumeRole(), identity, sts, redactor);
+      }
+      List<RegistryLogin> logins = new ArrayList<>();
+      Instant expiresAt = null;
+      if (!account.registries().isEmpty()) {
+        Part part = authorizationTokens(account.registries(), identity, redactor);
+        logins.addAll(part.logins());
+        expiresAt = part.expiresAt();
+      }
+      if (account.publicRegistry()) {
+        Part part = publicAuthorizationToken(identity, redactor);
+        logins.addAll(part.logins());
+        expiresAt = earliest(expiresAt, part.expiresAt());
+      }
+      return new Part(logins, expiresAt);
+    }
+  }
+
+  /** ECR Public: one GetAuthorizationToken call in us-east-1, one token for public.ecr.aws. */
+  private Part publicAuthorizationToken(AwsCredentialsProvider identity, Redactor redactor) throws ProviderException {
+    String call = "ECR Public GetAuthorizationToken in us-east-1";
+    software.amazon.awssdk.services.ecrpublic.model.AuthorizationData data;
+    try (EcrPublicClient ecrPublic = clients.ecrPublic(identity)) {
+      data = ecrPublic.getAuthorizationToken(b -> {}).authorizationData();
+    } catch (RuntimeException ex) {
+      throw AwsErrors.map(call, ex, redactor);
+    }
+    if (data == null || data.authorizationToken() == null) {
+      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, call + " returned no authorization data");
+    }
+    String password = decode(data.authorizationToken(), call, redactor);
+    if (data.expiresAt() == null) {
+      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, call + " returned a token without expiresAt");
+    }
+    return new Part(List.of(new RegistryLogin(EcrProviderSpec.PUBLIC_REGISTRY, USERNAME, password)), data.expiresAt());
   }
 
   /** One GetAuthorizationToken call per region, with the accounts of that region as registryIds. */
-  private Credential authorizationTokens(List<EcrRegistry> registries, AwsCredentialsProvider identity, Redactor redactor)
+  private Part authorizationTokens(List<EcrRegistry> registries, AwsCredentialsProvider identity, Redactor redactor)
       throws ProviderException {
     Map<String, List<EcrRegistry>> byRegion = new LinkedHashMap<>();
     for (EcrRegistry r : registries) {
@@ -142,10 +304,11 @@ public final class EcrCredentialProvider implements CredentialProvider {
     if (expiresAt == null) {
       throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "ECR returned a token without expiresAt");
     }
-    return Credential.of(registries.stream().map(r -> logins.get(r.host())).toList(), expiresAt);
+    return new Part(registries.stream().map(r -> logins.get(r.host())).toList(), expiresAt);
   }
 
-  private AwsCredentialsProvider baseIdentity(ProviderRequest request, EcrAuthSpec auth, Sts sts, Redactor redactor)
+  private AwsCredentialsProvider baseIdentity(ProviderRequest request, String field, EcrAuthSpec auth, Sts sts,
+      Redactor redactor)
       throws ProviderException {
     if (auth.getAccessKeys() != null) {
       String name = auth.getAccessKeys().getSecretRef() == null ? null : auth.getAccessKeys().getSecretRef().getName();
@@ -160,18 +323,18 @@ public final class EcrCredentialProvider implements CredentialProvider {
     }
     if (auth.getWebIdentity() != null) {
       AwsWebIdentitySpec wi = auth.getWebIdentity();
-      String roleArn = requireRoleArn(wi.getRoleArn(), "spec.provider.ecr.auth.webIdentity.roleArn");
+      String roleArn = requireRoleArn(wi.getRoleArn(), field + ".webIdentity.roleArn");
       String audience = wi.getAudience() == null || wi.getAudience().isBlank() ? DEFAULT_AUDIENCE : wi.getAudience();
-      String token = redactor.add(tokens.token(request, "spec.provider.ecr.auth.webIdentity",
+      String token = redactor.add(tokens.token(request, field + ".webIdentity",
           wi.getServiceAccountName(), audience, TokenPolicy.Cloud.AWS));
       return webIdentity(roleArn, token, sessionName(request.resource()), sts, redactor);
     }
     if (auth.getAmbient() != null) {
-      tokens.requireTrusted(request, "the operator's own AWS identity (auth.ambient)", "use accessKeys or webIdentity");
+      tokens.requireTrusted(request, "the operator's own AWS identity (" + field + ".ambient)", "use accessKeys or webIdentity");
       return ambient(sts, redactor);
     }
     throw ProviderException.invalid(Reasons.INVALID_SOURCE,
-        "spec.provider.ecr.auth must set one of accessKeys, webIdentity and ambient");
+        field + " must set one of accessKeys, webIdentity and ambient");
   }
 
   /**
@@ -215,9 +378,9 @@ public final class EcrCredentialProvider implements CredentialProvider {
   }
 
   /** The SDK's assume-role provider on an STS client signing with {@code base}. */
-  private static AwsCredentialsProvider assumeRole(RegistryCredential rc, AwsAssumeRoleSpec spec,
+  private static AwsCredentialsProvider assumeRole(RegistryCredential rc, String field, AwsAssumeRoleSpec spec,
       AwsCredentialsProvider base, Sts sts, Redactor redactor) throws ProviderException {
-    String roleArn = requireRoleArn(spec.getRoleArn(), "spec.provider.ecr.auth.assumeRole.roleArn");
+    String roleArn = requireRoleArn(spec.getRoleArn(), field + ".roleArn");
     String externalId = spec.getExternalId() == null || spec.getExternalId().isBlank() ? null : spec.getExternalId();
     return sts.resolved("STS AssumeRole for " + roleArn, StsAssumeRoleCredentialsProvider.builder()
         .stsClient(sts.signedWith(base))

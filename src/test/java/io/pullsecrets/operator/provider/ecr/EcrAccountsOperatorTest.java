@@ -1,0 +1,195 @@
+package io.pullsecrets.operator.provider.ecr;
+
+import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
+import static io.pullsecrets.operator.testing.OperatorHarness.condition;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pullsecrets.operator.Labels;
+import io.pullsecrets.operator.api.EcrAccountSpec;
+import io.pullsecrets.operator.api.EcrProviderSpec;
+import io.pullsecrets.operator.api.ProviderSpec;
+import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.RegistryCredentialSpec;
+import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
+import io.pullsecrets.operator.provider.cloud.StubServer;
+import io.pullsecrets.operator.provider.cloud.StubServer.Request;
+import io.pullsecrets.operator.provider.cloud.StubServer.Response;
+import io.pullsecrets.operator.testing.Cli;
+import io.pullsecrets.operator.testing.Fixtures;
+import io.pullsecrets.operator.testing.OperatorHarness;
+import io.pullsecrets.operator.testing.RealApiServer;
+import io.pullsecrets.operator.testing.SecretScan;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several AWS accounts and ECR Public in one RegistryCredential, through the whole operator on
+ * the real API server: the CRD's rules for the new fields, kubectl explain, one Secret with every
+ * account's registries, and one account failing while the others are refreshed.
+ */
+@io.pullsecrets.operator.testing.OnRealControlPlane
+class EcrAccountsOperatorTest {
+  static final String A = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
+  static final String B = "222222222222.dkr.ecr.eu-west-1.amazonaws.com";
+  static final String KEY_A = "AKIAOPERATORACCOUNTA";
+  static final String SECRET_A = "operator-account-a-secret-do-not-leak";
+  static final String KEY_B = "AKIAOPERATORACCOUNTB";
+  static final String SECRET_B = "operator-account-b-secret-do-not-leak";
+
+  StubServer ecr;
+  StubServer ecrPublic;
+  OperatorHarness h;
+  Path kubeconfig;
+  final AtomicInteger calls = new AtomicInteger();
+  final Set<String> refused = ConcurrentHashMap.newKeySet();
+
+  @BeforeEach
+  void start() throws Exception {
+    SecretScan.register(SECRET_A);
+    SecretScan.register(SECRET_B);
+    ecr = StubServer.http().handler(this::ecrAnswer);
+    ecrPublic = StubServer.http().handler(this::ecrPublicAnswer);
+    h = new OperatorHarness();
+    kubeconfig = ((RealApiServer) h.api).controlPlane.kubeconfig;
+    Map<String, String> env = Map.of("AWS_ENDPOINT_URL_ECR", ecr.url(), "AWS_ENDPOINT_URL_ECR_PUBLIC", ecrPublic.url(),
+        "AWS_ENDPOINT_URL_STS", ecr.url());
+    h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(
+        new EcrCredentialProvider(new DefaultAwsClientFactory(env), new KubernetesServiceAccountTokens(h.operatorClient()))))));
+    Fixtures.dataSecret(h.client, PLATFORM_NS, "keys-a", Map.of("accessKeyId", KEY_A, "secretAccessKey", SECRET_A));
+    Fixtures.dataSecret(h.client, PLATFORM_NS, "keys-b", Map.of("accessKeyId", KEY_B, "secretAccessKey", SECRET_B));
+  }
+
+  @AfterEach
+  void stop() {
+    try {
+      h.close();
+    } finally {
+      ecr.close();
+      ecrPublic.close();
+    }
+  }
+
+  Response ecrAnswer(Request r) {
+    assertThat(r.header("x-amz-target")).isEqualTo("AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken");
+    SigV4.Signed signed = SigV4.verify(r, Map.of(KEY_A, SECRET_A, KEY_B, SECRET_B));
+    assertThat(signed.service()).isEqualTo("ecr");
+    return answer(signed.accessKeyId(), "[{\"authorizationToken\":\"%s\",\"expiresAt\":%d,\"proxyEndpoint\":\"https://"
+        + (signed.accessKeyId().equals(KEY_A) ? A : B) + "\"}]");
+  }
+
+  Response ecrPublicAnswer(Request r) {
+    assertThat(r.header("x-amz-target")).isEqualTo("SpencerFrontendService.GetAuthorizationToken");
+    SigV4.Signed signed = SigV4.verify(r, Map.of(KEY_A, SECRET_A, KEY_B, SECRET_B));
+    assertThat(signed.service()).isEqualTo("ecr-public");
+    assertThat(signed.region()).isEqualTo("us-east-1");
+    return answer(signed.accessKeyId(), "{\"authorizationToken\":\"%s\",\"expiresAt\":%d}");
+  }
+
+  /** A token "AWS:tok-<key>-<n>" valid 12 hours, or the refusal of an unknown security token. */
+  private Response answer(String keyId, String shape) {
+    if (refused.contains(keyId)) {
+      return Response.json(400, "{\"__type\":\"UnrecognizedClientException\",\"message\":\"The security token included in the request is invalid.\"}")
+          .withHeader("x-amzn-RequestId", "req-refused");
+    }
+    String token = EcrPublicAndAccountsTest.b64("AWS:tok-" + keyId + "-" + calls.incrementAndGet());
+    return Response.json(200, "{\"authorizationData\":" + String.format(shape, token,
+        Instant.now().plusSeconds(12 * 3600).getEpochSecond()) + "}");
+  }
+
+  static RegistryCredential twoAccounts() {
+    EcrAccountSpec a = new EcrAccountSpec();
+    a.setRegistries(List.of(A));
+    a.setAuth(EcrCredentialProviderTest.accessKeys("keys-a"));
+    EcrAccountSpec b = new EcrAccountSpec();
+    b.setRegistries(List.of(B, "public.ecr.aws"));
+    b.setAuth(EcrCredentialProviderTest.accessKeys("keys-b"));
+    EcrProviderSpec e = new EcrProviderSpec();
+    e.setAccounts(List.of(a, b));
+    ProviderSpec p = new ProviderSpec();
+    p.setEcr(e);
+    RegistryCredential rc = new RegistryCredential();
+    rc.getMetadata().setName("ecr");
+    rc.getMetadata().setNamespace(PLATFORM_NS);
+    RegistryCredentialSpec spec = new RegistryCredentialSpec();
+    spec.setProvider(p);
+    spec.setSecretName("ecr-pull");
+    rc.setSpec(spec);
+    return Fixtures.targeting(rc, List.of("team-a"));
+  }
+
+  String config() {
+    return h.secret("team-a", "ecr-pull").map(Fixtures::dockerConfigJson).orElse("");
+  }
+
+  @Test
+  void oneSecretForEveryAccountAndOneFailingAccountIsNamedWhileTheOthersRefresh() {
+    Fixtures.namespace(h.client, "team-a", Map.of());
+    h.apply(twoAccounts());
+    RegistryCredential ready = h.awaitReady(PLATFORM_NS, "ecr");
+    assertThat(ready.getStatus().getRegistries()).containsExactly(A, B, "public.ecr.aws");
+    assertThat(calls.get()).isEqualTo(3);
+    String first = config();
+    assertThat(first).contains("\"" + A + "\"", "\"" + B + "\"", "\"public.ecr.aws\"", "tok-" + KEY_A + "-", "tok-" + KEY_B + "-");
+
+    refused.add(KEY_B);
+    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("ecr").edit(rc -> {
+      rc.getMetadata().getAnnotations().put(Labels.REFRESH_REQUESTED_ANNOTATION, "1");
+      return rc;
+    });
+    RegistryCredential partial = h.awaitCondition(PLATFORM_NS, "ecr", "Reconciling", "True", "AuthenticationFailed");
+    assertThat(condition(partial, "Reconciling").orElseThrow().getMessage())
+        .contains("1 of 2 AWS accounts failed: spec.provider.ecr.accounts[1] (222222222222, public.ecr.aws)",
+            "UnrecognizedClientException", "its registries keep their last good token")
+        .doesNotContain(SECRET_B);
+    assertThat(condition(partial, "Ready").orElseThrow().getStatus()).isEqualTo("True");
+    h.awaitUntil(() -> config().contains("tok-" + KEY_A + "-4"));
+    String during = config();
+    assertThat(during).as("account b's entries are kept").contains("tok-" + KEY_B + "-2", "tok-" + KEY_B + "-3");
+    assertThat(partial.getStatus().getRegistries()).containsExactly(A, B, "public.ecr.aws");
+
+    refused.clear();
+    h.awaitUntil(() -> condition(h.get(PLATFORM_NS, "ecr"), "Reconciling").isEmpty());
+    assertThat(config()).doesNotContain("tok-" + KEY_B + "-2");
+  }
+
+  @Test
+  void theCrdRefusesMixedOrEmptyShapesWithTheirMessagesAndExplainsTheNewFields() {
+    Map<String, String> bad = Map.of(
+        "{ecr: {registries: [" + A + "]}}", "set either auth (one AWS identity) or accounts (several), not both",
+        "{ecr: {auth: {ambient: {}}}}", "registries must list a registry, or public be true",
+        "{ecr: {public: true, auth: {ambient: {}}, accounts: [{public: true, auth: {ambient: {}}}]}}",
+        "set either auth (one AWS identity) or accounts (several), not both",
+        "{ecr: {public: true, accounts: [{public: true, auth: {ambient: {}}}]}}", "with accounts, registries and public are set in each account",
+        "{ecr: {accounts: [{auth: {ambient: {}}}]}}", "registries must list a registry, or public be true",
+        "{ecr: {accounts: [{registries: [" + A + "]}]}}", "auth: Required value");
+    bad.forEach((provider, message) -> {
+      RegistryCredential rc = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+          "apiVersion: pullsecrets.io/v1alpha1\nkind: RegistryCredential\n"
+              + "metadata: {name: bad, namespace: " + PLATFORM_NS + "}\nspec:\n  provider: " + provider + "\n",
+          RegistryCredential.class);
+      assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> h.client.resource(rc).create())).as(provider)
+          .isInstanceOfSatisfying(io.fabric8.kubernetes.client.KubernetesClientException.class, e -> {
+            assertThat(e.getCode()).isEqualTo(422);
+            assertThat(e.getMessage()).contains(message);
+          });
+    });
+    RegistryCredential good = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+        "apiVersion: pullsecrets.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: good, namespace: " + PLATFORM_NS
+            + "}\nspec:\n  provider: {ecr: {public: true, auth: {ambient: {}}}}\n", RegistryCredential.class);
+    h.client.resource(good).create();
+
+    String explain = Cli.kubectl(kubeconfig, "explain", "regcred.spec.provider.ecr", "--recursive=false").ok().stdout()
+        .replaceAll("\\s+", " ");
+    assertThat(explain).contains("accounts", "public", "ECR Public (public.ecr.aws)", "one token call per account and region",
+        "auth <Object>");
+  }
+}
