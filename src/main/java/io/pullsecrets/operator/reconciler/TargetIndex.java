@@ -39,6 +39,11 @@ final class TargetIndex implements PerCredential {
     }
   }
 
+  /** The namespaces a credential targets, as of its last full pass (empty before the first). */
+  Set<String> targets(ResourceID id) {
+    return Set.copyOf(targetsOf.getOrDefault(id, Set.of()));
+  }
+
   /** The namespaces touched since the last call, for this credential (empty: none). */
   Set<String> takeTouched(ResourceID id) {
     Set<String> taken = touched.remove(id);

@@ -644,7 +644,7 @@ public final class Benchmark {
           .redirectOutput(histogram.toFile()).start();
       List<String> top = List.of();
       if (jcmd.waitFor(120, TimeUnit.SECONDS) && jcmd.exitValue() == 0) {
-        top = Files.readAllLines(histogram).stream().filter(l -> l.matches("\\s*\\d+:.*")).limit(12).toList();
+        top = Files.readAllLines(histogram).stream().filter(l -> l.matches("\\s*\\d+:\\s+\\d+\\s+\\d+\\s+.*")).limit(12).toList();
       }
       log("fleet memory at %s managed Secrets: RSS %s (peak %s); live heap after full GC %s; RSS after it %s;"
           + " class histogram (%s):%n%s", managed, mib(before[1]), mib(before[0]), mib(live), mib(after[1]), histogram,
