@@ -51,8 +51,14 @@ final class Informers implements ClusterView {
             .withItemStore(new TransformingItemStore<>(CacheTransforms::namespace))
             .withPrimaryToSecondaryMapper(rc -> idsOf(namespaces().stream()))
             .withSecondaryToPrimaryMapper(ns -> {
-              // What any credential targets may have changed: every one gets a full pass.
-              index.namespacesChanged();
+              String name = ns.getMetadata().getName();
+              if (namespace(name).isPresent()) {
+                // Added or changed: whether it is a target is resolved for this namespace alone.
+                index.namespaceChanged(name);
+              } else {
+                // Gone: every credential gets a full pass.
+                index.namespacesChanged();
+              }
               return primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet());
             })
             .build(),
