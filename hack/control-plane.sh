@@ -11,7 +11,10 @@
 #   hack/control-plane.sh status     prints the binaries' folder; exits 1 (saying why) when they are not built
 #
 # Environment: PULLSECRET_K8S_BIN (folder of prebuilt binaries; skips the build),
-# XDG_CACHE_HOME (cache root, default ~/.cache).
+# XDG_CACHE_HOME (cache root, default ~/.cache), PULLSECRET_AUDIT_LOG_MAXSIZE (MB at which the API
+# server rotates DIR/audit.log into DIR/audit-<timestamp>.log, keeping every old file; default
+# 100000, i.e. never in practice: 0 would mean lumberjack's 100 MB, reached at about 300,000
+# requests; the tests' reader, src/test/.../testing/AuditLog.java, reads the rotated files too).
 set -euo pipefail
 
 K8S_VERSION=v1.35.4
@@ -191,7 +194,8 @@ start_apiserver() {
     --api-audiences=https://kubernetes.default.svc \
     --service-cluster-ip-range=10.0.0.0/24 \
     --audit-policy-file="$DIR/audit-policy.yaml" --audit-log-path="$DIR/audit.log" \
-    --audit-log-format=json --audit-log-mode=blocking-strict --audit-log-maxsize=0 \
+    --audit-log-format=json --audit-log-mode=blocking-strict \
+    --audit-log-maxsize="${PULLSECRET_AUDIT_LOG_MAXSIZE:-100000}" --audit-log-maxbackup=0 --audit-log-maxage=0 \
     --allow-privileged=false --enable-priority-and-fairness=false \
     --storage-media-type=application/json \
     >"$DIR/kube-apiserver.log" 2>&1 &

@@ -48,9 +48,17 @@ final class Informers implements ClusterView {
         InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
             .withName("namespaces")
             .withWatchAllNamespaces()
+            .withItemStore(new TransformingItemStore<>(CacheTransforms::namespace))
+            .withPrimaryToSecondaryMapper(rc -> idsOf(namespaces().stream()))
             .withSecondaryToPrimaryMapper(ns -> {
-              // What any credential targets may have changed: every one gets a full pass.
-              index.namespacesChanged();
+              String name = ns.getMetadata().getName();
+              if (namespace(name).isPresent()) {
+                // Added or changed: whether it is a target is resolved for this namespace alone.
+                index.namespaceChanged(name);
+              } else {
+                // Gone: every credential gets a full pass.
+                index.namespacesChanged();
+              }
               return primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet());
             })
             .build(),
@@ -60,6 +68,8 @@ final class Informers implements ClusterView {
             .withName("service-accounts")
             .withNamespacesInheritedFromController()
             .withOnUpdateFilter(this::relevantChange)
+            .withItemStore(new TransformingItemStore<>(CacheTransforms::serviceAccount))
+            .withPrimaryToSecondaryMapper(this::serviceAccountsOf)
             .withSecondaryToPrimaryMapper(this::credentialsFor)
             .build(),
         context);
@@ -70,6 +80,7 @@ final class Informers implements ClusterView {
             .withLabelSelector(Labels.MANAGED_SELECTOR)
             // Anyone can put the label on their own Secrets: cache a digest of the data, not the data.
             .withItemStore(new TransformingItemStore<>(SecretDigests::slim))
+            .withPrimaryToSecondaryMapper(rc -> idsOf(managedSecretsOf(rc.getMetadata().getUid()).stream()))
             .withSecondaryToPrimaryMapper(this::ownersOf)
             .build(),
         context);
@@ -77,6 +88,25 @@ final class Informers implements ClusterView {
       String uid = s.getMetadata().getLabels() == null ? null : s.getMetadata().getLabels().get(Labels.CREDENTIAL_UID);
       return uid == null ? List.of() : List.of(uid);
     }));
+  }
+
+  /*
+   * Each informer is given the primary-to-secondary direction as a function of the caches: without
+   * one, JOSDK keeps its own index of it (a ResourceID per credential and object: 100,000 per
+   * informer at 5,000 namespaces x 20 credentials) and calls the secondary-to-primary mapper a
+   * second time on every event. The reconciler reads the caches through ClusterView, not through
+   * Context.getSecondaryResources; these answer correctly all the same.
+   */
+
+  private static Set<ResourceID> idsOf(java.util.stream.Stream<? extends io.fabric8.kubernetes.api.model.HasMetadata> objects) {
+    return objects.map(ResourceID::fromResource).collect(Collectors.toSet());
+  }
+
+  /** The ServiceAccounts a credential may patch: those of the namespaces it targets (as of its last full pass) and its own. */
+  private Set<ResourceID> serviceAccountsOf(RegistryCredential rc) {
+    Set<String> namespaces = new HashSet<>(index.targets(ResourceID.fromResource(rc)));
+    namespaces.add(rc.getMetadata().getNamespace());
+    return idsOf(namespaces.stream().flatMap(ns -> serviceAccounts(ns).stream()));
   }
 
   List<EventSource<?, RegistryCredential>> eventSources() {

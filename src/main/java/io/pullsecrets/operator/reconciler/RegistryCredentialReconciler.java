@@ -19,6 +19,7 @@ import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.spec.LabelSelectors;
 import io.pullsecrets.operator.spec.RefreshSchedule;
 import io.pullsecrets.operator.spec.SpecCheck;
 import io.pullsecrets.operator.spec.Targets;
@@ -192,8 +193,20 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     if (obtained.entry() == null) {
       return unavailable(rc, spec, targets, obtained, now);
     }
-    StatusAggregator.Sync sync = replication.serve(rc, spec.secretName(), obtained.entry(), targets, touched, now);
+    StatusAggregator.Sync sync =
+        replication.serve(rc, spec.secretName(), obtained.entry(), targets, some -> targetsAmong(rc, some), touched, now);
     return served(rc, spec, obtained, sync, now);
+  }
+
+  /** The targets among {@code some} namespaces (those in the cache), as a full pass would find them. */
+  private Targets targetsAmong(RegistryCredential rc, Set<String> some) {
+    List<Namespace> namespaces = new ArrayList<>();
+    some.forEach(ns -> informers.namespace(ns).ifPresent(namespaces::add));
+    try {
+      return Targets.resolve(rc, namespaces, config);
+    } catch (LabelSelectors.InvalidSelectorException e) {
+      throw new IllegalStateException("the spec was checked: " + e.getMessage(), e);
+    }
   }
 
   /** Phase 2: a namespace not trusted to serve others gets NotPermitted, and its Secrets elsewhere go at once. */

@@ -13,9 +13,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -56,28 +58,31 @@ final class Replication implements PerCredential {
   /**
    * Replicates and cleans up.
    *
+   * @param targets every target namespace (a full pass)
+   * @param resolveSome the targets among some namespaces (an incremental pass: whether each touched namespace is one)
    * @param touched namespaces with events since the last reconcile
    */
   Sync serve(RegistryCredential rc, String secretName, CredentialCache.Entry entry, Supplier<Targets> targets,
-      Set<String> touched, Instant now) {
+      Function<Set<String>, Targets> resolveSome, Set<String> touched, Instant now) {
     String uid = rc.getMetadata().getUid();
     // The inputs start with the generation the credential was obtained at: a spec change means a new one.
     String key = secretName + "|" + entry.inputs() + "|" + entry.obtainedAt();
     Pass last = passes.get(uid);
     Pass pass = incremental(last, key, touched, uid, now)
-        ? incrementalPass(rc, secretName, entry, last, touched, now)
+        ? incrementalPass(rc, secretName, entry, last, resolveSome.apply(touched), touched, now)
         : fullPass(rc, secretName, entry, key, targets, now);
     passes.put(uid, pass);
     return sync(pass);
   }
 
   /**
-   * Whether the touched namespaces are all that can have changed: same key, no namespace event,
-   * each touched namespace already targeted, no retry due and the safety net not due.
+   * Whether the touched namespaces are all that can have changed: same key, no namespace deleted
+   * (the epoch), no retry due and the safety net not due. A touched namespace may be new, or
+   * newly (un)selected: the incremental pass resolves whether each one is a target.
    */
   private boolean incremental(Pass last, String key, Set<String> touched, String uid, Instant now) {
     return last != null && !touched.isEmpty() && last.key().equals(key) && last.epoch() == index.epoch()
-        && last.targets().namespaces().containsAll(touched) && now.isBefore(last.at().plus(FULL_PASS_EVERY))
+        && now.isBefore(last.at().plus(FULL_PASS_EVERY))
         && !syncBackoff.anyDue(uid, now) && !cleanupBackoff.anyDue(uid, now);
   }
 
@@ -94,13 +99,37 @@ final class Replication implements PerCredential {
         replicated.writes() + cleanup.writes());
   }
 
+  /**
+   * Syncs the touched namespaces that are targets ({@code resolved}, the targets among the touched);
+   * a touched namespace that is not (no longer, or never was) gets the cleanup of a full pass, so a
+   * new namespace costs one namespace of work, not a pass over all of them.
+   */
   private Pass incrementalPass(RegistryCredential rc, String secretName, CredentialCache.Entry entry, Pass last,
-      Set<String> touched, Instant now) {
-    Replicated replicated = replicate(rc, secretName, entry, last.key(), last.targets(), touched, now);
+      Targets resolved, Set<String> touched, Instant now) {
+    String uid = rc.getMetadata().getUid();
+    SortedSet<String> namespaces = new TreeSet<>(last.targets().namespaces());
+    namespaces.removeAll(touched);
+    namespaces.addAll(resolved.namespaces());
+    SortedSet<String> notWatched = new TreeSet<>(last.targets().notWatched());
+    notWatched.removeAll(touched);
+    notWatched.addAll(resolved.notWatched());
+    Targets targets = new Targets(namespaces, notWatched, last.targets().serviceAccounts());
+    Replicated replicated = replicate(rc, secretName, entry, last.key(), targets, resolved.namespaces(), now);
     Map<String, NamespaceResult> problems = new TreeMap<>(last.problems());
     problems.keySet().removeAll(touched);
     problems.putAll(replicated.problems());
-    return new Pass(last.key(), last.epoch(), last.at(), last.targets(), problems, last.cleanup(), replicated.writes());
+    List<NamespaceResult> cleanup = last.cleanup();
+    int writes = replicated.writes();
+    if (!resolved.namespaces().containsAll(touched)) {
+      syncBackoff.retainOnly(uid, namespaces);
+      Replicator.Outcome outcome = cleanUp(rc, secretName, namespaces, now);
+      cleanup = outcome.cleanupFailures();
+      writes += outcome.writes();
+    }
+    if (!namespaces.equals(last.targets().namespaces())) {
+      index.update(ResourceID.fromResource(rc), namespaces);
+    }
+    return new Pass(last.key(), last.epoch(), last.at(), targets, problems, cleanup, writes);
   }
 
   private record Replicated(Map<String, NamespaceResult> problems, int writes) {}

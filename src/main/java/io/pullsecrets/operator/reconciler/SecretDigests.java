@@ -1,8 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -22,21 +20,26 @@ public final class SecretDigests {
 
   private SecretDigests() {}
 
-  /** A copy of {@code s} for the cache: metadata (without managedFields), type, immutable, digest of the data. */
+  /**
+   * A copy of {@code s} for the cache: apiVersion, kind, type, immutable, the metadata of {@link
+   * CacheTransforms#meta} (every label and annotation; no managedFields, creationTimestamp or
+   * generation) and, as its only data, the digest of the data. Repeated strings are interned: the
+   * digest too, which is the same in every namespace a credential writes to.
+   */
   public static Secret slim(Secret s) {
     if (isSlim(s)) {
       return s;
     }
-    io.fabric8.kubernetes.api.model.ObjectMeta meta = new ObjectMetaBuilder(s.getMetadata()).build();
-    meta.setManagedFields(null);
-    return new SecretBuilder()
-        .withApiVersion(s.getApiVersion())
-        .withKind(s.getKind())
-        .withMetadata(meta)
-        .withType(s.getType())
-        .withImmutable(s.getImmutable())
-        .withData(Map.of(DIGEST_KEY, digest(s.getData(), s.getStringData())))
-        .build();
+    Secret out = new Secret();
+    out.setAdditionalProperties(Map.of());
+    out.setApiVersion(CacheTransforms.intern(s.getApiVersion()));
+    out.setKind(CacheTransforms.intern(s.getKind()));
+    out.setMetadata(CacheTransforms.meta(s.getMetadata()));
+    out.setType(CacheTransforms.intern(s.getType()));
+    out.setImmutable(s.getImmutable());
+    out.setData(Map.of(DIGEST_KEY, CacheTransforms.intern(digest(s.getData(), s.getStringData()))));
+    out.setStringData(null);
+    return out;
   }
 
   public static boolean isSlim(Secret s) {

@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Which RegistryCredentials target which namespaces (as of each one's last full pass), and which
  * namespaces had an event since a credential's last reconcile. An event in one namespace reaches
  * only the credentials that target it, and their next reconcile looks only at the namespaces
- * touched. Namespace events change what is targeted: they move the epoch, and every credential's
- * next reconcile is a full pass.
+ * touched. A namespace added or changed touches that namespace for every credential (its next
+ * reconcile resolves whether it is a target); a namespace removed moves the epoch, and every
+ * credential's next reconcile is a full pass.
  */
 final class TargetIndex implements PerCredential {
   private final Map<String, Set<ResourceID>> byNamespace = new ConcurrentHashMap<>();
@@ -39,13 +40,28 @@ final class TargetIndex implements PerCredential {
     }
   }
 
+  /** The namespaces a credential targets, as of its last full pass (empty before the first). */
+  Set<String> targets(ResourceID id) {
+    return Set.copyOf(targetsOf.getOrDefault(id, Set.of()));
+  }
+
   /** The namespaces touched since the last call, for this credential (empty: none). */
   Set<String> takeTouched(ResourceID id) {
     Set<String> taken = touched.remove(id);
     return taken == null ? Set.of() : Set.copyOf(taken);
   }
 
-  /** A namespace was added, changed or removed: what every credential targets may have changed. */
+  /**
+   * A namespace was added or changed: every credential with a recorded full pass is told it was
+   * touched, and its next reconcile resolves whether that namespace is one of its targets.
+   */
+  synchronized void namespaceChanged(String namespace) {
+    for (ResourceID id : targetsOf.keySet()) {
+      touched.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(namespace);
+    }
+  }
+
+  /** A namespace was removed: what every credential targets may have changed (each gets a full pass). */
   void namespacesChanged() {
     epoch.incrementAndGet();
   }

@@ -4,13 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pullsecrets.operator.testing.ApiRequest;
+import io.pullsecrets.operator.testing.AuditLog;
 import io.pullsecrets.operator.testing.ControlPlane;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.RealApiServer;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -212,7 +211,8 @@ interface BenchServer extends AutoCloseable {
     final Path dir;
     final ControlPlane cp;
     private final KubernetesClient admin;
-    private final Path audit;
+    /** The audit log with its rotated files (offsets into it stay valid across rotations). */
+    private final AuditLog audit;
     /** Wall-clock epoch nanos minus nanoTime, to put audit timestamps on this JVM's nanoTime axis. */
     private final long wallMinusNano;
     private long pos;
@@ -225,7 +225,7 @@ interface BenchServer extends AutoCloseable {
       RUNNING.add(this);
       this.cp = ControlPlane.attach(dir);
       this.admin = cp.adminClient();
-      this.audit = dir.resolve("audit.log");
+      this.audit = new AuditLog(dir.resolve("audit.log"));
       Instant now = Instant.now();
       long nano = System.nanoTime();
       this.wallMinusNano = now.getEpochSecond() * 1_000_000_000L + now.getNano() - nano;
@@ -233,9 +233,14 @@ interface BenchServer extends AutoCloseable {
 
     /** Starts a fresh control plane in {@code dir} (a leftover there is stopped and removed first). */
     static Real up(Path dir, Consumer<String> log) throws IOException, InterruptedException {
+      return up(dir, log, Map.of());
+    }
+
+    /** As {@link #up(Path, Consumer)}, with {@code env} added to hack/control-plane.sh's environment. */
+    static Real up(Path dir, Consumer<String> log, Map<String, String> env) throws IOException, InterruptedException {
       Path abs = dir.toAbsolutePath();
       if (Files.exists(abs)) {
-        script("down", abs, 60);
+        script("down", abs, 60, Map.of());
         try (var paths = Files.walk(abs)) {
           for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
             Files.deleteIfExists(p);
@@ -245,21 +250,24 @@ interface BenchServer extends AutoCloseable {
       Files.createDirectories(abs);
       long t0 = System.nanoTime();
       try {
-        script("up", abs, 300);
+        script("up", abs, 300, env);
         Real r = new Real(abs);
         log.accept(String.format("control plane up in %s in %d s (%s)", abs, (System.nanoTime() - t0) / 1_000_000_000L,
             Files.readString(abs.resolve("server")).trim()));
         return r;
       } catch (IOException | RuntimeException e) {
-        script("down", abs, 60);
+        script("down", abs, 60, Map.of());
         throw e;
       }
     }
 
-    private static void script(String verb, Path dir, int timeoutSeconds) throws IOException, InterruptedException {
+    private static void script(String verb, Path dir, int timeoutSeconds, Map<String, String> env)
+        throws IOException, InterruptedException {
       Path log = dir.resolve("script.log");
-      Process p = new ProcessBuilder("bash", SCRIPT.toString(), verb, dir.toString()).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), verb, dir.toString()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      pb.environment().putAll(env);
+      Process p = pb.start();
       if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IOException("hack/control-plane.sh " + verb + " " + dir + " timed out; see " + log);
@@ -303,51 +311,42 @@ interface BenchServer extends AutoCloseable {
 
     @Override
     public synchronized void clearRequests() {
-      pos = audit.toFile().length();
+      pos = audit.size();
       events.clear();
     }
 
     /** The child's write events since the last clear (reads the log's new complete lines). */
     synchronized List<Event> events() {
-      try (RandomAccessFile f = new RandomAccessFile(audit.toFile(), "r")) {
-        long length = f.length();
-        if (length > pos) {
-          f.seek(pos);
-          byte[] bytes = new byte[(int) (length - pos)];
-          f.readFully(bytes);
-          int end = bytes.length;
-          while (end > 0 && bytes[end - 1] != '\n') {
-            end--; // a line being written: next time
+      try {
+        AuditLog.Lines read = audit.readFrom(pos);
+        pos = read.end();
+        for (String line : read.lines()) {
+          if (!line.contains(MockApiServer.OPERATOR_AGENT)) {
+            continue;
           }
-          pos += end;
-          for (String line : new String(bytes, 0, end, StandardCharsets.UTF_8).split("\n")) {
-            if (!line.contains(MockApiServer.OPERATOR_AGENT)) {
-              continue;
-            }
-            JsonNode e = Serialization.jsonMapper().readTree(line);
-            if (!"ResponseComplete".equals(e.path("stage").asText())
-                || !e.path("userAgent").asText("").startsWith(MockApiServer.OPERATOR_AGENT)) {
-              continue;
-            }
-            ApiRequest r = RealApiServer.toRequest(e, true);
-            if (!r.isWrite()) {
-              continue;
-            }
-            Instant at = Instant.parse(e.path("requestReceivedTimestamp").asText());
-            long nano = at.getEpochSecond() * 1_000_000_000L + at.getNano() - wallMinusNano;
-            events.add(new Event(new ApiRequest(r.method(), r.path(), r.body(), r.userAgent(), true, nano),
-                e.path("responseStatus").path("code").asInt(0), nano));
+          JsonNode e = Serialization.jsonMapper().readTree(line);
+          if (!"ResponseComplete".equals(e.path("stage").asText())
+              || !e.path("userAgent").asText("").startsWith(MockApiServer.OPERATOR_AGENT)) {
+            continue;
           }
+          ApiRequest r = RealApiServer.toRequest(e, true);
+          if (!r.isWrite()) {
+            continue;
+          }
+          Instant at = Instant.parse(e.path("requestReceivedTimestamp").asText());
+          long nano = at.getEpochSecond() * 1_000_000_000L + at.getNano() - wallMinusNano;
+          events.add(new Event(new ApiRequest(r.method(), r.path(), r.body(), r.userAgent(), true, nano),
+              e.path("responseStatus").path("code").asInt(0), nano));
         }
       } catch (IOException e) {
-        throw new IllegalStateException("cannot read the audit log " + audit, e);
+        throw new IllegalStateException("cannot parse the audit log " + audit, e);
       }
       return List.copyOf(events);
     }
 
     /** Bytes in the audit log (any writer): grows with every write. */
     long auditSize() {
-      return audit.toFile().length();
+      return audit.size();
     }
 
     @Override
@@ -411,7 +410,7 @@ interface BenchServer extends AutoCloseable {
 
     private void down() {
       try {
-        script("down", dir, 60);
+        script("down", dir, 60, Map.of());
       } catch (Exception e) {
         System.err.println("[bench] hack/control-plane.sh down " + dir + " failed: " + e.getMessage());
       }

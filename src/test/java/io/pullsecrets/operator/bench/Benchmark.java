@@ -163,7 +163,9 @@ public final class Benchmark {
                   --only=fleet: only the twenty-credential phase: 20 static credentials select the N namespaces; then
                     --edits unrelated default-ServiceAccount edits, one at a time, each followed by a wait until the
                     operator has been quiet for --settle-ms (operator CPU per edit, less its idle rate measured over
-                    --baseline-ms); then --new-namespaces new namespaces (all 20 Secrets and entries). --fleet=false skips it
+                    --baseline-ms); then --new-namespaces new namespaces (all 20 Secrets and entries). --fleet=false skips it.
+                    Memory (RSS, live heap after a full GC, jcmd class histogram in <log-dir>/histogram-*.txt) at 0
+                    managed Secrets, after propagation (20N) and at rest: 20 x 5000 is issue 23's 100,000
                   --floor-get=true: the floor GETs each SA before patching it, as withName(..).patch(..) does
                   BENCH_CHILD_JVM_OPTS overrides the operator JVM's flags (default: the image's, MaxRAM=512m)""");
             System.exit(0);
@@ -614,12 +616,44 @@ public final class Benchmark {
           Thread.sleep(20);
         }
         removeSingleCredential(api, obs, op, targets);
+        fleetMemory(op, 0, "");
         fleetPropagation(api, op, fo, targets);
+        fleetMemory(op, FLEET * targets.size(), "after propagation");
         unrelatedEdits(api, op, fo, targets, "annotations");
         unrelatedEdits(api, op, fo, targets, "labels");
         unrelatedEdits(api, op, fo, targets, "imagePullSecrets");
         fleetNewNamespaces(api, op, fo);
+        fleetMemory(op, FLEET * (targets.size() + o.newNamespaces), "at rest");
       }
+    }
+
+    /**
+     * The operator's memory with {@code managed} managed Secrets (and as many ServiceAccount
+     * entries): RSS as it is, then live heap after a full GC (the child's System.gc(), SerialGC
+     * in the image) and RSS after it, and the class histogram's top rows ({@code jcmd
+     * GC.class_histogram}, the whole of it in {@code <log-dir>/histogram-<managed>.txt}).
+     */
+    void fleetMemory(Child op, long count, String when) throws Exception {
+      String managed = count + (when.isEmpty() ? "" : " (" + when + ")");
+      long[] before = op.rss();
+      String gc = op.ask("GC", "GC");
+      long live = Long.parseLong(gc.replaceAll(".*liveHeap=", ""));
+      long[] after = op.rss();
+      String label = count + (when.isEmpty() ? "" : "-" + when.replace(' ', '-'));
+      Path histogram = o.logDir.resolve("histogram-" + label + ".txt");
+      Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+          String.valueOf(op.process.pid()), "GC.class_histogram").redirectErrorStream(true)
+          .redirectOutput(histogram.toFile()).start();
+      List<String> top = List.of();
+      if (jcmd.waitFor(120, TimeUnit.SECONDS) && jcmd.exitValue() == 0) {
+        top = Files.readAllLines(histogram).stream().filter(l -> l.matches("\\s*\\d+:\\s+\\d+\\s+\\d+\\s+.*")).limit(12).toList();
+      }
+      log("fleet memory at %s managed Secrets: RSS %s (peak %s); live heap after full GC %s; RSS after it %s;"
+          + " class histogram (%s):%n%s", managed, mib(before[1]), mib(before[0]), mib(live), mib(after[1]), histogram,
+          String.join(System.lineSeparator(), top));
+      row("memory at " + managed + " managed Secrets (" + FLEET + " credentials): RSS / live heap after full GC / RSS after it",
+          mib(before[1]) + " / " + mib(live) + " / " + mib(after[1]),
+          count >= 100_000 ? "RSS <= 256 MiB " + mark(before[1] <= 256L * 1024 * 1024) : "");
     }
 
     /** Deletes the credential of the single-credential phases (when they ran) and waits until its Secrets and entries are gone. */

@@ -11,8 +11,6 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,9 +37,12 @@ public final class RealApiServer implements TestApi {
   private final KubernetesClient client;
   private final List<KubernetesClient> opened = new CopyOnWriteArrayList<>();
   private volatile long auditOffset;
+  /** The audit log with its rotated files: offsets into it stay valid when the server rotates it. */
+  private final AuditLog audit;
 
   public RealApiServer() {
     controlPlane = ControlPlane.get();
+    audit = new AuditLog(controlPlane.auditLog);
     client = controlPlane.adminClient();
     deleteTestNamespaces();
     awaitNoTestNamespaces();
@@ -161,17 +162,9 @@ public final class RealApiServer implements TestApi {
 
   private List<JsonNode> auditEvents(long from) {
     List<JsonNode> events = new ArrayList<>();
-    try (RandomAccessFile f = new RandomAccessFile(controlPlane.auditLog.toFile(), "r")) {
-      long length = f.length();
-      if (length <= from) {
-        return events;
-      }
-      f.seek(from);
-      byte[] bytes = new byte[(int) (length - from)];
-      f.readFully(bytes);
-      String text = new String(bytes, StandardCharsets.UTF_8);
-      for (String line : text.split("\n")) {
-        if (line.isBlank() || !line.endsWith("}")) {
+    try {
+      for (String line : audit.readFrom(from).lines()) {
+        if (!line.endsWith("}")) {
           continue;
         }
         JsonNode e = Serialization.jsonMapper().readTree(line);
@@ -180,7 +173,7 @@ public final class RealApiServer implements TestApi {
         }
       }
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read the audit log " + controlPlane.auditLog, e);
+      throw new IllegalStateException("cannot parse the audit log " + controlPlane.auditLog, e);
     }
     return events;
   }
@@ -195,7 +188,7 @@ public final class RealApiServer implements TestApi {
   }
 
   private long auditSize() {
-    return controlPlane.auditLog.toFile().length();
+    return audit.size();
   }
 
   @Override
