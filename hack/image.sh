@@ -14,7 +14,7 @@
 # The base is cached in ~/.cache/pullsecret-operator/jre-base/ (XDG_CACHE_HOME), one folder per
 # recipe, and rebuilt when a package in it has a newer version in this machine's apt lists (after
 # 'apt-get update'). First build about 2-3 min (downloads ~62 MB from deb.debian.org), then reused.
-# Environment: MVN (default mvn), MVN_FLAGS (e.g. -o).
+# Environment: MVN (default mvn), MVN_FLAGS (more Maven flags; not -o: Jib refuses to push offline).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -31,8 +31,6 @@ public final class OperatorImage {
       Path out = Files.createTempFile(node.controlPlane.dir, "image-out", ".txt");
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile())
           .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      // The test run has resolved every plugin already; the nested Maven stays offline.
-      pb.environment().put("MVN_FLAGS", "-o");
       Process p = pb.start();
       if (!p.waitFor(20, TimeUnit.MINUTES)) {
         p.destroyForcibly();
