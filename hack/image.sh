@@ -121,7 +121,7 @@ build() { # DIR TAG
       -Djib.from.image="$from" -Djib.to.image="$to" \
       -Djib.from.auth.username="$ACCOUNT_USER" -Djib.from.auth.password="$ACCOUNT_PASS" \
       -Djib.to.auth.username="$ACCOUNT_USER" -Djib.to.auth.password="$ACCOUNT_PASS" \
-      -Djib.allowInsecureRegistries=true -Djib.sendCredentialsOverHttp=true \
+      -Djib.allowInsecureRegistries=true -DsendCredentialsOverHttp=true \
       -Djib.disableUpdateChecks=true -Djib.console=plain) >&2 || die "jib:build failed"
   log "operator image built and pushed in $((SECONDS - start)) s"
   echo "$to"
