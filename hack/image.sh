@@ -13,7 +13,8 @@
 #
 # The base is cached in ~/.cache/pullsecret-operator/jre-base/ (XDG_CACHE_HOME), one folder per
 # recipe, and rebuilt when a package in it has a newer version in this machine's apt lists (after
-# 'apt-get update'). First build about 2-3 min (downloads ~62 MB from deb.debian.org), then reused.
+# 'apt-get update'). The first build downloads ~62 MB from deb.debian.org and takes minutes (16
+# on 2 loaded cores); then it is reused.
 # Environment: MVN (default mvn), MVN_FLAGS (more Maven flags; not -o: Jib refuses to push offline).
 set -euo pipefail
 
@@ -61,7 +62,7 @@ base() {
   local start=$SECONDS tmp
   mkdir -p "$ENTRY"
   tmp="$(mktemp -d "$ENTRY/build.XXXXXX")"
-  log "building the Java 17 base from Debian $SUITE ($PACKAGES) into $ENTRY (about 2-3 min)"
+  log "building the Java 17 base from Debian $SUITE ($PACKAGES) into $ENTRY (minutes, once)"
   # update-alternatives links java.1.gz into man1 even with the man pages left out: the folder stays.
   SOURCE_DATE_EPOCH=0 mmdebstrap --variant=essential --include="$PACKAGES" --format=tar \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
