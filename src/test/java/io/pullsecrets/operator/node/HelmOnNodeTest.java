@@ -46,7 +46,11 @@ import org.junit.jupiter.api.Test;
 @OnRealNode
 class HelmOnNodeTest {
   static final String NS = "pullsecret-system";
-  static final String RELEASE = "pullsecret-operator";
+  // Not "pullsecret-operator": RealApiServer keeps a ClusterRole of that name for the operator run
+  // on the host, which Helm would refuse to take over.
+  static final String RELEASE = "pso";
+  /** The chart's full name for that release, the prefix of its objects. */
+  static final String FULL = "pso-pullsecret-operator";
   static final Duration WAIT = Duration.ofSeconds(120);
 
   Node node;
@@ -178,10 +182,10 @@ class HelmOnNodeTest {
 
     // The webhook: registered by Service (no URL), its caBundle filled by the operator, and called
     // by the API server for the pod above (the counter moves only for requests that reached the pod).
-    MutatingWebhook hook = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(RELEASE).get()
+    MutatingWebhook hook = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(FULL).get()
         .getWebhooks().get(0);
     assertThat(hook.getClientConfig().getUrl()).isNull();
-    assertThat(hook.getClientConfig().getService().getName()).isEqualTo(RELEASE + "-webhook");
+    assertThat(hook.getClientConfig().getService().getName()).isEqualTo(FULL + "-webhook");
     assertThat(hook.getClientConfig().getCaBundle()).isNotEmpty();
 
     // Metrics through the metrics Service (its ClusterIP, through kube-proxy), verified with the
@@ -238,9 +242,9 @@ class HelmOnNodeTest {
 
   /** GET /metrics through the metrics Service with curl (its ClusterIP under the certificate's DNS name). */
   String scrape() throws Exception {
-    String svc = RELEASE + "-metrics";
+    String svc = FULL + "-metrics";
     String ip = client.services().inNamespace(NS).withName(svc).get().getSpec().getClusterIP();
-    var data = client.secrets().inNamespace(NS).withName(RELEASE + "-webhook-tls").get().getData();
+    var data = client.secrets().inNamespace(NS).withName(FULL + "-webhook-tls").get().getData();
     String ca = new String(Base64.getDecoder().decode(data.getOrDefault("ca-bundle.crt", data.get("ca.crt"))), StandardCharsets.UTF_8);
     Path caFile = Files.createTempFile("metrics-ca", ".crt");
     Files.writeString(caFile, ca);
