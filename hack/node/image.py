@@ -4,6 +4,10 @@ busybox (/bin/busybox and its applets as links in /bin).
   image.py archive FILE NAME CMD...        an OCI archive for 'ctr images import', named NAME
   image.py push HOST:PORT REPO TAG USER    push to a registry over plain HTTP (password in
                                            PUSH_PASSWORD), with the v2 API's own calls
+  image.py push-rootfs HOST:PORT REPO TAG USER LAYER.tar.gz DIFF_ID
+                                           push a one-layer image of a root filesystem (a gzip'd
+                                           tar and the sha256 of the tar inside), no command;
+                                           hack/image.sh pushes its Debian base with it
 
 The image's default command waits until it is stopped (SIGTERM ends it at once). The layer is
 built the same way every time, so every push of it has the same digest.
@@ -86,7 +90,24 @@ def archive(path, name, cmd):
             add("blobs/sha256/" + d.split(":", 1)[1], b)
 
 
-def push(address, repo, tag, user, password):
+def rootfs_image(layer_path, diff_id):
+    """(blobs by digest, manifest bytes) of one gzip'd root filesystem layer."""
+    with open(layer_path, "rb") as f:
+        blob = f.read()
+    config = json.dumps({
+        "architecture": "amd64", "os": "linux", "created": "1970-01-01T00:00:00Z",
+        "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "WorkingDir": "/"},
+        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    }, sort_keys=True).encode()
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digest(config), "size": len(config)},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest(blob), "size": len(blob)}],
+    }, sort_keys=True).encode()
+    return {digest(blob): blob, digest(config): config}, manifest
+
+
+def push(address, repo, tag, user, password, image_parts=None):
     base = "http://" + address
     auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
@@ -97,7 +118,7 @@ def push(address, repo, tag, user, password):
             req.add_header(k, v)
         return urllib.request.urlopen(req, timeout=30)
 
-    blobs, manifest = image(WAIT)
+    blobs, manifest = image_parts or image(WAIT)
     for d, b in blobs.items():
         try:
             call("HEAD", f"/v2/{repo}/blobs/{d}")
@@ -117,6 +138,12 @@ if __name__ == "__main__":
     elif sys.argv[1] == "push":
         try:
             push(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], os.environ["PUSH_PASSWORD"])
+        except urllib.error.HTTPError as e:
+            sys.exit(f"push: HTTP {e.code} from {e.url}")
+    elif sys.argv[1] == "push-rootfs":
+        try:
+            push(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], os.environ["PUSH_PASSWORD"],
+                 rootfs_image(sys.argv[6], sys.argv[7]))
         except urllib.error.HTTPError as e:
             sys.exit(f"push: HTTP {e.code} from {e.url}")
     else:

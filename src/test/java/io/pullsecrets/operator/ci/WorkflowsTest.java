@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The GitHub Actions workflows, which nothing can run here: every file parses as YAML and has the
  * shape of a workflow; the release workflow builds and tests like ci.yml, then pushes a multi-arch
- * image with provenance and an SBOM to ghcr.io, the chart as an OCI artifact and a GitHub release,
+ * image (Jib) with provenance and an SBOM to ghcr.io, the chart as an OCI artifact and a GitHub release,
  * with least permissions. actionlint, when installed (.ci/run installs it into .ci/bin), checks
  * them as GitHub would (expressions, needs, job outputs, shell scripts).
  */
@@ -87,22 +87,23 @@ class WorkflowsTest {
     assertThat(runs(jobs.path("verify"))).isEqualTo(runs(ciVerify));
     assertThat(permissions(jobs.path("verify"))).isEqualTo(Map.of("contents", "read"));
 
-    // The image: only after the tests, multi-arch, pushed to ghcr.io with provenance and an SBOM.
+    // The image: only after the tests, built by Jib from pom.xml (the one image definition, FROM
+    // Temurin), multi-arch, pushed to ghcr.io with provenance and an SBOM attested.
     JsonNode image = jobs.path("image");
     assertThat(needs(image)).contains("verify");
-    JsonNode build = step(image, "docker/build-push-action@");
-    JsonNode with = build.path("with");
-    assertThat(List.of(with.path("platforms").asText().split("\\s*,\\s*"))).containsExactlyInAnyOrder("linux/amd64", "linux/arm64");
-    assertThat(with.path("push").asBoolean()).isTrue();
-    assertThat(with.path("provenance").asText()).isEqualTo("mode=max");
-    assertThat(with.path("sbom").asBoolean()).isTrue();
-    assertThat(with.path("file").asText()).isEqualTo("operator/Dockerfile");
-    assertThat(step(image, "docker/metadata-action@").path("with").path("images").asText())
-        .matches("ghcr\\.io/\\$\\{\\{ needs\\.version\\.outputs\\.owner }}/pullsecret-operator");
-    assertThat(step(image, "docker/metadata-action@").path("with").path("tags").asText()).contains("type=semver,pattern={{version}}");
+    String imageRuns = String.join("\n", runs(image));
+    assertThat(imageRuns).contains("jib:build").contains("-Djib.from.image=eclipse-temurin:17-jre")
+        .contains("-Djib.from.platforms=linux/amd64,linux/arm64")
+        .contains("-Djib.to.image=\"ghcr.io/$OWNER/pullsecret-operator:$VERSION\"")
+        .contains("target/jib-image.digest");
     assertThat(step(image, "docker/login-action@").path("with").path("registry").asText()).isEqualTo("ghcr.io");
-    step(image, "docker/setup-qemu-action@");
-    assertThat(permissions(image)).isEqualTo(Map.of("contents", "read", "packages", "write"));
+    assertThat(step(image, "actions/attest-build-provenance@").path("with").path("push-to-registry").asBoolean()).isTrue();
+    assertThat(step(image, "actions/attest-sbom@").path("with").path("sbom-path").asText()).isEqualTo("sbom.spdx.json");
+    assertThat(permissions(image)).isEqualTo(Map.of("contents", "read", "packages", "write", "id-token", "write",
+        "attestations", "write"));
+    // ci.yml builds the same definition on the same base on every push.
+    assertThat(String.join("\n", runs(read(WORKFLOWS.resolve("ci.yml")).path("jobs").path("image"))))
+        .contains("jib:buildTar -Djib.from.image=eclipse-temurin:17-jre");
 
     // The chart: packaged with the tag's version, pushed as an OCI artifact to ghcr.io/<owner>/charts.
     JsonNode chart = jobs.path("chart");

@@ -117,6 +117,22 @@ public final class Node {
     }
   }
 
+  /**
+   * Takes the JVM's node down (when it is up) so that a test may start the machine's one node in
+   * its own way ({@code hack/try.sh}); the next {@link #get()} starts it again.
+   */
+  public static synchronized void release() {
+    if (shared == null) {
+      return;
+    }
+    try {
+      script(shared.controlPlane.dir, Duration.ofSeconds(60), "down", shared.controlPlane.dir.toString());
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+    shared = null;
+  }
+
   private boolean unschedulable;
 
   private void schedulable(boolean yes) {
