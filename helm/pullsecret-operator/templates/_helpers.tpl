@@ -122,9 +122,11 @@ podAntiAffinity:
 - apiGroups: [""]
   resources: ["serviceaccounts/token"]
   verbs: ["create"]
+# Events: its own are created; failed pulls on pods are watched for pull health (two informers,
+# reason Failed and BackOff, selected by the API server).
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "list", "watch"]
 {{- end }}
 
 {{- define "pullsecret-operator.namespaceRules" -}}
