@@ -127,6 +127,11 @@ podAntiAffinity:
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "list", "watch"]
+# Pull health: the ServiceAccount of a pod whose pull failed, read by name once per pod (pods are
+# not listed nor cached).
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get"]
 {{- end }}
 
 {{- define "pullsecret-operator.namespaceRules" -}}
