@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Pull health on the real control plane, with the kubelet's Events written as the kubelet writes
  * them (reason, message format, involvedObject): the operator's informers, field selectors, RBAC
- * (deploy/'s ClusterRole), pod reads and status writes are real; only the node is absent (see
- * node/PullHealthNodeTest for real pulls).
+ * (deploy/'s ClusterRole), pod reads and status writes are real; only the node is absent (no
+ * kubelet pulls here).
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class PullHealthOnRealServerTest {
@@ -128,6 +128,11 @@ class PullHealthOnRealServerTest {
     String quoted = message.substring(message.indexOf(": \"", message.indexOf("image \"")) + 2);
     assertThat(quoted.replace("\\\\", "").replace("\\\"", "")).matches("\"[^\"]*\"");
     assertThat(rc.getStatus().getPullFailures().getRecent().get(0).getMessage().length()).isLessThanOrEqualTo(200);
-    assertThat(h.logLines()).noneMatch(l -> l.contains(marker));
+    // The Warning is logged as recorded: bounded and quoted like the condition, never the raw message.
+    assertThat(h.logLines()).noneMatch(l -> l.contains("\u001b") || l.contains("\u0007") || l.contains("y".repeat(600)));
+    assertThat(h.logLines()).filteredOn(l -> l.contains(marker)).allSatisfy(l -> {
+      assertThat(l.length()).isLessThan(1500);
+      assertThat(l).contains("\\\"" + "\\\\");
+    });
   }
 }
