@@ -122,9 +122,16 @@ podAntiAffinity:
 - apiGroups: [""]
   resources: ["serviceaccounts/token"]
   verbs: ["create"]
+# Events: its own are created; failed pulls on pods are watched for pull health (two informers,
+# reason Failed and BackOff, selected by the API server).
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "list", "watch"]
+# Pull health: the ServiceAccount of a pod whose pull failed, read by name once per pod (pods are
+# not listed nor cached).
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get"]
 {{- end }}
 
 {{- define "pullsecret-operator.namespaceRules" -}}

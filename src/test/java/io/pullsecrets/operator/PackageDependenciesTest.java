@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The admission webhook decides from what a credential asks for ({@code spec/}) and the cached
  * cluster ({@code cluster/}), never from the reconciler's internals; {@code spec/} depends on
- * neither.
+ * neither. Pull health ({@code health/}) reads the spec's serving rules and the cached cluster,
+ * and is called by the reconciler, never the other way round.
  */
 class PackageDependenciesTest {
   static final Path MAIN = Path.of("src/main/java/io/pullsecrets/operator");
@@ -40,5 +41,11 @@ class PackageDependenciesTest {
   void theSpecPackageUsesNeitherTheReconcilerNorTheWebhook() throws IOException {
     assertThat(importsOf("spec", "reconciler")).isEmpty();
     assertThat(importsOf("spec", "webhook")).isEmpty();
+  }
+
+  @Test
+  void pullHealthUsesNeitherTheReconcilerNorTheWebhook() throws IOException {
+    assertThat(importsOf("health", "reconciler")).isEmpty();
+    assertThat(importsOf("health", "webhook")).isEmpty();
   }
 }

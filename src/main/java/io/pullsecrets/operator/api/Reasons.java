@@ -70,6 +70,12 @@ public final class Reasons {
   /** The operator refused to make the probe (an address or scheme an administrator did not allow). */
   public static final String REFUSED = "Refused";
 
+  // --- PullsHealthy (does not change Ready) ---
+  /** PullsHealthy=False, and its Warning Event: pulls it should serve were refused for authentication within the window. */
+  public static final String PULLS_FAILING = "PullsFailing";
+  /** PullsHealthy=True: no such failure within the window. */
+  public static final String NO_FAILURES = "NoFailures";
+
   // --- Events only ---
   /** Warning: a refresh failed (once per failure burst). */
   public static final String REFRESH_FAILED = "RefreshFailed";

@@ -33,6 +33,9 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "NEXT REFRESH", jsonPath = ".status.nextRefreshTime", type = AdditionalPrinterColumn.Type.STRING,
     priority = 1, getDescription = "When the operator mints the next token")
+@AdditionalPrinterColumn(name = "PULLS", jsonPath = ".status.conditions[?(@.type==\"PullsHealthy\")].reason",
+    type = AdditionalPrinterColumn.Type.STRING, priority = 1,
+    getDescription = "Whether pulls this credential should serve fail (PullsFailing) or not (NoFailures)")
 @AdditionalPrinterColumn(name = "MESSAGE", jsonPath = ".status.conditions[?(@.type==\"Ready\")].message",
     type = AdditionalPrinterColumn.Type.STRING, priority = 1, getDescription = "The message of the Ready condition")
 public class RegistryCredential extends CustomResource<RegistryCredentialSpec, RegistryCredentialStatus>
@@ -46,7 +49,7 @@ public class RegistryCredential extends CustomResource<RegistryCredentialSpec, R
       + " refreshed before they expire.";
   /** The order of the printer columns (kubectl get, then -o wide). */
   public static final java.util.List<String> PRINTER_COLUMNS =
-      java.util.List.of("READY", "REASON", "SYNCED", "PROVIDER", "EXPIRES", "AGE", "NEXT REFRESH", "MESSAGE");
+      java.util.List.of("READY", "REASON", "SYNCED", "PROVIDER", "EXPIRES", "AGE", "NEXT REFRESH", "PULLS", "MESSAGE");
 
   @Override
   @com.fasterxml.jackson.annotation.JsonPropertyDescription("Where the credentials come from, where they go, and when they are refreshed.")

@@ -34,6 +34,17 @@ public class RegistryCredentialStatus {
   @JsonPropertyDescription("Namespaces that could not be synced, at most 20 (namespaces.failed has the full count).")
   private List<FailedNamespace> failedNamespaces;
 
+  @JsonPropertyDescription("Image pulls this credential should have served that failed within the pull-health window (see the PullsHealthy condition).")
+  private PullFailures pullFailures;
+
+  public PullFailures getPullFailures() {
+    return pullFailures;
+  }
+
+  public void setPullFailures(PullFailures pullFailures) {
+    this.pullFailures = pullFailures;
+  }
+
   public Long getObservedGeneration() {
     return observedGeneration;
   }

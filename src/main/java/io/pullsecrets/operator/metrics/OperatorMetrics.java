@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
+import io.pullsecrets.operator.health.PullFailure;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
 import java.time.Duration;
 import java.time.Instant;
@@ -215,6 +216,22 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
     if (credentials.remove(key(rc)) != null) {
       publish();
     }
+    registry.find(PREFIX + "pull.failures").tags(PULL_CREDENTIAL_NAMESPACE, rc.getMetadata().getNamespace(),
+        PULL_CREDENTIAL, rc.getMetadata().getName()).counters().forEach(registry::remove);
+  }
+
+  static final String PULL_CREDENTIAL_NAMESPACE = "credential_namespace";
+  static final String PULL_CREDENTIAL = "credential";
+
+  /** pullsecret_pull_failures_total: failed pulls the credential should have served (docs/pull-health.md). */
+  @Override
+  public void pullFailures(RegistryCredential rc, PullFailure.Kind kind, long n) {
+    Counter.builder(PREFIX + "pull.failures")
+        .description("Failed image pulls (kubelet Events) that a RegistryCredential should have served, by kind (auth, notfound, other)")
+        .tags(PULL_CREDENTIAL_NAMESPACE, rc.getMetadata().getNamespace(), PULL_CREDENTIAL, rc.getMetadata().getName(),
+            "kind", kind.label())
+        .register(registry)
+        .increment(n);
   }
 
   /** Applies a change; the series are registered again only when the credential's values changed. */

@@ -17,6 +17,10 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.health.PullFailure;
+import io.pullsecrets.operator.health.PullFailureStore;
+import io.pullsecrets.operator.health.PullHealth;
+import io.pullsecrets.operator.health.PullHealthMonitor;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.spec.LabelSelectors;
@@ -82,6 +86,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private volatile Replication replication;
   private volatile EventRecorder events;
   private volatile CredentialMemory memory;
+  private volatile PullHealthMonitor pullHealth;
+  private volatile Duration pullHealthWindow = PullHealth.WINDOW;
   /** Server-side apply (the default), or JOSDK's JSON diff on the CRUD mock ({@link StatusWriter}). */
   private volatile StatusWriter statusWriter = StatusWriter.SERVER_SIDE_APPLY;
 
@@ -95,6 +101,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
     /** Every reconcile that ends without an exception, whatever its outcome. */
     default void reconciled(RegistryCredential rc) {}
+
+    /** New failed pulls that concern the credential (pull health), by kind. */
+    default void pullFailures(RegistryCredential rc, PullFailure.Kind kind, long n) {}
 
     RefreshListener NONE = new RefreshListener() {};
   }
@@ -135,6 +144,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         "replicator", replicator));
     List<EventSource<?, RegistryCredential>> all = new ArrayList<>(informers.eventSources());
     all.add(sources);
+    pullHealth = new PullHealthMonitor(context.getClient(), new PullFailureStore(), listener::pullFailures);
+    pullHealth.window(pullHealthWindow);
+    all.addAll(pullHealth.eventSources(context, RegistryCredential.class, index::targeting));
     return all;
   }
 
@@ -164,6 +176,15 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   public java.util.Map<String, Integer> remembered() {
     CredentialMemory m = memory;
     return m == null ? java.util.Map.of() : m.remembered();
+  }
+
+  /** How long failed pulls count for PullsHealthy (ten minutes; shorter in tests). */
+  public void pullHealthWindow(Duration window) {
+    this.pullHealthWindow = window;
+    PullHealthMonitor m = pullHealth;
+    if (m != null) {
+      m.window(window);
+    }
   }
 
   /** What the phases found, and when to reconcile again (null: only on the next event). */
@@ -261,7 +282,37 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     if (result.outcome() instanceof StatusAggregator.Served) {
       listener.synced(rc, report.status());
     }
-    return finish(rc, context, old, report.status(), result.requeue());
+    Duration recheck = pullsHealthy(rc, result.outcome(), report.status());
+    Duration requeue = result.requeue() == null || (recheck != null && recheck.compareTo(result.requeue()) < 0)
+        ? recheck : result.requeue();
+    return finish(rc, context, old, report.status(), requeue);
+  }
+
+  /**
+   * Pull health (docs/pull-health.md): the PullsHealthy condition and status.pullFailures from the
+   * failed pulls this credential should have served. Ready is left as it is. Returns when the
+   * window lets the last failure go (null: nothing to wait for).
+   */
+  private Duration pullsHealthy(RegistryCredential rc, StatusAggregator.Outcome outcome, RegistryCredentialStatus next) {
+    PullHealthMonitor monitor = pullHealth;
+    if (monitor == null || outcome instanceof StatusAggregator.Stalled) {
+      return null;
+    }
+    Optional<SpecCheck.ServingRules> rules = SpecCheck.servingRules(rc, providers, config);
+    if (rules.isEmpty()) {
+      return null;
+    }
+    Instant now = clock.instant();
+    PullHealth.Verdict verdict = monitor.assess(rc, rules.get(), next.getRegistries(), informers, now);
+    Conditions conditions = new Conditions(next.getConditions(), rc.getMetadata().getGeneration(), now);
+    String before = conditions.get(PullHealth.CONDITION).map(c -> c.getStatus()).orElse(null);
+    conditions.set(PullHealth.CONDITION, verdict.healthy(), verdict.reason(), verdict.message());
+    next.setConditions(conditions.toList());
+    next.setPullFailures(verdict.status());
+    if (PullHealth.warn(before, verdict)) {
+      events.warning(rc, Reasons.PULLS_FAILING, verdict.message());
+    }
+    return verdict.recheckIn();
   }
 
   @Override

@@ -22,6 +22,11 @@ final class TargetIndex implements PerCredential {
   private final Map<ResourceID, Set<String>> touched = new ConcurrentHashMap<>();
   private final AtomicLong epoch = new AtomicLong();
 
+  /** The credentials that target {@code namespace} (after their last full pass); none is told anything. */
+  Set<ResourceID> targeting(String namespace) {
+    return Set.copyOf(byNamespace.getOrDefault(namespace, Set.of()));
+  }
+
   /** The credentials that target {@code namespace}; each is told the namespace was touched. */
   Set<ResourceID> touch(String namespace) {
     Set<ResourceID> ids = Set.copyOf(byNamespace.getOrDefault(namespace, Set.of()));

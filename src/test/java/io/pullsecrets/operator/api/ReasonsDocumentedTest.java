@@ -39,7 +39,7 @@ class ReasonsDocumentedTest {
         continue;
       }
       List<String> cells = Arrays.stream(line.split("\\|")).map(String::strip).filter(c -> !c.isEmpty()).toList();
-      boolean conditionsTable = cells.size() == 3 && cells.get(0).matches("`(Ready|TokenValid|Synced|Verified|Reconciling|Stalled)`");
+      boolean conditionsTable = cells.size() == 3 && cells.get(0).matches("`(Ready|TokenValid|Synced|Verified|Reconciling|Stalled|PullsHealthy)`");
       String reasons = conditionsTable ? cells.get(1) + " " + cells.get(2) : cells.get(0);
       Matcher m = word.matcher(reasons);
       while (m.find()) {
@@ -62,7 +62,7 @@ class ReasonsDocumentedTest {
   @Test
   void theStatusPageTablesNameExactlyTheReasonsTheOperatorWrites() throws Exception {
     Set<String> constants = constants();
-    Set<String> conditionTypes = Set.of("Ready", "TokenValid", "Synced", "Verified", "Reconciling", "Stalled");
+    Set<String> conditionTypes = Set.of("Ready", "TokenValid", "Synced", "Verified", "Reconciling", "Stalled", "PullsHealthy");
     Set<String> reasonsInTables = documented(statusSection()).stream()
         .filter(r -> !conditionTypes.contains(r) || constants.contains(r)).collect(Collectors.toCollection(TreeSet::new));
 

@@ -37,9 +37,8 @@ class AlertRulesTest {
     return null;
   }
 
-  @Test
-  void healthyTokensNeverAlertAndFailuresNearExpiryDo(@TempDir Path dir) throws Exception {
-    String promtool = promtool();
+  /** The chart's rules (annotations dropped: promtool compares them too) written to {@code dir}/rules.yml. */
+  static void writeRules(Path dir) throws Exception {
     List<HasMetadata> objects = Helm.template("--set", "metrics.prometheusRule.enabled=true");
     GenericKubernetesResource rule = (GenericKubernetesResource) objects.stream()
         .filter(o -> o.getKind().equals("PrometheusRule")).findFirst().orElseThrow();
@@ -52,6 +51,53 @@ class AlertRulesTest {
       }
     }
     Files.writeString(dir.resolve("rules.yml"), Serialization.asYaml(spec));
+  }
+
+  static void promtoolTest(String promtool, Path dir, String test) throws Exception {
+    Files.writeString(dir.resolve("test.yml"), test);
+    Process p = new ProcessBuilder(promtool, "test", "rules", "test.yml").directory(dir.toFile())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("SUCCESS");
+  }
+
+  /**
+   * Pull health: authentication failures that keep growing for 10 minutes alert; failures of the
+   * other kinds (not found, network) and a single burst that stops do not.
+   */
+  @Test
+  void pullsRefusedForAuthenticationAlertOtherKindsDoNot(@TempDir Path dir) throws Exception {
+    String promtool = promtool();
+    writeRules(dir);
+    promtoolTest(promtool, dir, """
+        rule_files: [rules.yml]
+        evaluation_interval: 1m
+        tests:
+        - interval: 1m
+          input_series:
+          - series: 'pullsecret_pull_failures_total{credential_namespace="platform",credential="gar",kind="auth"}'
+            values: '0x10 1+1x30'
+          - series: 'pullsecret_pull_failures_total{credential_namespace="platform",credential="gar",kind="notfound"}'
+            values: '0+5x60'
+          - series: 'pullsecret_pull_failures_total{credential_namespace="platform",credential="ecr",kind="auth"}'
+            values: '0x10 3x50'
+          alert_rule_test:
+          - {eval_time: 10m, alertname: PullSecretPullsFailing, exp_alerts: []}
+          - {eval_time: 14m, alertname: PullSecretPullsFailing, exp_alerts: []}
+          - {eval_time: 18m, alertname: PullSecretPullsFailing, exp_alerts: []}
+          - eval_time: 25m
+            alertname: PullSecretPullsFailing
+            exp_alerts:
+            - exp_labels: {credential_namespace: platform, credential: gar, severity: warning}
+        """);
+  }
+
+  @Test
+  void healthyTokensNeverAlertAndFailuresNearExpiryDo(@TempDir Path dir) throws Exception {
+    String promtool = promtool();
+    writeRules(dir);
     // One-minute samples. A Google token lives 3600 s and is replaced at 45 min (25% left): the
     // expiry timestamp steps 3600 -> 6300 -> 9000 s. The failing credential's refresh fails from
     // minute 45 on, and its token stays at the first expiry (3600 s).

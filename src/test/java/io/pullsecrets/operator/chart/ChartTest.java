@@ -88,7 +88,8 @@ class ChartTest {
         "/secrets", Set.of("get", "list", "watch", "create", "update", "delete"),
         "/serviceaccounts", Set.of("get", "list", "watch", "patch"),
         "/serviceaccounts/token", Set.of("create"),
-        "/events", Set.of("create"),
+        "/events", Set.of("create", "list", "watch"),
+        "/pods", Set.of("get"),
         "/namespaces", Set.of("list", "watch")));
     for (PolicyRule r : role.getRules()) {
       assertThat(r.getVerbs()).doesNotContain("*");

@@ -27,7 +27,7 @@ import java.util.TreeSet;
 /**
  * The series the operator's /metrics serves, obtained by driving {@link OperatorMetrics} (and the
  * JOSDK metrics it registers on the same registry, as {@code Main} wires them) through every event
- * it records, then scraping it: a successful and a failed refresh, a sync, leadership, and each
+ * it records, then scraping it: a successful and a failed refresh, a sync, a failed pull, leadership, and each
  * reconciliation callback JOSDK makes (event received, reconcile started, succeeded, failed,
  * execution started/finished, cleanup, a timed controller execution).
  */
@@ -49,6 +49,7 @@ final class ExportedSeries {
     counts.setFailed(1);
     status.setNamespaces(counts);
     metrics.synced(rc, status);
+    metrics.pullFailures(rc, io.pullsecrets.operator.health.PullFailure.Kind.AUTH, 1);
 
     Metrics josdk = metrics.josdkMetrics();
     // The controller registers with JOSDK as in Main (the constructor connects to nothing), which
