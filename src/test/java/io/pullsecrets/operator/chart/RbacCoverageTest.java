@@ -22,6 +22,7 @@ import io.pullsecrets.operator.metrics.Prometheus;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ecr.EcrStub;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -34,9 +35,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * RBAC cannot fall behind the code, nor grant more than the code uses. The operator, as
@@ -114,6 +115,7 @@ class RbacCoverageTest {
     }
   }
 
+  @RegisterExtension final Closer closer = new Closer();
   RealApiServer api;
   KubernetesClient client;
   KubernetesClient operatorClient;
@@ -122,26 +124,13 @@ class RbacCoverageTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    api = new RealApiServer();
+    api = closer.add(new RealApiServer());
     client = api.client();
-    operatorClient = api.newOperatorClient();
-    ecr = new EcrStub("rbac-ecr-token", Clock.systemUTC());
+    operatorClient = closer.add(api.newOperatorClient());
+    ecr = closer.add(new EcrStub("rbac-ecr-token", Clock.systemUTC()));
+    closer.add(() -> client.rbac().clusterRoleBindings().withName(READER_BINDING).delete());
     client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
-  }
-
-  @AfterEach
-  void tearDown() {
-    try {
-      if (running != null) {
-        running.close();
-      }
-      client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
-      client.rbac().clusterRoleBindings().withName(READER_BINDING).delete();
-    } finally {
-      ecr.close();
-      operatorClient.close();
-      api.close();
-    }
+    closer.add(() -> client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete());
   }
 
   @Test
@@ -242,7 +231,7 @@ class RbacCoverageTest {
         .withWebhook(OperatorConfig.Webhook.on(0)).withMetrics(OperatorConfig.Metrics.secureOn(0));
     PullSecretOperator.Options options = PullSecretOperator.Options.defaults(operatorClient)
         .withProviders(new ProviderRegistry(List.of(new StaticCredentialProvider(), ecr.provider(operatorClient))));
-    running = Main.create(operatorClient, config, options, new Main.Launch("rbac-test", FAST, () -> {}).withWebhookCertificateRefresh(Duration.ofSeconds(1)));
+    running = closer.add(Main.create(operatorClient, config, options, new Main.Launch("rbac-test", FAST, () -> {}).withWebhookCertificateRefresh(Duration.ofSeconds(1))));
     registerWebhook(running.webhook().orElseThrow().port());
     running.start();
     await().atMost(WAIT).until(() -> Prometheus.get(running.httpPort(), "/readyz").status() == 200);

@@ -15,6 +15,7 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -26,8 +27,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the README promises when the API server misbehaves, on fabric8's CRUD mock (faults are
@@ -42,14 +43,8 @@ import org.junit.jupiter.api.Test;
  */
 class FaultsTest {
   static final String REGISTRY = "registry.example.com";
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   RegistryCredential credential(List<String> namespaces) {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
@@ -76,7 +71,7 @@ class FaultsTest {
 
   @Test
   void serverErrorsAndConflictsOnWritesAreRetriedToTheCorrectState() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
     // 500s on creates in team-a and on the service account patch in team-b.
@@ -109,7 +104,7 @@ class FaultsTest {
 
   @Test
   void throttlingWithRetryAfterIsHonoured() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     h.mock().setFault(failing(write("POST", "/namespaces/team-a/secrets"), 1,
         () -> new MockResponse().setResponseCode(429).addHeader("Retry-After", "2")
@@ -130,7 +125,7 @@ class FaultsTest {
     MockApiServer api = new MockApiServer();
     try (TcpProxy proxy = new TcpProxy(api.port())) {
       KubernetesClient operatorClient = api.newOperatorClient(proxy);
-      h = new OperatorHarness(api, operatorClient).start();
+      h = closer.add(new OperatorHarness(api, operatorClient)).start();
       Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
       RegistryCredential rc = credential(null);
       rc.getSpec().getTargets().setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("pull", "yes"), null));
@@ -156,7 +151,7 @@ class FaultsTest {
 
   @Test
   void aSourceWatchEndedByAnUnreadableEventIsRestarted() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     // The first watch of the source Secret gets an event the client cannot use. The client ends such
     // a watch with an error after which, by default, the informer stops for good.
@@ -181,7 +176,7 @@ class FaultsTest {
 
   @Test
   void stoppedInTheMiddleOfARotationAndRestartedItConverges() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     List<String> namespaces = IntStream.range(0, 200).mapToObj(i -> "ns-" + i).toList();
     namespaces.forEach(ns -> Fixtures.namespace(h.client, ns, Map.of()));
     h.apply(credential(namespaces));
@@ -213,7 +208,7 @@ class FaultsTest {
 
   @Test
   void twoCredentialsClaimingOneSecretNameTheSecondWaitsAndTakesOverVisibly() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     RegistryCredential first = h.apply(credential(List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
@@ -248,7 +243,7 @@ class FaultsTest {
 
   @Test
   void terminatingNamespacesAreNotTargetedAndTheNextEventSendsAtMostTwoRequestsIntoThem() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     h.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("leaving")
         .withLabels(Map.of("pull", "yes")).withFinalizers("example.com/hold").endMetadata().build()).create();
@@ -280,7 +275,7 @@ class FaultsTest {
 
   @Test
   void deletedWhileTheApiServerFailsWritesCleanupCompletesAfterRecovery() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
     h.apply(credential(List.of("team-a", "team-b")));
@@ -310,7 +305,7 @@ class FaultsTest {
 
   @Test
   void hostileInputGetsAClearConditionAndOnlyExistingNamespacesAreTargeted() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
 
     // 10,000 target names, most of which do not exist.
@@ -356,7 +351,7 @@ class FaultsTest {
   // Issue 9, item 8: one namespace whose writes keep failing must not hold back the others.
   @Test
   void aNamespaceThatKeepsFailingDoesNotDelayRepairsElsewhere() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-bad", Map.of());
     AtomicInteger badAttempts = new AtomicInteger();

@@ -4,6 +4,7 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -11,8 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator forgets a deleted credential everywhere: a thousand credentials that each leave
@@ -23,14 +24,8 @@ import org.junit.jupiter.api.Test;
 @OnRealControlPlane
 class CredentialMemoryTest {
   static final int CREDENTIALS = 1000;
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   /** The i-th credential: served into team-a, in conflict over one Secret name, or reading a Secret that does not exist. */
   static RegistryCredential credential(int i) {
@@ -50,7 +45,7 @@ class CredentialMemoryTest {
 
   @Test
   void aThousandCredentialsCreatedAndDeletedLeaveNothingBehind() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "memory-pw");
     for (int i = 0; i < CREDENTIALS; i++) {

@@ -15,13 +15,14 @@ import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.ServiceAccountsSpec;
 import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The whole operator against the CRUD mock API server: one scenario per behaviour users rely on. */
 @io.pullsecrets.operator.testing.OnRealControlPlane
@@ -29,17 +30,14 @@ class OperatorScenariosTest {
   static final String REGISTRY = "registry.example.com";
   static final String EXPECTED_JSON = Fixtures.robotDockerConfig("s3cret-1");
 
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
   @BeforeEach
   void start() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
   }
 
-  @AfterEach
-  void stop() {
-    h.close();
-  }
 
   private RegistryCredential teamCredential(List<String> namespaces) {
     return Fixtures.teamCredential(h.client, REGISTRY, namespaces);

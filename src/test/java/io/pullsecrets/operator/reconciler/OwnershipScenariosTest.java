@@ -11,14 +11,15 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Ownership on the real control plane (issue 9): what is not ours is never touched nor quoted
@@ -29,17 +30,14 @@ class OwnershipScenariosTest {
   static final String REGISTRY = OperatorScenariosTest.REGISTRY;
   static final String EXPECTED_JSON = OperatorScenariosTest.EXPECTED_JSON;
 
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
   @BeforeEach
   void start() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
   }
 
-  @AfterEach
-  void stop() {
-    h.close();
-  }
 
   private RegistryCredential teamCredential(List<String> namespaces) {
     return Fixtures.teamCredential(h.client, REGISTRY, namespaces);

@@ -28,6 +28,7 @@ import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -43,8 +44,8 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One test per promise of the README ("What the operator does, and promises", "Status and
@@ -60,22 +61,16 @@ class PromisesTest {
   static final String REGISTRY = "registry.example.com";
   static final String EXPECTED_JSON = Fixtures.robotDockerConfig("s3cret-1");
 
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
-
   private OperatorHarness started() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     return h;
   }
 
   private OperatorHarness startedWith(CredentialProvider provider) {
-    h = new OperatorHarness().start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(provider))));
+    h = closer.add(new OperatorHarness()).start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(provider))));
     return h;
   }
 
@@ -134,7 +129,7 @@ class PromisesTest {
             requests.add(request);
           }
         })).build();
-    h = new OperatorHarness(real, recording).start();
+    h = closer.add(new OperatorHarness(real, recording)).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     h.apply(teamCredential(List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");

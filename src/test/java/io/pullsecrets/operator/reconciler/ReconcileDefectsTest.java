@@ -1,7 +1,5 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.pullsecrets.operator.testing.TestClock;
-
 import static io.pullsecrets.operator.testing.Fixtures.b64;
 import static io.pullsecrets.operator.testing.OperatorHarness.OPERATOR_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
@@ -22,8 +20,10 @@ import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
+import io.pullsecrets.operator.testing.TestClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,8 +34,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Reconcile defects that once lost or delayed work, on the real control plane: a source rotated
@@ -48,14 +48,8 @@ import org.junit.jupiter.api.Test;
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class ReconcileDefectsTest {
   static final String REGISTRY = "registry.example.com";
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   String dockerConfig(String ns, String name) {
     return Fixtures.dockerConfigJson(h.client, ns, name);
@@ -107,7 +101,7 @@ class ReconcileDefectsTest {
         return c;
       }
     };
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(blockingOnce))));
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
@@ -126,7 +120,7 @@ class ReconcileDefectsTest {
   // 6. Revocation needs no credential: source broken after a restart, namespace relabelled out.
   @Test
   void namespaceLeavingTheTargetsIsCleanedUpWhileTheSourceIsBrokenAfterARestart() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
@@ -152,7 +146,7 @@ class ReconcileDefectsTest {
   // 6. Revocation needs no credential: the credential's namespace is no longer trusted.
   @Test
   void credentialOfANamespaceNoLongerTrustedLosesItsSecretsInOtherNamespaces() {
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     OperatorConfig trusting = new OperatorConfig(OPERATOR_NS, Set.of(OPERATOR_NS, PLATFORM_NS, "team-x"), Set.of(),
         0, false, "info", "text");
     h.start(trusting, o -> o);
@@ -192,7 +186,7 @@ class ReconcileDefectsTest {
             request.clock().instant().plusSeconds(3599));
       }
     };
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(gcpLike)))
         .withClock(clock).withJitter(() -> 0));
     Fixtures.namespace(h.client, "team-a", Map.of());
@@ -238,7 +232,7 @@ class ReconcileDefectsTest {
   // 9. Twenty credentials, one ServiceAccount: conflicting patches are retried at once.
   @Test
   void twentyCredentialsCoverANewNamespaceWithinTwoSeconds() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
     List<String> names = IntStream.range(0, 20).mapToObj(i -> "pull-" + i).toList();
     for (int i = 0; i < 20; i++) {
@@ -265,7 +259,7 @@ class ReconcileDefectsTest {
   // 4. Anyone can label a Secret as managed: the cache keeps its metadata and a digest, not its data.
   @Test
   void labelledTenantSecretsAreCachedWithoutTheirData() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-t", Map.of());
     String blob = "x".repeat(500_000);

@@ -19,6 +19,7 @@ import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.SecretScan;
@@ -30,8 +31,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13, items 1 and 4, on the real control plane: {@code refresh.interval} fires on the
@@ -42,18 +43,9 @@ import org.junit.jupiter.api.Test;
 class TimedPromisesTest {
   static final String REGISTRY = "registry.example.com";
   final TestClock clock = new TestClock(Instant.now());
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
   StubServer registry;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-    if (registry != null) {
-      registry.close();
-    }
-  }
 
   /** The static provider, counting its calls and failing while {@link #failing} is set. */
   static final class CountingStatic implements CredentialProvider {
@@ -98,7 +90,7 @@ class TimedPromisesTest {
   @Test
   void intervalOnAStaticCredentialReReadsTheSourceWhenTheClockPassesIt() {
     CountingStatic provider = new CountingStatic();
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(provider)))
         .withClock(clock).withJitter(() -> 0));
     Fixtures.namespace(h.client, "team-a", Map.of());
@@ -136,7 +128,7 @@ class TimedPromisesTest {
   void verifiedAfterARotationIsAboutTheNewCredential() throws Exception {
     List<String> accepted = new CopyOnWriteArrayList<>();
     String[] current = {"verify-pw-first-0001"};
-    registry = StubServer.http().handler(r -> {
+    registry = closer.add(StubServer.http().handler(r -> {
       if (!r.path().equals("/v2/")) {
         return StubServer.Response.json(404, "{}");
       }
@@ -146,11 +138,11 @@ class TimedPromisesTest {
         return StubServer.Response.json(200, "{}");
       }
       return StubServer.Response.json(401, "{}").withHeader("WWW-Authenticate", "Basic realm=\"stub\"");
-    });
+    }));
     String host = registry.url().substring("http://".length());
     SecretScan.register("verify-pw-first-0001");
     SecretScan.register("verify-pw-second-0002");
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of(), Set.of(host)), o -> o);
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "verify-pw-first-0001");
@@ -191,7 +183,7 @@ class TimedPromisesTest {
   @Test
   void reconcilingIsClearedAfterRecovery() {
     CountingStatic provider = new CountingStatic();
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(provider))));
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "recovery-pw-1");
@@ -220,7 +212,7 @@ class TimedPromisesTest {
   // The re-check runs every minute in production; here every 3 s (Options.withConflictRecheck).
   @Test
   void conflictIsTakenOverByThePeriodicRecheckAlone() {
-    h = new OperatorHarness().start(OperatorHarness.config(java.util.Set.of()),
+    h = closer.add(new OperatorHarness()).start(OperatorHarness.config(java.util.Set.of()),
         o -> o.withConflictRecheck(Duration.ofSeconds(3)));
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-c", Map.of());

@@ -7,6 +7,7 @@ import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.provider.cloud.StubServer;
+import io.pullsecrets.operator.testing.Closer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The /v2/ probe against stub registries: one with Basic auth, one with the Bearer token flow. */
 class RegistryVerifierTest {
@@ -25,6 +26,7 @@ class RegistryVerifierTest {
   static final String PASSWORD = "registry-password-do-not-leak";
   static final String TOKEN = "registry-bearer-token-do-not-leak";
 
+  @RegisterExtension final Closer closer = new Closer();
   StubServer registry;
   StubServer auth;
   /** The stubs listen on 127.0.0.1, which the probe refuses unless the host is on the allow-list. */
@@ -32,14 +34,8 @@ class RegistryVerifierTest {
 
   @BeforeEach
   void start() throws Exception {
-    registry = StubServer.http();
-    auth = StubServer.http();
-  }
-
-  @AfterEach
-  void stop() {
-    registry.close();
-    auth.close();
+    registry = closer.add(StubServer.http());
+    auth = closer.add(StubServer.http());
   }
 
   static String basic(String user, String password) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.TestClock;
@@ -12,9 +13,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13 #1: the refresh timer fires. No annotation, no source change: only the operator's clock
@@ -23,25 +24,17 @@ import org.junit.jupiter.api.Test;
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class EcrTimedRefreshOperatorTest {
   final TestClock clock = new TestClock(Instant.now());
+  @RegisterExtension final Closer closer = new Closer();
   EcrStub stub;
   OperatorHarness h;
 
   @BeforeEach
   void start() throws Exception {
-    stub = new EcrStub("timed-ecr-token", clock);
-    h = new OperatorHarness();
+    stub = closer.add(new EcrStub("timed-ecr-token", clock));
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(java.util.Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(stub.provider(h.operatorClient()))))
         .withClock(clock).withJitter(() -> 0));
     stub.keysSecret(h.client, PLATFORM_NS);
-  }
-
-  @AfterEach
-  void stop() {
-    try {
-      h.close();
-    } finally {
-      stub.close();
-    }
   }
 
   static RegistryCredential ecrCredential(List<String> namespaces) {

@@ -11,11 +11,12 @@ import io.pullsecrets.operator.api.RegistryCredentialSpec;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
-import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
+import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.TestJwt;
 import io.pullsecrets.operator.provider.cloud.TestTls;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.SecretScan;
@@ -28,8 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13 #1 for GCP: the real Google client against a stub token endpoint that checks the signed
@@ -41,19 +42,10 @@ class GcpTimedRefreshOperatorTest {
   static final String REGISTRY = "europe-docker.pkg.dev";
   final TestClock clock = new TestClock(Instant.now());
   final AtomicInteger grants = new AtomicInteger();
+  @RegisterExtension final Closer closer = new Closer();
   KeyPair saKey;
   StubServer google;
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-    if (google != null) {
-      google.close();
-    }
-  }
 
   Response answer(Request r) {
     assertThat(r.path()).isEqualTo("/token");
@@ -84,13 +76,13 @@ class GcpTimedRefreshOperatorTest {
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
     saKey = g.generateKeyPair();
-    google = StubServer.https(TestTls.serverContext()).handler(this::answer);
+    google = closer.add(StubServer.https(TestTls.serverContext()).handler(this::answer));
     NetHttpTransport transport = new NetHttpTransport.Builder()
         .setSslSocketFactory(TestTls.clientContext().getSocketFactory()).build();
     for (int i = 1; i <= 4; i++) {
       SecretScan.register("ya29.timed-gcp-token-" + i);
     }
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of(), Set.of(google.hostPort())), o -> o.withProviders(new ProviderRegistry(List.of(
         new GcpCredentialProvider(new DefaultGcpClientFactory(transport), new KubernetesServiceAccountTokens(h.client)))))
         .withClock(clock).withJitter(() -> 0));
