@@ -8,6 +8,7 @@ import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.Fixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
