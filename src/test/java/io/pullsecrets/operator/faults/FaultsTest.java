@@ -53,10 +53,6 @@ class FaultsTest {
     return rc;
   }
 
-  String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.client, ns, "regcred");
-  }
-
   /** Answers the first {@code times} operator requests that match with {@code response}. */
   static java.util.function.Function<RecordedRequest, MockResponse> failing(
       Predicate<RecordedRequest> match, int times, java.util.function.Supplier<MockResponse> response) {
@@ -88,14 +84,14 @@ class FaultsTest {
     assertThat(condition(failing, "Reconciling").orElseThrow().getStatus()).isEqualTo("True");
 
     h.awaitReady(PLATFORM_NS, "example");
-    assertThat(dockerConfig("team-a")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
     assertThat(h.pullSecretNames("team-b", "default")).containsExactly("regcred");
 
     // 409 on the updates of a rotation: retried from fresh state.
     h.mock().setFault(failing(write("PUT", "/secrets/regcred"), 2, () -> new MockResponse().setResponseCode(409)
         .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\",\"code\":409}")));
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-2")) && dockerConfig("team-b").equals(Fixtures.robotDockerConfig("scan-pw-2")));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")) && h.dockerConfig("team-b", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
     h.awaitReady(PLATFORM_NS, "example");
     // Never a partial Secret: every Secret write carried the full document.
     assertThat(h.api.operatorRequests().stream().filter(r -> r.path().contains("/secrets") && (r.method().equals("POST") || r.method().equals("PUT"))))
@@ -117,7 +113,7 @@ class FaultsTest {
         .filter(r -> r.method().equals("POST") && r.path().contains("/namespaces/team-a/secrets")).toList();
     assertThat(posts).hasSize(2);
     assertThat(Duration.ofNanos(posts.get(1).nanoTime() - posts.get(0).nanoTime())).isGreaterThanOrEqualTo(Duration.ofMillis(1950));
-    assertThat(dockerConfig("team-a")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
   }
 
   @Test
@@ -144,7 +140,7 @@ class FaultsTest {
       h.client.secrets().inNamespace("team-a").withName("regcred").delete();
       proxy.resume();
 
-      h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-2")) && dockerConfig("team-b").equals(Fixtures.robotDockerConfig("scan-pw-2")));
+      h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")) && h.dockerConfig("team-b", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
       h.awaitUntil(() -> h.pullSecretNames("team-b", "default").equals(List.of("regcred")));
     }
   }
@@ -171,7 +167,7 @@ class FaultsTest {
     h.awaitUntil(() -> badWatches.get() < 0); // the informer watched again after the bad watch
 
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-2")));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
   }
 
   @Test
@@ -196,12 +192,12 @@ class FaultsTest {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
     h.awaitUntil(() -> h.api.operatorRequests().stream().filter(r -> r.method().equals("PUT") && r.path().contains("/secrets/")).count() >= 10);
     h.stopOperator();
-    long rotated = namespaces.stream().filter(ns -> dockerConfig(ns).equals(Fixtures.robotDockerConfig("scan-pw-2"))).count();
+    long rotated = namespaces.stream().filter(ns -> h.dockerConfig(ns, "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2"))).count();
     assertThat(rotated).as("stopped mid-rotation").isBetween(1L, 199L);
 
     h.mock().setFault(null);
     h.start();
-    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).equals(Fixtures.robotDockerConfig("scan-pw-2"))));
+    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2"))));
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(namespaces).allSatisfy(ns -> assertThat(h.pullSecretNames(ns, "default")).containsExactly("regcred"));
   }
@@ -226,7 +222,7 @@ class FaultsTest {
         .satisfies(f -> assertThat(f.getMessage()).contains("managed by RegistryCredential platform/example"));
     assertThat(h.secret("team-a", "regcred").orElseThrow().getMetadata().getLabels())
         .containsEntry(Labels.CREDENTIAL_UID, first.getMetadata().getUid());
-    assertThat(dockerConfig("team-a")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
 
     h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("example").delete();
     h.awaitUntil(() -> h.get(PLATFORM_NS, "example") == null);
@@ -236,7 +232,7 @@ class FaultsTest {
         .map(s -> secondUid.equals(s.getMetadata().getLabels().get(Labels.CREDENTIAL_UID))).orElse(false));
     RegistryCredential tookOver = h.awaitReady(PLATFORM_NS, "second");
     assertThat(tookOver.getStatus().getFailedNamespaces()).isNull();
-    assertThat(dockerConfig("team-a")).contains("other.example.com");
+    assertThat(h.dockerConfig("team-a", "regcred")).contains("other.example.com");
     h.awaitUntil(() -> h.client.v1().events().inNamespace(PLATFORM_NS).list().getItems().stream()
         .anyMatch(e -> "second".equals(e.getInvolvedObject().getName()) && "Synced".equals(e.getReason())));
   }
@@ -369,14 +365,14 @@ class FaultsTest {
     rc.getSpec().setServiceAccounts(all);
     h.apply(rc);
     h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "SyncFailed");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-1")) && h.pullSecretNames("team-a", "default").contains("regcred"));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-1")) && h.pullSecretNames("team-a", "default").contains("regcred"));
     // Four failures in team-bad: a backoff of the whole credential would now wait 8 s and more.
     h.awaitUntil(() -> badAttempts.get() >= 4);
 
     long start = System.nanoTime();
     h.client.secrets().inNamespace("team-a").withName("regcred").delete();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
-        .until(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-1")));
+        .until(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-1")));
     System.out.println("[item 8] hand-deleted Secret in a healthy namespace restored after "
         + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms while team-bad keeps failing");
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of());

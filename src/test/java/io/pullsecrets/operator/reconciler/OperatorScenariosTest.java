@@ -43,10 +43,6 @@ class OperatorScenariosTest {
     return Fixtures.teamCredential(h.client, REGISTRY, namespaces);
   }
 
-  private String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
-  }
-
   @Test
   void createReplicatesTheSecretAndPatchesDefaultServiceAccounts() {
     Fixtures.namespace(h.client, "team-a", Map.of());
@@ -58,7 +54,7 @@ class OperatorScenariosTest {
     for (String ns : List.of("team-a", "team-b")) {
       Secret s = h.secret(ns, "regcred").orElseThrow();
       assertThat(s.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
-      assertThat(dockerConfig(ns)).isEqualTo(EXPECTED_JSON);
+      assertThat(h.dockerConfig(ns, "regcred")).isEqualTo(EXPECTED_JSON);
       assertThat(s.getMetadata().getLabels())
           .containsEntry(Labels.MANAGED_BY, "pullsecret-operator")
           .containsEntry(Labels.CREDENTIAL_UID, applied.getMetadata().getUid());
@@ -233,10 +229,10 @@ class OperatorScenariosTest {
       s.getData().put(".dockerconfigjson", b64("{\"auths\":{}}"));
       return s;
     });
-    h.awaitUntil(() -> dockerConfig("team-a").equals(EXPECTED_JSON));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(EXPECTED_JSON));
 
     h.client.secrets().inNamespace("team-a").withName("regcred").delete();
-    h.awaitUntil(() -> h.secret("team-a", "regcred").map(s -> dockerConfig("team-a").equals(EXPECTED_JSON)).orElse(false));
+    h.awaitUntil(() -> h.secret("team-a", "regcred").map(s -> h.dockerConfig("team-a", "regcred").equals(EXPECTED_JSON)).orElse(false));
   }
 
   @Test
@@ -271,7 +267,7 @@ class OperatorScenariosTest {
       return ns;
     });
     h.awaitReady(PLATFORM_NS, "example");
-    assertThat(dockerConfig("team-c")).isEqualTo(EXPECTED_JSON);
+    assertThat(h.dockerConfig("team-c", "regcred")).isEqualTo(EXPECTED_JSON);
   }
 
   @Test
@@ -285,7 +281,7 @@ class OperatorScenariosTest {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "rotated-2");
 
     String rotated = "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"rotated-2\",\"auth\":\"" + b64("robot:rotated-2") + "\"}}}";
-    h.awaitUntil(() -> List.of("team-a", "team-b", "team-c").stream().allMatch(ns -> dockerConfig(ns).equals(rotated)));
+    h.awaitUntil(() -> List.of("team-a", "team-b", "team-c").stream().allMatch(ns -> h.dockerConfig(ns, "regcred").equals(rotated)));
   }
 
   @Test
@@ -364,7 +360,7 @@ class OperatorScenariosTest {
     assertThat(condition(rc, "Ready").orElseThrow().getMessage()).contains("Secret 'robot' has no key 'password'");
     assertThat(condition(rc, "TokenValid").orElseThrow().getStatus()).isEqualTo("True");
     assertThat(h.secret("team-a", "regcred").orElseThrow().getMetadata().getResourceVersion()).isEqualTo(before);
-    assertThat(dockerConfig("team-a")).isEqualTo(EXPECTED_JSON);
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(EXPECTED_JSON);
 
     Fixtures.dataSecret(h.client, PLATFORM_NS, "broken", Map.of(".dockerconfigjson", "{\"auths\": [1, 2"));
     h.apply(Fixtures.dockerConfigCredential(PLATFORM_NS, "passthrough", "broken"));

@@ -43,10 +43,6 @@ class OwnershipScenariosTest {
     return Fixtures.teamCredential(h.client, REGISTRY, namespaces);
   }
 
-  private String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
-  }
-
   private Secret labelledSecret(String ns, Map<String, String> labels, String ownerAnnotation) {
     return h.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata()
         .withName("regcred").withNamespace(ns).withLabels(labels)
@@ -100,7 +96,7 @@ class OwnershipScenariosTest {
     String uid = applied.getMetadata().getUid();
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(EXPECTED_JSON));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(EXPECTED_JSON));
     assertThat(h.secret("team-a", "regcred").orElseThrow().getMetadata().getLabels()).containsEntry(Labels.CREDENTIAL_UID, uid);
     assertThat(h.pullSecretNames("team-a", "default")).containsExactly("regcred");
     assertThat(rc.getStatus().getFailedNamespaces()).singleElement().satisfies(f -> {
@@ -158,7 +154,7 @@ class OwnershipScenariosTest {
 
     String rotated = "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"rotated-2\",\"auth\":\""
         + b64("robot:rotated-2") + "\"}}}";
-    h.awaitUntil(() -> h.secret("team-a", "regcred").map(s -> dockerConfig("team-a").equals(rotated)).orElse(false));
+    h.awaitUntil(() -> h.secret("team-a", "regcred").map(s -> h.dockerConfig("team-a", "regcred").equals(rotated)).orElse(false));
     Secret replaced = h.secret("team-a", "regcred").orElseThrow();
     assertThat(replaced.getMetadata().getUid()).isNotEqualTo(immutable.getMetadata().getUid());
     assertThat(replaced.getMetadata().getLabels())

@@ -78,10 +78,6 @@ class PromisesTest {
     return Fixtures.teamCredential(h.client, REGISTRY, namespaces);
   }
 
-  private String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
-  }
-
   private void foreignSecret(String ns, String name) {
     h.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
         .endMetadata().withData(Map.of("token", b64("theirs"))).build()).create();
@@ -146,7 +142,7 @@ class PromisesTest {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "rotated-2");
     String rotated = "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"rotated-2\",\"auth\":\""
         + b64("robot:rotated-2") + "\"}}}";
-    await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> dockerConfig("team-a").equals(rotated));
+    await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> h.dockerConfig("team-a", "regcred").equals(rotated));
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
 
     // Every read of Secrets in the source namespace is scoped to the source's name (or to managed Secrets).
@@ -244,7 +240,7 @@ class PromisesTest {
     Fixtures.namespace(h.client, "team-late", Map.of());
 
     h.awaitUntil(() -> h.secret("team-late", "regcred").isPresent() && h.pullSecretNames("team-late", "default").contains("regcred"));
-    assertThat(dockerConfig("team-late")).isEqualTo(EXPECTED_JSON);
+    assertThat(h.dockerConfig("team-late", "regcred")).isEqualTo(EXPECTED_JSON);
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "example");
     assertThat(ready.getStatus().getNamespaces().getSynced()).isEqualTo(2);
   }
@@ -267,8 +263,8 @@ class PromisesTest {
     Fixtures.namespace(h.client, "team-new", Map.of("pull", "yes"));
 
     h.awaitUntil(() -> h.secret("team-new", "regcred").isPresent() && h.pullSecretNames("team-new", "default").contains("regcred"));
-    assertThat(dockerConfig("team-new")).isEqualTo(EXPECTED_JSON);
-    assertThat(dockerConfig("team-a")).isEqualTo(EXPECTED_JSON);
+    assertThat(h.dockerConfig("team-new", "regcred")).isEqualTo(EXPECTED_JSON);
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(EXPECTED_JSON);
   }
 
   // --- Tenancy ----------------------------------------------------------------------------------

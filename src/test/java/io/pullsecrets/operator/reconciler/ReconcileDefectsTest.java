@@ -51,10 +51,6 @@ class ReconcileDefectsTest {
   @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
-  String dockerConfig(String ns, String name) {
-    return Fixtures.dockerConfigJson(h.client, ns, name);
-  }
-
   static RegistryCredential credential(String ns, String name, String secretName, TargetsSpec targets) {
     RegistryCredential rc = Fixtures.staticCredential(ns, name, REGISTRY, "robot");
     rc.getSpec().setSecretName(secretName);
@@ -112,7 +108,7 @@ class ReconcileDefectsTest {
     Thread.sleep(1000); // the operator's watch of the source sees the rotation before the fetch returns
     release.countDown();
 
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(calls.get()).isEqualTo(2);
   }
@@ -139,7 +135,7 @@ class ReconcileDefectsTest {
     });
     h.awaitUntil(() -> h.secret("team-b", "regcred").isEmpty() && h.pullSecretNames("team-b", "default").isEmpty());
     // Still targeted: the last good Secret stays.
-    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
     assertThat(h.pullSecretNames("team-a", "default")).containsExactly("regcred");
   }
 
@@ -163,7 +159,7 @@ class ReconcileDefectsTest {
 
     h.awaitUntil(() -> h.secret("team-a", "regcred").isEmpty() && h.pullSecretNames("team-a", "default").isEmpty());
     // Its own namespace it may still serve: that Secret stays.
-    assertThat(dockerConfig("team-x", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-x", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
   }
 
 
@@ -273,7 +269,7 @@ class ReconcileDefectsTest {
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
     assertThat(rc.getStatus().getFailedNamespaces()).extracting(f -> f.getNamespace()).containsExactly("team-t");
     assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
-    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
 
     RegistryCredentialReconciler reconciler = h.operator().reconciler();
     h.awaitUntil(() -> reconciler.cachedManagedSecret("team-t", "regcred").isPresent());
@@ -289,10 +285,10 @@ class ReconcileDefectsTest {
       s.getData().put(".dockerconfigjson", b64("{\"auths\":{}}"));
       return s;
     });
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-1")));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-1")));
     // And a rotation reaches it.
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
     assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
   }
 }

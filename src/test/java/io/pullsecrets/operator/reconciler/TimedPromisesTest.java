@@ -68,10 +68,6 @@ class TimedPromisesTest {
     }
   }
 
-  String dockerConfig(String ns, String name) {
-    return Fixtures.dockerConfigJson(h.client, ns, name);
-  }
-
   static RegistryCredential credential(String name, String registry, String... namespaces) {
     return Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, registry, "robot"), List.of(namespaces));
   }
@@ -156,7 +152,7 @@ class TimedPromisesTest {
     // The registry rotates first: the old password is refused from now on.
     current[0] = "verify-pw-second-0002";
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "verify-pw-second-0002");
-    h.awaitUntil(() -> dockerConfig("team-a", "verified").contains("verify-pw-second-0002"));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "verified").contains("verify-pw-second-0002"));
     // Verified True again, from a probe that started after the rotation and was made with the new password.
     RegistryCredential second = h.awaitResource(PLATFORM_NS, "verified", r -> accepted.contains("verify-pw-second-0002")
         && r.getStatus() != null && r.getStatus().getConditions() != null
@@ -194,14 +190,14 @@ class TimedPromisesTest {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "recovery-pw-2");
     RegistryCredential failing = h.awaitCondition(PLATFORM_NS, "recovery", "Reconciling", "True", Reasons.PROVIDER_UNAVAILABLE);
     assertThat(condition(failing, "Ready").orElseThrow().getStatus()).isEqualTo("True");
-    assertThat(dockerConfig("team-a", "recovery")).contains("recovery-pw-1");
+    assertThat(h.dockerConfig("team-a", "recovery")).contains("recovery-pw-1");
 
     provider.failing = false;
     // The retry (after 1 s, 2 s, ...) succeeds: the new password is out and Reconciling is gone.
     RegistryCredential recovered = h.awaitResource(PLATFORM_NS, "recovery",
         r -> condition(r, "Reconciling").isEmpty() && condition(r, "Ready").map(c -> "True".equals(c.getStatus())).orElse(false));
     assertThat(condition(recovered, "Ready").orElseThrow().getReason()).isEqualTo("Synced");
-    assertThat(dockerConfig("team-a", "recovery")).contains("recovery-pw-2");
+    assertThat(h.dockerConfig("team-a", "recovery")).contains("recovery-pw-2");
     // And it stays gone.
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
         .until(() -> condition(h.get(PLATFORM_NS, "recovery"), "Reconciling").isEmpty());
@@ -232,7 +228,7 @@ class TimedPromisesTest {
     Instant deleted = Instant.now();
     h.client.secrets().inNamespace("team-c").withName("regcred").delete();
     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
-        .until(() -> dockerConfig("team-c", "regcred").contains("recheck-pw-1"));
+        .until(() -> h.dockerConfig("team-c", "regcred").contains("recheck-pw-1"));
     assertThat(Duration.between(deleted, Instant.now())).isLessThan(Duration.ofSeconds(8));
     h.awaitReady(PLATFORM_NS, "recheck");
   }

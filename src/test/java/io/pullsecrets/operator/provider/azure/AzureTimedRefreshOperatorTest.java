@@ -75,10 +75,6 @@ class AzureTimedRefreshOperatorTest {
     return Response.json(200, "{\"refresh_token\":\"" + token + "\"}");
   }
 
-  String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.client, ns, "acr-pull");
-  }
-
   void tick(int i) {
     int before = h.reconciles(PLATFORM_NS, "acr");
     h.client.namespaces().withName("ticker").edit(ns -> {
@@ -126,7 +122,7 @@ class AzureTimedRefreshOperatorTest {
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "acr");
     assertThat(exchanges.get()).isEqualTo(1);
-    assertThat(namespaces).allSatisfy(ns -> assertThat(dockerConfig(ns)).contains(refreshTokens.get(1)));
+    assertThat(namespaces).allSatisfy(ns -> assertThat(h.dockerConfig(ns, "acr-pull")).contains(refreshTokens.get(1)));
     Instant next = Instant.parse(ready.getStatus().getNextRefreshTime());
     // 25% before a 3 h expiry, no jitter: 2 h 15 min after the exchange.
     assertThat(Duration.between(clock.instant(), next)).isBetween(Duration.ofMinutes(134), Duration.ofMinutes(135));
@@ -139,7 +135,7 @@ class AzureTimedRefreshOperatorTest {
     clock.advance(Duration.ofMinutes(1));
     tick(3);
     h.awaitUntil(() -> refreshTokens.containsKey(2)
-        && namespaces.stream().allMatch(ns -> dockerConfig(ns).contains(refreshTokens.get(2))));
+        && namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "acr-pull").contains(refreshTokens.get(2))));
     assertThat(exchanges.get()).isEqualTo(2);
   }
 }

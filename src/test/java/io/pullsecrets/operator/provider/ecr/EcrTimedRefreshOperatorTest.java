@@ -41,10 +41,6 @@ class EcrTimedRefreshOperatorTest {
     return EcrStub.accessKeysCredential(PLATFORM_NS, "ecr", namespaces);
   }
 
-  String dockerConfig(String ns) {
-    return h.secret(ns, "ecr-pull").map(Fixtures::dockerConfigJson).orElse("");
-  }
-
   /** A namespace event reconciles every credential; waits for a reconcile that began after it. */
   void tick(int i) {
     int before = h.reconciles(PLATFORM_NS, "ecr");
@@ -64,7 +60,7 @@ class EcrTimedRefreshOperatorTest {
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "ecr");
     assertThat(stub.calls.get()).isEqualTo(1);
-    assertThat(namespaces).allSatisfy(ns -> assertThat(dockerConfig(ns)).contains("\"password\":\"timed-ecr-token-1\""));
+    assertThat(namespaces).allSatisfy(ns -> assertThat(h.dockerConfig(ns, "ecr-pull")).contains("\"password\":\"timed-ecr-token-1\""));
     Instant next = Instant.parse(ready.getStatus().getNextRefreshTime());
     // 25% before a 12 h expiry, no jitter: 9 h after the fetch (on the operator's clock).
     assertThat(Duration.between(clock.instant(), next)).isBetween(Duration.ofHours(9).minusSeconds(2), Duration.ofHours(9));
@@ -74,12 +70,12 @@ class EcrTimedRefreshOperatorTest {
     tick(1);
     tick(2);
     assertThat(stub.calls.get()).isEqualTo(1);
-    assertThat(namespaces).allSatisfy(ns -> assertThat(dockerConfig(ns)).contains("timed-ecr-token-1"));
+    assertThat(namespaces).allSatisfy(ns -> assertThat(h.dockerConfig(ns, "ecr-pull")).contains("timed-ecr-token-1"));
 
     // Past nextRefreshTime: the same kind of event now finds the refresh due.
     clock.advance(Duration.ofMinutes(2));
     tick(3);
-    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).contains("\"password\":\"timed-ecr-token-2\"")));
+    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "ecr-pull").contains("\"password\":\"timed-ecr-token-2\"")));
     assertThat(stub.calls.get()).isEqualTo(2);
     RegistryCredential refreshed = h.awaitResource(PLATFORM_NS, "ecr",
         rc -> !ready.getStatus().getNextRefreshTime().equals(rc.getStatus().getNextRefreshTime()));

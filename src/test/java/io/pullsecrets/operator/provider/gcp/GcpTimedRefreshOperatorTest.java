@@ -58,10 +58,6 @@ class GcpTimedRefreshOperatorTest {
     return Response.json(200, "{\"access_token\":\"ya29.timed-gcp-token-" + n + "\",\"expires_in\":3599,\"token_type\":\"Bearer\"}");
   }
 
-  String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.client, ns, "gcp-pull");
-  }
-
   void tick(int i) {
     int before = h.reconciles(PLATFORM_NS, "gcp");
     h.client.namespaces().withName("ticker").edit(ns -> {
@@ -113,7 +109,7 @@ class GcpTimedRefreshOperatorTest {
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "gcp");
     assertThat(grants.get()).isEqualTo(1);
-    assertThat(namespaces).allSatisfy(ns -> assertThat(dockerConfig(ns)).contains("ya29.timed-gcp-token-1"));
+    assertThat(namespaces).allSatisfy(ns -> assertThat(h.dockerConfig(ns, "gcp-pull")).contains("ya29.timed-gcp-token-1"));
     Instant next = Instant.parse(ready.getStatus().getNextRefreshTime());
     // 25% before the hour's expiry (Google states it on its own clock): about 45 minutes.
     assertThat(Duration.between(clock.instant(), next)).isBetween(Duration.ofMinutes(44), Duration.ofMinutes(46));
@@ -125,7 +121,7 @@ class GcpTimedRefreshOperatorTest {
 
     clock.advance(Duration.ofMinutes(1));
     tick(3);
-    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).contains("ya29.timed-gcp-token-2")));
+    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "gcp-pull").contains("ya29.timed-gcp-token-2")));
     assertThat(grants.get()).isEqualTo(2);
   }
 }
