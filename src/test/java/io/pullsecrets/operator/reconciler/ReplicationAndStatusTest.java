@@ -48,8 +48,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * One test per promise of the README ("What the operator does, and promises", "Status and
- * conditions") that had no test of its own, on the real control plane.
+ * What a user sees after a change, on the real control plane: the source Secret is watched by name
+ * (no polling); namespaces and ServiceAccounts entering or leaving the targets get or lose the
+ * Secret and the imagePullSecrets entry (the cached credential reused, the last good one while the
+ * source is broken); tenancy and name conflicts are refused with their reason; and the status
+ * (summary, nextRefreshTime, failedNamespaces, Ready's reason), events and expiry metric report it
+ * as the README's "What the operator does" and "Status and conditions" say.
  *
  * <p>Mutations that made these fail (each applied alone, then reverted): the source Secret read
  * with a GET instead of from its informer; the credential cache never reused; the summary written
@@ -57,7 +61,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * {@code oldConflicts} filter removed); the expiry gauge registered for a credential without expiry.
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
-class PromisesTest {
+class ReplicationAndStatusTest {
   static final String REGISTRY = "registry.example.com";
   static final String EXPECTED_JSON = Fixtures.robotDockerConfig("s3cret-1");
 

@@ -35,12 +35,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 13, items 1 and 4, on the real control plane: {@code refresh.interval} fires on the
+ * Re-evaluation over time, on the real control plane: {@code refresh.interval} fires on the
  * operator's clock; Verified after a rotation is about the new credential; Reconciling is cleared
  * after recovery; a Conflict is taken over by the one-minute re-check with no other event.
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
-class TimedPromisesTest {
+class RefreshAndRecheckTest {
   static final String REGISTRY = "registry.example.com";
   final TestClock clock = new TestClock(Instant.now());
   @RegisterExtension final Closer closer = new Closer();

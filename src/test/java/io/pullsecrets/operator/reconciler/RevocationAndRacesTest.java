@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Reconcile defects that once lost or delayed work, on the real control plane: a source rotated
+ * Revocation and races, on the real control plane (each once lost or delayed work): a source rotated
  * while a fetch is in flight still reaches the targets; a namespace leaving the targets is cleaned
  * up even while the source is broken after a restart; a credential whose namespace is no longer
  * trusted loses its Secrets elsewhere; a {@code refresh.before} longer than the token's lifetime is
@@ -46,7 +46,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * ServiceAccount, twenty patches); labelled tenant Secrets are cached without their data.
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
-class ReconcileDefectsTest {
+class RevocationAndRacesTest {
   static final String REGISTRY = "registry.example.com";
   @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
