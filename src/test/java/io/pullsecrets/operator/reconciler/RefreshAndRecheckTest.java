@@ -82,7 +82,7 @@ class RefreshAndRecheckTest {
     h.awaitUntil(() -> h.reconciles(PLATFORM_NS, name) > before);
   }
 
-  // Item 1: refresh.interval on a credential that does not expire re-reads the source when due.
+  // refresh.interval on a credential that does not expire re-reads the source when due.
   @Test
   void intervalOnAStaticCredentialReReadsTheSourceWhenTheClockPassesIt() {
     CountingStatic provider = new CountingStatic();
@@ -119,7 +119,7 @@ class RefreshAndRecheckTest {
     assertThat(provider.calls.get()).isEqualTo(2);
   }
 
-  // Item 4: after a rotation, Verified is the answer to a probe with the NEW password.
+  // After a rotation, Verified is the answer to a probe with the NEW password.
   @Test
   void verifiedAfterARotationIsAboutTheNewCredential() throws Exception {
     List<String> accepted = new CopyOnWriteArrayList<>();
@@ -175,7 +175,7 @@ class RefreshAndRecheckTest {
     assertThat(second).isNotNull();
   }
 
-  // Item 4: Reconciling is cleared once the provider recovers (awaited, not read at the first Ready).
+  // Reconciling is cleared once the provider recovers (awaited, not read at the first Ready).
   @Test
   void reconcilingIsClearedAfterRecovery() {
     CountingStatic provider = new CountingStatic();
@@ -203,7 +203,7 @@ class RefreshAndRecheckTest {
         .until(() -> condition(h.get(PLATFORM_NS, "recovery"), "Reconciling").isEmpty());
   }
 
-  // Item 4: a namespace whose foreign Secret goes away is taken over by the periodic re-check, with
+  // A namespace whose foreign Secret goes away is taken over by the periodic re-check, with
   // no other event (deleting an unlabelled Secret is not seen by any of the operator's informers).
   // The re-check runs every minute in production; here every 3 s (Options.withConflictRecheck).
   @Test

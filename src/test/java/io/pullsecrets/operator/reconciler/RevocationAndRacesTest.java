@@ -70,7 +70,7 @@ class RevocationAndRacesTest {
     return t;
   }
 
-  // 5. A rotation that lands while the provider is fetching is replicated, not paired with old data.
+  // A rotation that lands while the provider is fetching is replicated, not paired with old data.
   @Test
   void sourceRotatedDuringAnInFlightFetchReachesTheTargets() throws Exception {
     CountDownLatch inFetch = new CountDownLatch(1);
@@ -113,7 +113,7 @@ class RevocationAndRacesTest {
     assertThat(calls.get()).isEqualTo(2);
   }
 
-  // 6. Revocation needs no credential: source broken after a restart, namespace relabelled out.
+  // Revocation needs no credential: source broken after a restart, namespace relabelled out.
   @Test
   void namespaceLeavingTheTargetsIsCleanedUpWhileTheSourceIsBrokenAfterARestart() {
     h = closer.add(new OperatorHarness()).start();
@@ -139,7 +139,7 @@ class RevocationAndRacesTest {
     assertThat(h.pullSecretNames("team-a", "default")).containsExactly("regcred");
   }
 
-  // 6. Revocation needs no credential: the credential's namespace is no longer trusted.
+  // Revocation needs no credential: the credential's namespace is no longer trusted.
   @Test
   void credentialOfANamespaceNoLongerTrustedLosesItsSecretsInOtherNamespaces() {
     h = closer.add(new OperatorHarness());
@@ -163,7 +163,7 @@ class RevocationAndRacesTest {
   }
 
 
-  // 7. refresh.before beyond the token's lifetime: no refresh storm, and status says it was clamped.
+  // refresh.before beyond the token's lifetime: no refresh storm, and status says it was clamped.
   @Test
   void beforeLongerThanTheLifetimeIsClampedToAFloor() {
     TestClock clock = new TestClock(Instant.now());
@@ -225,7 +225,7 @@ class RevocationAndRacesTest {
     h.awaitUntil(() -> h.reconciles(PLATFORM_NS, name) > before);
   }
 
-  // 9. Twenty credentials, one ServiceAccount: conflicting patches are retried at once.
+  // Twenty credentials, one ServiceAccount: conflicting patches are retried at once.
   @Test
   void twentyCredentialsCoverANewNamespaceWithinTwoSeconds() {
     h = closer.add(new OperatorHarness()).start();
@@ -252,7 +252,7 @@ class RevocationAndRacesTest {
     assertThat(took).isLessThan(Duration.ofSeconds(2));
   }
 
-  // 4. Anyone can label a Secret as managed: the cache keeps its metadata and a digest, not its data.
+  // Anyone can label a Secret as managed: the cache keeps its metadata and a digest, not its data.
   @Test
   void labelledTenantSecretsAreCachedWithoutTheirData() {
     h = closer.add(new OperatorHarness()).start();
