@@ -16,6 +16,7 @@ import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -48,9 +49,7 @@ class FaultsTest {
 
   RegistryCredential credential(List<String> namespaces) {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
-    RegistryCredential rc = Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot"), namespaces);
-    rc.getSpec().setSecretName("regcred");
-    return rc;
+    return CredentialBuilder.staticLogin(PLATFORM_NS, "example", REGISTRY, "robot").secretName("regcred").targets(namespaces).build();
   }
 
   /** Answers the first {@code times} operator requests that match with {@code response}. */

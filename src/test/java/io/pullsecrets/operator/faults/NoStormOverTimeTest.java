@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -33,12 +33,8 @@ class NoStormOverTimeTest {
 
   RegistryCredential selecting(String key, String value) {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "storm-pw-0001");
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot");
-    rc.getSpec().setSecretName("regcred");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaceSelector(new LabelSelectorSpec(Map.of(key, value), null));
-    rc.getSpec().setTargets(t);
-    return rc;
+    return CredentialBuilder.staticLogin(PLATFORM_NS, "example", REGISTRY, "robot").secretName("regcred")
+        .selecting(Map.of(key, value)).build();
   }
 
   long requestsInto(String ns) {

@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.Node;
 import io.pullsecrets.operator.testing.OnRealNode;
@@ -39,9 +40,7 @@ class PodPullTest {
 
   /** A static credential for the local registry (user robot), written as Secret local-pull into {@code namespaces}. */
   RegistryCredential credential(String name, String registry, List<String> namespaces) {
-    RegistryCredential rc = Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, registry, "robot"), namespaces);
-    rc.getSpec().setSecretName(name + "-pull");
-    return h.apply(rc);
+    return h.apply(CredentialBuilder.staticLogin(PLATFORM_NS, name, registry, "robot").secretName(name + "-pull").targets(namespaces).build());
   }
 
   void awaitServiceAccount(String ns, String secret) {

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pullsecrets.operator.api.FailedNamespace;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -41,12 +42,8 @@ class WatchedNamespacesTest {
 
 
   static RegistryCredential credential(String ns, String name, String source, List<String> targets) {
-    RegistryCredential rc = Fixtures.targeting(Fixtures.staticCredential(ns, name, "registry.example.com", source), targets);
-    rc.getSpec().setSecretName("regcred");
-    io.pullsecrets.operator.api.ServiceAccountsSpec all = new io.pullsecrets.operator.api.ServiceAccountsSpec();
-    all.setAll(true);
-    rc.getSpec().setServiceAccounts(all);
-    return rc;
+    return CredentialBuilder.staticLogin(ns, name, "registry.example.com", source).secretName("regcred").targets(targets)
+        .allServiceAccounts().build();
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -31,16 +32,11 @@ class CredentialMemoryTest {
   static RegistryCredential credential(int i) {
     String name = "mem-" + i;
     return switch (i % 3) {
-      case 0 -> secretName(Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, "registry.example.com", "robot"),
-          List.of("team-a")), name + "-pull");
-      case 1 -> secretName(Fixtures.staticCredential(PLATFORM_NS, name, "registry.example.com", "robot"), "shared-pull");
-      default -> secretName(Fixtures.staticCredential(PLATFORM_NS, name, "registry.example.com", "missing-" + i), name + "-pull");
+      case 0 -> CredentialBuilder.staticLogin(PLATFORM_NS, name, "registry.example.com", "robot").secretName(name + "-pull")
+          .targets(List.of("team-a")).build();
+      case 1 -> CredentialBuilder.staticLogin(PLATFORM_NS, name, "registry.example.com", "robot").secretName("shared-pull").build();
+      default -> CredentialBuilder.staticLogin(PLATFORM_NS, name, "registry.example.com", "missing-" + i).secretName(name + "-pull").build();
     };
-  }
-
-  static RegistryCredential secretName(RegistryCredential rc, String secretName) {
-    rc.getSpec().setSecretName(secretName);
-    return rc;
   }
 
   @Test

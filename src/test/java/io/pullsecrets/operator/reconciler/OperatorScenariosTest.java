@@ -39,15 +39,11 @@ class OperatorScenariosTest {
   }
 
 
-  private RegistryCredential teamCredential(List<String> namespaces) {
-    return Fixtures.teamCredential(h.client, REGISTRY, namespaces);
-  }
-
   @Test
   void createReplicatesTheSecretAndPatchesDefaultServiceAccounts() {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
-    RegistryCredential applied = h.apply(teamCredential(List.of("team-a", "team-b")));
+    RegistryCredential applied = h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
 
     RegistryCredential rc = h.awaitReady(PLATFORM_NS, "example");
 
@@ -104,7 +100,7 @@ class OperatorScenariosTest {
   void selectorCoversNewNamespacesAndDropsRelabelledOnes() {
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "ecr", "tier", "prod"));
     Fixtures.namespace(h.client, "team-b", Map.of("pull", "other"));
-    RegistryCredential rc = teamCredential(null);
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, null);
     rc.getSpec().getTargets().setNamespaceSelector(new LabelSelectorSpec(Map.of("tier", "prod"),
         List.of(new LabelSelectorRequirementSpec("pull", "In", List.of("ecr", "gar")))));
     h.apply(rc);
@@ -135,7 +131,7 @@ class OperatorScenariosTest {
   void namespaceRemovedFromTheListLosesSecretAndEntry() {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
-    h.apply(teamCredential(List.of("team-a", "team-b")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
     h.awaitReady(PLATFORM_NS, "example");
 
     RegistryCredential rc = h.get(PLATFORM_NS, "example");
@@ -151,7 +147,7 @@ class OperatorScenariosTest {
   void excludeNamespacesWins() {
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     Fixtures.namespace(h.client, "kube-system", Map.of("pull", "yes"));
-    RegistryCredential rc = teamCredential(null);
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, null);
     rc.getSpec().getTargets().setNamespaceSelector(new LabelSelectorSpec(null,
         List.of(new LabelSelectorRequirementSpec("pull", "Exists", null))));
     rc.getSpec().getTargets().setExcludeNamespaces(List.of("kube-system"));
@@ -168,7 +164,7 @@ class OperatorScenariosTest {
     h.client.serviceAccounts().inNamespace("team-a").withName("default")
         .edit(sa -> new ServiceAccountBuilder(sa).addToImagePullSecrets(new LocalObjectReference("first"),
             new LocalObjectReference("second")).build());
-    RegistryCredential rc = teamCredential(List.of("team-a"));
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
     ServiceAccountsSpec sas = new ServiceAccountsSpec();
     sas.setNames(List.of("default", "builder"));
     rc.getSpec().setServiceAccounts(sas);
@@ -200,7 +196,7 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of("pulls", "yes"));
     Fixtures.serviceAccount(h.client, "team-a", "runner", Map.of());
-    RegistryCredential rc = teamCredential(List.of("team-a"));
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
     ServiceAccountsSpec sas = new ServiceAccountsSpec();
     sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
     rc.getSpec().setServiceAccounts(sas);
@@ -222,7 +218,7 @@ class OperatorScenariosTest {
   @Test
   void handEditedOrDeletedSecretIsRestored() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
 
     h.client.secrets().inNamespace("team-a").withName("regcred").edit(s -> {
@@ -241,7 +237,7 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-c", Map.of());
     Secret foreign = h.client.secrets().inNamespace("team-c").resource(new SecretBuilder().withNewMetadata()
         .withName("regcred").withNamespace("team-c").endMetadata().withData(Map.of("token", b64("theirs"))).build()).create();
-    h.apply(teamCredential(List.of("team-a", "team-c")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-c")));
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
 
@@ -275,7 +271,7 @@ class OperatorScenariosTest {
     for (String ns : List.of("team-a", "team-b", "team-c")) {
       Fixtures.namespace(h.client, ns, Map.of());
     }
-    h.apply(teamCredential(List.of("team-a", "team-b", "team-c")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b", "team-c")));
     h.awaitReady(PLATFORM_NS, "example");
 
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "rotated-2");
@@ -316,7 +312,7 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-b", Map.of());
     h.client.serviceAccounts().inNamespace("team-a").withName("default")
         .edit(sa -> new ServiceAccountBuilder(sa).addToImagePullSecrets(new LocalObjectReference("keep-me")).build());
-    h.apply(teamCredential(List.of("team-a", "team-b")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
     h.awaitReady(PLATFORM_NS, "example");
     h.client.serviceAccounts().inNamespace("team-a").withName("default")
         .edit(sa -> new ServiceAccountBuilder(sa).addToImagePullSecrets(new LocalObjectReference("added-after")).build());
@@ -351,7 +347,7 @@ class OperatorScenariosTest {
   @Test
   void missingKeyAndMalformedDockerConfigAreInvalidSourceAndKeepTheGoodSecret() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     String before = h.secret("team-a", "regcred").orElseThrow().getMetadata().getResourceVersion();
 
@@ -373,7 +369,7 @@ class OperatorScenariosTest {
   @Test
   void unparsableSelectorIsInvalidSpecAndANamespaceEventWritesNoStatus() {
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
-    RegistryCredential rc = teamCredential(null);
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, null);
     rc.getSpec().getTargets().setNamespaceSelector(new LabelSelectorSpec(null,
         List.of(new LabelSelectorRequirementSpec("pull", "In", List.of()))));
     h.apply(rc);
@@ -395,7 +391,7 @@ class OperatorScenariosTest {
   @Test
   void atRestNothingIsWritten() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     h.awaitUntil(() -> h.pullSecretNames("team-a", "default").contains("regcred"));
     int syncs = h.syncs.get();

@@ -39,10 +39,6 @@ class OwnershipScenariosTest {
   }
 
 
-  private RegistryCredential teamCredential(List<String> namespaces) {
-    return Fixtures.teamCredential(h.client, REGISTRY, namespaces);
-  }
-
   private Secret labelledSecret(String ns, Map<String, String> labels, String ownerAnnotation) {
     return h.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata()
         .withName("regcred").withNamespace(ns).withLabels(labels)
@@ -63,7 +59,7 @@ class OwnershipScenariosTest {
     Fixtures.namespace(h.client, "team-c", Map.of());
     String planted = "Q".repeat(100_000);
     labelledSecret("team-c", Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE), planted);
-    h.apply(teamCredential(List.of("team-a", "team-c")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-c")));
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
 
@@ -92,7 +88,7 @@ class OwnershipScenariosTest {
     labelledSecret("team-a", oldLabels, PLATFORM_NS + "/example");
     // The same, naming another credential: not ours.
     Secret other = labelledSecret("team-b", oldLabels, PLATFORM_NS + "/other");
-    RegistryCredential applied = h.apply(teamCredential(List.of("team-a", "team-b")));
+    RegistryCredential applied = h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
     String uid = applied.getMetadata().getUid();
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
@@ -122,7 +118,7 @@ class OwnershipScenariosTest {
   @Test
   void cleanupRemovesEveryDuplicateEntryOfOursAndKeepsTheOthersInOrder() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     h.client.serviceAccounts().inNamespace("team-a").withName("default").edit(sa -> {
       sa.setImagePullSecrets(List.of(new LocalObjectReference("regcred"), new LocalObjectReference("mine"),
@@ -141,7 +137,7 @@ class OwnershipScenariosTest {
   @Test
   void immutableManagedSecretIsReplacedOnRotation() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    RegistryCredential applied = h.apply(teamCredential(List.of("team-a")));
+    RegistryCredential applied = h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     Secret immutable = h.client.secrets().inNamespace("team-a").withName("regcred").edit(s -> {
       s.setImmutable(true);

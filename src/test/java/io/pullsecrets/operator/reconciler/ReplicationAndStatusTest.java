@@ -78,10 +78,6 @@ class ReplicationAndStatusTest {
     return h;
   }
 
-  private RegistryCredential teamCredential(List<String> namespaces) {
-    return Fixtures.teamCredential(h.client, REGISTRY, namespaces);
-  }
-
   private void foreignSecret(String ns, String name) {
     h.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
         .endMetadata().withData(Map.of("token", b64("theirs"))).build()).create();
@@ -131,7 +127,7 @@ class ReplicationAndStatusTest {
         })).build();
     h = closer.add(new OperatorHarness(real, recording)).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(requests).as("the recording client sees the operator's requests").isNotEmpty();
 
@@ -187,7 +183,7 @@ class ReplicationAndStatusTest {
     CountingStatic provider = new CountingStatic();
     startedWith(provider);
     Fixtures.namespace(h.client, "team-a", Map.of());
-    RegistryCredential rc = teamCredential(List.of("team-a"));
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
     ServiceAccountsSpec sas = new ServiceAccountsSpec();
     sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
     rc.getSpec().setServiceAccounts(sas);
@@ -213,7 +209,7 @@ class ReplicationAndStatusTest {
     started();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of("pulls", "yes"));
-    RegistryCredential rc = teamCredential(List.of("team-a"));
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
     ServiceAccountsSpec sas = new ServiceAccountsSpec();
     sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
     rc.getSpec().setServiceAccounts(sas);
@@ -237,7 +233,7 @@ class ReplicationAndStatusTest {
   void namespaceListedByNameAndCreatedLaterIsCovered() {
     started();
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a", "team-late")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-late")));
     h.awaitUntil(() -> h.secret("team-a", "regcred").isPresent());
     assertThat(h.secret("team-late", "regcred")).isEmpty();
 
@@ -256,7 +252,7 @@ class ReplicationAndStatusTest {
   void newNamespacesGetTheLastGoodCredentialWhileTheSourceIsBroken() {
     started();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
-    RegistryCredential rc = teamCredential(null);
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, null);
     rc.getSpec().getTargets().setNamespaceSelector(new LabelSelectorSpec(Map.of("pull", "yes"), null));
     h.apply(rc);
     h.awaitReady(PLATFORM_NS, "example");
@@ -330,7 +326,7 @@ class ReplicationAndStatusTest {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-c", Map.of());
     foreignSecret("team-c", "regcred");
-    h.apply(teamCredential(List.of("team-a", "team-c")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-c")));
     h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
     h.awaitUntil(() -> conflictEvents() >= 1);
 
@@ -367,7 +363,7 @@ class ReplicationAndStatusTest {
       Fixtures.namespace(h.client, ns, Map.of());
     }
     foreignSecret("team-c", "regcred");
-    h.apply(teamCredential(List.of("team-a", "team-b", "team-c")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b", "team-c")));
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
 
@@ -389,7 +385,7 @@ class ReplicationAndStatusTest {
   @Test
   void nextRefreshTimeFollowsRefreshInterval() {
     started();
-    RegistryCredential rc = teamCredential(null);
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, null);
     RefreshSpec refresh = new RefreshSpec();
     refresh.setInterval("90m");
     rc.getSpec().setRefresh(refresh);
@@ -419,7 +415,7 @@ class ReplicationAndStatusTest {
     Fixtures.namespace(h.client, "team-ok", Map.of());
     List<String> targets = new ArrayList<>(names);
     targets.add("team-ok");
-    h.apply(teamCredential(targets));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, targets));
 
     RegistryCredential rc = h.awaitResource(PLATFORM_NS, "example", r -> r.getStatus() != null
         && r.getStatus().getNamespaces() != null && r.getStatus().getNamespaces().getFailed() == 22);
@@ -448,7 +444,7 @@ class ReplicationAndStatusTest {
     };
     startedWith(denying);
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "AccessDenied");
 

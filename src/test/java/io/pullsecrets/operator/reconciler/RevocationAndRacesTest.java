@@ -21,6 +21,7 @@ import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.TestClock;
@@ -52,10 +53,7 @@ class RevocationAndRacesTest {
   OperatorHarness h;
 
   static RegistryCredential credential(String ns, String name, String secretName, TargetsSpec targets) {
-    RegistryCredential rc = Fixtures.staticCredential(ns, name, REGISTRY, "robot");
-    rc.getSpec().setSecretName(secretName);
-    rc.getSpec().setTargets(targets);
-    return rc;
+    return CredentialBuilder.staticLogin(ns, name, REGISTRY, "robot").secretName(secretName).targets(targets).build();
   }
 
   static TargetsSpec namespaces(String... names) {

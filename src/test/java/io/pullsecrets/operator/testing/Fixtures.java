@@ -108,23 +108,14 @@ public final class Fixtures {
    */
   public static RegistryCredential teamCredential(KubernetesClient client, String registry, java.util.List<String> namespaces) {
     loginSecret(client, OperatorHarness.PLATFORM_NS, "robot", "robot", "s3cret-1");
-    RegistryCredential rc = targeting(staticCredential(OperatorHarness.PLATFORM_NS, "example", registry, "robot"), namespaces);
-    rc.getSpec().setSecretName("regcred");
-    return rc;
+    return CredentialBuilder.staticLogin(OperatorHarness.PLATFORM_NS, "example", registry, "robot").secretName("regcred")
+        .targets(namespaces).build();
   }
 
   /** {@code rc}, targeting exactly these namespaces (by name). */
   public static RegistryCredential targeting(RegistryCredential rc, java.util.List<String> namespaces) {
     io.pullsecrets.operator.api.TargetsSpec t = new io.pullsecrets.operator.api.TargetsSpec();
     t.setNamespaces(namespaces);
-    rc.getSpec().setTargets(t);
-    return rc;
-  }
-
-  /** {@code rc}, targeting the namespaces with these labels. */
-  public static RegistryCredential targetingLabels(RegistryCredential rc, Map<String, String> labels) {
-    io.pullsecrets.operator.api.TargetsSpec t = new io.pullsecrets.operator.api.TargetsSpec();
-    t.setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(labels, null));
     rc.getSpec().setTargets(t);
     return rc;
   }

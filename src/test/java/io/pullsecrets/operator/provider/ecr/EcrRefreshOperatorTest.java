@@ -5,10 +5,10 @@ import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.Labels;
-import io.pullsecrets.operator.api.RefreshSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.time.Duration;
@@ -40,12 +40,7 @@ class EcrRefreshOperatorTest {
 
   static RegistryCredential ecrCredential(List<String> namespaces, String before) {
     RegistryCredential rc = EcrStub.accessKeysCredential(PLATFORM_NS, "ecr", namespaces);
-    if (before != null) {
-      RefreshSpec refresh = new RefreshSpec();
-      refresh.setBefore(before);
-      rc.getSpec().setRefresh(refresh);
-    }
-    return rc;
+    return before == null ? rc : CredentialBuilder.of(rc).refreshBefore(before).build();
   }
 
   String password(String ns) {
