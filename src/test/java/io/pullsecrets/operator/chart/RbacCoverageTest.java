@@ -23,6 +23,7 @@ import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ecr.EcrStub;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -116,17 +117,14 @@ class RbacCoverageTest {
   }
 
   @RegisterExtension final Closer closer = new Closer();
-  RealApiServer api;
-  KubernetesClient client;
-  KubernetesClient operatorClient;
+  final RealApiServer api = closer.add(new RealApiServer());
+  final KubernetesClient client = api.client();
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   EcrStub ecr;
   Main.Running running;
 
   @BeforeEach
   void setUp() throws Exception {
-    api = closer.add(new RealApiServer());
-    client = api.client();
-    operatorClient = closer.add(api.newOperatorClient());
     ecr = closer.add(new EcrStub("rbac-ecr-token", Clock.systemUTC()));
     closer.add(() -> client.rbac().clusterRoleBindings().withName(READER_BINDING).delete());
     client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
@@ -188,8 +186,8 @@ class RbacCoverageTest {
     });
 
     startOperator();
-    client.resource(Fixtures.targetingLabels(Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot"),
-        Map.of("pull", "yes"))).create();
+    client.resource(CredentialBuilder.staticLogin(OPS, "robot", "registry.example.com", "robot").selecting(Map.of("pull", "yes"))
+        .build()).create();
     await().atMost(WAIT).until(() -> pullSecret("team-a", "robot").contains(Fixtures.b64("robot:rbac-first-password")));
 
     Fixtures.loginSecret(client, OPS, "robot", "robot", "rbac-second-password");

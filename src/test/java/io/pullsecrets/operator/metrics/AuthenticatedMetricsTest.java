@@ -49,16 +49,13 @@ class AuthenticatedMetricsTest {
   static final Duration WAIT = Duration.ofSeconds(30);
 
   @RegisterExtension final Closer closer = new Closer();
-  RealApiServer api;
-  KubernetesClient client;
-  KubernetesClient operatorClient;
+  final RealApiServer api = closer.add(new RealApiServer());
+  final KubernetesClient client = api.client();
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   Main.Running running;
 
   @BeforeEach
   void setUp() {
-    api = closer.add(new RealApiServer());
-    client = api.client();
-    operatorClient = closer.add(api.newOperatorClient());
     closer.add(() -> client.rbac().clusterRoleBindings().withName(BINDING).delete());
     Fixtures.namespace(client, OPS, Map.of());
     api.grantLeaderElection(OPS); // the chart's Roles in the operator's namespace (Lease and certificate Secret)

@@ -44,9 +44,9 @@ class MetricsAndHealthTest {
   static final Duration WAIT = Duration.ofSeconds(20);
 
   @RegisterExtension final Closer closer = new Closer();
-  RealApiServer api;
-  KubernetesClient client;
-  KubernetesClient operatorClient;
+  final RealApiServer api = closer.add(new RealApiServer());
+  final KubernetesClient client = api.client();
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   Main.Running running;
   /** When set, the provider fails with it. */
   final AtomicReference<ProviderException> failWith = new AtomicReference<>();
@@ -73,9 +73,6 @@ class MetricsAndHealthTest {
 
   @BeforeEach
   void setUp() {
-    api = closer.add(new RealApiServer());
-    client = api.client();
-    operatorClient = closer.add(api.newOperatorClient());
     Fixtures.namespace(client, OPS, Map.of());
     Fixtures.namespace(client, "team-a", Map.of());
     Fixtures.namespace(client, "team-b", Map.of());

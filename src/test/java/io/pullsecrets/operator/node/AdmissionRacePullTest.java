@@ -50,18 +50,14 @@ class AdmissionRacePullTest {
   static final int ROUNDS = 3;
 
   @RegisterExtension final Closer closer = new Closer();
-  Node node;
-  RealApiServer api;
-  KubernetesClient client;
-  KubernetesClient operatorClient;
+  final Node node = Node.get();
+  final RealApiServer api = closer.add(new RealApiServer());
+  final KubernetesClient client = api.client();
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   Main.Running running;
 
   @BeforeEach
   void setUp() {
-    node = Node.get();
-    api = closer.add(new RealApiServer());
-    client = api.client();
-    operatorClient = closer.add(api.newOperatorClient());
     closer.add(() -> Node.deletePods(client));
     closer.add(() -> client.apps().deployments().inAnyNamespace().delete());
     Fixtures.namespace(client, PLATFORM_NS, Map.of());

@@ -51,16 +51,13 @@ class WebhookRealServerTest {
   static final int REPLICAS = 10;
 
   @RegisterExtension final Closer closer = new Closer();
-  RealApiServer api;
-  KubernetesClient client;
-  KubernetesClient operatorClient;
+  final RealApiServer api = closer.add(new RealApiServer());
+  final KubernetesClient client = api.client();
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   Main.Running running;
 
   @BeforeEach
   void setUp() {
-    api = closer.add(new RealApiServer());
-    client = api.client();
-    operatorClient = closer.add(api.newOperatorClient());
     Fixtures.namespace(client, OPS, Map.of());
     api.grantLeaderElection(OPS); // the chart's Roles in the operator's namespace (Lease and webhook Secret)
     Fixtures.loginSecret(client, OPS, "robot", "robot$ci", "s3cret-password");
