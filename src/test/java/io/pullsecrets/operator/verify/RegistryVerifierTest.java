@@ -38,6 +38,11 @@ class RegistryVerifierTest {
     auth = closer.add(StubServer.http());
   }
 
+  /** The verifier's answer for USER with {@code password} at the registry stub. */
+  RegistryVerifier.Result login(String password) {
+    return verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, password));
+  }
+
   static String basic(String user, String password) {
     return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
   }
@@ -72,7 +77,7 @@ class RegistryVerifierTest {
   @Test
   void basicRegistryAcceptsTheLogin() {
     registry.handler(this::basicRegistry);
-    RegistryVerifier.Result result = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
+    RegistryVerifier.Result result = login(PASSWORD);
     assertThat(result.ok()).isTrue();
     assertThat(result.httpStatus()).isEqualTo(200);
     assertThat(result.message()).contains("Basic").doesNotContain(PASSWORD);
@@ -83,7 +88,7 @@ class RegistryVerifierTest {
   @Test
   void basicRegistryRejectsAWrongPassword() {
     registry.handler(this::basicRegistry);
-    RegistryVerifier.Result result = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, "wrong-password"));
+    RegistryVerifier.Result result = login("wrong-password");
     assertThat(result.ok()).isFalse();
     assertThat(result.httpStatus()).isEqualTo(401);
     assertThat(result.message()).contains("401").doesNotContain("wrong-password");
@@ -93,7 +98,7 @@ class RegistryVerifierTest {
   void bearerChallengeIsFollowed() {
     registry.handler(this::bearerRegistry);
     auth.handler(this::tokenService);
-    RegistryVerifier.Result result = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
+    RegistryVerifier.Result result = login(PASSWORD);
     assertThat(result.ok()).as(result.message()).isTrue();
     assertThat(result.httpStatus()).isEqualTo(200);
     assertThat(result.message()).contains("Bearer").doesNotContain(PASSWORD).doesNotContain(TOKEN);
@@ -105,7 +110,7 @@ class RegistryVerifierTest {
   void bearerTokenServiceRejectsTheLogin() {
     registry.handler(this::bearerRegistry);
     auth.handler(this::tokenService);
-    RegistryVerifier.Result result = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, "nope-nope"));
+    RegistryVerifier.Result result = login("nope-nope");
     assertThat(result.ok()).isFalse();
     assertThat(result.httpStatus()).isEqualTo(401);
     assertThat(result.message()).contains("token service").doesNotContain("nope-nope");
@@ -115,7 +120,7 @@ class RegistryVerifierTest {
   void bearerAccessTokenFieldIsAccepted() {
     registry.handler(this::bearerRegistry);
     auth.handler(r -> Response.json(200, "{\"access_token\":\"" + TOKEN + "\"}"));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).ok()).isTrue();
+    assertThat(login(PASSWORD).ok()).isTrue();
   }
 
   /** Issue 17 #6: a plain http token realm gets no request unless its host is on the allow-list. */
@@ -198,10 +203,10 @@ class RegistryVerifierTest {
   @Test
   void anonymousRegistryAndServerErrorsAndUnreachable() {
     registry.handler(r -> Response.json(200, "{}"));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)))
+    assertThat(login(PASSWORD))
         .satisfies(r -> assertThat(r.ok()).isTrue());
     registry.handler(r -> Response.json(503, "{}"));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)))
+    assertThat(login(PASSWORD))
         .satisfies(r -> {
           assertThat(r.ok()).isFalse();
           assertThat(r.httpStatus()).isEqualTo(503);
@@ -314,18 +319,18 @@ class RegistryVerifierTest {
   void messagesQuoteNoResponseBody() {
     String marker = "BODY-MARKER-" + "x".repeat(500);
     registry.handler(r -> Response.json(500, "{\"errors\":\"" + marker + "\"}"));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).message())
+    assertThat(login(PASSWORD).message())
         .doesNotContain("BODY-MARKER").endsWith("answered HTTP 500");
     registry.handler(r -> Response.json(401, marker).withHeader("WWW-Authenticate", "Basic realm=\"" + marker + "\""));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, "wrong")).message())
+    assertThat(login("wrong").message())
         .doesNotContain("BODY-MARKER").endsWith("HTTP 401");
     registry.handler(r -> Response.json(401, "{}")
         .withHeader("WWW-Authenticate", "Bearer realm=\"" + auth.url() + "/oauth2/token?" + marker + "\",service=\"x\""));
     auth.handler(r -> Response.json(403, "{\"details\":\"" + marker + "\"}"));
-    RegistryVerifier.Result token = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
+    RegistryVerifier.Result token = login(PASSWORD);
     assertThat(token.message()).doesNotContain("BODY-MARKER").endsWith("rejected the credential: HTTP 403");
     auth.handler(r -> Response.json(200, "{\"error\":\"" + marker + "\"}"));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).message())
+    assertThat(login(PASSWORD).message())
         .doesNotContain("BODY-MARKER").endsWith("returned no token");
   }
 }
