@@ -22,6 +22,8 @@ import io.pullsecrets.operator.metrics.Prometheus;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ecr.EcrStub;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -34,9 +36,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * RBAC cannot fall behind the code, nor grant more than the code uses. The operator, as
@@ -115,34 +117,19 @@ class RbacCoverageTest {
     }
   }
 
-  RealApiServer api;
-  KubernetesClient client;
-  KubernetesClient operatorClient;
+  @RegisterExtension final Closer closer = new Closer();
+  final RealApiServer api = closer.add(new RealApiServer());
+  final KubernetesClient client = api.client();
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   EcrStub ecr;
   Main.Running running;
 
   @BeforeEach
   void setUp() throws Exception {
-    api = new RealApiServer();
-    client = api.client();
-    operatorClient = api.newOperatorClient();
-    ecr = new EcrStub("rbac-ecr-token", Clock.systemUTC());
+    ecr = closer.add(new EcrStub("rbac-ecr-token", Clock.systemUTC()));
+    closer.add(() -> client.rbac().clusterRoleBindings().withName(READER_BINDING).delete());
     client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
-  }
-
-  @AfterEach
-  void tearDown() {
-    try {
-      if (running != null) {
-        running.close();
-      }
-      client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
-      client.rbac().clusterRoleBindings().withName(READER_BINDING).delete();
-    } finally {
-      ecr.close();
-      operatorClient.close();
-      api.close();
-    }
+    closer.add(() -> client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete());
   }
 
   @Test
@@ -200,8 +187,8 @@ class RbacCoverageTest {
     });
 
     startOperator();
-    client.resource(Fixtures.targetingLabels(Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot"),
-        Map.of("pull", "yes"))).create();
+    client.resource(CredentialBuilder.staticLogin(OPS, "robot", "registry.example.com", "robot").selecting(Map.of("pull", "yes"))
+        .build()).create();
     await().atMost(WAIT).until(() -> pullSecret("team-a", "robot").contains(Fixtures.b64("robot:rbac-first-password")));
 
     Fixtures.loginSecret(client, OPS, "robot", "robot", "rbac-second-password");
@@ -243,7 +230,7 @@ class RbacCoverageTest {
         .withWebhook(OperatorConfig.Webhook.on(0)).withMetrics(OperatorConfig.Metrics.secureOn(0));
     PullSecretOperator.Options options = PullSecretOperator.Options.defaults(operatorClient)
         .withProviders(new ProviderRegistry(List.of(new StaticCredentialProvider(), ecr.provider(operatorClient))));
-    running = Main.create(operatorClient, config, options, new Main.Launch("rbac-test", FAST, () -> {}).withWebhookCertificateRefresh(Duration.ofSeconds(1)));
+    running = closer.add(Main.create(operatorClient, config, options, new Main.Launch("rbac-test", FAST, () -> {}).withWebhookCertificateRefresh(Duration.ofSeconds(1))));
     registerWebhook(running.webhook().orElseThrow().port());
     running.start();
     await().atMost(WAIT).until(() -> Prometheus.get(running.httpPort(), "/readyz").status() == 200);

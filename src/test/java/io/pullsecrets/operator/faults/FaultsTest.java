@@ -15,6 +15,8 @@ import io.fabric8.mockwebserver.http.WebSocketListener;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -26,8 +28,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the README promises when the API server misbehaves, on fabric8's CRUD mock (faults are
@@ -42,24 +44,12 @@ import org.junit.jupiter.api.Test;
  */
 class FaultsTest {
   static final String REGISTRY = "registry.example.com";
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   RegistryCredential credential(List<String> namespaces) {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
-    RegistryCredential rc = Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot"), namespaces);
-    rc.getSpec().setSecretName("regcred");
-    return rc;
-  }
-
-  String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.client, ns, "regcred");
+    return CredentialBuilder.staticLogin(PLATFORM_NS, "example", REGISTRY, "robot").secretName("regcred").targets(namespaces).build();
   }
 
   /** Answers the first {@code times} operator requests that match with {@code response}. */
@@ -76,7 +66,7 @@ class FaultsTest {
 
   @Test
   void serverErrorsAndConflictsOnWritesAreRetriedToTheCorrectState() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
     // 500s on creates in team-a and on the service account patch in team-b.
@@ -93,14 +83,14 @@ class FaultsTest {
     assertThat(condition(failing, "Reconciling").orElseThrow().getStatus()).isEqualTo("True");
 
     h.awaitReady(PLATFORM_NS, "example");
-    assertThat(dockerConfig("team-a")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
     assertThat(h.pullSecretNames("team-b", "default")).containsExactly("regcred");
 
     // 409 on the updates of a rotation: retried from fresh state.
     h.mock().setFault(failing(write("PUT", "/secrets/regcred"), 2, () -> new MockResponse().setResponseCode(409)
         .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\",\"code\":409}")));
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-2")) && dockerConfig("team-b").equals(Fixtures.robotDockerConfig("scan-pw-2")));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")) && h.dockerConfig("team-b", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
     h.awaitReady(PLATFORM_NS, "example");
     // Never a partial Secret: every Secret write carried the full document.
     assertThat(h.api.operatorRequests().stream().filter(r -> r.path().contains("/secrets") && (r.method().equals("POST") || r.method().equals("PUT"))))
@@ -109,7 +99,7 @@ class FaultsTest {
 
   @Test
   void throttlingWithRetryAfterIsHonoured() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     h.mock().setFault(failing(write("POST", "/namespaces/team-a/secrets"), 1,
         () -> new MockResponse().setResponseCode(429).addHeader("Retry-After", "2")
@@ -122,7 +112,7 @@ class FaultsTest {
         .filter(r -> r.method().equals("POST") && r.path().contains("/namespaces/team-a/secrets")).toList();
     assertThat(posts).hasSize(2);
     assertThat(Duration.ofNanos(posts.get(1).nanoTime() - posts.get(0).nanoTime())).isGreaterThanOrEqualTo(Duration.ofMillis(1950));
-    assertThat(dockerConfig("team-a")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
   }
 
   @Test
@@ -130,7 +120,7 @@ class FaultsTest {
     MockApiServer api = new MockApiServer();
     try (TcpProxy proxy = new TcpProxy(api.port())) {
       KubernetesClient operatorClient = api.newOperatorClient(proxy);
-      h = new OperatorHarness(api, operatorClient).start();
+      h = closer.add(new OperatorHarness(api, operatorClient)).start();
       Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
       RegistryCredential rc = credential(null);
       rc.getSpec().getTargets().setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("pull", "yes"), null));
@@ -149,14 +139,14 @@ class FaultsTest {
       h.client.secrets().inNamespace("team-a").withName("regcred").delete();
       proxy.resume();
 
-      h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-2")) && dockerConfig("team-b").equals(Fixtures.robotDockerConfig("scan-pw-2")));
+      h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")) && h.dockerConfig("team-b", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
       h.awaitUntil(() -> h.pullSecretNames("team-b", "default").equals(List.of("regcred")));
     }
   }
 
   @Test
   void aSourceWatchEndedByAnUnreadableEventIsRestarted() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     // The first watch of the source Secret gets an event the client cannot use. The client ends such
     // a watch with an error after which, by default, the informer stops for good.
@@ -176,12 +166,12 @@ class FaultsTest {
     h.awaitUntil(() -> badWatches.get() < 0); // the informer watched again after the bad watch
 
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-2")));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
   }
 
   @Test
   void stoppedInTheMiddleOfARotationAndRestartedItConverges() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     List<String> namespaces = IntStream.range(0, 200).mapToObj(i -> "ns-" + i).toList();
     namespaces.forEach(ns -> Fixtures.namespace(h.client, ns, Map.of()));
     h.apply(credential(namespaces));
@@ -201,19 +191,19 @@ class FaultsTest {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
     h.awaitUntil(() -> h.api.operatorRequests().stream().filter(r -> r.method().equals("PUT") && r.path().contains("/secrets/")).count() >= 10);
     h.stopOperator();
-    long rotated = namespaces.stream().filter(ns -> dockerConfig(ns).equals(Fixtures.robotDockerConfig("scan-pw-2"))).count();
+    long rotated = namespaces.stream().filter(ns -> h.dockerConfig(ns, "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2"))).count();
     assertThat(rotated).as("stopped mid-rotation").isBetween(1L, 199L);
 
     h.mock().setFault(null);
     h.start();
-    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).equals(Fixtures.robotDockerConfig("scan-pw-2"))));
+    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2"))));
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(namespaces).allSatisfy(ns -> assertThat(h.pullSecretNames(ns, "default")).containsExactly("regcred"));
   }
 
   @Test
   void twoCredentialsClaimingOneSecretNameTheSecondWaitsAndTakesOverVisibly() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     RegistryCredential first = h.apply(credential(List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
@@ -231,7 +221,7 @@ class FaultsTest {
         .satisfies(f -> assertThat(f.getMessage()).contains("managed by RegistryCredential platform/example"));
     assertThat(h.secret("team-a", "regcred").orElseThrow().getMetadata().getLabels())
         .containsEntry(Labels.CREDENTIAL_UID, first.getMetadata().getUid());
-    assertThat(dockerConfig("team-a")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
 
     h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("example").delete();
     h.awaitUntil(() -> h.get(PLATFORM_NS, "example") == null);
@@ -241,14 +231,14 @@ class FaultsTest {
         .map(s -> secondUid.equals(s.getMetadata().getLabels().get(Labels.CREDENTIAL_UID))).orElse(false));
     RegistryCredential tookOver = h.awaitReady(PLATFORM_NS, "second");
     assertThat(tookOver.getStatus().getFailedNamespaces()).isNull();
-    assertThat(dockerConfig("team-a")).contains("other.example.com");
+    assertThat(h.dockerConfig("team-a", "regcred")).contains("other.example.com");
     h.awaitUntil(() -> h.client.v1().events().inNamespace(PLATFORM_NS).list().getItems().stream()
         .anyMatch(e -> "second".equals(e.getInvolvedObject().getName()) && "Synced".equals(e.getReason())));
   }
 
   @Test
   void terminatingNamespacesAreNotTargetedAndTheNextEventSendsAtMostTwoRequestsIntoThem() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     h.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("leaving")
         .withLabels(Map.of("pull", "yes")).withFinalizers("example.com/hold").endMetadata().build()).create();
@@ -280,7 +270,7 @@ class FaultsTest {
 
   @Test
   void deletedWhileTheApiServerFailsWritesCleanupCompletesAfterRecovery() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
     h.apply(credential(List.of("team-a", "team-b")));
@@ -310,7 +300,7 @@ class FaultsTest {
 
   @Test
   void hostileInputGetsAClearConditionAndOnlyExistingNamespacesAreTargeted() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
 
     // 10,000 target names, most of which do not exist.
@@ -356,7 +346,7 @@ class FaultsTest {
   // Issue 9, item 8: one namespace whose writes keep failing must not hold back the others.
   @Test
   void aNamespaceThatKeepsFailingDoesNotDelayRepairsElsewhere() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-bad", Map.of());
     AtomicInteger badAttempts = new AtomicInteger();
@@ -374,14 +364,14 @@ class FaultsTest {
     rc.getSpec().setServiceAccounts(all);
     h.apply(rc);
     h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "SyncFailed");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-1")) && h.pullSecretNames("team-a", "default").contains("regcred"));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-1")) && h.pullSecretNames("team-a", "default").contains("regcred"));
     // Four failures in team-bad: a backoff of the whole credential would now wait 8 s and more.
     h.awaitUntil(() -> badAttempts.get() >= 4);
 
     long start = System.nanoTime();
     h.client.secrets().inNamespace("team-a").withName("regcred").delete();
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(20))
-        .until(() -> dockerConfig("team-a").equals(Fixtures.robotDockerConfig("scan-pw-1")));
+        .until(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-1")));
     System.out.println("[item 8] hand-deleted Secret in a healthy namespace restored after "
         + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms while team-bad keeps failing");
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of());

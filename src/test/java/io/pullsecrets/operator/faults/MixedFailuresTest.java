@@ -10,13 +10,14 @@ import io.fabric8.mockwebserver.http.MockResponse;
 import io.pullsecrets.operator.api.FailedNamespace;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * README, Status and conditions: {@code Synced} is False with reason {@code Conflict} only when
@@ -24,18 +25,12 @@ import org.junit.jupiter.api.Test;
  * failures need fault injection, so this runs on the CRUD mock.
  */
 class MixedFailuresTest {
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   @Test
   void conflictsMixedWithWriteFailuresAreSyncFailed() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     for (String ns : List.of("team-a", "team-b", "team-c")) {
       Fixtures.namespace(h.client, ns, Map.of());
     }

@@ -9,15 +9,16 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13 #6: "no error storm" watched long enough to see one. A retry storm with the operator's
@@ -27,23 +28,13 @@ import org.junit.jupiter.api.Test;
 class NoStormOverTimeTest {
   static final String REGISTRY = "registry.example.com";
   static final Duration WATCH = Duration.ofSeconds(4);
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   RegistryCredential selecting(String key, String value) {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "storm-pw-0001");
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot");
-    rc.getSpec().setSecretName("regcred");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaceSelector(new LabelSelectorSpec(Map.of(key, value), null));
-    rc.getSpec().setTargets(t);
-    return rc;
+    return CredentialBuilder.staticLogin(PLATFORM_NS, "example", REGISTRY, "robot").secretName("regcred")
+        .selecting(Map.of(key, value)).build();
   }
 
   long requestsInto(String ns) {
@@ -52,7 +43,7 @@ class NoStormOverTimeTest {
 
   @Test
   void aTerminatingNamespaceThatRefusesWritesGetsNoRetriesForSeconds() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     h.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("leaving")
         .withLabels(Map.of("pull", "yes")).withFinalizers("example.com/hold").endMetadata().build()).create();
@@ -83,7 +74,7 @@ class NoStormOverTimeTest {
 
   @Test
   void anUnparsableSelectorIsNotRetriedForSeconds() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     RegistryCredential rc = selecting("pull", "yes");
     rc.getSpec().getTargets().setNamespaceSelector(new LabelSelectorSpec(null,

@@ -12,6 +12,7 @@ import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.RealApiServer;
 import java.time.Duration;
@@ -20,9 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two operator processes (as {@link Main} assembles them, each as the chart's ServiceAccount with
@@ -47,23 +48,13 @@ class LeaderElectionTest {
     }
   }
 
+  @RegisterExtension final Closer closer = new Closer();
   RealApiServer api;
-  final List<AutoCloseable> toClose = new ArrayList<>();
   final AtomicInteger lostLeadership = new AtomicInteger();
 
   @BeforeEach
   void setUp() {
-    api = new RealApiServer();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-    if (api != null) {
-      api.close();
-    }
+    api = closer.add(new RealApiServer());
   }
 
   @Test
@@ -94,8 +85,7 @@ class LeaderElectionTest {
     assertThat(writes("replica-b")).as("the standby wrote").isEmpty();
 
     // The leader stops; the source changes while nobody leads.
-    a.close();
-    toClose.remove(a);
+    closer.closeNow(a);
     Fixtures.loginSecret(client, OPS, "robot", "robot", "second-password");
     long stopped = System.nanoTime();
     await().atMost(WAIT).until(() -> leader(b) == 1);
@@ -114,8 +104,7 @@ class LeaderElectionTest {
     OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, true, "info", "text");
     Main.Running r = Main.create(c, config, PullSecretOperator.Options.defaults(c),
         new Main.Launch(identity, FAST, lostLeadership::incrementAndGet));
-    toClose.add(r);
-    return r;
+    return closer.add(r);
   }
 
   private static double leader(Main.Running r) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.webhook.CertificateSource;
 import io.pullsecrets.operator.webhook.PodInjection;
@@ -29,8 +30,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Real sockets against the health port and the webhook port: 200 connections that are idle or
@@ -44,32 +45,21 @@ class HostileClientsTest {
   static final HttpServing.Limits SHORT = new HttpServing.Limits(Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofSeconds(1));
 
   final TlsMaterial material = TlsMaterial.generate(List.of("pullsecret-operator-webhook.ops.svc"), Instant.now(), Duration.ofDays(1), null);
-  final List<Socket> held = new ArrayList<>();
-  final List<AutoCloseable> closing = new ArrayList<>();
 
-  @AfterEach
-  void tearDown() throws Exception {
-    for (Socket s : held) {
-      s.close();
-    }
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-  }
-
+  @RegisterExtension final Closer closer = new Closer();
   HttpEndpoints.Check ok = Optional::empty;
 
   int startHealth(HttpServing.Limits limits) throws IOException {
     HttpServing serving = HttpServing.create(limits);
-    closing.add(serving);
+    closer.add(serving);
     HttpEndpoints http = HttpEndpoints.start(serving, 0, () -> "up 1\n", "", ok, ok);
-    closing.add(http);
+    closer.add(http);
     return http.port();
   }
 
   int startWebhook(HttpServing.Limits limits) throws IOException {
     HttpServing serving = HttpServing.create(limits);
-    closing.add(serving);
+    closer.add(serving);
     CertificateSource source = new CertificateSource() {
       @Override
       public TlsMaterial refresh() {
@@ -82,11 +72,11 @@ class HostileClientsTest {
       }
     };
     ServingCertificate certificate = ServingCertificate.start("webhook", source, Duration.ofHours(1));
-    closing.add(certificate);
+    closer.add(certificate);
     ClusterView cache = ClusterView.EMPTY;
     OperatorConfig config = new OperatorConfig("ops", Set.of("ops"), Set.of(), 0, false, "info", "text");
     PodWebhook webhook = PodWebhook.start(serving, 0, certificate, new PodInjection(config, Fixtures.providerOfEveryKind()), cache, () -> true, PodWebhook.Listener.NONE);
-    closing.add(webhook);
+    closer.add(webhook);
     return webhook.port();
   }
 
@@ -95,7 +85,7 @@ class HostileClientsTest {
     for (int i = 0; i < CONNECTIONS; i++) {
       Socket s = new Socket();
       s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-      held.add(s);
+      closer.add(s);
       if (i % 2 == 1) {
         s.getOutputStream().write(partial);
         s.getOutputStream().flush();
@@ -148,7 +138,7 @@ class HostileClientsTest {
     int port = startHealth(SHORT);
     Socket s = new Socket();
     s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-    held.add(s);
+    closer.add(s);
     Duration kept = dripUntilDisconnected(s, Duration.ofSeconds(10));
     System.out.printf("health port: a byte-a-100-ms client was disconnected after %d ms (request deadline 1 s)%n", kept.toMillis());
     assertThat(kept).isLessThan(Duration.ofSeconds(4));
@@ -159,7 +149,7 @@ class HostileClientsTest {
     int port = startWebhook(SHORT);
     SSLSocket s = (SSLSocket) tls().createSocket();
     s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
-    held.add(s);
+    closer.add(s);
     s.startHandshake();
     Duration kept = dripUntilDisconnected(s, Duration.ofSeconds(10));
     System.out.printf("webhook port: a byte-a-100-ms client was disconnected after %d ms (request deadline 1 s)%n", kept.toMillis());

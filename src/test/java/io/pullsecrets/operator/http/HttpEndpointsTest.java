@@ -2,22 +2,17 @@ package io.pullsecrets.operator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pullsecrets.operator.testing.Closer;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The plain HTTP port's answers, as bytes on the wire. */
 class HttpEndpointsTest {
+  @RegisterExtension final Closer closer = new Closer();
   HttpEndpoints http;
-
-  @AfterEach
-  void stop() {
-    if (http != null) {
-      http.close();
-    }
-  }
 
   String ask(String request) throws Exception {
     return HostileClientsTest.exchange(new Socket(), http.port(), request + "Host: x\r\nConnection: close\r\n\r\n", Duration.ofSeconds(10));
@@ -25,7 +20,7 @@ class HttpEndpointsTest {
 
   @Test
   void getHeadAndOtherMethods() throws Exception {
-    http = HttpEndpoints.start(0, () -> "up 1\n", Optional::empty, () -> Optional.of("not ready: informer caches are not synced yet"));
+    http = closer.add(HttpEndpoints.start(0, () -> "up 1\n", Optional::empty, () -> Optional.of("not ready: informer caches are not synced yet")));
     assertThat(ask("GET /healthz HTTP/1.1\r\n")).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("content-length: 3").endsWith("\r\n\r\nok\n");
     assertThat(ask("HEAD /healthz HTTP/1.1\r\n")).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("content-length: 3").endsWith("\r\n\r\n");
     assertThat(ask("GET /readyz HTTP/1.1\r\n")).startsWith("HTTP/1.1 503").endsWith("not ready: informer caches are not synced yet\n");
@@ -36,15 +31,9 @@ class HttpEndpointsTest {
 
   @Test
   void withSecureMetricsThePlainPortSaysWhereMetricsAre() throws Exception {
-    HttpServing serving = HttpServing.create(HttpServing.Limits.DEFAULT);
-    try {
-      http = HttpEndpoints.start(serving, 0, null, "/metrics is served over HTTPS on port 8443", Optional::empty, Optional::empty);
-      assertThat(ask("GET /metrics HTTP/1.1\r\n")).startsWith("HTTP/1.1 404").endsWith("HTTPS on port 8443\n");
-      assertThat(ask("GET /healthz HTTP/1.1\r\n")).startsWith("HTTP/1.1 200");
-    } finally {
-      http.close();
-      http = null;
-      serving.close();
-    }
+    HttpServing serving = closer.add(HttpServing.create(HttpServing.Limits.DEFAULT));
+    http = closer.add(HttpEndpoints.start(serving, 0, null, "/metrics is served over HTTPS on port 8443", Optional::empty, Optional::empty));
+    assertThat(ask("GET /metrics HTTP/1.1\r\n")).startsWith("HTTP/1.1 404").endsWith("HTTPS on port 8443\n");
+    assertThat(ask("GET /healthz HTTP/1.1\r\n")).startsWith("HTTP/1.1 200");
   }
 }

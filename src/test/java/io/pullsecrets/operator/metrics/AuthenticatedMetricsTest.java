@@ -12,6 +12,7 @@ import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.http.MetricsEndpoint;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -28,9 +29,9 @@ import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * /metrics with authentication on the real API server: the operator (as the chart's
@@ -47,16 +48,15 @@ class AuthenticatedMetricsTest {
   static final String BINDING = "authenticated-metrics-test-reader";
   static final Duration WAIT = Duration.ofSeconds(30);
 
-  RealApiServer api;
-  KubernetesClient client;
-  KubernetesClient operatorClient;
+  @RegisterExtension final Closer closer = new Closer();
+  final RealApiServer api = closer.add(new RealApiServer());
+  final KubernetesClient client = api.client();
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   Main.Running running;
 
   @BeforeEach
   void setUp() {
-    api = new RealApiServer();
-    client = api.client();
-    operatorClient = api.newOperatorClient();
+    closer.add(() -> client.rbac().clusterRoleBindings().withName(BINDING).delete());
     Fixtures.namespace(client, OPS, Map.of());
     api.grantLeaderElection(OPS); // the chart's Roles in the operator's namespace (Lease and certificate Secret)
     Fixtures.namespace(client, SCRAPERS, Map.of());
@@ -67,19 +67,6 @@ class AuthenticatedMetricsTest {
         .addNewSubject().withKind("ServiceAccount").withName("prometheus").withNamespace(SCRAPERS).endSubject().build()).serverSideApply();
   }
 
-  @AfterEach
-  void tearDown() {
-    try {
-      if (running != null) {
-        running.close();
-      }
-      client.rbac().clusterRoleBindings().withName(BINDING).delete();
-    } finally {
-      operatorClient.close();
-      api.close();
-    }
-  }
-
   @Test
   void metricsNeedATokenAllowedToGetMetrics() throws Exception {
     OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, false, "info", "text")
@@ -88,8 +75,8 @@ class AuthenticatedMetricsTest {
     String stranger = token("stranger");
     try (LogCapture endpointLog = LogCapture.of(MetricsEndpoint.class, "text");
         LogCapture authLog = LogCapture.of(io.pullsecrets.operator.http.MetricsAuthorizer.class, "text")) {
-      running = Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
-          new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {}));
+      running = closer.add(Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
+          new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {})));
       running.start();
       int port = running.metricsPort().orElseThrow();
       HttpClient https = Prometheus.https(running.certificate().orElseThrow().material().bundlePem());
@@ -136,8 +123,8 @@ class AuthenticatedMetricsTest {
   void theSelfManagedCertificateNamesTheMetricsService() {
     OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, false, "info", "text")
         .withMetrics(OperatorConfig.Metrics.secureOn(0));
-    running = Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
-        new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {}));
+    running = closer.add(Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
+        new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {})));
     await().atMost(WAIT).until(() -> running.certificate().orElseThrow().material() != null);
     X509Certificate leaf = running.certificate().orElseThrow().material().chain().get(0);
     assertThat(sans(leaf)).contains("pullsecret-operator-metrics." + OPS + ".svc", "pullsecret-operator-metrics." + OPS + ".svc.cluster.local");

@@ -19,6 +19,7 @@ import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.RealApiServer;
 import java.time.Duration;
@@ -27,9 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator as {@link Main} assembles it, against the CRUD mock API server: /readyz flips once
@@ -42,9 +43,10 @@ class MetricsAndHealthTest {
   static final Instant EXPIRES = Instant.parse("2030-01-01T00:00:00Z");
   static final Duration WAIT = Duration.ofSeconds(20);
 
-  RealApiServer api;
-  KubernetesClient client;
-  KubernetesClient operatorClient;
+  @RegisterExtension final Closer closer = new Closer();
+  final RealApiServer api = closer.add(new RealApiServer());
+  final KubernetesClient client = api.client();
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   Main.Running running;
   /** When set, the provider fails with it. */
   final AtomicReference<ProviderException> failWith = new AtomicReference<>();
@@ -71,30 +73,18 @@ class MetricsAndHealthTest {
 
   @BeforeEach
   void setUp() {
-    api = new RealApiServer();
-    client = api.client();
-    operatorClient = api.newOperatorClient();
     Fixtures.namespace(client, OPS, Map.of());
     Fixtures.namespace(client, "team-a", Map.of());
     Fixtures.namespace(client, "team-b", Map.of());
     Fixtures.loginSecret(client, OPS, "robot", "robot$ci", "s3cret-password");
   }
 
-  @AfterEach
-  void tearDown() {
-    if (running != null) {
-      running.close();
-    }
-    operatorClient.close();
-    api.close();
-  }
-
   @Test
   void readyzFlipsAfterCachesSyncAndMetricsFollowTheCredential() {
     OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, false, "info", "text");
-    running = Main.create(operatorClient, config,
+    running = closer.add(Main.create(operatorClient, config,
         PullSecretOperator.Options.defaults(operatorClient).withProviders(new ProviderRegistry(List.of(expiring))),
-        new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {}));
+        new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {})));
     int port = running.httpPort();
 
     // Before start: alive, not ready, metrics already served.
@@ -172,8 +162,8 @@ class MetricsAndHealthTest {
   @Test
   void healthEndpointsAnswerOnlyGetAndHead() throws Exception {
     OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, false, "info", "text");
-    running = Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
-        new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {}));
+    running = closer.add(Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
+        new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {})));
     var http = java.net.http.HttpClient.newHttpClient();
     var post = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + running.httpPort() + "/metrics"))
         .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());

@@ -18,6 +18,7 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.metrics.Prometheus;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.Node;
 import io.pullsecrets.operator.testing.OnRealNode;
@@ -30,9 +31,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The admission race, measured by pulls: a namespace and a 10-replica Deployment of a private
@@ -48,37 +49,22 @@ class AdmissionRacePullTest {
   static final int REPLICAS = 10;
   static final int ROUNDS = 3;
 
-  Node node;
-  RealApiServer api;
-  KubernetesClient client;
-  KubernetesClient operatorClient;
+  @RegisterExtension final Closer closer = new Closer();
+  final Node node = Node.get();
+  final RealApiServer api = closer.add(new RealApiServer());
+  final KubernetesClient client = api.client();
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   Main.Running running;
 
   @BeforeEach
   void setUp() {
-    node = Node.get();
-    api = new RealApiServer();
-    client = api.client();
-    operatorClient = api.newOperatorClient();
+    closer.add(() -> Node.deletePods(client));
+    closer.add(() -> client.apps().deployments().inAnyNamespace().delete());
     Fixtures.namespace(client, PLATFORM_NS, Map.of());
     Fixtures.namespace(client, RealApiServer.OPERATOR_NS, Map.of());
     api.grantLeaderElection(RealApiServer.OPERATOR_NS);
     client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
-  }
-
-  @AfterEach
-  void tearDown() {
-    try {
-      if (running != null) {
-        running.close();
-      }
-    } finally {
-      client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
-      client.apps().deployments().inAnyNamespace().delete();
-      Node.deletePods(client);
-      operatorClient.close();
-      api.close();
-    }
+    closer.add(() -> client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete());
   }
 
   /** The webhook registered as the chart does, reached by URL; the operator sets the caBundle. */
@@ -140,8 +126,8 @@ class AdmissionRacePullTest {
     Fixtures.loginSecret(client, PLATFORM_NS, "robot", "robot", "race-password");
     OperatorConfig config = new OperatorConfig(RealApiServer.OPERATOR_NS, Set.of(RealApiServer.OPERATOR_NS, PLATFORM_NS), Set.of(), 0,
         false, "info", "text").withWebhook(OperatorConfig.Webhook.on(0));
-    running = Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
-        new Main.Launch("race-test", Main.LeaseTimings.DEFAULT, () -> {}).withWebhookCertificateRefresh(Duration.ofSeconds(1)));
+    running = closer.add(Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
+        new Main.Launch("race-test", Main.LeaseTimings.DEFAULT, () -> {}).withWebhookCertificateRefresh(Duration.ofSeconds(1))));
     register(running.webhook().orElseThrow().port());
     running.start();
     await().atMost(Node.WAIT).until(() -> Prometheus.get(running.httpPort(), "/readyz").status() == 200);

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ecr.EcrStub;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.Node;
 import io.pullsecrets.operator.testing.OnRealNode;
@@ -21,9 +22,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * ECR end to end: the project's ECR stub mints the tokens, the local registry accepts only the one
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.Test;
 @OnRealNode
 class EcrPullTest {
   final TestClock clock = new TestClock(Instant.now());
+  @RegisterExtension final Closer closer = new Closer();
   Node node;
   EcrStub stub;
   OperatorHarness h;
@@ -41,22 +43,13 @@ class EcrPullTest {
   @BeforeEach
   void start() throws Exception {
     node = Node.get();
-    stub = new EcrStub("node-ecr-token", clock);
+    stub = closer.add(new EcrStub("node-ecr-token", clock));
     stub.minted = token -> node.accounts(Map.of("AWS", token));
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
+    closer.add(() -> Node.deletePods(h.client));
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(stub.provider(h.operatorClient()))))
         .withClock(clock).withJitter(() -> 0));
     stub.keysSecret(h.client, PLATFORM_NS);
-  }
-
-  @AfterEach
-  void stop() {
-    try {
-      Node.deletePods(h.client);
-      h.close();
-    } finally {
-      stub.close();
-    }
   }
 
   @Test

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.Node;
 import io.pullsecrets.operator.testing.OnRealNode;
@@ -14,9 +16,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator's promise measured by pods: a real kubelet pulls from a real private registry
@@ -25,29 +27,20 @@ import org.junit.jupiter.api.Test;
  */
 @OnRealNode
 class PodPullTest {
+  @RegisterExtension final Closer closer = new Closer();
   Node node;
   OperatorHarness h;
 
   @BeforeEach
   void start() {
     node = Node.get();
-    h = new OperatorHarness().start();
-  }
-
-  @AfterEach
-  void stop() {
-    try {
-      Node.deletePods(h.client);
-    } finally {
-      h.close();
-    }
+    h = closer.add(new OperatorHarness()).start();
+    closer.add(() -> Node.deletePods(h.client));
   }
 
   /** A static credential for the local registry (user robot), written as Secret local-pull into {@code namespaces}. */
   RegistryCredential credential(String name, String registry, List<String> namespaces) {
-    RegistryCredential rc = Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, registry, "robot"), namespaces);
-    rc.getSpec().setSecretName(name + "-pull");
-    return h.apply(rc);
+    return h.apply(CredentialBuilder.staticLogin(PLATFORM_NS, name, registry, "robot").secretName(name + "-pull").targets(namespaces).build());
   }
 
   void awaitServiceAccount(String ns, String secret) {

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.StatusCondition;
 import io.pullsecrets.operator.testing.Cli;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -18,8 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bad input gets a clear condition (issue 9: 14, 15, 16): bytes the API server would refuse are
@@ -30,14 +31,8 @@ import org.junit.jupiter.api.Test;
 class BadInputTest {
   static final String VALID = "{\"auths\":{\"registry.example.com\":{\"auth\":\"" 
       + Base64.getEncoder().encodeToString("robot:bad-input-secret-1".getBytes(StandardCharsets.UTF_8)) + "\"}}}";
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   private static Secret secret(String name, String type, String key, byte[] value) {
     return new SecretBuilder().withNewMetadata().withName(name).withNamespace(PLATFORM_NS).endMetadata()
@@ -54,7 +49,7 @@ class BadInputTest {
   /** Issue 9 #14: what the API server refuses in a kubernetes.io/dockerconfigjson Secret, the operator refuses up front. */
   @Test
   void dockerConfigThatTheApiServerRefusesIsInvalidSourceAndNothingIsWritten() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     byte[] valid = VALID.getBytes(StandardCharsets.UTF_8);
     Map<String, byte[]> bad = new java.util.LinkedHashMap<>();
     bad.put("trailing", concat(valid, "{\"auths\":{}}".getBytes(StandardCharsets.UTF_8)));
@@ -98,7 +93,7 @@ class BadInputTest {
   /** Issue 9 #15: the CRD refuses secretName values that are not RFC 1123 subdomains. */
   @Test
   void crdRefusesSecretNamesThatAreNotDnsSubdomains() {
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     var kubeconfig = ((RealApiServer) h.api).controlPlane.kubeconfig;
     for (String name : List.of("a..b", "a.-b", "a-.b", "-a", "a.", "x".repeat(254))) {
       Cli.Result r = Cli.kubectlStdin(kubeconfig, RealServerTest.credential("bad",
@@ -117,7 +112,7 @@ class BadInputTest {
   /** Issue 9 #15: where no schema checks it (an older CRD), the operator reports InvalidSpec. */
   @Test
   void operatorReportsSecretNamesThatAreNotDnsSubdomainsAsInvalidSpec() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "bad-input-secret-2");
     Map<String, String> names = Map.of("dots", "a..b", "dotdash", "a.-b", "dashdot", "a-.b");
     names.forEach((rcName, secretName) -> {
@@ -136,7 +131,7 @@ class BadInputTest {
   /** Issue 9 #16: a username or password that is not UTF-8 is InvalidSource, never replaced by U+FFFD. */
   @Test
   void staticLoginThatIsNotUtf8IsInvalidSourceAndNothingIsWritten() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     byte[] latin1 = "p\u00e4ss-bad-input-3".getBytes(StandardCharsets.ISO_8859_1);
     byte[] ok = "robot".getBytes(StandardCharsets.UTF_8);
     Map<String, Map<String, byte[]>> sources = Map.of(

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -18,9 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * README: a concurrent ServiceAccount edit is never lost. Here the edit lands exactly between the
@@ -34,6 +35,7 @@ class ConcurrentServiceAccountEditTest {
   static final String TEAM = "team-race";
   static final String SA_PATH = "/api/v1/namespaces/" + TEAM + "/serviceaccounts/default";
 
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
   /** What the team does to the ServiceAccount just before the operator's next PATCH of it (once). */
   volatile Consumer<ServiceAccount> teamEdit;
@@ -42,7 +44,7 @@ class ConcurrentServiceAccountEditTest {
   @BeforeEach
   void start() {
     RealApiServer api = new RealApiServer();
-    h = new OperatorHarness(api, api.newOperatorClient(new Interceptor() {
+    h = closer.add(new OperatorHarness(api, api.newOperatorClient(new Interceptor() {
       @Override
       public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
         Consumer<ServiceAccount> edit = teamEdit;
@@ -55,15 +57,11 @@ class ConcurrentServiceAccountEditTest {
           racedPatches.incrementAndGet();
         }
       }
-    })).start();
+    }))).start();
     Fixtures.namespace(h.client, TEAM, Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "race-password-1");
   }
 
-  @AfterEach
-  void stop() {
-    h.close();
-  }
 
   @Test
   void aTeamEditBetweenTheOperatorsReadAndPatchSurvivesAlongsideTheEntry() {

@@ -45,13 +45,9 @@ class DroppedConnectionsTest {
         h.client.secrets().inNamespace("team-a").withName("regcred").delete();
         proxy.resume();
 
-        h.awaitUntil(() -> data(h, "team-a").equals(Fixtures.robotDockerConfig("cut-pw-2")) && data(h, "team-b").equals(Fixtures.robotDockerConfig("cut-pw-2")));
+        h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("cut-pw-2")) && h.dockerConfig("team-b", "regcred").equals(Fixtures.robotDockerConfig("cut-pw-2")));
         h.awaitUntil(() -> h.pullSecretNames("team-b", "default").equals(List.of("regcred")));
       }
     }
-  }
-
-  private static String data(OperatorHarness h, String ns) {
-    return Fixtures.dockerConfigJson(h.client, ns, "regcred");
   }
 }

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Cli;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorProcess;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -20,9 +21,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The chart installed into the real control plane, then the operator run locally as the chart's
@@ -36,29 +37,21 @@ class HelmInstallTest {
   static final String RELEASE = "helm-test";
   static final Duration WAIT = Duration.ofSeconds(30);
 
+  @RegisterExtension final Closer closer = new Closer();
   RealApiServer api;
   KubernetesClient client;
   Path admin;
-  final List<AutoCloseable> toClose = new ArrayList<>();
 
   @BeforeEach
   void setUp() {
-    api = new RealApiServer();
+    api = closer.add(new RealApiServer());
     client = api.client();
     admin = api.controlPlane.kubeconfig;
+    closer.add(() -> Cli.helm(admin, "uninstall", RELEASE, "-n", NS, "--wait=false"));
     // The namespace as deploy/ renders it: the restricted Pod Security Standard enforced.
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS)
         .addToLabels("pod-security.kubernetes.io/enforce", "restricted")
         .addToLabels("pod-security.kubernetes.io/warn", "restricted").endMetadata().build()).create();
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    for (int i = toClose.size() - 1; i >= 0; i--) {
-      toClose.get(i).close();
-    }
-    Cli.helm(admin, "uninstall", RELEASE, "-n", NS, "--wait=false");
-    api.close();
   }
 
   @Test
@@ -122,9 +115,7 @@ class HelmInstallTest {
           context: {cluster: local, user: operator}
         current-context: local
         """.formatted(api.controlPlane.server, api.controlPlane.dir.resolve("pki/ca.crt"), token));
-    OperatorProcess op = OperatorProcess.start(kubeconfig, flags);
-    toClose.add(op);
-    return op;
+    return closer.add(OperatorProcess.start(kubeconfig, flags));
   }
 
   private void scenario(OperatorProcess op, String home, String target) {

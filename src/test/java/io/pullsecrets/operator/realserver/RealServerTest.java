@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Cli;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -20,9 +21,9 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What only a real API server shows: the CRD's schema and CEL rules evaluated, the examples
@@ -31,19 +32,16 @@ import org.junit.jupiter.api.Test;
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class RealServerTest {
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
   Path kubeconfig;
 
   @BeforeEach
   void start() {
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     kubeconfig = ((RealApiServer) h.api).controlPlane.kubeconfig;
   }
 
-  @AfterEach
-  void stop() {
-    h.close();
-  }
 
   static String credential(String name, String spec) {
     return "apiVersion: pullsecrets.io/v1alpha1\nkind: RegistryCredential\nmetadata: {name: " + name

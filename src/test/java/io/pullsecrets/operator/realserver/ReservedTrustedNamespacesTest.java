@@ -4,15 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.pullsecrets.operator.testing.Cli;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.RealApiServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The README's ValidatingAdmissionPolicy that reserves the trusted namespaces' names ("Trusted
@@ -25,25 +26,20 @@ class ReservedTrustedNamespacesTest {
   static final String POLICY = "reserve-trusted-namespaces";
   static final String TENANT_ROLE = "test-tenant-creates-namespaces";
 
+  @RegisterExtension final Closer closer = new Closer();
   RealApiServer api;
   Path kubeconfig;
 
   @BeforeEach
   void setUp() {
-    api = new RealApiServer();
+    api = closer.add(new RealApiServer());
     kubeconfig = api.controlPlane.kubeconfig;
-  }
-
-  @AfterEach
-  void tearDown() {
-    try {
+    closer.add(() -> {
       Cli.kubectl(kubeconfig, "delete", "--ignore-not-found", "validatingadmissionpolicybinding", POLICY);
       Cli.kubectl(kubeconfig, "delete", "--ignore-not-found", "validatingadmissionpolicy", POLICY);
       Cli.kubectl(kubeconfig, "delete", "--ignore-not-found", "clusterrolebinding", TENANT_ROLE);
       Cli.kubectl(kubeconfig, "delete", "--ignore-not-found", "clusterrole", TENANT_ROLE);
-    } finally {
-      api.close();
-    }
+    });
   }
 
   /** The YAML block of docs/tenancy-and-security.md that defines the policy. */

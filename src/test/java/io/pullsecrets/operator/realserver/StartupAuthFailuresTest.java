@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.OperatorProcess;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -16,9 +17,9 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * 401 and 403 at start-up, on the real API server: exit code != 0 and one ERROR line naming the
@@ -28,16 +29,12 @@ import org.junit.jupiter.api.Test;
 @OnRealControlPlane
 class StartupAuthFailuresTest {
   private static final String NS = "startup-auth";
+  @RegisterExtension final Closer closer = new Closer();
   private RealApiServer api;
 
   @BeforeEach
   void up() {
-    api = new RealApiServer();
-  }
-
-  @AfterEach
-  void down() {
-    api.close();
+    api = closer.add(new RealApiServer());
   }
 
   @Test

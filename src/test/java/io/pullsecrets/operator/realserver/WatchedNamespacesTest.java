@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.api.FailedNamespace;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -13,9 +15,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Watched namespaces at operator level on the real control plane (issue 13 #2): with
@@ -27,28 +29,21 @@ import org.junit.jupiter.api.Test;
 class WatchedNamespacesTest {
   static final String WATCHED = "team-watched";
   static final String OUTSIDE = "team-outside";
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
   @BeforeEach
   void start() {
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     Fixtures.namespace(h.client, WATCHED, Map.of("pull", "yes"));
     Fixtures.namespace(h.client, OUTSIDE, Map.of("pull", "yes"));
     h.start(OperatorHarness.config(Set.of(OPERATOR_NS, PLATFORM_NS, WATCHED)), o -> o);
   }
 
-  @AfterEach
-  void stop() {
-    h.close();
-  }
 
   static RegistryCredential credential(String ns, String name, String source, List<String> targets) {
-    RegistryCredential rc = Fixtures.targeting(Fixtures.staticCredential(ns, name, "registry.example.com", source), targets);
-    rc.getSpec().setSecretName("regcred");
-    io.pullsecrets.operator.api.ServiceAccountsSpec all = new io.pullsecrets.operator.api.ServiceAccountsSpec();
-    all.setAll(true);
-    rc.getSpec().setServiceAccounts(all);
-    return rc;
+    return CredentialBuilder.staticLogin(ns, name, "registry.example.com", source).secretName("regcred").targets(targets)
+        .allServiceAccounts().build();
   }
 
   @Test

@@ -7,14 +7,15 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.testing.ApiRequest;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 10 #3, work proportional to the change, on the real control plane: an event in one
@@ -29,11 +30,12 @@ import org.junit.jupiter.api.Test;
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class BoundedWorkTest {
   static final Duration QUIET = Duration.ofSeconds(2);
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
   @BeforeEach
   void start() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     for (String ns : List.of("team-a", "team-b", "team-c")) {
       Fixtures.namespace(h.client, ns, Map.of());
       Fixtures.serviceAccount(h.client, ns, "builder", Map.of());
@@ -51,10 +53,6 @@ class BoundedWorkTest {
         && h.pullSecretNames("team-c", "default").contains("othercred"));
   }
 
-  @AfterEach
-  void stop() {
-    h.close();
-  }
 
   /** Waits until neither credential has reconciled for {@link #QUIET}; returns their counts then. */
   int[] quiet() {

@@ -4,6 +4,8 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -11,8 +13,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator forgets a deleted credential everywhere: a thousand credentials that each leave
@@ -23,34 +25,23 @@ import org.junit.jupiter.api.Test;
 @OnRealControlPlane
 class CredentialMemoryTest {
   static final int CREDENTIALS = 1000;
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   /** The i-th credential: served into team-a, in conflict over one Secret name, or reading a Secret that does not exist. */
   static RegistryCredential credential(int i) {
     String name = "mem-" + i;
     return switch (i % 3) {
-      case 0 -> secretName(Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, "registry.example.com", "robot"),
-          List.of("team-a")), name + "-pull");
-      case 1 -> secretName(Fixtures.staticCredential(PLATFORM_NS, name, "registry.example.com", "robot"), "shared-pull");
-      default -> secretName(Fixtures.staticCredential(PLATFORM_NS, name, "registry.example.com", "missing-" + i), name + "-pull");
+      case 0 -> CredentialBuilder.staticLogin(PLATFORM_NS, name, "registry.example.com", "robot").secretName(name + "-pull")
+          .targets(List.of("team-a")).build();
+      case 1 -> CredentialBuilder.staticLogin(PLATFORM_NS, name, "registry.example.com", "robot").secretName("shared-pull").build();
+      default -> CredentialBuilder.staticLogin(PLATFORM_NS, name, "registry.example.com", "missing-" + i).secretName(name + "-pull").build();
     };
-  }
-
-  static RegistryCredential secretName(RegistryCredential rc, String secretName) {
-    rc.getSpec().setSecretName(secretName);
-    return rc;
   }
 
   @Test
   void aThousandCredentialsCreatedAndDeletedLeaveNothingBehind() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "memory-pw");
     for (int i = 0; i < CREDENTIALS; i++) {

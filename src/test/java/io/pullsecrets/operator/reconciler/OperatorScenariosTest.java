@@ -15,13 +15,14 @@ import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.ServiceAccountsSpec;
 import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The whole operator against the CRUD mock API server: one scenario per behaviour users rely on. */
 @io.pullsecrets.operator.testing.OnRealControlPlane
@@ -29,38 +30,27 @@ class OperatorScenariosTest {
   static final String REGISTRY = "registry.example.com";
   static final String EXPECTED_JSON = Fixtures.robotDockerConfig("s3cret-1");
 
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
   @BeforeEach
   void start() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
   }
 
-  @AfterEach
-  void stop() {
-    h.close();
-  }
-
-  private RegistryCredential teamCredential(List<String> namespaces) {
-    return Fixtures.teamCredential(h.client, REGISTRY, namespaces);
-  }
-
-  private String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
-  }
 
   @Test
   void createReplicatesTheSecretAndPatchesDefaultServiceAccounts() {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
-    RegistryCredential applied = h.apply(teamCredential(List.of("team-a", "team-b")));
+    RegistryCredential applied = h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
 
     RegistryCredential rc = h.awaitReady(PLATFORM_NS, "example");
 
     for (String ns : List.of("team-a", "team-b")) {
       Secret s = h.secret(ns, "regcred").orElseThrow();
       assertThat(s.getType()).isEqualTo("kubernetes.io/dockerconfigjson");
-      assertThat(dockerConfig(ns)).isEqualTo(EXPECTED_JSON);
+      assertThat(h.dockerConfig(ns, "regcred")).isEqualTo(EXPECTED_JSON);
       assertThat(s.getMetadata().getLabels())
           .containsEntry(Labels.MANAGED_BY, "pullsecret-operator")
           .containsEntry(Labels.CREDENTIAL_UID, applied.getMetadata().getUid());
@@ -110,7 +100,7 @@ class OperatorScenariosTest {
   void selectorCoversNewNamespacesAndDropsRelabelledOnes() {
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "ecr", "tier", "prod"));
     Fixtures.namespace(h.client, "team-b", Map.of("pull", "other"));
-    RegistryCredential rc = teamCredential(null);
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, null);
     rc.getSpec().getTargets().setNamespaceSelector(new LabelSelectorSpec(Map.of("tier", "prod"),
         List.of(new LabelSelectorRequirementSpec("pull", "In", List.of("ecr", "gar")))));
     h.apply(rc);
@@ -141,7 +131,7 @@ class OperatorScenariosTest {
   void namespaceRemovedFromTheListLosesSecretAndEntry() {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
-    h.apply(teamCredential(List.of("team-a", "team-b")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
     h.awaitReady(PLATFORM_NS, "example");
 
     RegistryCredential rc = h.get(PLATFORM_NS, "example");
@@ -157,7 +147,7 @@ class OperatorScenariosTest {
   void excludeNamespacesWins() {
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     Fixtures.namespace(h.client, "kube-system", Map.of("pull", "yes"));
-    RegistryCredential rc = teamCredential(null);
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, null);
     rc.getSpec().getTargets().setNamespaceSelector(new LabelSelectorSpec(null,
         List.of(new LabelSelectorRequirementSpec("pull", "Exists", null))));
     rc.getSpec().getTargets().setExcludeNamespaces(List.of("kube-system"));
@@ -174,7 +164,7 @@ class OperatorScenariosTest {
     h.client.serviceAccounts().inNamespace("team-a").withName("default")
         .edit(sa -> new ServiceAccountBuilder(sa).addToImagePullSecrets(new LocalObjectReference("first"),
             new LocalObjectReference("second")).build());
-    RegistryCredential rc = teamCredential(List.of("team-a"));
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
     ServiceAccountsSpec sas = new ServiceAccountsSpec();
     sas.setNames(List.of("default", "builder"));
     rc.getSpec().setServiceAccounts(sas);
@@ -206,7 +196,7 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of("pulls", "yes"));
     Fixtures.serviceAccount(h.client, "team-a", "runner", Map.of());
-    RegistryCredential rc = teamCredential(List.of("team-a"));
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
     ServiceAccountsSpec sas = new ServiceAccountsSpec();
     sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
     rc.getSpec().setServiceAccounts(sas);
@@ -228,17 +218,17 @@ class OperatorScenariosTest {
   @Test
   void handEditedOrDeletedSecretIsRestored() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
 
     h.client.secrets().inNamespace("team-a").withName("regcred").edit(s -> {
       s.getData().put(".dockerconfigjson", b64("{\"auths\":{}}"));
       return s;
     });
-    h.awaitUntil(() -> dockerConfig("team-a").equals(EXPECTED_JSON));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(EXPECTED_JSON));
 
     h.client.secrets().inNamespace("team-a").withName("regcred").delete();
-    h.awaitUntil(() -> h.secret("team-a", "regcred").map(s -> dockerConfig("team-a").equals(EXPECTED_JSON)).orElse(false));
+    h.awaitUntil(() -> h.secret("team-a", "regcred").map(s -> h.dockerConfig("team-a", "regcred").equals(EXPECTED_JSON)).orElse(false));
   }
 
   @Test
@@ -247,7 +237,7 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-c", Map.of());
     Secret foreign = h.client.secrets().inNamespace("team-c").resource(new SecretBuilder().withNewMetadata()
         .withName("regcred").withNamespace("team-c").endMetadata().withData(Map.of("token", b64("theirs"))).build()).create();
-    h.apply(teamCredential(List.of("team-a", "team-c")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-c")));
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
 
@@ -273,7 +263,7 @@ class OperatorScenariosTest {
       return ns;
     });
     h.awaitReady(PLATFORM_NS, "example");
-    assertThat(dockerConfig("team-c")).isEqualTo(EXPECTED_JSON);
+    assertThat(h.dockerConfig("team-c", "regcred")).isEqualTo(EXPECTED_JSON);
   }
 
   @Test
@@ -281,13 +271,13 @@ class OperatorScenariosTest {
     for (String ns : List.of("team-a", "team-b", "team-c")) {
       Fixtures.namespace(h.client, ns, Map.of());
     }
-    h.apply(teamCredential(List.of("team-a", "team-b", "team-c")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b", "team-c")));
     h.awaitReady(PLATFORM_NS, "example");
 
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "rotated-2");
 
     String rotated = "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"rotated-2\",\"auth\":\"" + b64("robot:rotated-2") + "\"}}}";
-    h.awaitUntil(() -> List.of("team-a", "team-b", "team-c").stream().allMatch(ns -> dockerConfig(ns).equals(rotated)));
+    h.awaitUntil(() -> List.of("team-a", "team-b", "team-c").stream().allMatch(ns -> h.dockerConfig(ns, "regcred").equals(rotated)));
   }
 
   @Test
@@ -322,7 +312,7 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-b", Map.of());
     h.client.serviceAccounts().inNamespace("team-a").withName("default")
         .edit(sa -> new ServiceAccountBuilder(sa).addToImagePullSecrets(new LocalObjectReference("keep-me")).build());
-    h.apply(teamCredential(List.of("team-a", "team-b")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
     h.awaitReady(PLATFORM_NS, "example");
     h.client.serviceAccounts().inNamespace("team-a").withName("default")
         .edit(sa -> new ServiceAccountBuilder(sa).addToImagePullSecrets(new LocalObjectReference("added-after")).build());
@@ -357,7 +347,7 @@ class OperatorScenariosTest {
   @Test
   void missingKeyAndMalformedDockerConfigAreInvalidSourceAndKeepTheGoodSecret() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     String before = h.secret("team-a", "regcred").orElseThrow().getMetadata().getResourceVersion();
 
@@ -366,7 +356,7 @@ class OperatorScenariosTest {
     assertThat(condition(rc, "Ready").orElseThrow().getMessage()).contains("Secret 'robot' has no key 'password'");
     assertThat(condition(rc, "TokenValid").orElseThrow().getStatus()).isEqualTo("True");
     assertThat(h.secret("team-a", "regcred").orElseThrow().getMetadata().getResourceVersion()).isEqualTo(before);
-    assertThat(dockerConfig("team-a")).isEqualTo(EXPECTED_JSON);
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(EXPECTED_JSON);
 
     Fixtures.dataSecret(h.client, PLATFORM_NS, "broken", Map.of(".dockerconfigjson", "{\"auths\": [1, 2"));
     h.apply(Fixtures.dockerConfigCredential(PLATFORM_NS, "passthrough", "broken"));
@@ -379,7 +369,7 @@ class OperatorScenariosTest {
   @Test
   void unparsableSelectorIsInvalidSpecAndANamespaceEventWritesNoStatus() {
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
-    RegistryCredential rc = teamCredential(null);
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, null);
     rc.getSpec().getTargets().setNamespaceSelector(new LabelSelectorSpec(null,
         List.of(new LabelSelectorRequirementSpec("pull", "In", List.of()))));
     h.apply(rc);
@@ -401,7 +391,7 @@ class OperatorScenariosTest {
   @Test
   void atRestNothingIsWritten() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     h.awaitUntil(() -> h.pullSecretNames("team-a", "default").contains("regcred"));
     int syncs = h.syncs.get();

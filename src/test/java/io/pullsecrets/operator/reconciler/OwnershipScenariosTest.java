@@ -11,14 +11,15 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Ownership on the real control plane (issue 9): what is not ours is never touched nor quoted
@@ -29,25 +30,14 @@ class OwnershipScenariosTest {
   static final String REGISTRY = OperatorScenariosTest.REGISTRY;
   static final String EXPECTED_JSON = OperatorScenariosTest.EXPECTED_JSON;
 
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
   @BeforeEach
   void start() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
   }
 
-  @AfterEach
-  void stop() {
-    h.close();
-  }
-
-  private RegistryCredential teamCredential(List<String> namespaces) {
-    return Fixtures.teamCredential(h.client, REGISTRY, namespaces);
-  }
-
-  private String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
-  }
 
   private Secret labelledSecret(String ns, Map<String, String> labels, String ownerAnnotation) {
     return h.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata()
@@ -69,7 +59,7 @@ class OwnershipScenariosTest {
     Fixtures.namespace(h.client, "team-c", Map.of());
     String planted = "Q".repeat(100_000);
     labelledSecret("team-c", Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE), planted);
-    h.apply(teamCredential(List.of("team-a", "team-c")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-c")));
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
 
@@ -98,11 +88,11 @@ class OwnershipScenariosTest {
     labelledSecret("team-a", oldLabels, PLATFORM_NS + "/example");
     // The same, naming another credential: not ours.
     Secret other = labelledSecret("team-b", oldLabels, PLATFORM_NS + "/other");
-    RegistryCredential applied = h.apply(teamCredential(List.of("team-a", "team-b")));
+    RegistryCredential applied = h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
     String uid = applied.getMetadata().getUid();
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
-    h.awaitUntil(() -> dockerConfig("team-a").equals(EXPECTED_JSON));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(EXPECTED_JSON));
     assertThat(h.secret("team-a", "regcred").orElseThrow().getMetadata().getLabels()).containsEntry(Labels.CREDENTIAL_UID, uid);
     assertThat(h.pullSecretNames("team-a", "default")).containsExactly("regcred");
     assertThat(rc.getStatus().getFailedNamespaces()).singleElement().satisfies(f -> {
@@ -128,7 +118,7 @@ class OwnershipScenariosTest {
   @Test
   void cleanupRemovesEveryDuplicateEntryOfOursAndKeepsTheOthersInOrder() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     h.client.serviceAccounts().inNamespace("team-a").withName("default").edit(sa -> {
       sa.setImagePullSecrets(List.of(new LocalObjectReference("regcred"), new LocalObjectReference("mine"),
@@ -147,7 +137,7 @@ class OwnershipScenariosTest {
   @Test
   void immutableManagedSecretIsReplacedOnRotation() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    RegistryCredential applied = h.apply(teamCredential(List.of("team-a")));
+    RegistryCredential applied = h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     Secret immutable = h.client.secrets().inNamespace("team-a").withName("regcred").edit(s -> {
       s.setImmutable(true);
@@ -160,7 +150,7 @@ class OwnershipScenariosTest {
 
     String rotated = "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"rotated-2\",\"auth\":\""
         + b64("robot:rotated-2") + "\"}}}";
-    h.awaitUntil(() -> h.secret("team-a", "regcred").map(s -> dockerConfig("team-a").equals(rotated)).orElse(false));
+    h.awaitUntil(() -> h.secret("team-a", "regcred").map(s -> h.dockerConfig("team-a", "regcred").equals(rotated)).orElse(false));
     Secret replaced = h.secret("team-a", "regcred").orElseThrow();
     assertThat(replaced.getMetadata().getUid()).isNotEqualTo(immutable.getMetadata().getUid());
     assertThat(replaced.getMetadata().getLabels())

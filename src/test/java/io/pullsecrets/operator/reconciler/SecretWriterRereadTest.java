@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -13,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The write rule for a replicated Secret: when the API server's answer shows that what the
@@ -23,14 +24,8 @@ import org.junit.jupiter.api.Test;
  */
 class SecretWriterRereadTest {
   static final String SECRETS = "/api/v1/namespaces/team-a/secrets";
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   /** Answers the first operator request that matches with {@code code}; the rest pass. */
   static java.util.function.Function<RecordedRequest, MockResponse> once(Predicate<RecordedRequest> match, int code, String reason) {
@@ -54,7 +49,7 @@ class SecretWriterRereadTest {
 
   @Test
   void aCreateAnsweredAlreadyExistsIsDecidedAgainOnOneFreshRead() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     h.mock().setFault(once(r -> r.getMethod().equals("POST") && r.getPath().equals(SECRETS), 409, "AlreadyExists"));
 
@@ -69,7 +64,7 @@ class SecretWriterRereadTest {
 
   @Test
   void anUpdateAnsweredNotFoundIsDecidedAgainOnOneFreshRead() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     h.apply(Fixtures.teamCredential(h.client, "registry.example.com", List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");

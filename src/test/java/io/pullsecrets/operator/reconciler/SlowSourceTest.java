@@ -5,29 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A credential whose source Secret cannot be watched yet holds up no other credential. */
 class SlowSourceTest {
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   @Test
   void aCredentialWhoseSourceListHangsDoesNotDelayAnotherCredential() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "stuck-robot", "robot", "slow-source-pw");
     // The list of platform/stuck-robot is answered, but its body arrives only after 8 s.

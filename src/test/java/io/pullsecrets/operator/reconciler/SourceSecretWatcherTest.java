@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import java.time.Duration;
@@ -20,8 +21,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Source Secrets are watched per Secret: one that cannot be watched holds up nobody else, and the
@@ -32,15 +33,13 @@ class SourceSecretWatcherTest {
   static final ResourceID STUCK_USER = new ResourceID("stuck-credential", NS);
   static final ResourceID USER = new ResourceID("healthy-credential", NS);
 
-  final MockApiServer api = new MockApiServer();
-  final KubernetesClient operatorClient = api.newOperatorClient();
+  @RegisterExtension final Closer closer = new Closer();
+  final MockApiServer api = closer.add(new MockApiServer());
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   final SourceSecretWatcher watcher = new SourceSecretWatcher(operatorClient);
 
-  @AfterEach
-  void close() {
-    watcher.stop();
-    operatorClient.close();
-    api.close();
+  {
+    closer.add(watcher::stop);
   }
 
   static boolean listsSecret(RecordedRequest r, String name) {

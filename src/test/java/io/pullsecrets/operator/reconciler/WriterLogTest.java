@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.pullsecrets.operator.Logging;
 import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -22,9 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -39,6 +40,7 @@ class WriterLogTest {
   final List<Logger> writerLogs = List.of(
       ctx.getLogger(Replicator.class), ctx.getLogger(SecretWriter.class), ctx.getLogger(ServiceAccountPatcher.class));
   final TextLines lines = new TextLines(textEncoder(ctx));
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
   /** The writers' lines as the text format prints them: "LEVEL message [ns/name]". */
@@ -74,22 +76,15 @@ class WriterLogTest {
       l.addAppender(lines);
       l.setLevel(Level.DEBUG);
     });
-  }
-
-  @AfterEach
-  void stop() {
-    writerLogs.forEach(l -> {
+    closer.add(() -> writerLogs.forEach(l -> {
       l.detachAppender(lines);
       l.setLevel(null);
-    });
-    if (h != null) {
-      h.close();
-    }
+    }));
   }
 
   @Test
   void writerLinesSayWhatChangedAndEndWithTheCredential() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
     h.apply(Fixtures.teamCredential(h.client, "registry.example.com", List.of("team-a")));
@@ -123,7 +118,7 @@ class WriterLogTest {
 
   @Test
   void aFailureRepeatedOnEveryRetryIsLoggedOnceAndItsRecoveryOnce() {
-    h = OperatorHarness.onMock().start();
+    h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     AtomicInteger left = new AtomicInteger(2);
     h.mock().setFault(r -> MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent")) && r.getMethod().equals("POST")

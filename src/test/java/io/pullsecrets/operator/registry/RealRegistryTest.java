@@ -49,7 +49,7 @@ class RealRegistryTest {
       // Rotate the password at the registry and in the source Secret.
       registry.setPassword("second-password");
       Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", LocalRegistry.USER, "second-password");
-      h.awaitUntil(() -> dockerConfig(h).contains("second-password"));
+      h.awaitUntil(() -> h.dockerConfig("team-a", "local").contains("second-password"));
       Path second = authFile(h, dir.resolve("second.json"));
 
       assertThat(registry.listTags(second, "demo/hello")).satisfies(r -> assertThat(r.ok()).as(r.output()).isTrue());
@@ -71,14 +71,8 @@ class RealRegistryTest {
     }
   }
 
-  private static String dockerConfig(OperatorHarness h) {
-    return h.secret("team-a", "local")
-        .map(Fixtures::dockerConfigJson)
-        .orElse("");
-  }
-
   private static Path authFile(OperatorHarness h, Path file) throws Exception {
-    Files.writeString(file, dockerConfig(h));
+    Files.writeString(file, h.dockerConfig("team-a", "local"));
     return file;
   }
 }

@@ -19,6 +19,7 @@ import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.webhook.PodInjection;
 import java.util.List;
@@ -48,9 +49,7 @@ class ServingAgreementTest {
 
   /** A static credential in {@code ns}, changed by {@code edit}. */
   static RegistryCredential credential(String ns, Consumer<RegistryCredential> edit) {
-    RegistryCredential rc = Fixtures.staticCredential(ns, "example", "registry.example.com", "robot");
-    rc.getMetadata().setUid("uid-" + ns);
-    rc.getMetadata().setResourceVersion("1");
+    RegistryCredential rc = CredentialBuilder.staticLogin(ns, "example", "registry.example.com", "robot").stored("uid-" + ns).build();
     edit.accept(rc);
     return rc;
   }

@@ -5,6 +5,7 @@ import static io.pullsecrets.operator.startup.StartupOutput.kubeconfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.OperatorProcess;
 import io.pullsecrets.operator.testing.SecretScan;
 import java.io.IOException;
@@ -17,9 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Each way the operator fails to start, run as a user runs it (the main class in a child JVM):
@@ -28,18 +29,12 @@ import org.junit.jupiter.api.Test;
  */
 class StartupFailuresTest {
   static final String TOKEN = "startup-test-bearer-token-4f1c";
+  @RegisterExtension final Closer closer = new Closer();
   private HttpServer stub;
 
   @BeforeAll
   static void register() {
     SecretScan.register(TOKEN);
-  }
-
-  @AfterEach
-  void stopStub() {
-    if (stub != null) {
-      stub.stop(0);
-    }
   }
 
   /** The environment of a machine with no cluster: no in-cluster variables, an empty home. */
@@ -165,6 +160,7 @@ class StartupFailuresTest {
       ex.close();
     });
     stub.start();
+    closer.add(() -> stub.stop(0));
     return "http://127.0.0.1:" + stub.getAddress().getPort();
   }
 }

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The real control plane of the test JVM: etcd, kube-apiserver and kube-controller-manager started
@@ -61,21 +60,12 @@ public final class ControlPlane {
     return whyUnavailable();
   }
 
-  private static String checked;
-  private static boolean printed;
+  private static final Availability AVAILABILITY = new Availability("control-plane", "real-server tests",
+      "PULLSECRET_REQUIRE_CONTROL_PLANE", ControlPlane::whyUnavailable);
 
   /** Why the control plane cannot run here, or null; prints that reason on the console once. */
-  public static synchronized String unavailableReason() {
-    if (checked == null) {
-      String why = whyUnavailable();
-      checked = why == null ? "" : why;
-    }
-    if (!checked.isEmpty() && !printed) {
-      printed = true;
-      System.out.println("[control-plane] real-server tests skipped: " + checked
-          + " (CI sets PULLSECRET_REQUIRE_CONTROL_PLANE=true, which fails them instead)");
-    }
-    return checked.isEmpty() ? null : checked;
+  public static String unavailableReason() {
+    return AVAILABILITY.reason();
   }
 
   /** The running control plane; skips (or, when required, fails) the calling test if it cannot run. */
@@ -90,16 +80,11 @@ public final class ControlPlane {
           shared = start();
           return shared;
         } catch (Exception e) {
-          unavailable = "the control plane did not start: " + e.getMessage();
-          System.out.println("[control-plane] " + unavailable);
+          unavailable = AVAILABILITY.didNotStart("control plane", e);
         }
       }
     }
-    if (Boolean.parseBoolean(System.getenv("PULLSECRET_REQUIRE_CONTROL_PLANE"))) {
-      throw new IllegalStateException("PULLSECRET_REQUIRE_CONTROL_PLANE=true but " + unavailable);
-    }
-    Assumptions.abort(unavailable);
-    throw new AssertionError("unreachable");
+    throw AVAILABILITY.skipOrFail(unavailable);
   }
 
   /** Whether {@code client} talks to the real control plane. */

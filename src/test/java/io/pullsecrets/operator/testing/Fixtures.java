@@ -13,10 +13,18 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialSpec;
 import io.pullsecrets.operator.api.SecretReference;
 import io.pullsecrets.operator.api.StaticProviderSpec;
+import io.pullsecrets.operator.provider.ProviderException;
+import io.pullsecrets.operator.provider.ProviderRequest;
+import io.pullsecrets.operator.provider.SourceSecrets;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** Objects the tests create, as a user would (data base64-encoded: the mock does not fold stringData). */
 public final class Fixtures {
@@ -100,23 +108,14 @@ public final class Fixtures {
    */
   public static RegistryCredential teamCredential(KubernetesClient client, String registry, java.util.List<String> namespaces) {
     loginSecret(client, OperatorHarness.PLATFORM_NS, "robot", "robot", "s3cret-1");
-    RegistryCredential rc = targeting(staticCredential(OperatorHarness.PLATFORM_NS, "example", registry, "robot"), namespaces);
-    rc.getSpec().setSecretName("regcred");
-    return rc;
+    return CredentialBuilder.staticLogin(OperatorHarness.PLATFORM_NS, "example", registry, "robot").secretName("regcred")
+        .targets(namespaces).build();
   }
 
   /** {@code rc}, targeting exactly these namespaces (by name). */
   public static RegistryCredential targeting(RegistryCredential rc, java.util.List<String> namespaces) {
     io.pullsecrets.operator.api.TargetsSpec t = new io.pullsecrets.operator.api.TargetsSpec();
     t.setNamespaces(namespaces);
-    rc.getSpec().setTargets(t);
-    return rc;
-  }
-
-  /** {@code rc}, targeting the namespaces with these labels. */
-  public static RegistryCredential targetingLabels(RegistryCredential rc, Map<String, String> labels) {
-    io.pullsecrets.operator.api.TargetsSpec t = new io.pullsecrets.operator.api.TargetsSpec();
-    t.setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(labels, null));
     rc.getSpec().setTargets(t);
     return rc;
   }
@@ -144,7 +143,8 @@ public final class Fixtures {
     return credential(ns, name, p);
   }
 
-  private static RegistryCredential credential(String ns, String name, ProviderSpec p) {
+  /** A RegistryCredential {@code ns/name} with this provider and nothing else set. */
+  public static RegistryCredential credential(String ns, String name, ProviderSpec p) {
     RegistryCredential rc = new RegistryCredential();
     rc.getMetadata().setName(name);
     rc.getMetadata().setNamespace(ns);
@@ -168,5 +168,65 @@ public final class Fixtures {
             throw new AssertionError("not called in this test");
           }
         }).toList());
+  }
+
+  // Provider tests: a credential {@link #NAME} in {@link #NAMESPACE}, its source Secrets and fetch requests, without a server.
+
+  /** Namespace of the credential of {@link #credential(ProviderSpec)} and of {@link #secret}. */
+  public static final String NAMESPACE = "team-a";
+  /** Name of the RegistryCredential of {@link #credential(ProviderSpec)}. */
+  public static final String NAME = "pull";
+
+  /** team-a/pull (uid-1) with this provider. */
+  public static RegistryCredential credential(ProviderSpec provider) {
+    RegistryCredential rc = credential(NAMESPACE, NAME, provider);
+    rc.getMetadata().setUid("uid-1");
+    return rc;
+  }
+
+  /** A Secret of {@link #NAMESPACE} with these (plain) values, not created anywhere. */
+  public static Secret secret(String name, Map<String, String> values) {
+    Map<String, String> data = new LinkedHashMap<>();
+    values.forEach((k, v) -> data.put(k, b64(v)));
+    return new SecretBuilder().withNewMetadata().withName(name).withNamespace(NAMESPACE).endMetadata()
+        .withData(data).build();
+  }
+
+  /** Secrets of the test namespace, by name. */
+  public static final class Secrets implements SourceSecrets {
+    private final Map<String, Secret> secrets = new HashMap<>();
+
+    public Secrets put(Secret s) {
+      secrets.put(s.getMetadata().getName(), s);
+      return this;
+    }
+
+    @Override
+    public Optional<Secret> get(String name) {
+      return Optional.ofNullable(secrets.get(name));
+    }
+  }
+
+  /** The message of a fetch refused because ServiceAccount 'deployer' did not opt in for credential 'pull'. */
+  public static final String NOT_OPTED_IN = "ServiceAccount 'deployer' does not allow RegistryCredential 'pull' to request"
+      + " its tokens: add 'pull' to its annotation pullsecrets.io/allowed-credentials";
+
+  /** Asserts that {@code fetch} fails for good (not retryable) with {@code reason}; returns the failure for more checks. */
+  public static ProviderException refused(ThrowingCallable fetch, String reason) {
+    Throwable t = Assertions.catchThrowable(fetch);
+    Assertions.assertThat(t).isInstanceOf(ProviderException.class);
+    var e = (ProviderException) t;
+    Assertions.assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
+    Assertions.assertThat(e.retryable()).as("retryable").isFalse();
+    return e;
+  }
+
+  public static ProviderRequest request(ProviderSpec provider, SourceSecrets secrets, boolean trusted) {
+    return new ProviderRequest(credential(provider), secrets, trusted, Clock.systemUTC());
+  }
+
+  /** A request whose credential may also send tokens to these hosts (PULLSECRET_ALLOWED_ENDPOINT_HOSTS). */
+  public static ProviderRequest request(ProviderSpec provider, SourceSecrets secrets, boolean trusted, String... allowedHosts) {
+    return new ProviderRequest(credential(provider), secrets, trusted, java.util.Set.of(allowedHosts), Clock.systemUTC());
   }
 }

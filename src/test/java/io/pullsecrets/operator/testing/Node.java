@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The real node of the test JVM, beside its {@link ControlPlane}: kube-scheduler, containerd, the
@@ -35,8 +34,7 @@ public final class Node {
 
   private static Node shared;
   private static String unavailable;
-  private static String checked;
-  private static boolean printed;
+  private static final Availability AVAILABILITY = new Availability("node", "real-node tests", "PULLSECRET_REQUIRE_NODE", Node::status);
 
   public final ControlPlane controlPlane;
   /** The registry's host:port (127.0.0.1 and a free port), as image references name it. */
@@ -50,21 +48,12 @@ public final class Node {
   }
 
   static boolean required() {
-    return Boolean.parseBoolean(System.getenv("PULLSECRET_REQUIRE_NODE"));
+    return AVAILABILITY.required();
   }
 
   /** Why the node cannot run here, or null; prints that reason on the console once. */
-  public static synchronized String unavailableReason() {
-    if (checked == null) {
-      String why = status();
-      checked = why == null ? "" : why;
-    }
-    if (!checked.isEmpty() && !printed) {
-      printed = true;
-      System.out.println("[node] real-node tests skipped: " + checked
-          + " (CI sets PULLSECRET_REQUIRE_NODE=true, which fails them instead)");
-    }
-    return checked.isEmpty() ? null : checked;
+  public static String unavailableReason() {
+    return AVAILABILITY.reason();
   }
 
   private static String status() {
@@ -94,16 +83,11 @@ public final class Node {
           shared = start(cp);
           return shared;
         } catch (Exception e) {
-          unavailable = "the node did not start: " + e.getMessage();
-          System.out.println("[node] " + unavailable);
+          unavailable = AVAILABILITY.didNotStart("node", e);
         }
       }
     }
-    if (required()) {
-      throw new IllegalStateException("PULLSECRET_REQUIRE_NODE=true but " + unavailable);
-    }
-    Assumptions.abort(unavailable);
-    throw new AssertionError("unreachable");
+    throw AVAILABILITY.skipOrFail(unavailable);
   }
 
   /**

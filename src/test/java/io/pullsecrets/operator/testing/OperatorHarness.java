@@ -150,6 +150,11 @@ public final class OperatorHarness implements AutoCloseable {
     return Optional.ofNullable(client.secrets().inNamespace(ns).withName(name).get());
   }
 
+  /** The decoded {@code .dockerconfigjson} of Secret {@code ns/name}; "" when it does not exist or has none. */
+  public String dockerConfig(String ns, String name) {
+    return Fixtures.dockerConfigJson(client, ns, name);
+  }
+
   public ServiceAccount serviceAccount(String ns, String name) {
     return client.serviceAccounts().inNamespace(ns).withName(name).get();
   }

@@ -7,6 +7,7 @@ import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.provider.cloud.StubServer;
+import io.pullsecrets.operator.testing.Closer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The /v2/ probe against stub registries: one with Basic auth, one with the Bearer token flow. */
 class RegistryVerifierTest {
@@ -25,6 +26,7 @@ class RegistryVerifierTest {
   static final String PASSWORD = "registry-password-do-not-leak";
   static final String TOKEN = "registry-bearer-token-do-not-leak";
 
+  @RegisterExtension final Closer closer = new Closer();
   StubServer registry;
   StubServer auth;
   /** The stubs listen on 127.0.0.1, which the probe refuses unless the host is on the allow-list. */
@@ -32,14 +34,13 @@ class RegistryVerifierTest {
 
   @BeforeEach
   void start() throws Exception {
-    registry = StubServer.http();
-    auth = StubServer.http();
+    registry = closer.add(StubServer.http());
+    auth = closer.add(StubServer.http());
   }
 
-  @AfterEach
-  void stop() {
-    registry.close();
-    auth.close();
+  /** The verifier's answer for USER with {@code password} at the registry stub. */
+  RegistryVerifier.Result login(String password) {
+    return verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, password));
   }
 
   static String basic(String user, String password) {
@@ -76,7 +77,7 @@ class RegistryVerifierTest {
   @Test
   void basicRegistryAcceptsTheLogin() {
     registry.handler(this::basicRegistry);
-    RegistryVerifier.Result result = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
+    RegistryVerifier.Result result = login(PASSWORD);
     assertThat(result.ok()).isTrue();
     assertThat(result.httpStatus()).isEqualTo(200);
     assertThat(result.message()).contains("Basic").doesNotContain(PASSWORD);
@@ -87,7 +88,7 @@ class RegistryVerifierTest {
   @Test
   void basicRegistryRejectsAWrongPassword() {
     registry.handler(this::basicRegistry);
-    RegistryVerifier.Result result = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, "wrong-password"));
+    RegistryVerifier.Result result = login("wrong-password");
     assertThat(result.ok()).isFalse();
     assertThat(result.httpStatus()).isEqualTo(401);
     assertThat(result.message()).contains("401").doesNotContain("wrong-password");
@@ -97,7 +98,7 @@ class RegistryVerifierTest {
   void bearerChallengeIsFollowed() {
     registry.handler(this::bearerRegistry);
     auth.handler(this::tokenService);
-    RegistryVerifier.Result result = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
+    RegistryVerifier.Result result = login(PASSWORD);
     assertThat(result.ok()).as(result.message()).isTrue();
     assertThat(result.httpStatus()).isEqualTo(200);
     assertThat(result.message()).contains("Bearer").doesNotContain(PASSWORD).doesNotContain(TOKEN);
@@ -109,7 +110,7 @@ class RegistryVerifierTest {
   void bearerTokenServiceRejectsTheLogin() {
     registry.handler(this::bearerRegistry);
     auth.handler(this::tokenService);
-    RegistryVerifier.Result result = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, "nope-nope"));
+    RegistryVerifier.Result result = login("nope-nope");
     assertThat(result.ok()).isFalse();
     assertThat(result.httpStatus()).isEqualTo(401);
     assertThat(result.message()).contains("token service").doesNotContain("nope-nope");
@@ -119,7 +120,7 @@ class RegistryVerifierTest {
   void bearerAccessTokenFieldIsAccepted() {
     registry.handler(this::bearerRegistry);
     auth.handler(r -> Response.json(200, "{\"access_token\":\"" + TOKEN + "\"}"));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).ok()).isTrue();
+    assertThat(login(PASSWORD).ok()).isTrue();
   }
 
   /** Issue 17 #6: a plain http token realm gets no request unless its host is on the allow-list. */
@@ -202,10 +203,10 @@ class RegistryVerifierTest {
   @Test
   void anonymousRegistryAndServerErrorsAndUnreachable() {
     registry.handler(r -> Response.json(200, "{}"));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)))
+    assertThat(login(PASSWORD))
         .satisfies(r -> assertThat(r.ok()).isTrue());
     registry.handler(r -> Response.json(503, "{}"));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)))
+    assertThat(login(PASSWORD))
         .satisfies(r -> {
           assertThat(r.ok()).isFalse();
           assertThat(r.httpStatus()).isEqualTo(503);
@@ -318,18 +319,18 @@ class RegistryVerifierTest {
   void messagesQuoteNoResponseBody() {
     String marker = "BODY-MARKER-" + "x".repeat(500);
     registry.handler(r -> Response.json(500, "{\"errors\":\"" + marker + "\"}"));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).message())
+    assertThat(login(PASSWORD).message())
         .doesNotContain("BODY-MARKER").endsWith("answered HTTP 500");
     registry.handler(r -> Response.json(401, marker).withHeader("WWW-Authenticate", "Basic realm=\"" + marker + "\""));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, "wrong")).message())
+    assertThat(login("wrong").message())
         .doesNotContain("BODY-MARKER").endsWith("HTTP 401");
     registry.handler(r -> Response.json(401, "{}")
         .withHeader("WWW-Authenticate", "Bearer realm=\"" + auth.url() + "/oauth2/token?" + marker + "\",service=\"x\""));
     auth.handler(r -> Response.json(403, "{\"details\":\"" + marker + "\"}"));
-    RegistryVerifier.Result token = verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD));
+    RegistryVerifier.Result token = login(PASSWORD);
     assertThat(token.message()).doesNotContain("BODY-MARKER").endsWith("rejected the credential: HTTP 403");
     auth.handler(r -> Response.json(200, "{\"error\":\"" + marker + "\"}"));
-    assertThat(verifier.verify(registry.hostPort(), new RegistryLogin(registry.hostPort(), USER, PASSWORD)).message())
+    assertThat(login(PASSWORD).message())
         .doesNotContain("BODY-MARKER").endsWith("returned no token");
   }
 }

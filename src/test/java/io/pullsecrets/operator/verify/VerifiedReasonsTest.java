@@ -6,15 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.StatusCondition;
-import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
+import io.pullsecrets.operator.provider.cloud.StubServer;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -28,14 +29,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class VerifiedReasonsTest {
   static final String PASSWORD = "verified-reasons-password-1";
 
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
 
   /** A registry that challenges for Basic credentials, then answers the login with {@code status}. */
   static StubServer registry(int status) throws Exception {
@@ -74,7 +69,7 @@ class VerifiedReasonsTest {
 
   /** Syncs a credential for {@code hostPort} with verify on; returns its Verified condition, awaited with {@code reason}. */
   private StatusCondition verify(String hostPort, String reason) {
-    h = new OperatorHarness().start(OperatorHarness.config(Set.of(), Set.of(hostPort)), o -> o);
+    h = closer.add(new OperatorHarness()).start(OperatorHarness.config(Set.of(), Set.of(hostPort)), o -> o);
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", PASSWORD);
     RegistryCredential rc = Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, "probe", hostPort, "robot"), List.of("team-a"));

@@ -15,6 +15,7 @@ import io.pullsecrets.operator.api.ServiceAccountsSpec;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,13 +35,8 @@ class PodInjectionTest {
   static final ProviderRegistry PROVIDERS = Fixtures.providerOfEveryKind();
 
   static RegistryCredential rc(String ns, String name, String secretName, TargetsSpec targets, ServiceAccountsSpec sas) {
-    RegistryCredential rc = Fixtures.staticCredential(ns, name, "registry.example.com", "login");
-    rc.getMetadata().setUid("uid-" + ns + "-" + name);
-    rc.getMetadata().setResourceVersion("1");
-    rc.getSpec().setSecretName(secretName);
-    rc.getSpec().setTargets(targets);
-    rc.getSpec().setServiceAccounts(sas);
-    return rc;
+    return CredentialBuilder.staticLogin(ns, name, "registry.example.com", "login").stored("uid-" + ns + "-" + name)
+        .secretName(secretName).targets(targets).serviceAccounts(sas).build();
   }
 
   static TargetsSpec names(String... ns) {

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.cluster.ClusterView;
+import io.pullsecrets.operator.testing.Closer;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,8 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The webhook's HTTPS endpoint without a cluster: AdmissionReview in and out, fail-open, rotation, latency. */
 class PodWebhookTest {
@@ -43,6 +44,7 @@ class PodWebhookTest {
   final List<String> results = new CopyOnWriteArrayList<>();
   final List<Duration> took = Collections.synchronizedList(new ArrayList<>());
   final AtomicReference<TlsMaterial> material = new AtomicReference<>(gen());
+  @RegisterExtension final Closer closer = new Closer();
   PodWebhook webhook;
 
   static TlsMaterial gen() {
@@ -93,19 +95,12 @@ class PodWebhookTest {
         return "test";
       }
     };
-    webhook = PodWebhook.start(0, source, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG, PodInjectionTest.PROVIDERS), cache, synced::get,
+    webhook = closer.add(PodWebhook.start(0, source, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG, PodInjectionTest.PROVIDERS), cache, synced::get,
         (result, t, added) -> {
           results.add(result);
           took.add(t);
-        });
+        }));
     return webhook;
-  }
-
-  @AfterEach
-  void stop() {
-    if (webhook != null) {
-      webhook.close();
-    }
   }
 
   static String review(String uid, String namespace, String podJson) {
@@ -244,7 +239,7 @@ class PodWebhookTest {
     TlsMaterial first = gen();
     write(dir, first);
     CertificateSource files = new FileCertificates(dir);
-    webhook = PodWebhook.start(0, files, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG, PodInjectionTest.PROVIDERS), cache, synced::get, PodWebhook.Listener.NONE);
+    webhook = closer.add(PodWebhook.start(0, files, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG, PodInjectionTest.PROVIDERS), cache, synced::get, PodWebhook.Listener.NONE));
     assertThat(webhook.problem()).isEmpty();
     assertThat(post(review("u1", "team-a", "{\"spec\":{}}"), first.caPem()).served()).isEqualTo(first.chain().get(0));
     TlsMaterial renewed = gen();
@@ -277,7 +272,7 @@ class PodWebhookTest {
         return "failing";
       }
     };
-    webhook = PodWebhook.start(0, failing, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG, PodInjectionTest.PROVIDERS), cache, synced::get, PodWebhook.Listener.NONE);
+    webhook = closer.add(PodWebhook.start(0, failing, Duration.ofHours(1), new PodInjection(PodInjectionTest.CONFIG, PodInjectionTest.PROVIDERS), cache, synced::get, PodWebhook.Listener.NONE));
     assertThat(webhook.problem()).hasValue("webhook certificate unavailable: IllegalStateException");
   }
 

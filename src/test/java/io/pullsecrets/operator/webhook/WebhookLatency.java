@@ -23,7 +23,7 @@ public final class WebhookLatency {
     try {
       bench.admit(warmup + measured);
     } finally {
-      bench.stop();
+      bench.closer.close();
     }
     List<Duration> sorted = new ArrayList<>(bench.took.subList(warmup, bench.took.size()));
     Collections.sort(sorted);

@@ -20,6 +20,7 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.metrics.Prometheus;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -32,9 +33,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The admission webhook called by the real API server over TLS (clientConfig.url on 127.0.0.1,
@@ -49,33 +50,19 @@ class WebhookRealServerTest {
   static final Duration WAIT = Duration.ofSeconds(30);
   static final int REPLICAS = 10;
 
-  RealApiServer api;
-  KubernetesClient client;
-  KubernetesClient operatorClient;
+  @RegisterExtension final Closer closer = new Closer();
+  final RealApiServer api = closer.add(new RealApiServer());
+  final KubernetesClient client = api.client();
+  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
   Main.Running running;
 
   @BeforeEach
   void setUp() {
-    api = new RealApiServer();
-    client = api.client();
-    operatorClient = api.newOperatorClient();
     Fixtures.namespace(client, OPS, Map.of());
     api.grantLeaderElection(OPS); // the chart's Roles in the operator's namespace (Lease and webhook Secret)
     Fixtures.loginSecret(client, OPS, "robot", "robot$ci", "s3cret-password");
     client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
-  }
-
-  @AfterEach
-  void tearDown() {
-    try {
-      if (running != null) {
-        running.close();
-      }
-    } finally {
-      client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
-      operatorClient.close();
-      api.close();
-    }
+    closer.add(() -> client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete());
   }
 
   /** Registers the webhook as the chart does, but reached by URL; no caBundle: the operator sets it. */
@@ -111,7 +98,7 @@ class WebhookRealServerTest {
 
   /** Starts the operator with the webhook, registers it, waits until the API server can trust it. */
   void startOperator() {
-    running = replica(operatorClient, "webhook-test", false);
+    running = closer.add(replica(operatorClient, "webhook-test", false));
     register(running.webhook().orElseThrow().port());
     running.start();
     await().atMost(WAIT).until(() -> Prometheus.get(running.httpPort(), "/readyz").status() == 200);
@@ -291,7 +278,7 @@ class WebhookRealServerTest {
   void aStandbyReplicaServesTheWebhookFromItsCaches() {
     createCredential();
     Fixtures.namespace(client, "team-a", Map.of("pull", "yes"));
-    running = replica(operatorClient, "replica-1", true);
+    running = closer.add(replica(operatorClient, "replica-1", true));
     running.start();
     await("replica-1 leads").atMost(WAIT).until(() -> Prometheus.value(Prometheus.get(running.httpPort(), "/metrics").body(),
         "pullsecret_leader", Map.of()).orElse(0) == 1);
@@ -315,7 +302,7 @@ class WebhookRealServerTest {
   void operatorStoppedPodsAreStillAdmittedWithinTheTimeout() {
     startOperator();
     Fixtures.namespace(client, "team-a", Map.of("pull", "yes"));
-    running.close();
+    closer.closeNow(running);
     running = null;
     long start = System.nanoTime();
     Pod p = pod("team-a", "while-down", null, Map.of(), "theirs");

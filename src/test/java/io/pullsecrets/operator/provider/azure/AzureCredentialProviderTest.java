@@ -18,13 +18,14 @@ import io.pullsecrets.operator.api.SecretReference;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.cloud.Fixtures;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.TestJwt;
 import io.pullsecrets.operator.provider.cloud.TestTls;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -33,10 +34,10 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -65,6 +66,7 @@ class AzureCredentialProviderTest {
   static PrivateKey clientKey;
   static com.azure.core.http.HttpClient entraHttp;
 
+  @RegisterExtension final Closer closer = new Closer();
   StubServer entra;
   StubServer acr;
   MockTokenApi api;
@@ -83,20 +85,13 @@ class AzureCredentialProviderTest {
 
   @BeforeEach
   void start() throws Exception {
-    entra = StubServer.https(TestTls.serverContext()).handler(this::entraAnswer);
-    acr = StubServer.http().handler(this::acrAnswer);
-    api = new MockTokenApi();
+    entra = closer.add(StubServer.https(TestTls.serverContext()).handler(this::entraAnswer));
+    acr = closer.add(StubServer.http().handler(this::acrAnswer));
+    api = closer.add(new MockTokenApi());
     secrets.put(Fixtures.secret("sp", Map.of("clientSecret", CLIENT_SECRET)));
     secrets.put(Fixtures.secret("sp-cert", Map.of(
         "tls.crt", TestTls.pem("CERTIFICATE", clientCert.getEncoded()),
         "tls.key", TestTls.pem("PRIVATE KEY", clientKey.getEncoded()))));
-  }
-
-  @AfterEach
-  void stop() {
-    entra.close();
-    acr.close();
-    api.close();
   }
 
   AzureCredentialProvider provider(Map<String, String> extraEnv) {

@@ -11,11 +11,12 @@ import io.pullsecrets.operator.api.RegistryCredentialSpec;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
-import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
+import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.TestJwt;
 import io.pullsecrets.operator.provider.cloud.TestTls;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.SecretScan;
@@ -27,8 +28,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13 #1 for Azure: the real MSAL and ACR exchange against the Entra and ACR stubs; only the
@@ -45,22 +46,10 @@ class AzureTimedRefreshOperatorTest {
   final TestClock clock = new TestClock(Instant.now());
   final AtomicInteger exchanges = new AtomicInteger();
   final Map<Integer, String> refreshTokens = new ConcurrentHashMap<>();
+  @RegisterExtension final Closer closer = new Closer();
   StubServer entra;
   StubServer acr;
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-    if (entra != null) {
-      entra.close();
-    }
-    if (acr != null) {
-      acr.close();
-    }
-  }
 
   Response entraAnswer(Request r) {
     if (!r.path().equals("/" + TENANT + "/oauth2/v2.0/token")) {
@@ -86,10 +75,6 @@ class AzureTimedRefreshOperatorTest {
     return Response.json(200, "{\"refresh_token\":\"" + token + "\"}");
   }
 
-  String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.client, ns, "acr-pull");
-  }
-
   void tick(int i) {
     int before = h.reconciles(PLATFORM_NS, "acr");
     h.client.namespaces().withName("ticker").edit(ns -> {
@@ -101,13 +86,13 @@ class AzureTimedRefreshOperatorTest {
 
   @Test
   void passingNextRefreshTimeGetsANewAcrTokenForEveryNamespace() throws Exception {
-    entra = StubServer.https(TestTls.serverContext()).handler(this::entraAnswer);
-    acr = StubServer.http().handler(this::acrAnswer);
+    entra = closer.add(StubServer.https(TestTls.serverContext()).handler(this::entraAnswer));
+    acr = closer.add(StubServer.http().handler(this::acrAnswer));
     var tls = SslContextBuilder.forClient().trustManager(TestTls.trustManagerFactory()).build();
     var entraHttp = new com.azure.core.http.netty.NettyAsyncHttpClientBuilder(
         reactor.netty.http.client.HttpClient.create().secure(s -> s.sslContext(tls))).build();
     SecretScan.register(CLIENT_SECRET);
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of(), Set.of(acr.hostPort())), o -> o.withProviders(new ProviderRegistry(List.of(
         new AzureCredentialProvider(new DefaultAzureClientFactory(Map.of("AZURE_AUTHORITY_HOST", entra.url()), entraHttp,
             DefaultAzureClientFactory.defaultRegistryHttp()), new KubernetesServiceAccountTokens(h.client)))))
@@ -137,7 +122,7 @@ class AzureTimedRefreshOperatorTest {
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "acr");
     assertThat(exchanges.get()).isEqualTo(1);
-    assertThat(namespaces).allSatisfy(ns -> assertThat(dockerConfig(ns)).contains(refreshTokens.get(1)));
+    assertThat(namespaces).allSatisfy(ns -> assertThat(h.dockerConfig(ns, "acr-pull")).contains(refreshTokens.get(1)));
     Instant next = Instant.parse(ready.getStatus().getNextRefreshTime());
     // 25% before a 3 h expiry, no jitter: 2 h 15 min after the exchange.
     assertThat(Duration.between(clock.instant(), next)).isBetween(Duration.ofMinutes(134), Duration.ofMinutes(135));
@@ -150,7 +135,7 @@ class AzureTimedRefreshOperatorTest {
     clock.advance(Duration.ofMinutes(1));
     tick(3);
     h.awaitUntil(() -> refreshTokens.containsKey(2)
-        && namespaces.stream().allMatch(ns -> dockerConfig(ns).contains(refreshTokens.get(2))));
+        && namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "acr-pull").contains(refreshTokens.get(2))));
     assertThat(exchanges.get()).isEqualTo(2);
   }
 }

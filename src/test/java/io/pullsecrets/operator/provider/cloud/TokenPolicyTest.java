@@ -7,13 +7,15 @@ import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.Fixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -21,12 +23,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The shared gate itself: what the providers' tests do not reach through a provider. */
 class TokenPolicyTest {
   static final String ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLE";
-  final MockTokenApi api = new MockTokenApi();
-
-  @AfterEach
-  void stop() {
-    api.close();
-  }
+  @RegisterExtension final Closer closer = new Closer();
+  final MockTokenApi api = closer.add(new MockTokenApi());
 
   static RegistryHost host(String registry) {
     return RegistryHost.parse(registry).orElseThrow();

@@ -16,11 +16,12 @@ import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.SecretReference;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
-import io.pullsecrets.operator.provider.cloud.Fixtures;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.provider.cloud.StubServer;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.Fixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +32,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -56,6 +57,7 @@ class EcrCredentialProviderTest {
   static final String ROLE = "arn:aws:iam::111111111111:role/puller";
   static final Instant EXPIRES = Instant.parse("2030-01-01T12:00:00Z");
 
+  @RegisterExtension final Closer closer = new Closer();
   StubServer ecr;
   StubServer sts;
   MockTokenApi api;
@@ -65,17 +67,10 @@ class EcrCredentialProviderTest {
 
   @BeforeEach
   void start() throws Exception {
-    ecr = StubServer.http().handler(this::ecrAnswer);
-    sts = StubServer.http().handler(this::stsAnswer);
-    api = new MockTokenApi();
+    ecr = closer.add(StubServer.http().handler(this::ecrAnswer));
+    sts = closer.add(StubServer.http().handler(this::stsAnswer));
+    api = closer.add(new MockTokenApi());
     secrets.put(Fixtures.secret("aws-keys", Map.of("accessKeyId", KEY_ID, "secretAccessKey", SECRET_KEY)));
-  }
-
-  @AfterEach
-  void stop() {
-    ecr.close();
-    sts.close();
-    api.close();
   }
 
   EcrCredentialProvider provider(Map<String, String> extraEnv) {

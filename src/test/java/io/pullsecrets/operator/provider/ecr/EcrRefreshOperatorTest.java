@@ -5,9 +5,10 @@ import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.Labels;
-import io.pullsecrets.operator.api.RefreshSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.time.Duration;
@@ -15,9 +16,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The whole operator with the real ECR provider (AWS SDK) against a stub that checks SigV4 and
@@ -25,34 +26,21 @@ import org.junit.jupiter.api.Test;
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class EcrRefreshOperatorTest {
+  @RegisterExtension final Closer closer = new Closer();
   EcrStub stub;
   OperatorHarness h;
 
   @BeforeEach
   void start() throws Exception {
-    stub = new EcrStub("ecr-token", java.time.Clock.systemUTC());
-    h = new OperatorHarness();
+    stub = closer.add(new EcrStub("ecr-token", java.time.Clock.systemUTC()));
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(java.util.Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(stub.provider(h.operatorClient())))));
     stub.keysSecret(h.client, PLATFORM_NS);
   }
 
-  @AfterEach
-  void stop() {
-    try {
-      h.close();
-    } finally {
-      stub.close();
-    }
-  }
-
   static RegistryCredential ecrCredential(List<String> namespaces, String before) {
     RegistryCredential rc = EcrStub.accessKeysCredential(PLATFORM_NS, "ecr", namespaces);
-    if (before != null) {
-      RefreshSpec refresh = new RefreshSpec();
-      refresh.setBefore(before);
-      rc.getSpec().setRefresh(refresh);
-    }
-    return rc;
+    return before == null ? rc : CredentialBuilder.of(rc).refreshBefore(before).build();
   }
 
   String password(String ns) {

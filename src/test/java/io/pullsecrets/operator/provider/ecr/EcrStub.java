@@ -9,12 +9,12 @@ import io.pullsecrets.operator.api.EcrAuthSpec;
 import io.pullsecrets.operator.api.EcrProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.RegistryCredentialSpec;
 import io.pullsecrets.operator.api.SecretReference;
 import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.provider.cloud.StubServer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.SecretScan;
 import java.io.IOException;
@@ -123,14 +123,7 @@ public final class EcrStub implements AutoCloseable {
     ecrSpec.setAuth(auth);
     ProviderSpec p = new ProviderSpec();
     p.setEcr(ecrSpec);
-    RegistryCredential rc = new RegistryCredential();
-    rc.getMetadata().setName(name);
-    rc.getMetadata().setNamespace(ns);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setProvider(p);
-    spec.setSecretName(name + "-pull");
-    rc.setSpec(spec);
-    return Fixtures.targeting(rc, namespaces);
+    return CredentialBuilder.of(ns, name, p).secretName(name + "-pull").targets(namespaces).build();
   }
 
   @Override

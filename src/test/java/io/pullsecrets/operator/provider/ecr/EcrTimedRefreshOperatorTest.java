@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.TestClock;
@@ -12,9 +13,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13 #1: the refresh timer fires. No annotation, no source change: only the operator's clock
@@ -23,33 +24,21 @@ import org.junit.jupiter.api.Test;
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class EcrTimedRefreshOperatorTest {
   final TestClock clock = new TestClock(Instant.now());
+  @RegisterExtension final Closer closer = new Closer();
   EcrStub stub;
   OperatorHarness h;
 
   @BeforeEach
   void start() throws Exception {
-    stub = new EcrStub("timed-ecr-token", clock);
-    h = new OperatorHarness();
+    stub = closer.add(new EcrStub("timed-ecr-token", clock));
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(java.util.Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(stub.provider(h.operatorClient()))))
         .withClock(clock).withJitter(() -> 0));
     stub.keysSecret(h.client, PLATFORM_NS);
   }
 
-  @AfterEach
-  void stop() {
-    try {
-      h.close();
-    } finally {
-      stub.close();
-    }
-  }
-
   static RegistryCredential ecrCredential(List<String> namespaces) {
     return EcrStub.accessKeysCredential(PLATFORM_NS, "ecr", namespaces);
-  }
-
-  String dockerConfig(String ns) {
-    return h.secret(ns, "ecr-pull").map(Fixtures::dockerConfigJson).orElse("");
   }
 
   /** A namespace event reconciles every credential; waits for a reconcile that began after it. */
@@ -71,7 +60,7 @@ class EcrTimedRefreshOperatorTest {
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "ecr");
     assertThat(stub.calls.get()).isEqualTo(1);
-    assertThat(namespaces).allSatisfy(ns -> assertThat(dockerConfig(ns)).contains("\"password\":\"timed-ecr-token-1\""));
+    assertThat(namespaces).allSatisfy(ns -> assertThat(h.dockerConfig(ns, "ecr-pull")).contains("\"password\":\"timed-ecr-token-1\""));
     Instant next = Instant.parse(ready.getStatus().getNextRefreshTime());
     // 25% before a 12 h expiry, no jitter: 9 h after the fetch (on the operator's clock).
     assertThat(Duration.between(clock.instant(), next)).isBetween(Duration.ofHours(9).minusSeconds(2), Duration.ofHours(9));
@@ -81,12 +70,12 @@ class EcrTimedRefreshOperatorTest {
     tick(1);
     tick(2);
     assertThat(stub.calls.get()).isEqualTo(1);
-    assertThat(namespaces).allSatisfy(ns -> assertThat(dockerConfig(ns)).contains("timed-ecr-token-1"));
+    assertThat(namespaces).allSatisfy(ns -> assertThat(h.dockerConfig(ns, "ecr-pull")).contains("timed-ecr-token-1"));
 
     // Past nextRefreshTime: the same kind of event now finds the refresh due.
     clock.advance(Duration.ofMinutes(2));
     tick(3);
-    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).contains("\"password\":\"timed-ecr-token-2\"")));
+    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "ecr-pull").contains("\"password\":\"timed-ecr-token-2\"")));
     assertThat(stub.calls.get()).isEqualTo(2);
     RegistryCredential refreshed = h.awaitResource(PLATFORM_NS, "ecr",
         rc -> !ready.getStatus().getNextRefreshTime().equals(rc.getStatus().getNextRefreshTime()));

@@ -11,9 +11,10 @@ import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
-import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
+import io.pullsecrets.operator.provider.cloud.StubServer;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -24,9 +25,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The token-lending attack on the real API server: a tenant who may create RegistryCredentials,
@@ -42,6 +43,7 @@ class TokenLendingOnRealServerTest {
   static final String REGISTRY = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
   static final ObjectMapper JSON = new ObjectMapper();
 
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
   StubServer sts;
   StubServer ecr;
@@ -49,9 +51,9 @@ class TokenLendingOnRealServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    sts = StubServer.http().handler(this::stsAnswer);
-    ecr = StubServer.http().handler(this::ecrAnswer);
-    h = new OperatorHarness();
+    sts = closer.add(StubServer.http().handler(this::stsAnswer));
+    ecr = closer.add(StubServer.http().handler(this::ecrAnswer));
+    h = closer.add(new OperatorHarness());
     Map<String, String> env = Map.of("AWS_ENDPOINT_URL_STS", sts.url(), "AWS_ENDPOINT_URL_ECR", ecr.url());
     // The provider requests tokens with the operator's own client: the chart's RBAC applies.
     h.start(OperatorHarness.config(java.util.Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(
@@ -64,19 +66,9 @@ class TokenLendingOnRealServerTest {
         .withName("team-x-deployer").endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "cluster-admin")
         .addNewSubject().withKind("ServiceAccount").withName("deployer").withNamespace(TENANT).endSubject().build())
         .createOr(op -> op.update());
+    closer.add(() -> h.client.rbac().clusterRoleBindings().withName("team-x-deployer").delete());
     SecretScan.register(EcrCredentialProviderTest.STS_SECRET);
     SecretScan.register(EcrCredentialProviderTest.STS_SESSION);
-  }
-
-  @AfterEach
-  void stop() {
-    try {
-      h.client.rbac().clusterRoleBindings().withName("team-x-deployer").delete();
-      h.close();
-    } finally {
-      sts.close();
-      ecr.close();
-    }
   }
 
   Response stsAnswer(Request r) {

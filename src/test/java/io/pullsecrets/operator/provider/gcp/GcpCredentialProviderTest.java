@@ -18,13 +18,14 @@ import io.pullsecrets.operator.api.SecretReference;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
-import io.pullsecrets.operator.provider.cloud.Fixtures;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.TestJwt;
 import io.pullsecrets.operator.provider.cloud.TestTls;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.Fixtures;
 import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.file.Files;
@@ -34,10 +35,10 @@ import java.security.KeyPairGenerator;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -61,6 +62,7 @@ class GcpCredentialProviderTest {
   static NetHttpTransport transport;
   static StubServer metadata;
 
+  @RegisterExtension final Closer closer = new Closer();
   StubServer google;
   MockTokenApi api;
   final Fixtures.Secrets secrets = new Fixtures.Secrets();
@@ -87,18 +89,14 @@ class GcpCredentialProviderTest {
 
   @BeforeEach
   void start() throws Exception {
-    google = StubServer.https(TestTls.serverContext()).handler(this::googleAnswer);
-    api = new MockTokenApi();
+    google = closer.add(StubServer.https(TestTls.serverContext()).handler(this::googleAnswer));
+    api = closer.add(new MockTokenApi());
+    closer.add(() -> {
+      metadata.handler(r -> Response.json(404, "{}"));
+      metadata.verify();
+    });
     secrets.put(Fixtures.secret("gcp-key", Map.of("key.json", keyJson())));
     secrets.put(Fixtures.secret("wif", Map.of("credential-configuration.json", externalJson(null, null))));
-  }
-
-  @AfterEach
-  void stop() {
-    metadata.handler(r -> Response.json(404, "{}"));
-    metadata.verify();
-    google.close();
-    api.close();
   }
 
   /**

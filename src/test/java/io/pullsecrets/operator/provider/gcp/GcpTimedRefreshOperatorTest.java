@@ -11,11 +11,12 @@ import io.pullsecrets.operator.api.RegistryCredentialSpec;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
-import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
+import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.TestJwt;
 import io.pullsecrets.operator.provider.cloud.TestTls;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.SecretScan;
@@ -28,8 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 13 #1 for GCP: the real Google client against a stub token endpoint that checks the signed
@@ -41,19 +42,10 @@ class GcpTimedRefreshOperatorTest {
   static final String REGISTRY = "europe-docker.pkg.dev";
   final TestClock clock = new TestClock(Instant.now());
   final AtomicInteger grants = new AtomicInteger();
+  @RegisterExtension final Closer closer = new Closer();
   KeyPair saKey;
   StubServer google;
   OperatorHarness h;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-    if (google != null) {
-      google.close();
-    }
-  }
 
   Response answer(Request r) {
     assertThat(r.path()).isEqualTo("/token");
@@ -64,10 +56,6 @@ class GcpTimedRefreshOperatorTest {
     assertThat(jwt.claims().path("aud").asText()).isEqualTo("https://oauth2.googleapis.com/token");
     int n = grants.incrementAndGet();
     return Response.json(200, "{\"access_token\":\"ya29.timed-gcp-token-" + n + "\",\"expires_in\":3599,\"token_type\":\"Bearer\"}");
-  }
-
-  String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.client, ns, "gcp-pull");
   }
 
   void tick(int i) {
@@ -84,13 +72,13 @@ class GcpTimedRefreshOperatorTest {
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
     saKey = g.generateKeyPair();
-    google = StubServer.https(TestTls.serverContext()).handler(this::answer);
+    google = closer.add(StubServer.https(TestTls.serverContext()).handler(this::answer));
     NetHttpTransport transport = new NetHttpTransport.Builder()
         .setSslSocketFactory(TestTls.clientContext().getSocketFactory()).build();
     for (int i = 1; i <= 4; i++) {
       SecretScan.register("ya29.timed-gcp-token-" + i);
     }
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of(), Set.of(google.hostPort())), o -> o.withProviders(new ProviderRegistry(List.of(
         new GcpCredentialProvider(new DefaultGcpClientFactory(transport), new KubernetesServiceAccountTokens(h.client)))))
         .withClock(clock).withJitter(() -> 0));
@@ -121,7 +109,7 @@ class GcpTimedRefreshOperatorTest {
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "gcp");
     assertThat(grants.get()).isEqualTo(1);
-    assertThat(namespaces).allSatisfy(ns -> assertThat(dockerConfig(ns)).contains("ya29.timed-gcp-token-1"));
+    assertThat(namespaces).allSatisfy(ns -> assertThat(h.dockerConfig(ns, "gcp-pull")).contains("ya29.timed-gcp-token-1"));
     Instant next = Instant.parse(ready.getStatus().getNextRefreshTime());
     // 25% before the hour's expiry (Google states it on its own clock): about 45 minutes.
     assertThat(Duration.between(clock.instant(), next)).isBetween(Duration.ofMinutes(44), Duration.ofMinutes(46));
@@ -133,7 +121,7 @@ class GcpTimedRefreshOperatorTest {
 
     clock.advance(Duration.ofMinutes(1));
     tick(3);
-    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> dockerConfig(ns).contains("ya29.timed-gcp-token-2")));
+    h.awaitUntil(() -> namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "gcp-pull").contains("ya29.timed-gcp-token-2")));
     assertThat(grants.get()).isEqualTo(2);
   }
 }

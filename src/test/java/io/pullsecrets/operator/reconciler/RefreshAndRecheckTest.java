@@ -19,6 +19,7 @@ import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.SecretScan;
@@ -30,30 +31,21 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 13, items 1 and 4, on the real control plane: {@code refresh.interval} fires on the
+ * Re-evaluation over time, on the real control plane: {@code refresh.interval} fires on the
  * operator's clock; Verified after a rotation is about the new credential; Reconciling is cleared
  * after recovery; a Conflict is taken over by the one-minute re-check with no other event.
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
-class TimedPromisesTest {
+class RefreshAndRecheckTest {
   static final String REGISTRY = "registry.example.com";
   final TestClock clock = new TestClock(Instant.now());
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
   StubServer registry;
-
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-    if (registry != null) {
-      registry.close();
-    }
-  }
 
   /** The static provider, counting its calls and failing while {@link #failing} is set. */
   static final class CountingStatic implements CredentialProvider {
@@ -76,10 +68,6 @@ class TimedPromisesTest {
     }
   }
 
-  String dockerConfig(String ns, String name) {
-    return Fixtures.dockerConfigJson(h.client, ns, name);
-  }
-
   static RegistryCredential credential(String name, String registry, String... namespaces) {
     return Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, registry, "robot"), List.of(namespaces));
   }
@@ -94,11 +82,11 @@ class TimedPromisesTest {
     h.awaitUntil(() -> h.reconciles(PLATFORM_NS, name) > before);
   }
 
-  // Item 1: refresh.interval on a credential that does not expire re-reads the source when due.
+  // refresh.interval on a credential that does not expire re-reads the source when due.
   @Test
   void intervalOnAStaticCredentialReReadsTheSourceWhenTheClockPassesIt() {
     CountingStatic provider = new CountingStatic();
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(provider)))
         .withClock(clock).withJitter(() -> 0));
     Fixtures.namespace(h.client, "team-a", Map.of());
@@ -131,12 +119,12 @@ class TimedPromisesTest {
     assertThat(provider.calls.get()).isEqualTo(2);
   }
 
-  // Item 4: after a rotation, Verified is the answer to a probe with the NEW password.
+  // After a rotation, Verified is the answer to a probe with the NEW password.
   @Test
   void verifiedAfterARotationIsAboutTheNewCredential() throws Exception {
     List<String> accepted = new CopyOnWriteArrayList<>();
     String[] current = {"verify-pw-first-0001"};
-    registry = StubServer.http().handler(r -> {
+    registry = closer.add(StubServer.http().handler(r -> {
       if (!r.path().equals("/v2/")) {
         return StubServer.Response.json(404, "{}");
       }
@@ -146,11 +134,11 @@ class TimedPromisesTest {
         return StubServer.Response.json(200, "{}");
       }
       return StubServer.Response.json(401, "{}").withHeader("WWW-Authenticate", "Basic realm=\"stub\"");
-    });
+    }));
     String host = registry.url().substring("http://".length());
     SecretScan.register("verify-pw-first-0001");
     SecretScan.register("verify-pw-second-0002");
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of(), Set.of(host)), o -> o);
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "verify-pw-first-0001");
@@ -164,7 +152,7 @@ class TimedPromisesTest {
     // The registry rotates first: the old password is refused from now on.
     current[0] = "verify-pw-second-0002";
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "verify-pw-second-0002");
-    h.awaitUntil(() -> dockerConfig("team-a", "verified").contains("verify-pw-second-0002"));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "verified").contains("verify-pw-second-0002"));
     // Verified True again, from a probe that started after the rotation and was made with the new password.
     RegistryCredential second = h.awaitResource(PLATFORM_NS, "verified", r -> accepted.contains("verify-pw-second-0002")
         && r.getStatus() != null && r.getStatus().getConditions() != null
@@ -187,11 +175,11 @@ class TimedPromisesTest {
     assertThat(second).isNotNull();
   }
 
-  // Item 4: Reconciling is cleared once the provider recovers (awaited, not read at the first Ready).
+  // Reconciling is cleared once the provider recovers (awaited, not read at the first Ready).
   @Test
   void reconcilingIsClearedAfterRecovery() {
     CountingStatic provider = new CountingStatic();
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(provider))));
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "recovery-pw-1");
@@ -202,25 +190,25 @@ class TimedPromisesTest {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "recovery-pw-2");
     RegistryCredential failing = h.awaitCondition(PLATFORM_NS, "recovery", "Reconciling", "True", Reasons.PROVIDER_UNAVAILABLE);
     assertThat(condition(failing, "Ready").orElseThrow().getStatus()).isEqualTo("True");
-    assertThat(dockerConfig("team-a", "recovery")).contains("recovery-pw-1");
+    assertThat(h.dockerConfig("team-a", "recovery")).contains("recovery-pw-1");
 
     provider.failing = false;
     // The retry (after 1 s, 2 s, ...) succeeds: the new password is out and Reconciling is gone.
     RegistryCredential recovered = h.awaitResource(PLATFORM_NS, "recovery",
         r -> condition(r, "Reconciling").isEmpty() && condition(r, "Ready").map(c -> "True".equals(c.getStatus())).orElse(false));
     assertThat(condition(recovered, "Ready").orElseThrow().getReason()).isEqualTo("Synced");
-    assertThat(dockerConfig("team-a", "recovery")).contains("recovery-pw-2");
+    assertThat(h.dockerConfig("team-a", "recovery")).contains("recovery-pw-2");
     // And it stays gone.
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
         .until(() -> condition(h.get(PLATFORM_NS, "recovery"), "Reconciling").isEmpty());
   }
 
-  // Item 4: a namespace whose foreign Secret goes away is taken over by the periodic re-check, with
+  // A namespace whose foreign Secret goes away is taken over by the periodic re-check, with
   // no other event (deleting an unlabelled Secret is not seen by any of the operator's informers).
   // The re-check runs every minute in production; here every 3 s (Options.withConflictRecheck).
   @Test
   void conflictIsTakenOverByThePeriodicRecheckAlone() {
-    h = new OperatorHarness().start(OperatorHarness.config(java.util.Set.of()),
+    h = closer.add(new OperatorHarness()).start(OperatorHarness.config(java.util.Set.of()),
         o -> o.withConflictRecheck(Duration.ofSeconds(3)));
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-c", Map.of());
@@ -240,7 +228,7 @@ class TimedPromisesTest {
     Instant deleted = Instant.now();
     h.client.secrets().inNamespace("team-c").withName("regcred").delete();
     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
-        .until(() -> dockerConfig("team-c", "regcred").contains("recheck-pw-1"));
+        .until(() -> h.dockerConfig("team-c", "regcred").contains("recheck-pw-1"));
     assertThat(Duration.between(deleted, Instant.now())).isLessThan(Duration.ofSeconds(8));
     h.awaitReady(PLATFORM_NS, "recheck");
   }

@@ -28,6 +28,7 @@ import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -43,12 +44,16 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * One test per promise of the README ("What the operator does, and promises", "Status and
- * conditions") that had no test of its own, on the real control plane.
+ * What a user sees after a change, on the real control plane: the source Secret is watched by name
+ * (no polling); namespaces and ServiceAccounts entering or leaving the targets get or lose the
+ * Secret and the imagePullSecrets entry (the cached credential reused, the last good one while the
+ * source is broken); tenancy and name conflicts are refused with their reason; and the status
+ * (summary, nextRefreshTime, failedNamespaces, Ready's reason), events and expiry metric report it
+ * as the README's "What the operator does" and "Status and conditions" say.
  *
  * <p>Mutations that made these fail (each applied alone, then reverted): the source Secret read
  * with a GET instead of from its informer; the credential cache never reused; the summary written
@@ -56,35 +61,21 @@ import org.junit.jupiter.api.Test;
  * {@code oldConflicts} filter removed); the expiry gauge registered for a credential without expiry.
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
-class PromisesTest {
+class ReplicationAndStatusTest {
   static final String REGISTRY = "registry.example.com";
   static final String EXPECTED_JSON = Fixtures.robotDockerConfig("s3cret-1");
 
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
-
   private OperatorHarness started() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     return h;
   }
 
   private OperatorHarness startedWith(CredentialProvider provider) {
-    h = new OperatorHarness().start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(provider))));
+    h = closer.add(new OperatorHarness()).start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(provider))));
     return h;
-  }
-
-  private RegistryCredential teamCredential(List<String> namespaces) {
-    return Fixtures.teamCredential(h.client, REGISTRY, namespaces);
-  }
-
-  private String dockerConfig(String ns) {
-    return Fixtures.dockerConfigJson(h.secret(ns, "regcred").orElseThrow());
   }
 
   private void foreignSecret(String ns, String name) {
@@ -134,9 +125,9 @@ class PromisesTest {
             requests.add(request);
           }
         })).build();
-    h = new OperatorHarness(real, recording).start();
+    h = closer.add(new OperatorHarness(real, recording)).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(requests).as("the recording client sees the operator's requests").isNotEmpty();
 
@@ -151,7 +142,7 @@ class PromisesTest {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "rotated-2");
     String rotated = "{\"auths\":{\"registry.example.com\":{\"username\":\"robot\",\"password\":\"rotated-2\",\"auth\":\""
         + b64("robot:rotated-2") + "\"}}}";
-    await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> dockerConfig("team-a").equals(rotated));
+    await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(20)).until(() -> h.dockerConfig("team-a", "regcred").equals(rotated));
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
 
     // Every read of Secrets in the source namespace is scoped to the source's name (or to managed Secrets).
@@ -192,7 +183,7 @@ class PromisesTest {
     CountingStatic provider = new CountingStatic();
     startedWith(provider);
     Fixtures.namespace(h.client, "team-a", Map.of());
-    RegistryCredential rc = teamCredential(List.of("team-a"));
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
     ServiceAccountsSpec sas = new ServiceAccountsSpec();
     sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
     rc.getSpec().setServiceAccounts(sas);
@@ -218,7 +209,7 @@ class PromisesTest {
     started();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of("pulls", "yes"));
-    RegistryCredential rc = teamCredential(List.of("team-a"));
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
     ServiceAccountsSpec sas = new ServiceAccountsSpec();
     sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
     rc.getSpec().setServiceAccounts(sas);
@@ -242,14 +233,14 @@ class PromisesTest {
   void namespaceListedByNameAndCreatedLaterIsCovered() {
     started();
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a", "team-late")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-late")));
     h.awaitUntil(() -> h.secret("team-a", "regcred").isPresent());
     assertThat(h.secret("team-late", "regcred")).isEmpty();
 
     Fixtures.namespace(h.client, "team-late", Map.of());
 
     h.awaitUntil(() -> h.secret("team-late", "regcred").isPresent() && h.pullSecretNames("team-late", "default").contains("regcred"));
-    assertThat(dockerConfig("team-late")).isEqualTo(EXPECTED_JSON);
+    assertThat(h.dockerConfig("team-late", "regcred")).isEqualTo(EXPECTED_JSON);
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "example");
     assertThat(ready.getStatus().getNamespaces().getSynced()).isEqualTo(2);
   }
@@ -261,7 +252,7 @@ class PromisesTest {
   void newNamespacesGetTheLastGoodCredentialWhileTheSourceIsBroken() {
     started();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
-    RegistryCredential rc = teamCredential(null);
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, null);
     rc.getSpec().getTargets().setNamespaceSelector(new LabelSelectorSpec(Map.of("pull", "yes"), null));
     h.apply(rc);
     h.awaitReady(PLATFORM_NS, "example");
@@ -272,8 +263,8 @@ class PromisesTest {
     Fixtures.namespace(h.client, "team-new", Map.of("pull", "yes"));
 
     h.awaitUntil(() -> h.secret("team-new", "regcred").isPresent() && h.pullSecretNames("team-new", "default").contains("regcred"));
-    assertThat(dockerConfig("team-new")).isEqualTo(EXPECTED_JSON);
-    assertThat(dockerConfig("team-a")).isEqualTo(EXPECTED_JSON);
+    assertThat(h.dockerConfig("team-new", "regcred")).isEqualTo(EXPECTED_JSON);
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(EXPECTED_JSON);
   }
 
   // --- Tenancy ----------------------------------------------------------------------------------
@@ -335,7 +326,7 @@ class PromisesTest {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-c", Map.of());
     foreignSecret("team-c", "regcred");
-    h.apply(teamCredential(List.of("team-a", "team-c")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-c")));
     h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
     h.awaitUntil(() -> conflictEvents() >= 1);
 
@@ -372,7 +363,7 @@ class PromisesTest {
       Fixtures.namespace(h.client, ns, Map.of());
     }
     foreignSecret("team-c", "regcred");
-    h.apply(teamCredential(List.of("team-a", "team-b", "team-c")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b", "team-c")));
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
 
@@ -394,7 +385,7 @@ class PromisesTest {
   @Test
   void nextRefreshTimeFollowsRefreshInterval() {
     started();
-    RegistryCredential rc = teamCredential(null);
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, null);
     RefreshSpec refresh = new RefreshSpec();
     refresh.setInterval("90m");
     rc.getSpec().setRefresh(refresh);
@@ -424,7 +415,7 @@ class PromisesTest {
     Fixtures.namespace(h.client, "team-ok", Map.of());
     List<String> targets = new ArrayList<>(names);
     targets.add("team-ok");
-    h.apply(teamCredential(targets));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, targets));
 
     RegistryCredential rc = h.awaitResource(PLATFORM_NS, "example", r -> r.getStatus() != null
         && r.getStatus().getNamespaces() != null && r.getStatus().getNamespaces().getFailed() == 22);
@@ -453,7 +444,7 @@ class PromisesTest {
     };
     startedWith(denying);
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(teamCredential(List.of("team-a")));
+    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
 
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "AccessDenied");
 

@@ -1,7 +1,5 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.pullsecrets.operator.testing.TestClock;
-
 import static io.pullsecrets.operator.testing.Fixtures.b64;
 import static io.pullsecrets.operator.testing.OperatorHarness.OPERATOR_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
@@ -22,8 +20,11 @@ import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
+import io.pullsecrets.operator.testing.TestClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,11 +35,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Reconcile defects that once lost or delayed work, on the real control plane: a source rotated
+ * Revocation and races, on the real control plane (each once lost or delayed work): a source rotated
  * while a fetch is in flight still reaches the targets; a namespace leaving the targets is cleaned
  * up even while the source is broken after a restart; a credential whose namespace is no longer
  * trusted loses its Secrets elsewhere; a {@code refresh.before} longer than the token's lifetime is
@@ -46,26 +47,13 @@ import org.junit.jupiter.api.Test;
  * ServiceAccount, twenty patches); labelled tenant Secrets are cached without their data.
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
-class ReconcileDefectsTest {
+class RevocationAndRacesTest {
   static final String REGISTRY = "registry.example.com";
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
-  @AfterEach
-  void stop() {
-    if (h != null) {
-      h.close();
-    }
-  }
-
-  String dockerConfig(String ns, String name) {
-    return Fixtures.dockerConfigJson(h.client, ns, name);
-  }
-
   static RegistryCredential credential(String ns, String name, String secretName, TargetsSpec targets) {
-    RegistryCredential rc = Fixtures.staticCredential(ns, name, REGISTRY, "robot");
-    rc.getSpec().setSecretName(secretName);
-    rc.getSpec().setTargets(targets);
-    return rc;
+    return CredentialBuilder.staticLogin(ns, name, REGISTRY, "robot").secretName(secretName).targets(targets).build();
   }
 
   static TargetsSpec namespaces(String... names) {
@@ -80,7 +68,7 @@ class ReconcileDefectsTest {
     return t;
   }
 
-  // 5. A rotation that lands while the provider is fetching is replicated, not paired with old data.
+  // A rotation that lands while the provider is fetching is replicated, not paired with old data.
   @Test
   void sourceRotatedDuringAnInFlightFetchReachesTheTargets() throws Exception {
     CountDownLatch inFetch = new CountDownLatch(1);
@@ -107,7 +95,7 @@ class ReconcileDefectsTest {
         return c;
       }
     };
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(blockingOnce))));
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
@@ -118,15 +106,15 @@ class ReconcileDefectsTest {
     Thread.sleep(1000); // the operator's watch of the source sees the rotation before the fetch returns
     release.countDown();
 
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(calls.get()).isEqualTo(2);
   }
 
-  // 6. Revocation needs no credential: source broken after a restart, namespace relabelled out.
+  // Revocation needs no credential: source broken after a restart, namespace relabelled out.
   @Test
   void namespaceLeavingTheTargetsIsCleanedUpWhileTheSourceIsBrokenAfterARestart() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
@@ -145,14 +133,14 @@ class ReconcileDefectsTest {
     });
     h.awaitUntil(() -> h.secret("team-b", "regcred").isEmpty() && h.pullSecretNames("team-b", "default").isEmpty());
     // Still targeted: the last good Secret stays.
-    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
     assertThat(h.pullSecretNames("team-a", "default")).containsExactly("regcred");
   }
 
-  // 6. Revocation needs no credential: the credential's namespace is no longer trusted.
+  // Revocation needs no credential: the credential's namespace is no longer trusted.
   @Test
   void credentialOfANamespaceNoLongerTrustedLosesItsSecretsInOtherNamespaces() {
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     OperatorConfig trusting = new OperatorConfig(OPERATOR_NS, Set.of(OPERATOR_NS, PLATFORM_NS, "team-x"), Set.of(),
         0, false, "info", "text");
     h.start(trusting, o -> o);
@@ -169,11 +157,11 @@ class ReconcileDefectsTest {
 
     h.awaitUntil(() -> h.secret("team-a", "regcred").isEmpty() && h.pullSecretNames("team-a", "default").isEmpty());
     // Its own namespace it may still serve: that Secret stays.
-    assertThat(dockerConfig("team-x", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-x", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
   }
 
 
-  // 7. refresh.before beyond the token's lifetime: no refresh storm, and status says it was clamped.
+  // refresh.before beyond the token's lifetime: no refresh storm, and status says it was clamped.
   @Test
   void beforeLongerThanTheLifetimeIsClampedToAFloor() {
     TestClock clock = new TestClock(Instant.now());
@@ -192,7 +180,7 @@ class ReconcileDefectsTest {
             request.clock().instant().plusSeconds(3599));
       }
     };
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(gcpLike)))
         .withClock(clock).withJitter(() -> 0));
     Fixtures.namespace(h.client, "team-a", Map.of());
@@ -235,10 +223,10 @@ class ReconcileDefectsTest {
     h.awaitUntil(() -> h.reconciles(PLATFORM_NS, name) > before);
   }
 
-  // 9. Twenty credentials, one ServiceAccount: conflicting patches are retried at once.
+  // Twenty credentials, one ServiceAccount: conflicting patches are retried at once.
   @Test
   void twentyCredentialsCoverANewNamespaceWithinTwoSeconds() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
     List<String> names = IntStream.range(0, 20).mapToObj(i -> "pull-" + i).toList();
     for (int i = 0; i < 20; i++) {
@@ -262,10 +250,10 @@ class ReconcileDefectsTest {
     assertThat(took).isLessThan(Duration.ofSeconds(2));
   }
 
-  // 4. Anyone can label a Secret as managed: the cache keeps its metadata and a digest, not its data.
+  // Anyone can label a Secret as managed: the cache keeps its metadata and a digest, not its data.
   @Test
   void labelledTenantSecretsAreCachedWithoutTheirData() {
-    h = new OperatorHarness().start();
+    h = closer.add(new OperatorHarness()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-t", Map.of());
     String blob = "x".repeat(500_000);
@@ -279,7 +267,7 @@ class ReconcileDefectsTest {
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
     assertThat(rc.getStatus().getFailedNamespaces()).extracting(f -> f.getNamespace()).containsExactly("team-t");
     assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
-    assertThat(dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
+    assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
 
     RegistryCredentialReconciler reconciler = h.operator().reconciler();
     h.awaitUntil(() -> reconciler.cachedManagedSecret("team-t", "regcred").isPresent());
@@ -295,10 +283,10 @@ class ReconcileDefectsTest {
       s.getData().put(".dockerconfigjson", b64("{\"auths\":{}}"));
       return s;
     });
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-1")));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-1")));
     // And a rotation reaches it.
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-    h.awaitUntil(() -> dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
+    h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
     assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
   }
 }
