@@ -1,9 +1,5 @@
 package io.pullsecrets.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -15,18 +11,15 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
-import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.spec.RefreshSchedule;
 import io.pullsecrets.operator.spec.SpecCheck;
 import io.pullsecrets.operator.spec.Targets;
-import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -58,31 +51,19 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
    * often, so that the namespace syncs soon after its owner deletes it. Reads only.
    */
   public static final Duration CONFLICT_RECHECK = Duration.ofMinutes(1);
-  private volatile Duration conflictRecheck = CONFLICT_RECHECK;
-
-  /** How often namespaces in Conflict are looked at again (default one minute). */
-  public void conflictRecheck(Duration every) {
-    this.conflictRecheck = every;
-  }
 
   private final OperatorConfig config;
   private final ProviderRegistry providers;
   private final Clock clock;
-  private final DoubleSupplier jitter;
-  private final java.util.concurrent.ExecutorService pool;
   private final RefreshListener listener;
-  private final RegistryVerifier verifier;
-  private final TargetIndex index = new TargetIndex();
-
-  private volatile Informers informers;
-  private volatile SourceSecretWatcher sources;
-  private volatile Replicator replicator;
-  private volatile Credentials credentials;
-  private volatile Replication replication;
-  private volatile EventRecorder events;
-  private volatile CredentialMemory memory;
-  /** Server-side apply (the default), or JOSDK's JSON diff on the CRUD mock ({@link StatusWriter}). */
-  private volatile StatusWriter statusWriter = StatusWriter.SERVER_SIDE_APPLY;
+  private final Duration conflictRecheck;
+  private final ClusterCaches cluster;
+  private final TargetIndex index;
+  private final Credentials credentials;
+  private final Replication replication;
+  private final EventRecorder events;
+  private final StatusWriter statusWriter;
+  private final CredentialMemory memory;
 
   /** Told about every provider call and every sync, for metrics. */
   public interface RefreshListener {
@@ -98,75 +79,36 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     RefreshListener NONE = new RefreshListener() {};
   }
 
-  public RegistryCredentialReconciler(
-      OperatorConfig config,
-      ProviderRegistry providers,
-      Clock clock,
-      DoubleSupplier jitter,
-      java.util.concurrent.ExecutorService pool,
-      RefreshListener listener,
-      RegistryVerifier verifier) {
+  /** Its parts, built by {@link ReconcilerAssembly}. */
+  RegistryCredentialReconciler(OperatorConfig config, ProviderRegistry providers, Clock clock, RefreshListener listener,
+      Duration conflictRecheck, ClusterCaches cluster, TargetIndex index, Credentials credentials,
+      Replication replication, EventRecorder events, StatusWriter statusWriter, CredentialMemory memory) {
     this.config = config;
     this.providers = providers;
     this.clock = clock;
-    this.jitter = jitter;
-    this.pool = pool;
     this.listener = listener;
-    this.verifier = verifier;
+    this.conflictRecheck = conflictRecheck;
+    this.cluster = cluster;
+    this.index = index;
+    this.credentials = credentials;
+    this.replication = replication;
+    this.events = events;
+    this.statusWriter = statusWriter;
+    this.memory = memory;
   }
 
   public static DoubleSupplier randomJitter() {
     return () -> ThreadLocalRandom.current().nextDouble(-1, 1);
   }
 
+  /** JOSDK builds informers only here: the cluster caches are set once, now. */
   @Override
   public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
-    statusWriter = StatusWriter.of(context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource());
-    informers = new Informers(context, index);
-    sources = new SourceSecretWatcher(context.getClient());
-    events = new EventRecorder(context.getClient(), clock);
-    replicator = new Replicator(context.getClient(), informers, pool, events);
-    informers.claimants(replicator::claimantsOf);
-    credentials = new Credentials(config, clock, jitter, listener, verifier, sources);
-    replication = new Replication(replicator, index);
-    memory = new CredentialMemory(java.util.Map.of(
-        "credentials", credentials, "replication", replication, "targetIndex", index, "sourceWatches", sources,
-        "replicator", replicator));
-    List<EventSource<?, RegistryCredential>> all = new ArrayList<>(informers.eventSources());
-    all.add(sources);
-    return all;
+    return cluster.eventSources(context);
   }
 
-  /**
-   * What the informers hold, for the admission webhook: reads only the caches, never the API
-   * server; empty before the event sources exist.
-   */
-  public ClusterView cache() {
-    return cache;
-  }
-
-  private final ClusterView cache = ClusterView.of(() -> {
-    Informers i = informers;
-    return i == null ? ClusterView.EMPTY : i;
-  });
-
-  /**
-   * A Secret as the operator's managed-Secret cache holds it (metadata and a digest of the data,
-   * see {@link SecretDigests}); for tests and diagnostics.
-   */
-  public Optional<Secret> cachedManagedSecret(String namespace, String name) {
-    Informers i = informers;
-    return i == null ? Optional.empty() : i.managedSecret(namespace, name);
-  }
-
-  /** What the operator remembers per credential, by part (for tests of forgetting). */
-  public java.util.Map<String, Integer> remembered() {
-    CredentialMemory m = memory;
-    return m == null ? java.util.Map.of() : m.remembered();
-  }
-
-  /** What the phases found, and when to reconcile again (null: only on the next event). */
-  private record Result(StatusAggregator.Outcome outcome, Duration requeue) {}
+  /** What the phases found, and the retries they left waiting. */
+  private record Result(StatusAggregator.Outcome outcome, StatusAggregator.Retries retries) {}
 
   @Override
   public UpdateControl<RegistryCredential> reconcile(RegistryCredential rc, Context<RegistryCredential> context) {
@@ -178,10 +120,10 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private Result runPhases(RegistryCredential rc, Set<String> touched, Instant now) {
     SpecCheck.Checked spec;
     try {
-      spec = SpecCheck.check(rc, providers, informers::namespaces, config);
+      spec = SpecCheck.check(rc, providers, cluster::namespaces, config);
     } catch (SpecCheck.InvalidSpec e) {
       replication.invalidate(rc.getMetadata().getUid());
-      return new Result(new StatusAggregator.Stalled(Reasons.INVALID_SPEC, e.getMessage()), null);
+      return new Result(new StatusAggregator.Stalled(Reasons.INVALID_SPEC, e.getMessage()), StatusAggregator.Retries.NONE);
     }
     Supplier<Targets> targets = once(spec.targets());
     Result denied = checkTenancy(rc, spec, targets, now);
@@ -206,8 +148,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     String uid = rc.getMetadata().getUid();
     replication.invalidate(uid);
     replication.cleanUp(rc, spec.secretName(), targets.get().namespaces().contains(own) ? Set.of(own) : Set.of(), now);
-    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED, denied.get()),
-        untilEarliest(now, replication.cleanupRetryAt(uid)));
+    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED, denied.get()), retries(uid));
   }
 
   /** No usable credential: every Secret still targeted stays as it is; the others are revoked all the same. */
@@ -217,8 +158,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     replication.invalidate(uid);
     replication.cleanUp(rc, spec.secretName(), targets.get().namespaces(), now);
     ProviderException e = Objects.requireNonNull(obtained.error());
-    return new Result(new StatusAggregator.Unavailable(e, obtained.expired()),
-        untilEarliest(now, e.retryable() ? credentials.retryAt(uid) : null, replication.cleanupRetryAt(uid)));
+    return new Result(new StatusAggregator.Unavailable(e, obtained.expired()), retries(uid));
   }
 
   private Result served(RegistryCredential rc, SpecCheck.Checked spec, Credentials.Obtained obtained,
@@ -227,17 +167,21 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     var served = new StatusAggregator.Served(entry.credential().expiresAt(), entry.obtainedAt(), entry.nextRefresh(),
         entry.credential().registries(), validity(entry, spec.schedule()), entry.verified(), obtained.error(), sync,
         spec.secretName());
-    String uid = rc.getMetadata().getUid();
-    Instant retryAt = earliest(obtained.error() != null && obtained.error().retryable() ? credentials.retryAt(uid) : null,
-        replication.retryAt(uid));
-    return new Result(served, nextReconcile(entry, retryAt, sync.conflicts() > 0, conflictRecheck, now));
+    return new Result(served, retries(rc.getMetadata().getUid()));
   }
 
-  /** Phase 6: status, conditions and events from the pure {@link StatusAggregator}; written when changed. */
+  private StatusAggregator.Retries retries(String uid) {
+    return new StatusAggregator.Retries(credentials.retryAt(uid), replication.syncRetryAt(uid), replication.cleanupRetryAt(uid));
+  }
+
+  /**
+   * Phase 6: status, conditions, events and the next reconcile from the pure
+   * {@link StatusAggregator}; the status written when changed.
+   */
   private UpdateControl<RegistryCredential> report(RegistryCredential rc, Result result, Context<RegistryCredential> context) {
     RegistryCredentialStatus old = rc.getStatus() == null ? new RegistryCredentialStatus() : rc.getStatus();
     StatusAggregator.Report report = StatusAggregator.report(old, rc.getMetadata().getGeneration(),
-        SpecCheck.configuredProvider(rc), result.outcome(), clock.instant());
+        SpecCheck.configuredProvider(rc), result.outcome(), result.retries(), conflictRecheck, clock.instant());
     for (StatusAggregator.Event e : report.events()) {
       if (e.warning()) {
         events.warning(rc, e.reason(), e.message());
@@ -248,12 +192,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     if (result.outcome() instanceof StatusAggregator.Served) {
       listener.synced(rc, report.status());
     }
-    return finish(rc, context, old, report.status(), result.requeue());
+    return finish(rc, context, old, report.status(), report.requeue());
   }
 
   @Override
   public DeleteControl cleanup(RegistryCredential rc, Context<RegistryCredential> context) {
-    ResourceID id = ResourceID.fromResource(rc);
     Duration retry = replication.removeAll(rc, clock.instant());
     if (retry != null) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(retry);
@@ -274,38 +217,6 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         + schedule.clampNote(entry.obtainedAt(), expiresAt).map(note -> "; " + note).orElse("");
   }
 
-  /**
-   * When to reconcile again after serving: the earliest retry (a failed fetch, a namespace backing
-   * off, a failed cleanup), but never after the token expires; else the next refresh; the conflict
-   * re-check when a namespace is in Conflict; and at least every {@link Replication#FULL_PASS_EVERY}.
-   */
-  static Duration nextReconcile(CredentialCache.Entry entry, Instant retryAt, boolean conflicts, Duration conflictRecheck,
-      Instant now) {
-    Instant at = earliest(retryAt, entry.nextRefresh());
-    Instant expiresAt = entry.credential().expiresAt();
-    if (retryAt != null && expiresAt != null && !expiresAt.isBefore(now)) {
-      at = earliest(at, expiresAt.plusSeconds(1));
-    }
-    Duration after = at == null ? Replication.FULL_PASS_EVERY : Duration.between(now, at);
-    if (conflicts && after.compareTo(conflictRecheck) > 0) {
-      after = conflictRecheck;
-    }
-    return after.compareTo(Replication.FULL_PASS_EVERY) > 0 ? Replication.FULL_PASS_EVERY : after;
-  }
-
-  private static Instant earliest(Instant a, Instant b) {
-    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
-  }
-
-  /** The time until the earliest of these instants (null: none). */
-  private static Duration untilEarliest(Instant now, Instant... instants) {
-    Instant at = null;
-    for (Instant i : instants) {
-      at = earliest(at, i);
-    }
-    return at == null ? null : Duration.between(now, at);
-  }
-
   private static <T> Supplier<T> once(Supplier<T> supplier) {
     Object[] value = new Object[1];
     return () -> {
@@ -321,11 +232,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private UpdateControl<RegistryCredential> finish(RegistryCredential rc, Context<RegistryCredential> context,
       RegistryCredentialStatus old, RegistryCredentialStatus next, Duration rescheduleAfter) {
     listener.reconciled(rc);
-    UpdateControl<RegistryCredential> control = Serialization.asJson(old).equals(Serialization.asJson(next))
-        ? UpdateControl.noUpdate()
-        : statusWriter.write(rc, next, context);
+    UpdateControl<RegistryCredential> control = statusWriter.update(rc, old, next, context);
     if (rescheduleAfter != null) {
-      control.rescheduleAfter(rescheduleAfter.isNegative() ? Duration.ZERO : rescheduleAfter);
+      control.rescheduleAfter(rescheduleAfter);
     }
     return control;
   }

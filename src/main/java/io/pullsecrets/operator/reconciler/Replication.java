@@ -157,11 +157,9 @@ final class Replication implements PerCredential {
     return Duration.between(now, cleanupBackoff.nextRetry(uid).orElse(now.plus(Backoff.MIN)));
   }
 
-  /** When the earliest namespace backing off (sync or cleanup) may be tried again. */
-  Instant retryAt(String uid) {
-    Instant sync = syncBackoff.nextRetry(uid).orElse(null);
-    Instant cleanup = cleanupBackoff.nextRetry(uid).orElse(null);
-    return sync == null ? cleanup : cleanup == null ? sync : sync.isBefore(cleanup) ? sync : cleanup;
+  /** When the earliest namespace whose writes failed may be tried again. */
+  Instant syncRetryAt(String uid) {
+    return syncBackoff.nextRetry(uid).orElse(null);
   }
 
   /** When the earliest failed cleanup may be tried again. */

@@ -41,12 +41,17 @@ public final class Replicator implements PerCredential {
   private final ExecutorService pool;
   private final SecretWriter secrets;
   private final ServiceAccountPatcher serviceAccounts;
-  private final ConflictClaims conflicts = new ConflictClaims();
+  private final ConflictClaims conflicts;
   private final FailureLog failures = new FailureLog(LOG);
 
-  /** With {@code events} (may be null): adoptions and replacements of Secrets are reported as Events. */
-  public Replicator(KubernetesClient client, ClusterView view, ExecutorService pool, EventRecorder events) {
+  /**
+   * With {@code events} (may be null): adoptions and replacements of Secrets are reported as
+   * Events. {@code conflicts} records who waits for a Secret held by someone else.
+   */
+  Replicator(KubernetesClient client, ClusterView view, ExecutorService pool, EventRecorder events,
+      ConflictClaims conflicts) {
     this.client = client;
+    this.conflicts = conflicts;
     this.view = view;
     this.pool = pool;
     this.secrets = new SecretWriter(client, events);
@@ -79,11 +84,6 @@ public final class Replicator implements PerCredential {
     public boolean cleanupComplete() {
       return cleanupFailures.isEmpty();
     }
-  }
-
-  /** RegistryCredentials waiting for a Secret held by someone else. */
-  public Set<ResourceID> claimantsOf(ResourceID secret) {
-    return conflicts.claimantsOf(secret);
   }
 
   /** Forgets a RegistryCredential's conflicts and failures (it was deleted). */

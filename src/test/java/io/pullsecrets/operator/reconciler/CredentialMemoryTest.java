@@ -59,7 +59,7 @@ class CredentialMemoryTest {
     Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
         h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).list().getItems().stream()
             .filter(rc -> rc.getStatus() != null && rc.getStatus().getConditions() != null).count() == CREDENTIALS);
-    Map<String, Integer> whileTheyExist = h.operator().reconciler().remembered();
+    Map<String, Integer> whileTheyExist = h.operator().assembly().remembered();
     assertThat(whileTheyExist).as("every part remembers something while the credentials exist")
         .containsOnlyKeys("credentials", "replication", "targetIndex", "sourceWatches", "replicator")
         .allSatisfy((part, n) -> assertThat(n).as(part).isPositive());
@@ -68,7 +68,7 @@ class CredentialMemoryTest {
     Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
         h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).list().getItems().isEmpty());
 
-    assertThat(h.operator().reconciler().remembered()).as("after every credential was deleted")
+    assertThat(h.operator().assembly().remembered()).as("after every credential was deleted")
         .allSatisfy((part, n) -> assertThat(n).as(part).isZero());
     assertThat(h.client.secrets().inNamespace("team-a").list().getItems())
         .noneMatch(s -> s.getMetadata().getName().startsWith("mem-"));
