@@ -32,19 +32,19 @@ public final class ReconcilerAssembly {
   public ReconcilerAssembly(KubernetesClient client, OperatorConfig config, ProviderRegistry providers, Clock clock,
       DoubleSupplier jitter, ExecutorService pool, RefreshListener listener, RegistryVerifier verifier,
       boolean serverSideApply, Duration conflictRecheck) {
-    TargetIndex index = new TargetIndex();
+    CredentialStates states = new CredentialStates();
+    TargetIndex index = new TargetIndex(states);
     SourceSecretWatcher sources = new SourceSecretWatcher(client);
     EventRecorder events = new EventRecorder(client, clock);
     ConflictClaims conflicts = new ConflictClaims();
     this.cluster = new ClusterCaches(index, conflicts::claimantsOf, sources);
-    Replicator replicator = new Replicator(client, cluster, pool, events, conflicts);
-    Credentials credentials = new Credentials(config, clock, jitter, listener, verifier, sources);
-    Replication replication = new Replication(replicator, index);
-    this.memory = new CredentialMemory(Map.of(
-        "credentials", credentials, "replication", replication, "targetIndex", index, "sourceWatches", sources,
-        "replicator", replicator));
+    Replicator replicator = new Replicator(client, cluster, pool, events, conflicts, states);
+    Credentials credentials = new Credentials(config, clock, jitter, listener, verifier, sources, states);
+    Replication replication = new Replication(replicator, index, states);
+    this.memory = new CredentialMemory(states,
+        Map.of("targetIndex", index, "sourceWatches", sources, "conflictClaims", conflicts));
     this.reconciler = new RegistryCredentialReconciler(config, providers, clock, listener, conflictRecheck, cluster,
-        index, credentials, replication, events, StatusWriter.of(serverSideApply), memory);
+        index, states, credentials, replication, events, StatusWriter.of(serverSideApply), memory);
   }
 
   public RegistryCredentialReconciler reconciler() {

@@ -59,6 +59,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private final Duration conflictRecheck;
   private final ClusterCaches cluster;
   private final TargetIndex index;
+  private final CredentialStates states;
   private final Credentials credentials;
   private final Replication replication;
   private final EventRecorder events;
@@ -81,8 +82,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   /** Its parts, built by {@link ReconcilerAssembly}. */
   RegistryCredentialReconciler(OperatorConfig config, ProviderRegistry providers, Clock clock, RefreshListener listener,
-      Duration conflictRecheck, ClusterCaches cluster, TargetIndex index, Credentials credentials,
-      Replication replication, EventRecorder events, StatusWriter statusWriter, CredentialMemory memory) {
+      Duration conflictRecheck, ClusterCaches cluster, TargetIndex index, CredentialStates states,
+      Credentials credentials, Replication replication, EventRecorder events, StatusWriter statusWriter,
+      CredentialMemory memory) {
     this.config = config;
     this.providers = providers;
     this.clock = clock;
@@ -90,6 +92,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     this.conflictRecheck = conflictRecheck;
     this.cluster = cluster;
     this.index = index;
+    this.states = states;
     this.credentials = credentials;
     this.replication = replication;
     this.events = events;
@@ -122,7 +125,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     try {
       spec = SpecCheck.check(rc, providers, cluster::namespaces, config);
     } catch (SpecCheck.InvalidSpec e) {
-      replication.invalidate(rc.getMetadata().getUid());
+      replication.invalidate(rc);
       return new Result(new StatusAggregator.Stalled(Reasons.INVALID_SPEC, e.getMessage()), StatusAggregator.Retries.NONE);
     }
     Supplier<Targets> targets = once(spec.targets());
@@ -145,20 +148,18 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       return null;
     }
     String own = rc.getMetadata().getNamespace();
-    String uid = rc.getMetadata().getUid();
-    replication.invalidate(uid);
+    replication.invalidate(rc);
     replication.cleanUp(rc, spec.secretName(), targets.get().namespaces().contains(own) ? Set.of(own) : Set.of(), now);
-    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED, denied.get()), retries(uid));
+    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED, denied.get()), retries(rc));
   }
 
   /** No usable credential: every Secret still targeted stays as it is; the others are revoked all the same. */
   private Result unavailable(RegistryCredential rc, SpecCheck.Checked spec, Supplier<Targets> targets,
       Credentials.Obtained obtained, Instant now) {
-    String uid = rc.getMetadata().getUid();
-    replication.invalidate(uid);
+    replication.invalidate(rc);
     replication.cleanUp(rc, spec.secretName(), targets.get().namespaces(), now);
     ProviderException e = Objects.requireNonNull(obtained.error());
-    return new Result(new StatusAggregator.Unavailable(e, obtained.expired()), retries(uid));
+    return new Result(new StatusAggregator.Unavailable(e, obtained.expired()), retries(rc));
   }
 
   private Result served(RegistryCredential rc, SpecCheck.Checked spec, Credentials.Obtained obtained,
@@ -167,11 +168,14 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     var served = new StatusAggregator.Served(entry.credential().expiresAt(), entry.obtainedAt(), entry.nextRefresh(),
         entry.credential().registries(), validity(entry, spec.schedule()), entry.verified(), obtained.error(), sync,
         spec.secretName());
-    return new Result(served, retries(rc.getMetadata().getUid()));
+    return new Result(served, retries(rc));
   }
 
-  private StatusAggregator.Retries retries(String uid) {
-    return new StatusAggregator.Retries(credentials.retryAt(uid), replication.syncRetryAt(uid), replication.cleanupRetryAt(uid));
+  /** The retries the phases left waiting, from the credential's state. */
+  private StatusAggregator.Retries retries(RegistryCredential rc) {
+    CredentialState state = states.of(rc);
+    return new StatusAggregator.Retries(state.fetchBackoff.nextRetry().orElse(null),
+        state.syncBackoff.nextRetry().orElse(null), state.cleanupBackoff.nextRetry().orElse(null));
   }
 
   /**

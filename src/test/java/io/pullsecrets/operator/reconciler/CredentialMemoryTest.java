@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The operator forgets a deleted credential everywhere: a thousand credentials that each leave
  * something behind (a served Secret in another namespace, a conflict, a source watch that finds
- * nothing, a fetch backing off) are created and deleted, and every per-credential part of the
- * operator is empty again. Memory does not grow with the credentials ever created.
+ * nothing, a fetch backing off) are created and deleted: the one holder of per-credential state
+ * held exactly one state per credential, and it and every index that points back at credentials
+ * are empty again. Memory does not grow with the credentials ever created.
  */
 @OnRealControlPlane
 class CredentialMemoryTest {
@@ -61,8 +62,9 @@ class CredentialMemoryTest {
             .filter(rc -> rc.getStatus() != null && rc.getStatus().getConditions() != null).count() == CREDENTIALS);
     Map<String, Integer> whileTheyExist = h.operator().assembly().remembered();
     assertThat(whileTheyExist).as("every part remembers something while the credentials exist")
-        .containsOnlyKeys("credentials", "replication", "targetIndex", "sourceWatches", "replicator")
+        .containsOnlyKeys("states", "targetIndex", "sourceWatches", "conflictClaims")
         .allSatisfy((part, n) -> assertThat(n).as(part).isPositive());
+    assertThat(whileTheyExist.get("states")).as("one state per credential").isEqualTo(CREDENTIALS);
 
     h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).delete();
     Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
