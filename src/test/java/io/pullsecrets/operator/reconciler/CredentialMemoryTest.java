@@ -66,7 +66,10 @@ class CredentialMemoryTest {
         .allSatisfy((part, n) -> assertThat(n).as(part).isPositive());
     assertThat(whileTheyExist.get("states")).as("one state per credential").isEqualTo(CREDENTIALS);
 
-    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).delete();
+    // One by one: a delete of the whole collection can outlast the client's request timeout on a busy server.
+    for (int i = 0; i < CREDENTIALS; i++) {
+      h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("mem-" + i).delete();
+    }
     Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500)).until(() ->
         h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).list().getItems().isEmpty());
 
