@@ -283,7 +283,7 @@ public final class Main {
     metrics.enableWebhookMetrics();
     try {
       return PodWebhook.start(serving, w.port(), certificate, new PodInjection(config, providers),
-          operator.reconciler().cache(), () -> operator.operator().getRuntimeInfo().isStarted(), metrics);
+          operator.assembly().cluster(), () -> operator.operator().getRuntimeInfo().isStarted(), metrics);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot serve the admission webhook on port " + w.port() + ": " + e.getMessage(), e);
     }

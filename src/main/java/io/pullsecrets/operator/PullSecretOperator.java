@@ -7,7 +7,9 @@ import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderRegistry;
+import io.pullsecrets.operator.reconciler.ReconcilerAssembly;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
+import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -16,8 +18,10 @@ import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
 /**
- * The operator assembled: JOSDK (status and finalizer written with server-side apply), one
- * controller for RegistryCredential, and a small pool for per-namespace writes. Used by {@link Main} and by the tests.
+ * The operator assembled, the composition root: JOSDK (status and finalizer written with
+ * server-side apply), one controller for RegistryCredential whose parts {@link ReconcilerAssembly}
+ * builds by constructor, and a small pool for per-namespace writes. Used by {@link Main} and by
+ * the tests.
  */
 public final class PullSecretOperator implements AutoCloseable {
   /** Parallel writes per sync: enough to hide API latency, few enough not to flood the server. */
@@ -31,7 +35,7 @@ public final class PullSecretOperator implements AutoCloseable {
 
   private final Operator operator;
   private final ExecutorService pool;
-  private final RegistryCredentialReconciler reconciler;
+  private final ReconcilerAssembly assembly;
 
   public record Options(
       ProviderRegistry providers,
@@ -95,11 +99,10 @@ public final class PullSecretOperator implements AutoCloseable {
           .withCacheSyncTimeout(Duration.ofMinutes(2));
       options.josdk().accept(o);
     });
-    this.reconciler = new RegistryCredentialReconciler(
-        config, options.providers(), options.clock(), options.jitter(), pool, options.listener(),
-        new io.pullsecrets.operator.verify.RegistryVerifier(config.allowedEndpointHosts()));
-    reconciler.conflictRecheck(options.conflictRecheck());
-    operator.register(reconciler, c -> {
+    this.assembly = new ReconcilerAssembly(client, config, options.providers(), options.clock(), options.jitter(), pool,
+        options.listener(), new RegistryVerifier(config.allowedEndpointHosts()),
+        operator.getConfigurationService().useSSAToPatchPrimaryResource(), options.conflictRecheck());
+    operator.register(assembly.reconciler(), c -> {
       c.withFinalizer(RegistryCredentialReconciler.FINALIZER)
           // The refresh annotation is not part of the generation: every metadata change counts, but
           // an update that changes only status (the operator's own writes) reconciles nothing.
@@ -139,7 +142,12 @@ public final class PullSecretOperator implements AutoCloseable {
   }
 
   public RegistryCredentialReconciler reconciler() {
-    return reconciler;
+    return assembly.reconciler();
+  }
+
+  /** The reconciler's parts: the cluster view the webhook reads, and diagnostics for tests. */
+  public ReconcilerAssembly assembly() {
+    return assembly;
   }
 
   @Override

@@ -28,41 +28,6 @@ public interface ClusterView {
   /** Managed Secrets labelled with this RegistryCredential uid. */
   List<Secret> managedSecretsOf(String credentialUid);
 
-  /** A view that reads {@code current} on every call (so it can be handed out before the caches exist). */
-  static ClusterView of(java.util.function.Supplier<ClusterView> current) {
-    return new ClusterView() {
-      @Override
-      public List<RegistryCredential> credentials() {
-        return current.get().credentials();
-      }
-
-      @Override
-      public Optional<Namespace> namespace(String name) {
-        return current.get().namespace(name);
-      }
-
-      @Override
-      public Optional<ServiceAccount> serviceAccount(String namespace, String name) {
-        return current.get().serviceAccount(namespace, name);
-      }
-
-      @Override
-      public List<ServiceAccount> serviceAccounts(String namespace) {
-        return current.get().serviceAccounts(namespace);
-      }
-
-      @Override
-      public Optional<Secret> managedSecret(String namespace, String name) {
-        return current.get().managedSecret(namespace, name);
-      }
-
-      @Override
-      public List<Secret> managedSecretsOf(String credentialUid) {
-        return current.get().managedSecretsOf(credentialUid);
-      }
-    };
-  }
-
   /** Nothing cached yet. */
   ClusterView EMPTY = new ClusterView() {
     @Override

@@ -9,11 +9,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The operator's one retry schedule for failures it reports in status (a failed fetch, a namespace
- * whose writes fail, a namespace where removing a Secret fails): per RegistryCredential and
- * subject, the failure waits exponentially from {@link #MIN} to {@link #MAX}, never sooner than the
- * server's Retry-After, and is tried again at once when what the subject should hold changes (the
- * key). Every other subject of the credential goes on meanwhile. JOSDK's own retry is left for
- * exceptions nobody expected (it logs each one with a stack trace).
+ * whose writes fail, a namespace where removing a Secret fails): per subject of one
+ * RegistryCredential (its {@link CredentialState} holds one per kind), the failure waits
+ * exponentially from {@link #MIN} to {@link #MAX}, never sooner than the server's Retry-After, and
+ * is tried again at once when what the subject should hold changes (the key). Every other subject
+ * goes on meanwhile. JOSDK's own retry is left for exceptions nobody expected (it logs each one
+ * with a stack trace).
  *
  * @param <F> what the failure is remembered as (it keeps the status steady while waiting)
  */
@@ -23,13 +24,13 @@ final class Backoff<F> {
 
   private record Held<F>(Instant until, int attempts, String key, F failure) {}
 
-  private final Map<String, Map<String, Held<F>>> byCredential = new ConcurrentHashMap<>();
+  private final Map<String, Held<F>> bySubject = new ConcurrentHashMap<>();
 
   Backoff() {}
 
   /** The failure {@code subject} is backing off from, while it must wait and {@code key} is unchanged. */
-  Optional<F> held(String uid, String subject, String key, Instant now) {
-    Held<F> held = byCredential.getOrDefault(uid, Map.of()).get(subject);
+  Optional<F> held(String subject, String key, Instant now) {
+    Held<F> held = bySubject.get(subject);
     if (held == null || !now.isBefore(held.until()) || !held.key().equals(key)) {
       return Optional.empty();
     }
@@ -37,8 +38,8 @@ final class Backoff<F> {
   }
 
   /** Records a failure: the subject waits longer with each one in a row. */
-  void failed(String uid, String subject, F failure, Duration retryAfter, String key, Instant now) {
-    byCredential.computeIfAbsent(uid, k -> new ConcurrentHashMap<>()).compute(subject, (s, previous) -> {
+  void failed(String subject, F failure, Duration retryAfter, String key, Instant now) {
+    bySubject.compute(subject, (s, previous) -> {
       int attempts = previous == null ? 1 : previous.attempts() + 1;
       return new Held<>(now.plus(wait(attempts, retryAfter)), attempts, key, failure);
     });
@@ -51,40 +52,27 @@ final class Backoff<F> {
     return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
   }
 
-  void succeeded(String uid, String subject) {
-    Map<String, Held<F>> held = byCredential.get(uid);
-    if (held != null) {
-      held.remove(subject);
-    }
+  void succeeded(String subject) {
+    bySubject.remove(subject);
   }
 
   /** Forgets subjects that are no longer in {@code subjects}. */
-  void retainOnly(String uid, Set<String> subjects) {
-    Map<String, Held<F>> held = byCredential.get(uid);
-    if (held != null) {
-      held.keySet().retainAll(subjects);
-      if (held.isEmpty()) {
-        byCredential.remove(uid);
-      }
-    }
+  void retainOnly(Set<String> subjects) {
+    bySubject.keySet().retainAll(subjects);
   }
 
   /** When the earliest waiting subject may be tried again (empty: none is waiting). */
-  Optional<Instant> nextRetry(String uid) {
-    return byCredential.getOrDefault(uid, Map.of()).values().stream().map(Held::until).min(Instant::compareTo);
+  Optional<Instant> nextRetry() {
+    return bySubject.values().stream().map(Held::until).min(Instant::compareTo);
   }
 
   /** Whether some subject's wait has ended (a retry is due). */
-  boolean anyDue(String uid, Instant now) {
-    return nextRetry(uid).map(at -> !now.isBefore(at)).orElse(false);
+  boolean anyDue(Instant now) {
+    return nextRetry().map(at -> !now.isBefore(at)).orElse(false);
   }
 
-  void forget(String uid) {
-    byCredential.remove(uid);
-  }
-
-  /** Credentials with at least one subject backing off. */
+  /** Subjects backing off. */
   int size() {
-    return byCredential.size();
+    return bySubject.size();
   }
 }

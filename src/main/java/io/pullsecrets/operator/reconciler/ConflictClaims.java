@@ -1,6 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pullsecrets.operator.api.RegistryCredential;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * that Secret changes or goes ({@link Informers}), and read it afresh on their next write, since
  * foreign Secrets are not cached.
  */
-final class ConflictClaims {
+final class ConflictClaims implements PerCredential {
   /** Secret (namespace/name) to the RegistryCredentials waiting for it. */
   private final Map<ResourceID, Set<ResourceID>> waiting = new ConcurrentHashMap<>();
 
@@ -37,13 +38,16 @@ final class ConflictClaims {
   }
 
   /** Forgets every claim of a RegistryCredential (it was deleted). */
-  void forget(ResourceID credential) {
+  @Override
+  public void forget(RegistryCredential rc) {
+    ResourceID credential = ResourceID.fromResource(rc);
     waiting.values().forEach(s -> s.remove(credential));
     waiting.entrySet().removeIf(e -> e.getValue().isEmpty());
   }
 
   /** Secrets with at least one claimant (for tests of forgetting). */
-  int size() {
+  @Override
+  public int remembered() {
     waiting.entrySet().removeIf(e -> e.getValue().isEmpty());
     return waiting.size();
   }

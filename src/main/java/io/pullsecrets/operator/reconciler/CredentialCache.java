@@ -3,15 +3,12 @@ package io.pullsecrets.operator.reconciler;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Instant;
-import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The last credential obtained for each RegistryCredential (by uid), so that a reconcile caused by
- * a namespace or a service account does not call the provider again. An entry is reused while its
- * inputs (generation, refresh annotation, source Secret versions) are unchanged and its refresh is
- * not yet due.
+ * The last credential obtained for a RegistryCredential (kept in its {@link CredentialState}), so
+ * that a reconcile caused by a namespace or a service account does not call the provider again.
+ * An entry is reused while its inputs (generation, refresh annotation, source Secret versions) are
+ * unchanged and its refresh is not yet due.
  */
 public final class CredentialCache {
 
@@ -31,23 +28,5 @@ public final class CredentialCache {
     public boolean expired(Instant now) {
       return credential.expiresAt() != null && !now.isBefore(credential.expiresAt());
     }
-  }
-
-  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-
-  public Optional<Entry> get(String uid) {
-    return Optional.ofNullable(entries.get(uid));
-  }
-
-  public void put(String uid, Entry entry) {
-    entries.put(uid, entry);
-  }
-
-  public int size() {
-    return entries.size();
-  }
-
-  public void remove(String uid) {
-    entries.remove(uid);
   }
 }

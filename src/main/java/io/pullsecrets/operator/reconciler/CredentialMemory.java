@@ -5,27 +5,34 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Everything the operator remembers per RegistryCredential, named: the one place a deleted
- * credential is forgotten. A part that keeps per-credential state and is not listed here would
- * grow with every credential ever created; {@code CredentialMemoryTest} creates and deletes a
- * thousand and checks that every part is empty again.
+ * Everything the operator remembers per RegistryCredential: the one holder of per-credential state
+ * ({@link CredentialStates}) and the reverse indexes that point back at credentials (keyed by
+ * namespace or Secret, so they cannot live in a credential's state), named. The one place a
+ * deleted credential is forgotten: the indexes first (they read its state to find its entries),
+ * then its state. {@code CredentialMemoryTest} creates and deletes a thousand credentials and
+ * checks that every part is empty again.
  */
 final class CredentialMemory {
-  private final Map<String, PerCredential> parts;
+  static final String STATES = "states";
+  private final CredentialStates states;
+  private final Map<String, PerCredential> indexes;
 
-  CredentialMemory(Map<String, PerCredential> parts) {
-    this.parts = new LinkedHashMap<>(parts);
+  CredentialMemory(CredentialStates states, Map<String, PerCredential> indexes) {
+    this.states = states;
+    this.indexes = new LinkedHashMap<>(indexes);
   }
 
-  /** Forgets {@code rc} in every part. */
+  /** Forgets {@code rc} everywhere. */
   void forget(RegistryCredential rc) {
-    parts.values().forEach(p -> p.forget(rc));
+    indexes.values().forEach(p -> p.forget(rc));
+    states.forget(rc);
   }
 
-  /** Each part's entries, by name. */
+  /** Each part's entries, by name: the holder ({@value #STATES}) and every index. */
   Map<String, Integer> remembered() {
     Map<String, Integer> out = new LinkedHashMap<>();
-    parts.forEach((name, part) -> out.put(name, part.remembered()));
+    out.put(STATES, states.remembered());
+    indexes.forEach((name, part) -> out.put(name, part.remembered()));
     return out;
   }
 }

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * Phase 3 of a reconcile: the credential, from the cache unless its inputs changed or its refresh
  * is due; from the provider otherwise, unless a failed fetch is still backing off.
  */
-final class Credentials implements PerCredential {
+final class Credentials {
   private static final Logger LOG = LoggerFactory.getLogger(Credentials.class);
   /** A Secret holds at most 1 MiB; leave room for metadata. */
   static final int MAX_DOCKER_CONFIG_BYTES = 1_000_000;
@@ -54,47 +54,47 @@ final class Credentials implements PerCredential {
   private final RefreshListener listener;
   private final RegistryVerifier verifier;
   private final SourceSecretWatcher sources;
-  private final CredentialCache cache = new CredentialCache();
-  private final Backoff<ProviderException> backoff = new Backoff<>();
+  private final CredentialStates states;
 
   Credentials(OperatorConfig config, Clock clock, DoubleSupplier jitter, RefreshListener listener,
-      RegistryVerifier verifier, SourceSecretWatcher sources) {
+      RegistryVerifier verifier, SourceSecretWatcher sources, CredentialStates states) {
     this.config = config;
     this.clock = clock;
     this.jitter = jitter;
     this.listener = listener;
     this.verifier = verifier;
     this.sources = sources;
+    this.states = states;
   }
 
   Obtained obtain(RegistryCredential rc, CredentialProvider provider, RefreshSchedule schedule, Instant now) {
     ResourceID id = ResourceID.fromResource(rc);
-    String uid = rc.getMetadata().getUid();
+    CredentialState state = states.of(rc);
     String inputs = inputs(rc, id);
-    Optional<CredentialCache.Entry> cached = cache.get(uid);
+    Optional<CredentialCache.Entry> cached = Optional.ofNullable(state.credential);
     if (cached.isPresent() && cached.get().reusable(inputs, now)) {
       return new Obtained(cached.get(), cached.get().credential().partialFailure(), false);
     }
-    Optional<ProviderException> held = backoff.held(uid, FETCH, inputs, now);
+    Optional<ProviderException> held = state.fetchBackoff.held(FETCH, inputs, now);
     if (held.isEmpty()) {
       try {
         Credential previous = cached.filter(c -> !c.expired(now)).map(CredentialCache.Entry::credential).orElse(null);
         CredentialCache.Entry entry = fetch(rc, id, provider, schedule, previous, now);
         ProviderException partial = entry.credential().partialFailure();
         if (partial == null) {
-          backoff.succeeded(uid, FETCH);
+          state.fetchBackoff.succeeded(FETCH);
         } else {
           // Served in part: the failed part is retried with backoff, the rest is served meanwhile.
-          failed(rc, id, provider, partial, now);
-          Instant retry = retryAt(uid);
+          failed(rc, id, state, provider, partial, now);
+          Instant retry = state.fetchBackoff.nextRetry().orElse(null);
           if (retry != null && (entry.nextRefresh() == null || retry.isBefore(entry.nextRefresh()))) {
             entry = new CredentialCache.Entry(entry.credential(), entry.inputs(), entry.obtainedAt(), retry, entry.verified());
           }
         }
-        cache.put(uid, entry);
+        state.credential = entry;
         return new Obtained(entry, partial, false);
       } catch (ProviderException e) {
-        failed(rc, id, provider, e, now);
+        failed(rc, id, state, provider, e, now);
         held = Optional.of(e);
       }
     }
@@ -103,26 +103,10 @@ final class Credentials implements PerCredential {
     return new Obtained(usable, held.get(), usable == null && cached.isPresent());
   }
 
-  /** When the failed fetch may be tried again (null: none is waiting). */
-  Instant retryAt(String uid) {
-    return backoff.nextRetry(uid).orElse(null);
-  }
-
-  @Override
-  public void forget(RegistryCredential rc) {
-    cache.remove(rc.getMetadata().getUid());
-    backoff.forget(rc.getMetadata().getUid());
-  }
-
-  @Override
-  public int remembered() {
-    return cache.size() + backoff.size();
-  }
-
   /** Logged once per burst: at WARN when the fetch starts failing, at DEBUG while it goes on. */
-  private void failed(RegistryCredential rc, ResourceID id, CredentialProvider provider, ProviderException e, Instant now) {
-    String uid = rc.getMetadata().getUid();
-    boolean first = backoff.nextRetry(uid).isEmpty();
+  private void failed(RegistryCredential rc, ResourceID id, CredentialState state, CredentialProvider provider,
+      ProviderException e, Instant now) {
+    boolean first = state.fetchBackoff.nextRetry().isEmpty();
     if (first) {
       LOG.warn("provider {} failed: {}: {}", provider.name(), e.reason(), e.getMessage());
     } else {
@@ -130,9 +114,9 @@ final class Credentials implements PerCredential {
     }
     if (e.retryable()) {
       // Keyed on the inputs after the fetch: a source it started reading is part of them.
-      backoff.failed(uid, FETCH, e, null, inputs(rc, id), now);
+      state.fetchBackoff.failed(FETCH, e, null, inputs(rc, id), now);
     } else {
-      backoff.succeeded(uid, FETCH);
+      state.fetchBackoff.succeeded(FETCH);
     }
   }
 

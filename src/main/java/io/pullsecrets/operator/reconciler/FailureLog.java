@@ -2,27 +2,25 @@ package io.pullsecrets.operator.reconciler;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 
 /**
  * Logs the writes that fail in a namespace once per burst: WARN when a credential starts failing
  * there (or fails for another reason), DEBUG while the same failure repeats on every retry, INFO
- * once when it succeeds again.
+ * once when it succeeds again. The last failure logged per namespace is kept in the credential's
+ * {@link CredentialState}.
  */
 final class FailureLog {
-  private record Failing(ResourceID credential, String namespace) {}
-
   private final Logger log;
-  /** The last failure logged for a credential in a namespace, while it keeps failing. */
-  private final Map<Failing, String> failing = new ConcurrentHashMap<>();
+  private final CredentialStates states;
 
-  FailureLog(Logger log) {
+  FailureLog(Logger log, CredentialStates states) {
     this.log = log;
+    this.states = states;
   }
 
   void failed(ResourceID credential, String ns, String message) {
-    String before = failing.put(new Failing(credential, ns), message);
+    String before = failing(credential).map(f -> f.put(ns, message)).orElse(null);
     if (message.equals(before)) {
       log.debug("namespace {}: {} (again)", ns, message);
     } else {
@@ -31,16 +29,12 @@ final class FailureLog {
   }
 
   void succeeded(ResourceID credential, String ns) {
-    if (failing.remove(new Failing(credential, ns)) != null) {
+    if (failing(credential).map(f -> f.remove(ns)).orElse(null) != null) {
       log.info("namespace {}: writes succeed again", ns);
     }
   }
 
-  void forget(ResourceID credential) {
-    failing.keySet().removeIf(f -> f.credential().equals(credential));
-  }
-
-  int size() {
-    return failing.size();
+  private java.util.Optional<Map<String, String>> failing(ResourceID credential) {
+    return states.find(credential).map(s -> s.failing);
   }
 }

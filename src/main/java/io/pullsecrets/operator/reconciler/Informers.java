@@ -39,11 +39,14 @@ final class Informers implements ClusterView {
   private final InformerEventSource<Namespace, RegistryCredential> namespaces;
   private final InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
   private final InformerEventSource<Secret, RegistryCredential> managedSecrets;
-  private volatile Function<ResourceID, Set<ResourceID>> claimants = secret -> Set.of();
+  /** Who else waits for a managed Secret's name (see {@link ConflictClaims}). */
+  private final Function<ResourceID, Set<ResourceID>> claimants;
 
-  Informers(EventSourceContext<RegistryCredential> context, TargetIndex index) {
+  Informers(EventSourceContext<RegistryCredential> context, TargetIndex index,
+      Function<ResourceID, Set<ResourceID>> claimants) {
     this.primaries = context.getPrimaryCache();
     this.index = index;
+    this.claimants = claimants;
     namespaces = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
             .withName("namespaces")
@@ -111,11 +114,6 @@ final class Informers implements ClusterView {
 
   List<EventSource<?, RegistryCredential>> eventSources() {
     return List.of(namespaces, serviceAccounts, managedSecrets);
-  }
-
-  /** Who else waits for a managed Secret's name (the Replicator knows). */
-  void claimants(Function<ResourceID, Set<ResourceID>> claimants) {
-    this.claimants = claimants;
   }
 
   /**

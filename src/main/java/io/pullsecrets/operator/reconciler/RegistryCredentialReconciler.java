@@ -1,9 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
@@ -15,10 +12,8 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
-import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.health.PullFailure;
-import io.pullsecrets.operator.health.PullFailureStore;
 import io.pullsecrets.operator.health.PullHealth;
 import io.pullsecrets.operator.health.PullHealthMonitor;
 import io.pullsecrets.operator.provider.ProviderException;
@@ -27,7 +22,6 @@ import io.pullsecrets.operator.spec.LabelSelectors;
 import io.pullsecrets.operator.spec.RefreshSchedule;
 import io.pullsecrets.operator.spec.SpecCheck;
 import io.pullsecrets.operator.spec.Targets;
-import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,33 +57,21 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
    * often, so that the namespace syncs soon after its owner deletes it. Reads only.
    */
   public static final Duration CONFLICT_RECHECK = Duration.ofMinutes(1);
-  private volatile Duration conflictRecheck = CONFLICT_RECHECK;
-
-  /** How often namespaces in Conflict are looked at again (default one minute). */
-  public void conflictRecheck(Duration every) {
-    this.conflictRecheck = every;
-  }
 
   private final OperatorConfig config;
   private final ProviderRegistry providers;
   private final Clock clock;
-  private final DoubleSupplier jitter;
-  private final java.util.concurrent.ExecutorService pool;
   private final RefreshListener listener;
-  private final RegistryVerifier verifier;
-  private final TargetIndex index = new TargetIndex();
-
-  private volatile Informers informers;
-  private volatile SourceSecretWatcher sources;
-  private volatile Replicator replicator;
-  private volatile Credentials credentials;
-  private volatile Replication replication;
-  private volatile EventRecorder events;
-  private volatile CredentialMemory memory;
-  private volatile PullHealthMonitor pullHealth;
-  private volatile Duration pullHealthWindow = PullHealth.WINDOW;
-  /** Server-side apply (the default), or JOSDK's JSON diff on the CRUD mock ({@link StatusWriter}). */
-  private volatile StatusWriter statusWriter = StatusWriter.SERVER_SIDE_APPLY;
+  private final Duration conflictRecheck;
+  private final ClusterCaches cluster;
+  private final TargetIndex index;
+  private final CredentialStates states;
+  private final Credentials credentials;
+  private final Replication replication;
+  private final EventRecorder events;
+  private final StatusWriter statusWriter;
+  private final CredentialMemory memory;
+  private final PullHealthMonitor pullHealth;
 
   /** Told about every provider call and every sync, for metrics. */
   public interface RefreshListener {
@@ -108,87 +90,44 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     RefreshListener NONE = new RefreshListener() {};
   }
 
-  public RegistryCredentialReconciler(
-      OperatorConfig config,
-      ProviderRegistry providers,
-      Clock clock,
-      DoubleSupplier jitter,
-      java.util.concurrent.ExecutorService pool,
-      RefreshListener listener,
-      RegistryVerifier verifier) {
+  /** Its parts, built by {@link ReconcilerAssembly}. */
+  RegistryCredentialReconciler(OperatorConfig config, ProviderRegistry providers, Clock clock, RefreshListener listener,
+      Duration conflictRecheck, ClusterCaches cluster, TargetIndex index, CredentialStates states,
+      Credentials credentials, Replication replication, EventRecorder events, StatusWriter statusWriter,
+      CredentialMemory memory, PullHealthMonitor pullHealth) {
     this.config = config;
     this.providers = providers;
     this.clock = clock;
-    this.jitter = jitter;
-    this.pool = pool;
     this.listener = listener;
-    this.verifier = verifier;
+    this.conflictRecheck = conflictRecheck;
+    this.cluster = cluster;
+    this.index = index;
+    this.states = states;
+    this.credentials = credentials;
+    this.replication = replication;
+    this.events = events;
+    this.statusWriter = statusWriter;
+    this.memory = memory;
+    this.pullHealth = pullHealth;
   }
 
   public static DoubleSupplier randomJitter() {
     return () -> ThreadLocalRandom.current().nextDouble(-1, 1);
   }
 
+  /** JOSDK builds informers only here: the cluster caches are set once, now. */
   @Override
   public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
-    statusWriter = StatusWriter.of(context.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource());
-    informers = new Informers(context, index);
-    sources = new SourceSecretWatcher(context.getClient());
-    events = new EventRecorder(context.getClient(), clock);
-    replicator = new Replicator(context.getClient(), informers, pool, events);
-    informers.claimants(replicator::claimantsOf);
-    credentials = new Credentials(config, clock, jitter, listener, verifier, sources);
-    replication = new Replication(replicator, index);
-    memory = new CredentialMemory(java.util.Map.of(
-        "credentials", credentials, "replication", replication, "targetIndex", index, "sourceWatches", sources,
-        "replicator", replicator));
-    List<EventSource<?, RegistryCredential>> all = new ArrayList<>(informers.eventSources());
-    all.add(sources);
-    pullHealth = new PullHealthMonitor(context.getClient(), new PullFailureStore(), listener::pullFailures);
-    pullHealth.window(pullHealthWindow);
-    all.addAll(pullHealth.eventSources(context, RegistryCredential.class, index::targeting));
-    return all;
-  }
-
-  /**
-   * What the informers hold, for the admission webhook: reads only the caches, never the API
-   * server; empty before the event sources exist.
-   */
-  public ClusterView cache() {
-    return cache;
-  }
-
-  private final ClusterView cache = ClusterView.of(() -> {
-    Informers i = informers;
-    return i == null ? ClusterView.EMPTY : i;
-  });
-
-  /**
-   * A Secret as the operator's managed-Secret cache holds it (metadata and a digest of the data,
-   * see {@link SecretDigests}); for tests and diagnostics.
-   */
-  public Optional<Secret> cachedManagedSecret(String namespace, String name) {
-    Informers i = informers;
-    return i == null ? Optional.empty() : i.managedSecret(namespace, name);
-  }
-
-  /** What the operator remembers per credential, by part (for tests of forgetting). */
-  public java.util.Map<String, Integer> remembered() {
-    CredentialMemory m = memory;
-    return m == null ? java.util.Map.of() : m.remembered();
+    return cluster.eventSources(context);
   }
 
   /** How long failed pulls count for PullsHealthy (ten minutes; shorter in tests). */
   public void pullHealthWindow(Duration window) {
-    this.pullHealthWindow = window;
-    PullHealthMonitor m = pullHealth;
-    if (m != null) {
-      m.window(window);
-    }
+    pullHealth.window(window);
   }
 
-  /** What the phases found, and when to reconcile again (null: only on the next event). */
-  private record Result(StatusAggregator.Outcome outcome, Duration requeue) {}
+  /** What the phases found, and the retries they left waiting. */
+  private record Result(StatusAggregator.Outcome outcome, StatusAggregator.Retries retries) {}
 
   @Override
   public UpdateControl<RegistryCredential> reconcile(RegistryCredential rc, Context<RegistryCredential> context) {
@@ -200,10 +139,10 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private Result runPhases(RegistryCredential rc, Set<String> touched, Instant now) {
     SpecCheck.Checked spec;
     try {
-      spec = SpecCheck.check(rc, providers, informers::namespaces, config);
+      spec = SpecCheck.check(rc, providers, cluster::namespaces, config);
     } catch (SpecCheck.InvalidSpec e) {
-      replication.invalidate(rc.getMetadata().getUid());
-      return new Result(new StatusAggregator.Stalled(Reasons.INVALID_SPEC, e.getMessage()), null);
+      replication.invalidate(rc);
+      return new Result(new StatusAggregator.Stalled(Reasons.INVALID_SPEC, e.getMessage()), StatusAggregator.Retries.NONE);
     }
     Supplier<Targets> targets = once(spec.targets());
     Result denied = checkTenancy(rc, spec, targets, now);
@@ -222,7 +161,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   /** The targets among {@code some} namespaces (those in the cache), as a full pass would find them. */
   private Targets targetsAmong(RegistryCredential rc, Set<String> some) {
     List<Namespace> namespaces = new ArrayList<>();
-    some.forEach(ns -> informers.namespace(ns).ifPresent(namespaces::add));
+    some.forEach(ns -> cluster.namespace(ns).ifPresent(namespaces::add));
     try {
       return Targets.resolve(rc, namespaces, config);
     } catch (LabelSelectors.InvalidSelectorException e) {
@@ -237,22 +176,18 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       return null;
     }
     String own = rc.getMetadata().getNamespace();
-    String uid = rc.getMetadata().getUid();
-    replication.invalidate(uid);
+    replication.invalidate(rc);
     replication.cleanUp(rc, spec.secretName(), targets.get().namespaces().contains(own) ? Set.of(own) : Set.of(), now);
-    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED, denied.get()),
-        untilEarliest(now, replication.cleanupRetryAt(uid)));
+    return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED, denied.get()), retries(rc));
   }
 
   /** No usable credential: every Secret still targeted stays as it is; the others are revoked all the same. */
   private Result unavailable(RegistryCredential rc, SpecCheck.Checked spec, Supplier<Targets> targets,
       Credentials.Obtained obtained, Instant now) {
-    String uid = rc.getMetadata().getUid();
-    replication.invalidate(uid);
+    replication.invalidate(rc);
     replication.cleanUp(rc, spec.secretName(), targets.get().namespaces(), now);
     ProviderException e = Objects.requireNonNull(obtained.error());
-    return new Result(new StatusAggregator.Unavailable(e, obtained.expired()),
-        untilEarliest(now, e.retryable() ? credentials.retryAt(uid) : null, replication.cleanupRetryAt(uid)));
+    return new Result(new StatusAggregator.Unavailable(e, obtained.expired()), retries(rc));
   }
 
   private Result served(RegistryCredential rc, SpecCheck.Checked spec, Credentials.Obtained obtained,
@@ -261,17 +196,24 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     var served = new StatusAggregator.Served(entry.credential().expiresAt(), entry.obtainedAt(), entry.nextRefresh(),
         entry.credential().registries(), validity(entry, spec.schedule()), entry.verified(), obtained.error(), sync,
         spec.secretName());
-    String uid = rc.getMetadata().getUid();
-    Instant retryAt = earliest(obtained.error() != null && obtained.error().retryable() ? credentials.retryAt(uid) : null,
-        replication.retryAt(uid));
-    return new Result(served, nextReconcile(entry, retryAt, sync.conflicts() > 0, conflictRecheck, now));
+    return new Result(served, retries(rc));
   }
 
-  /** Phase 6: status, conditions and events from the pure {@link StatusAggregator}; written when changed. */
+  /** The retries the phases left waiting, from the credential's state. */
+  private StatusAggregator.Retries retries(RegistryCredential rc) {
+    CredentialState state = states.of(rc);
+    return new StatusAggregator.Retries(state.fetchBackoff.nextRetry().orElse(null),
+        state.syncBackoff.nextRetry().orElse(null), state.cleanupBackoff.nextRetry().orElse(null));
+  }
+
+  /**
+   * Phase 6: status, conditions, events and the next reconcile from the pure
+   * {@link StatusAggregator}; the status written when changed.
+   */
   private UpdateControl<RegistryCredential> report(RegistryCredential rc, Result result, Context<RegistryCredential> context) {
     RegistryCredentialStatus old = rc.getStatus() == null ? new RegistryCredentialStatus() : rc.getStatus();
     StatusAggregator.Report report = StatusAggregator.report(old, rc.getMetadata().getGeneration(),
-        SpecCheck.configuredProvider(rc), result.outcome(), clock.instant());
+        SpecCheck.configuredProvider(rc), result.outcome(), result.retries(), conflictRecheck, clock.instant());
     for (StatusAggregator.Event e : report.events()) {
       if (e.warning()) {
         events.warning(rc, e.reason(), e.message());
@@ -283,8 +225,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       listener.synced(rc, report.status());
     }
     Duration recheck = pullsHealthy(rc, result.outcome(), report.status());
-    Duration requeue = result.requeue() == null || (recheck != null && recheck.compareTo(result.requeue()) < 0)
-        ? recheck : result.requeue();
+    Duration requeue = report.requeue() == null || (recheck != null && recheck.compareTo(report.requeue()) < 0)
+        ? recheck : report.requeue();
     return finish(rc, context, old, report.status(), requeue);
   }
 
@@ -294,8 +236,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
    * window lets the last failure go (null: nothing to wait for).
    */
   private Duration pullsHealthy(RegistryCredential rc, StatusAggregator.Outcome outcome, RegistryCredentialStatus next) {
-    PullHealthMonitor monitor = pullHealth;
-    if (monitor == null || outcome instanceof StatusAggregator.Stalled) {
+    if (outcome instanceof StatusAggregator.Stalled) {
       return null;
     }
     Optional<SpecCheck.ServingRules> rules = SpecCheck.servingRules(rc, providers, config);
@@ -303,7 +244,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       return null;
     }
     Instant now = clock.instant();
-    PullHealth.Verdict verdict = monitor.assess(rc, rules.get(), next.getRegistries(), informers, now);
+    PullHealth.Verdict verdict = pullHealth.assess(rc, rules.get(), next.getRegistries(), cluster, now);
     Conditions conditions = new Conditions(next.getConditions(), rc.getMetadata().getGeneration(), now);
     String before = conditions.get(PullHealth.CONDITION).map(c -> c.getStatus()).orElse(null);
     conditions.set(PullHealth.CONDITION, verdict.healthy(), verdict.reason(), verdict.message());
@@ -317,7 +258,6 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   @Override
   public DeleteControl cleanup(RegistryCredential rc, Context<RegistryCredential> context) {
-    ResourceID id = ResourceID.fromResource(rc);
     Duration retry = replication.removeAll(rc, clock.instant());
     if (retry != null) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(retry);
@@ -338,38 +278,6 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
         + schedule.clampNote(entry.obtainedAt(), expiresAt).map(note -> "; " + note).orElse("");
   }
 
-  /**
-   * When to reconcile again after serving: the earliest retry (a failed fetch, a namespace backing
-   * off, a failed cleanup), but never after the token expires; else the next refresh; the conflict
-   * re-check when a namespace is in Conflict; and at least every {@link Replication#FULL_PASS_EVERY}.
-   */
-  static Duration nextReconcile(CredentialCache.Entry entry, Instant retryAt, boolean conflicts, Duration conflictRecheck,
-      Instant now) {
-    Instant at = earliest(retryAt, entry.nextRefresh());
-    Instant expiresAt = entry.credential().expiresAt();
-    if (retryAt != null && expiresAt != null && !expiresAt.isBefore(now)) {
-      at = earliest(at, expiresAt.plusSeconds(1));
-    }
-    Duration after = at == null ? Replication.FULL_PASS_EVERY : Duration.between(now, at);
-    if (conflicts && after.compareTo(conflictRecheck) > 0) {
-      after = conflictRecheck;
-    }
-    return after.compareTo(Replication.FULL_PASS_EVERY) > 0 ? Replication.FULL_PASS_EVERY : after;
-  }
-
-  private static Instant earliest(Instant a, Instant b) {
-    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
-  }
-
-  /** The time until the earliest of these instants (null: none). */
-  private static Duration untilEarliest(Instant now, Instant... instants) {
-    Instant at = null;
-    for (Instant i : instants) {
-      at = earliest(at, i);
-    }
-    return at == null ? null : Duration.between(now, at);
-  }
-
   private static <T> Supplier<T> once(Supplier<T> supplier) {
     Object[] value = new Object[1];
     return () -> {
@@ -385,11 +293,9 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private UpdateControl<RegistryCredential> finish(RegistryCredential rc, Context<RegistryCredential> context,
       RegistryCredentialStatus old, RegistryCredentialStatus next, Duration rescheduleAfter) {
     listener.reconciled(rc);
-    UpdateControl<RegistryCredential> control = Serialization.asJson(old).equals(Serialization.asJson(next))
-        ? UpdateControl.noUpdate()
-        : statusWriter.write(rc, next, context);
+    UpdateControl<RegistryCredential> control = statusWriter.update(rc, old, next, context);
     if (rescheduleAfter != null) {
-      control.rescheduleAfter(rescheduleAfter.isNegative() ? Duration.ZERO : rescheduleAfter);
+      control.rescheduleAfter(rescheduleAfter);
     }
     return control;
   }

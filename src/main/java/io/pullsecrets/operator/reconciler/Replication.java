@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -28,7 +27,7 @@ import java.util.stream.Collectors;
  * alone, so an event costs work in proportion to its namespace, not to all targets. Namespaces
  * whose writes failed back off on their own; the others go on.
  */
-final class Replication implements PerCredential {
+final class Replication {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Replication.class);
   /** The safety net: however quiet, a credential gets a full pass at least this often. */
   static final Duration FULL_PASS_EVERY = Duration.ofMinutes(10);
@@ -41,18 +40,17 @@ final class Replication implements PerCredential {
    * @param cleanup namespaces where removing a Secret failed
    * @param writes objects written by the pass
    */
-  private record Pass(String key, long epoch, Instant at, Targets targets, Map<String, NamespaceResult> problems,
+  record Pass(String key, long epoch, Instant at, Targets targets, Map<String, NamespaceResult> problems,
       List<NamespaceResult> cleanup, int writes) {}
 
   private final Replicator replicator;
   private final TargetIndex index;
-  private final Backoff<NamespaceResult> syncBackoff = new Backoff<>();
-  private final Backoff<NamespaceResult> cleanupBackoff = new Backoff<>();
-  private final Map<String, Pass> passes = new ConcurrentHashMap<>();
+  private final CredentialStates states;
 
-  Replication(Replicator replicator, TargetIndex index) {
+  Replication(Replicator replicator, TargetIndex index, CredentialStates states) {
     this.replicator = replicator;
     this.index = index;
+    this.states = states;
   }
 
   /**
@@ -64,14 +62,14 @@ final class Replication implements PerCredential {
    */
   Sync serve(RegistryCredential rc, String secretName, CredentialCache.Entry entry, Supplier<Targets> targets,
       Function<Set<String>, Targets> resolveSome, Set<String> touched, Instant now) {
-    String uid = rc.getMetadata().getUid();
+    CredentialState state = states.of(rc);
     // The inputs start with the generation the credential was obtained at: a spec change means a new one.
     String key = secretName + "|" + entry.inputs() + "|" + entry.obtainedAt();
-    Pass last = passes.get(uid);
-    Pass pass = incremental(last, key, touched, uid, now)
-        ? incrementalPass(rc, secretName, entry, last, resolveSome.apply(touched), touched, now)
-        : fullPass(rc, secretName, entry, key, targets, now);
-    passes.put(uid, pass);
+    Pass last = state.pass;
+    Pass pass = incremental(last, key, touched, state, now)
+        ? incrementalPass(rc, state, secretName, entry, last, resolveSome.apply(touched), touched, now)
+        : fullPass(rc, state, secretName, entry, key, targets, now);
+    state.pass = pass;
     return sync(pass);
   }
 
@@ -80,21 +78,20 @@ final class Replication implements PerCredential {
    * (the epoch), no retry due and the safety net not due. A touched namespace may be new, or
    * newly (un)selected: the incremental pass resolves whether each one is a target.
    */
-  private boolean incremental(Pass last, String key, Set<String> touched, String uid, Instant now) {
+  private boolean incremental(Pass last, String key, Set<String> touched, CredentialState state, Instant now) {
     return last != null && !touched.isEmpty() && last.key().equals(key) && last.epoch() == index.epoch()
         && now.isBefore(last.at().plus(FULL_PASS_EVERY))
-        && !syncBackoff.anyDue(uid, now) && !cleanupBackoff.anyDue(uid, now);
+        && !state.syncBackoff.anyDue(now) && !state.cleanupBackoff.anyDue(now);
   }
 
-  private Pass fullPass(RegistryCredential rc, String secretName, CredentialCache.Entry entry, String key,
-      Supplier<Targets> resolve, Instant now) {
-    String uid = rc.getMetadata().getUid();
+  private Pass fullPass(RegistryCredential rc, CredentialState state, String secretName, CredentialCache.Entry entry,
+      String key, Supplier<Targets> resolve, Instant now) {
     long epoch = index.epoch();
     Targets targets = resolve.get();
-    Replicated replicated = replicate(rc, secretName, entry, key, targets, targets.namespaces(), now);
-    syncBackoff.retainOnly(uid, targets.namespaces());
+    Replicated replicated = replicate(rc, state, secretName, entry, key, targets, targets.namespaces(), now);
+    state.syncBackoff.retainOnly(targets.namespaces());
     Replicator.Outcome cleanup = cleanUp(rc, secretName, targets.namespaces(), now);
-    index.update(ResourceID.fromResource(rc), targets.namespaces());
+    index.update(ResourceID.fromResource(rc), state, targets.namespaces());
     return new Pass(key, epoch, now, targets, replicated.problems(), cleanup.cleanupFailures(),
         replicated.writes() + cleanup.writes());
   }
@@ -104,9 +101,8 @@ final class Replication implements PerCredential {
    * a touched namespace that is not (no longer, or never was) gets the cleanup of a full pass, so a
    * new namespace costs one namespace of work, not a pass over all of them.
    */
-  private Pass incrementalPass(RegistryCredential rc, String secretName, CredentialCache.Entry entry, Pass last,
-      Targets resolved, Set<String> touched, Instant now) {
-    String uid = rc.getMetadata().getUid();
+  private Pass incrementalPass(RegistryCredential rc, CredentialState state, String secretName,
+      CredentialCache.Entry entry, Pass last, Targets resolved, Set<String> touched, Instant now) {
     SortedSet<String> namespaces = new TreeSet<>(last.targets().namespaces());
     namespaces.removeAll(touched);
     namespaces.addAll(resolved.namespaces());
@@ -114,20 +110,20 @@ final class Replication implements PerCredential {
     notWatched.removeAll(touched);
     notWatched.addAll(resolved.notWatched());
     Targets targets = new Targets(namespaces, notWatched, last.targets().serviceAccounts());
-    Replicated replicated = replicate(rc, secretName, entry, last.key(), targets, resolved.namespaces(), now);
+    Replicated replicated = replicate(rc, state, secretName, entry, last.key(), targets, resolved.namespaces(), now);
     Map<String, NamespaceResult> problems = new TreeMap<>(last.problems());
     problems.keySet().removeAll(touched);
     problems.putAll(replicated.problems());
     List<NamespaceResult> cleanup = last.cleanup();
     int writes = replicated.writes();
     if (!resolved.namespaces().containsAll(touched)) {
-      syncBackoff.retainOnly(uid, namespaces);
+      state.syncBackoff.retainOnly(namespaces);
       Replicator.Outcome outcome = cleanUp(rc, secretName, namespaces, now);
       cleanup = outcome.cleanupFailures();
       writes += outcome.writes();
     }
     if (!namespaces.equals(last.targets().namespaces())) {
-      index.update(ResourceID.fromResource(rc), namespaces);
+      index.update(ResourceID.fromResource(rc), state, namespaces);
     }
     return new Pass(last.key(), last.epoch(), last.at(), targets, problems, cleanup, writes);
   }
@@ -135,20 +131,19 @@ final class Replication implements PerCredential {
   private record Replicated(Map<String, NamespaceResult> problems, int writes) {}
 
   /** Syncs {@code namespaces}, except those backing off after their own failure (they keep it). */
-  private Replicated replicate(RegistryCredential rc, String secretName, CredentialCache.Entry entry, String key,
-      Targets targets, Set<String> namespaces, Instant now) {
-    String uid = rc.getMetadata().getUid();
+  private Replicated replicate(RegistryCredential rc, CredentialState state, String secretName,
+      CredentialCache.Entry entry, String key, Targets targets, Set<String> namespaces, Instant now) {
     Map<String, NamespaceResult> problems = new TreeMap<>();
     for (String ns : namespaces) {
-      syncBackoff.held(uid, ns, key, now).ifPresent(held -> problems.put(ns, held));
+      state.syncBackoff.held(ns, key, now).ifPresent(held -> problems.put(ns, held));
     }
     Targets these = new Targets(new TreeSet<>(namespaces), new TreeSet<>(), targets.serviceAccounts());
     Replicator.Outcome synced = replicator.sync(rc, secretName, entry.credential().dockerConfigJson(), these, problems.keySet());
     for (NamespaceResult r : synced.results()) {
       if (r.status() == NamespaceResult.Status.FAILED) {
-        syncBackoff.failed(uid, r.namespace(), r, r.retryAfter(), key, now);
+        state.syncBackoff.failed(r.namespace(), r, r.retryAfter(), key, now);
       } else {
-        syncBackoff.succeeded(uid, r.namespace());
+        state.syncBackoff.succeeded(r.namespace());
       }
       if (r.status() != NamespaceResult.Status.SYNCED) {
         problems.put(r.namespace(), r);
@@ -163,11 +158,11 @@ final class Replication implements PerCredential {
    * never waits for a working credential.
    */
   Replicator.Outcome cleanUp(RegistryCredential rc, String secretName, Set<String> keep, Instant now) {
-    String uid = rc.getMetadata().getUid();
+    Backoff<NamespaceResult> backoff = states.of(rc).cleanupBackoff;
     Replicator.Outcome outcome = replicator.removeUntargeted(rc, secretName, keep);
     Set<String> failing = outcome.cleanupFailures().stream().map(NamespaceResult::namespace).collect(Collectors.toSet());
-    cleanupBackoff.retainOnly(uid, failing);
-    outcome.cleanupFailures().forEach(f -> cleanupBackoff.failed(uid, f.namespace(), f, f.retryAfter(), "cleanup", now));
+    backoff.retainOnly(failing);
+    outcome.cleanupFailures().forEach(f -> backoff.failed(f.namespace(), f, f.retryAfter(), "cleanup", now));
     return outcome;
   }
 
@@ -176,45 +171,19 @@ final class Replication implements PerCredential {
    * to wait before trying again.
    */
   Duration removeAll(RegistryCredential rc, Instant now) {
-    String uid = rc.getMetadata().getUid();
+    Backoff<NamespaceResult> backoff = states.of(rc).cleanupBackoff;
     Replicator.Outcome outcome = replicator.removeAll(rc);
     if (outcome.cleanupComplete()) {
       return null;
     }
     LOG.warn("cleanup incomplete in {} namespace(s); retrying", outcome.cleanupFailures().size());
-    outcome.cleanupFailures().forEach(f -> cleanupBackoff.failed(uid, f.namespace(), f, f.retryAfter(), "delete", now));
-    return Duration.between(now, cleanupBackoff.nextRetry(uid).orElse(now.plus(Backoff.MIN)));
-  }
-
-  /** When the earliest namespace backing off (sync or cleanup) may be tried again. */
-  Instant retryAt(String uid) {
-    Instant sync = syncBackoff.nextRetry(uid).orElse(null);
-    Instant cleanup = cleanupBackoff.nextRetry(uid).orElse(null);
-    return sync == null ? cleanup : cleanup == null ? sync : sync.isBefore(cleanup) ? sync : cleanup;
-  }
-
-  /** When the earliest failed cleanup may be tried again. */
-  Instant cleanupRetryAt(String uid) {
-    return cleanupBackoff.nextRetry(uid).orElse(null);
-  }
-
-  /** The credential no longer serves (deleted, or its last pass is void): forget what was kept. */
-  @Override
-  public void forget(RegistryCredential rc) {
-    String uid = rc.getMetadata().getUid();
-    passes.remove(uid);
-    syncBackoff.forget(uid);
-    cleanupBackoff.forget(uid);
-  }
-
-  @Override
-  public int remembered() {
-    return passes.size() + syncBackoff.size() + cleanupBackoff.size();
+    outcome.cleanupFailures().forEach(f -> backoff.failed(f.namespace(), f, f.retryAfter(), "delete", now));
+    return Duration.between(now, backoff.nextRetry().orElse(now.plus(Backoff.MIN)));
   }
 
   /** Drops the last pass, so that the next one is full (after a reconcile that served nothing). */
-  void invalidate(String uid) {
-    passes.remove(uid);
+  void invalidate(RegistryCredential rc) {
+    states.of(rc).pass = null;
   }
 
   private static Sync sync(Pass pass) {

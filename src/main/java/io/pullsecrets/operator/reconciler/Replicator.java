@@ -31,7 +31,7 @@ import org.slf4j.MDC;
  * worked on in parallel on the writer pool. It writes only what differs from the cache, never
  * touches a Secret it does not manage, and never writes partial data.
  */
-public final class Replicator implements PerCredential {
+public final class Replicator {
   private static final Logger LOG = LoggerFactory.getLogger(Replicator.class);
   public static final String SECRET_TYPE = SecretWriteRule.SECRET_TYPE;
   public static final String DATA_KEY = SecretWriteRule.DATA_KEY;
@@ -41,12 +41,18 @@ public final class Replicator implements PerCredential {
   private final ExecutorService pool;
   private final SecretWriter secrets;
   private final ServiceAccountPatcher serviceAccounts;
-  private final ConflictClaims conflicts = new ConflictClaims();
-  private final FailureLog failures = new FailureLog(LOG);
+  private final ConflictClaims conflicts;
+  private final FailureLog failures;
 
-  /** With {@code events} (may be null): adoptions and replacements of Secrets are reported as Events. */
-  public Replicator(KubernetesClient client, ClusterView view, ExecutorService pool, EventRecorder events) {
+  /**
+   * With {@code events} (may be null): adoptions and replacements of Secrets are reported as
+   * Events. {@code conflicts} records who waits for a Secret held by someone else.
+   */
+  Replicator(KubernetesClient client, ClusterView view, ExecutorService pool, EventRecorder events,
+      ConflictClaims conflicts, CredentialStates states) {
     this.client = client;
+    this.conflicts = conflicts;
+    this.failures = new FailureLog(LOG, states);
     this.view = view;
     this.pool = pool;
     this.secrets = new SecretWriter(client, events);
@@ -79,24 +85,6 @@ public final class Replicator implements PerCredential {
     public boolean cleanupComplete() {
       return cleanupFailures.isEmpty();
     }
-  }
-
-  /** RegistryCredentials waiting for a Secret held by someone else. */
-  public Set<ResourceID> claimantsOf(ResourceID secret) {
-    return conflicts.claimantsOf(secret);
-  }
-
-  /** Forgets a RegistryCredential's conflicts and failures (it was deleted). */
-  @Override
-  public void forget(RegistryCredential rc) {
-    ResourceID id = ResourceID.fromResource(rc);
-    conflicts.forget(id);
-    failures.forget(id);
-  }
-
-  @Override
-  public int remembered() {
-    return conflicts.size() + failures.size();
   }
 
   /**

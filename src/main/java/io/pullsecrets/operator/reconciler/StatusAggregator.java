@@ -9,6 +9,7 @@ import io.pullsecrets.operator.api.StatusCondition;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.reconciler.Replicator.NamespaceResult;
 import io.pullsecrets.operator.verify.RegistryVerifier;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -20,8 +21,9 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Phase 6 of a reconcile, and the only place that decides status, conditions and events: a pure
- * function of the previous status and what the other phases found. No I/O, no clock, no state.
+ * Phase 6 of a reconcile, and the only place that decides status, conditions, events and when to
+ * reconcile again: a pure function of the previous status, what the other phases found and the
+ * retries they left waiting. No I/O, no clock, no state.
  */
 public final class StatusAggregator {
   public static final int FAILED_NAMESPACES_SHOWN = 20;
@@ -71,10 +73,31 @@ public final class StatusAggregator {
   /** An Event to record on the RegistryCredential. */
   public record Event(boolean warning, String reason, String message) {}
 
-  /** The new status and the events that go with it. */
-  public record Report(RegistryCredentialStatus status, List<Event> events) {}
+  /**
+   * The retries the phases left waiting, as instants (null: none): a failed fetch backing off,
+   * namespaces whose writes back off, namespaces where removing a Secret backs off.
+   */
+  public record Retries(Instant fetch, Instant sync, Instant cleanup) {
+    public static final Retries NONE = new Retries(null, null, null);
+  }
 
+  /**
+   * The new status, the events that go with it, and when to reconcile again (null: only on the
+   * next event; never negative).
+   */
+  public record Report(RegistryCredentialStatus status, List<Event> events, Duration requeue) {}
+
+  /** With no retry waiting and the default conflict re-check. */
   public static Report report(RegistryCredentialStatus old, Long generation, String provider, Outcome outcome, Instant now) {
+    return report(old, generation, provider, outcome, Retries.NONE, RegistryCredentialReconciler.CONFLICT_RECHECK, now);
+  }
+
+  /**
+   * @param conflictRecheck how often namespaces in Conflict are looked at again (foreign Secrets
+   *     are not watched)
+   */
+  public static Report report(RegistryCredentialStatus old, Long generation, String provider, Outcome outcome,
+      Retries retries, Duration conflictRecheck, Instant now) {
     RegistryCredentialStatus next = copyOf(old);
     next.setObservedGeneration(generation);
     next.setProvider(provider);
@@ -96,7 +119,53 @@ public final class StatusAggregator {
     if (outcome instanceof Served s) {
       all.addAll(servedWarnings(old, conditions, s, readyWarning));
     }
-    return new Report(next, List.copyOf(all));
+    return new Report(next, List.copyOf(all), requeue(outcome, retries, conflictRecheck, now));
+  }
+
+  /**
+   * When to reconcile again. Stalled: when a failed cleanup may be retried (revoking access goes
+   * on), else only on the next event. Unavailable: the earliest of a retryable fetch's retry and a
+   * cleanup's. Served: {@link #afterServing}. Never negative: a retry already due runs at once.
+   */
+  static Duration requeue(Outcome outcome, Retries retries, Duration conflictRecheck, Instant now) {
+    Duration after = null;
+    if (outcome instanceof Stalled) {
+      after = until(now, retries.cleanup());
+    } else if (outcome instanceof Unavailable u) {
+      after = until(now, earliest(u.error().retryable() ? retries.fetch() : null, retries.cleanup()));
+    } else if (outcome instanceof Served s) {
+      ProviderException e = s.fetchError();
+      Instant retryAt = earliest(e != null && e.retryable() ? retries.fetch() : null,
+          earliest(retries.sync(), retries.cleanup()));
+      after = afterServing(s, retryAt, conflictRecheck, now);
+    }
+    return after == null || !after.isNegative() ? after : Duration.ZERO;
+  }
+
+  /**
+   * When to reconcile again after serving: the earliest retry (a failed fetch, a namespace backing
+   * off, a failed cleanup), but never after the token expires; else the next refresh; the conflict
+   * re-check when a namespace is in Conflict; and at least every {@link Replication#FULL_PASS_EVERY}.
+   */
+  private static Duration afterServing(Served s, Instant retryAt, Duration conflictRecheck, Instant now) {
+    Instant at = earliest(retryAt, s.nextRefresh());
+    Instant expiresAt = s.expiresAt();
+    if (retryAt != null && expiresAt != null && !expiresAt.isBefore(now)) {
+      at = earliest(at, expiresAt.plusSeconds(1));
+    }
+    Duration after = at == null ? Replication.FULL_PASS_EVERY : Duration.between(now, at);
+    if (s.sync().conflicts() > 0 && after.compareTo(conflictRecheck) > 0) {
+      after = conflictRecheck;
+    }
+    return after.compareTo(Replication.FULL_PASS_EVERY) > 0 ? Replication.FULL_PASS_EVERY : after;
+  }
+
+  private static Instant earliest(Instant a, Instant b) {
+    return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+  }
+
+  private static Duration until(Instant now, Instant at) {
+    return at == null ? null : Duration.between(now, at);
   }
 
   private static void stalled(Conditions conditions, Stalled s) {

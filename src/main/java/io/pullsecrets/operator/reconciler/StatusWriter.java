@@ -3,6 +3,7 @@ package io.pullsecrets.operator.reconciler;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -18,6 +19,12 @@ import io.pullsecrets.operator.api.RegistryCredentialStatus;
 interface StatusWriter {
   /** The control that ends a reconcile whose status changed to {@code next}. */
   UpdateControl<RegistryCredential> write(RegistryCredential rc, RegistryCredentialStatus next, Context<RegistryCredential> context);
+
+  /** The control that ends a reconcile: {@code next} written only when it differs from {@code old}. */
+  default UpdateControl<RegistryCredential> update(RegistryCredential rc, RegistryCredentialStatus old,
+      RegistryCredentialStatus next, Context<RegistryCredential> context) {
+    return Serialization.asJson(old).equals(Serialization.asJson(next)) ? UpdateControl.noUpdate() : write(rc, next, context);
+  }
 
   /** The writer JOSDK's configuration asks for. */
   static StatusWriter of(boolean serverSideApply) {

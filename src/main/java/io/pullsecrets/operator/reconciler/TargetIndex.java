@@ -2,8 +2,8 @@ package io.pullsecrets.operator.reconciler;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pullsecrets.operator.api.RegistryCredential;
-import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,15 +12,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * Which RegistryCredentials target which namespaces (as of each one's last full pass), and which
  * namespaces had an event since a credential's last reconcile. An event in one namespace reaches
  * only the credentials that target it, and their next reconcile looks only at the namespaces
- * touched. A namespace added or changed touches that namespace for every credential (its next
- * reconcile resolves whether it is a target); a namespace removed moves the epoch, and every
- * credential's next reconcile is a full pass.
+ * touched. A namespace added or changed touches that namespace for every credential with a
+ * recorded full pass (its next reconcile resolves whether it is a target); a namespace removed
+ * moves the epoch, and every credential's next reconcile is a full pass.
+ *
+ * <p>A credential's own targets and touched namespaces live in its {@link CredentialState}; this
+ * class keeps the reverse index, namespace to credentials, and keeps it in step.
  */
 final class TargetIndex implements PerCredential {
+  private final CredentialStates states;
   private final Map<String, Set<ResourceID>> byNamespace = new ConcurrentHashMap<>();
-  private final Map<ResourceID, Set<String>> targetsOf = new ConcurrentHashMap<>();
-  private final Map<ResourceID, Set<String>> touched = new ConcurrentHashMap<>();
   private final AtomicLong epoch = new AtomicLong();
+
+  TargetIndex(CredentialStates states) {
+    this.states = states;
+  }
 
   /** The credentials that target {@code namespace} (after their last full pass); none is told anything. */
   Set<ResourceID> targeting(String namespace) {
@@ -40,20 +46,23 @@ final class TargetIndex implements PerCredential {
    * (deleted) the events its cleanup causes must not leave entries nobody takes.
    */
   synchronized void touch(ResourceID id, String namespace) {
-    if (targetsOf.containsKey(id)) {
-      touched.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(namespace);
-    }
+    states.find(id).filter(s -> s.targets != null).ifPresent(s -> s.touched.add(namespace));
   }
 
   /** The namespaces a credential targets, as of its last full pass (empty before the first). */
   Set<String> targets(ResourceID id) {
-    return Set.copyOf(targetsOf.getOrDefault(id, Set.of()));
+    return states.find(id).map(st -> st.targets).map(Set::copyOf).orElse(Set.of());
   }
 
   /** The namespaces touched since the last call, for this credential (empty: none). */
-  Set<String> takeTouched(ResourceID id) {
-    Set<String> taken = touched.remove(id);
-    return taken == null ? Set.of() : Set.copyOf(taken);
+  synchronized Set<String> takeTouched(ResourceID id) {
+    Optional<CredentialState> state = states.find(id);
+    if (state.isEmpty() || state.get().touched.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> taken = Set.copyOf(state.get().touched);
+    state.get().touched.clear();
+    return taken;
   }
 
   /**
@@ -61,9 +70,11 @@ final class TargetIndex implements PerCredential {
    * touched, and its next reconcile resolves whether that namespace is one of its targets.
    */
   synchronized void namespaceChanged(String namespace) {
-    for (ResourceID id : targetsOf.keySet()) {
-      touched.computeIfAbsent(id, k -> ConcurrentHashMap.newKeySet()).add(namespace);
-    }
+    states.forEach(st -> {
+      if (st.targets != null) {
+        st.touched.add(namespace);
+      }
+    });
   }
 
   /** A namespace was removed: what every credential targets may have changed (each gets a full pass). */
@@ -76,14 +87,11 @@ final class TargetIndex implements PerCredential {
   }
 
   /** Records the namespaces a credential targets after a full pass. */
-  synchronized void update(ResourceID id, Set<String> namespaces) {
-    Set<String> before = targetsOf.getOrDefault(id, Set.of());
+  synchronized void update(ResourceID id, CredentialState state, Set<String> namespaces) {
+    Set<String> before = state.targets == null ? Set.of() : state.targets;
     for (String ns : before) {
       if (!namespaces.contains(ns)) {
-        byNamespace.computeIfPresent(ns, (k, ids) -> {
-          ids.remove(id);
-          return ids.isEmpty() ? null : ids;
-        });
+        unindex(id, ns);
       }
     }
     for (String ns : namespaces) {
@@ -91,19 +99,26 @@ final class TargetIndex implements PerCredential {
         byNamespace.computeIfAbsent(ns, k -> ConcurrentHashMap.newKeySet()).add(id);
       }
     }
-    targetsOf.put(id, new HashSet<>(namespaces));
+    state.targets = Set.copyOf(namespaces);
   }
 
+  private void unindex(ResourceID id, String ns) {
+    byNamespace.computeIfPresent(ns, (k, ids) -> {
+      ids.remove(id);
+      return ids.isEmpty() ? null : ids;
+    });
+  }
+
+  /** Takes the credential out of the reverse index (its state, targets included, goes with it). */
   @Override
   public synchronized void forget(RegistryCredential rc) {
     ResourceID id = ResourceID.fromResource(rc);
-    update(id, Set.of());
-    targetsOf.remove(id);
-    touched.remove(id);
+    states.find(id).map(s -> s.targets).ifPresent(targets -> targets.forEach(ns -> unindex(id, ns)));
   }
 
+  /** Namespaces in the reverse index. */
   @Override
   public int remembered() {
-    return byNamespace.size() + targetsOf.size() + touched.size();
+    return byNamespace.size();
   }
 }

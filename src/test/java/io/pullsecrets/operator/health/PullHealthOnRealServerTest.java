@@ -39,7 +39,7 @@ class PullHealthOnRealServerTest {
     h = new OperatorHarness();
     Fixtures.namespace(h.client, TEAM, Map.of());
     h.start(OperatorHarness.config(Set.of()), o -> o);
-    h.operator().reconciler().pullHealthWindow(Duration.ofSeconds(6));
+    h.operator().assembly().reconciler().pullHealthWindow(Duration.ofSeconds(6));
     h.apply(Fixtures.teamCredential(h.client, "registry.example.com", List.of(TEAM)));
     h.awaitReady(PLATFORM_NS, "example");
   }

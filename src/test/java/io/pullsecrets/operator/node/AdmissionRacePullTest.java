@@ -138,7 +138,7 @@ class AdmissionRacePullTest {
     targets.setNamespaceSelector(new LabelSelectorSpec(Map.of("pull", "yes"), null));
     rc.getSpec().setTargets(targets);
     client.resource(rc).create();
-    await().atMost(Node.WAIT).until(() -> !running.operator().reconciler().cache().credentials().isEmpty());
+    await().atMost(Node.WAIT).until(() -> !running.operator().assembly().cluster().credentials().isEmpty());
 
     long t0 = System.nanoTime();
     Map<String, String> on = Map.of("pull", "yes");

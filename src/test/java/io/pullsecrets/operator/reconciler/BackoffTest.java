@@ -28,32 +28,34 @@ class BackoffTest {
     Backoff<String> b = new Backoff<>();
     Instant t = T0;
     for (int i = 0; i < 12; i++) {
-      b.failed("uid", "team-a", "HTTP 500", null, "v1", t);
-      t = b.nextRetry("uid").orElseThrow();
+      b.failed("team-a", "HTTP 500", null, "v1", t);
+      t = b.nextRetry().orElseThrow();
     }
     // Twelve failures in a row: the last wait is the 5-minute cap.
     Instant lastFailure = t.minus(Duration.ofMinutes(5));
-    assertThat(b.held("uid", "team-a", "v1", lastFailure.plusSeconds(299))).contains("HTTP 500");
-    assertThat(b.held("uid", "team-a", "v1", lastFailure.plusSeconds(300))).isEmpty();
-    assertThat(b.held("uid", "team-a", "v2", lastFailure)).as("what it should hold changed").isEmpty();
-    assertThat(b.anyDue("uid", lastFailure.plusSeconds(299))).isFalse();
-    assertThat(b.anyDue("uid", lastFailure.plusSeconds(300))).isTrue();
+    assertThat(b.held("team-a", "v1", lastFailure.plusSeconds(299))).contains("HTTP 500");
+    assertThat(b.held("team-a", "v1", lastFailure.plusSeconds(300))).isEmpty();
+    assertThat(b.held("team-a", "v2", lastFailure)).as("what it should hold changed").isEmpty();
+    assertThat(b.anyDue(lastFailure.plusSeconds(299))).isFalse();
+    assertThat(b.anyDue(lastFailure.plusSeconds(300))).isTrue();
   }
 
   @Test
   void subjectsWaitOnTheirOwnAndAreForgotten() {
     Backoff<String> b = new Backoff<>();
-    b.failed("uid", "team-a", "a", null, "k", T0);
-    b.failed("uid", "team-a", "a", null, "k", T0);
-    b.failed("uid", "team-b", "b", null, "k", T0);
-    assertThat(b.nextRetry("uid")).contains(T0.plusSeconds(1));
-    b.succeeded("uid", "team-b");
-    assertThat(b.nextRetry("uid")).contains(T0.plusSeconds(2));
-    b.retainOnly("uid", Set.of("team-c"));
-    assertThat(b.nextRetry("uid")).isEmpty();
-    b.failed("uid", "team-a", "a", null, "k", T0);
-    assertThat(b.nextRetry("uid")).as("a new burst starts at 1 s").contains(T0.plusSeconds(1));
-    b.forget("uid");
-    assertThat(b.held("uid", "team-a", "k", T0)).isEmpty();
+    b.failed("team-a", "a", null, "k", T0);
+    b.failed("team-a", "a", null, "k", T0);
+    b.failed("team-b", "b", null, "k", T0);
+    assertThat(b.nextRetry()).contains(T0.plusSeconds(1));
+    b.succeeded("team-b");
+    assertThat(b.nextRetry()).contains(T0.plusSeconds(2));
+    b.retainOnly(Set.of("team-c"));
+    assertThat(b.nextRetry()).isEmpty();
+    b.failed("team-a", "a", null, "k", T0);
+    assertThat(b.nextRetry()).as("a new burst starts at 1 s").contains(T0.plusSeconds(1));
+    assertThat(b.size()).isEqualTo(1);
+    b.retainOnly(Set.of());
+    assertThat(b.held("team-a", "k", T0)).isEmpty();
+    assertThat(b.size()).isZero();
   }
 }

@@ -269,7 +269,7 @@ class RevocationAndRacesTest {
     assertThat(h.secret("team-t", "regcred").orElseThrow().getData()).containsOnlyKeys("blob");
     assertThat(h.dockerConfig("team-a", "regcred")).isEqualTo(Fixtures.robotDockerConfig("scan-pw-1"));
 
-    RegistryCredentialReconciler reconciler = h.operator().reconciler();
+    ReconcilerAssembly reconciler = h.operator().assembly();
     h.awaitUntil(() -> reconciler.cachedManagedSecret("team-t", "regcred").isPresent());
     Secret cached = reconciler.cachedManagedSecret("team-t", "regcred").orElseThrow();
     assertThat(cached.getData()).doesNotContainKey("blob");

@@ -104,7 +104,7 @@ class WebhookRealServerTest {
     await().atMost(WAIT).until(() -> Prometheus.get(running.httpPort(), "/readyz").status() == 200);
     await("the operator sets the caBundle").atMost(WAIT).until(() -> caBundle().contains("BEGIN CERTIFICATE"));
     createCredential();
-    await().atMost(WAIT).until(() -> !running.operator().reconciler().cache().credentials().isEmpty());
+    await().atMost(WAIT).until(() -> !running.operator().assembly().cluster().credentials().isEmpty());
   }
 
   void createCredential() {
