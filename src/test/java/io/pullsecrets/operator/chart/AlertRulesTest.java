@@ -198,6 +198,6 @@ class AlertRulesTest {
         alerts++;
       }
     }
-    assertThat(alerts).isEqualTo(5);
+    assertThat(alerts).as("every alert of the chart, PullSecretPullsFailing included").isEqualTo(6);
   }
 }
