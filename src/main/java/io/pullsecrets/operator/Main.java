@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.health.PullFailure;
 import io.pullsecrets.operator.http.HttpEndpoints;
 import io.pullsecrets.operator.http.HttpServing;
 import io.pullsecrets.operator.http.MetricsAuthorizer;
@@ -317,6 +318,12 @@ public final class Main {
       public void reconciled(RegistryCredential rc) {
         a.reconciled(rc);
         b.reconciled(rc);
+      }
+
+      @Override
+      public void pullFailures(RegistryCredential rc, PullFailure.Kind kind, long n) {
+        a.pullFailures(rc, kind, n);
+        b.pullFailures(rc, kind, n);
       }
     };
   }

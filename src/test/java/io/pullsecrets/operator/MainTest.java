@@ -34,13 +34,27 @@ class MainTest {
         continue;
       }
       callbacks.add(m.getName());
-      Object[] args = Arrays.stream(m.getParameterTypes()).map(t -> t == boolean.class ? false : null).toArray();
+      Object[] args = Arrays.stream(m.getParameterTypes()).map(MainTest::zero).toArray();
       m.invoke(both, args);
     }
-    assertThat(callbacks).contains("refreshed", "synced", "deleted", "reconciled");
+    assertThat(callbacks).contains("refreshed", "synced", "deleted", "reconciled", "pullFailures");
     assertThat(new TreeSet<>(metrics)).isEqualTo(callbacks);
     assertThat(new TreeSet<>(theirs)).isEqualTo(callbacks);
     assertThat(metrics).hasSameSizeAs(callbacks);
     assertThat(theirs).hasSameSizeAs(callbacks);
+  }
+
+  /** null for an object parameter, the zero of a primitive one. */
+  private static Object zero(Class<?> type) {
+    if (type == boolean.class) {
+      return false;
+    }
+    if (type == long.class) {
+      return 0L;
+    }
+    if (type == int.class) {
+      return 0;
+    }
+    return type.isPrimitive() ? java.lang.reflect.Array.get(java.lang.reflect.Array.newInstance(type, 1), 0) : null;
   }
 }
