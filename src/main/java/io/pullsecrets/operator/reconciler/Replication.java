@@ -88,10 +88,12 @@ final class Replication {
       String key, Supplier<Targets> resolve, Instant now) {
     long epoch = index.epoch();
     Targets targets = resolve.get();
+    // Indexed before the writes: a ServiceAccount created while they run (the controller manager
+    // makes `default` just after a namespace) is an event this credential hears, not one lost.
+    index.update(ResourceID.fromResource(rc), state, targets.namespaces());
     Replicated replicated = replicate(rc, state, secretName, entry, key, targets, targets.namespaces(), now);
     state.syncBackoff.retainOnly(targets.namespaces());
     Replicator.Outcome cleanup = cleanUp(rc, secretName, targets.namespaces(), now);
-    index.update(ResourceID.fromResource(rc), state, targets.namespaces());
     return new Pass(key, epoch, now, targets, replicated.problems(), cleanup.cleanupFailures(),
         replicated.writes() + cleanup.writes());
   }
@@ -110,6 +112,10 @@ final class Replication {
     notWatched.removeAll(touched);
     notWatched.addAll(resolved.notWatched());
     Targets targets = new Targets(namespaces, notWatched, last.targets().serviceAccounts());
+    if (!namespaces.equals(last.targets().namespaces())) {
+      // Before the writes, as in a full pass.
+      index.update(ResourceID.fromResource(rc), state, namespaces);
+    }
     Replicated replicated = replicate(rc, state, secretName, entry, last.key(), targets, resolved.namespaces(), now);
     Map<String, NamespaceResult> problems = new TreeMap<>(last.problems());
     problems.keySet().removeAll(touched);
@@ -121,9 +127,6 @@ final class Replication {
       Replicator.Outcome outcome = cleanUp(rc, secretName, namespaces, now);
       cleanup = outcome.cleanupFailures();
       writes += outcome.writes();
-    }
-    if (!namespaces.equals(last.targets().namespaces())) {
-      index.update(ResourceID.fromResource(rc), state, namespaces);
     }
     return new Pass(last.key(), last.epoch(), last.at(), targets, problems, cleanup, writes);
   }
