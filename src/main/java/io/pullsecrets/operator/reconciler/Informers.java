@@ -66,27 +66,33 @@ final class Informers implements ClusterView {
             })
             .build(),
         context);
-    serviceAccounts = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
-            .withName("service-accounts")
-            .withNamespacesInheritedFromController()
-            .withOnUpdateFilter(this::relevantChange)
-            .withItemStore(new TransformingItemStore<>(CacheTransforms::serviceAccount))
-            .withPrimaryToSecondaryMapper(this::serviceAccountsOf)
-            .withSecondaryToPrimaryMapper(this::credentialsFor)
-            .build(),
-        context);
-    managedSecrets = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
-            .withName("managed-secrets")
-            .withNamespacesInheritedFromController()
-            .withLabelSelector(Labels.MANAGED_SELECTOR)
-            // Anyone can put the label on their own Secrets: cache a digest of the data, not the data.
-            .withItemStore(new TransformingItemStore<>(SecretDigests::slim))
-            .withPrimaryToSecondaryMapper(rc -> idsOf(managedSecretsOf(rc.getMetadata().getUid()).stream()))
-            .withSecondaryToPrimaryMapper(this::ownersOf)
-            .build(),
-        context);
+    // JOSDK gives the one item store to every informer it makes for the watched namespaces, and an
+    // informer's (re)list removes from its store what its own namespace lacks: with several watched
+    // namespaces, one informer's list would drop the others' objects. So the compact stores are
+    // used only where there is one informer (all namespaces, or one); a namespaced install with
+    // several keeps whole objects (SecretDigests.holdsExactly reads both forms).
+    boolean oneInformer = context.getControllerConfiguration().getEffectiveNamespaces().size() <= 1;
+    var serviceAccountConfig = InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
+        .withName("service-accounts")
+        .withNamespacesInheritedFromController()
+        .withOnUpdateFilter(this::relevantChange)
+        .withPrimaryToSecondaryMapper(this::serviceAccountsOf)
+        .withSecondaryToPrimaryMapper(this::credentialsFor);
+    if (oneInformer) {
+      serviceAccountConfig.withItemStore(new TransformingItemStore<>(CacheTransforms::serviceAccount));
+    }
+    serviceAccounts = new InformerEventSource<>(serviceAccountConfig.build(), context);
+    var managedSecretConfig = InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
+        .withName("managed-secrets")
+        .withNamespacesInheritedFromController()
+        .withLabelSelector(Labels.MANAGED_SELECTOR)
+        .withPrimaryToSecondaryMapper((RegistryCredential rc) -> idsOf(managedSecretsOf(rc.getMetadata().getUid()).stream()))
+        .withSecondaryToPrimaryMapper(this::ownersOf);
+    if (oneInformer) {
+      // Anyone can put the label on their own Secrets: cache a digest of the data, not the data.
+      managedSecretConfig.withItemStore(new TransformingItemStore<>(SecretDigests::slim));
+    }
+    managedSecrets = new InformerEventSource<>(managedSecretConfig.build(), context);
     managedSecrets.addIndexers(Map.of(Labels.CREDENTIAL_UID, s -> {
       String uid = s.getMetadata().getLabels() == null ? null : s.getMetadata().getLabels().get(Labels.CREDENTIAL_UID);
       return uid == null ? List.of() : List.of(uid);
