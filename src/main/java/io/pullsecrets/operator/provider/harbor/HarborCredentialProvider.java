@@ -146,8 +146,8 @@ public final class HarborCredentialProvider implements CredentialProvider {
 
   /** Harbor's rule for robot secrets: 8 to 128 characters with an upper-case letter, a lower-case letter and a digit. */
   public static boolean validSecret(String s) {
-    return s != null && s.length() >= 8 && s.length() <= 128 && s.chars().anyMatch(Character::isUpperCase)
-        && s.chars().anyMatch(Character::isLowerCase) && s.chars().anyMatch(Character::isDigit);
+    return s != null && s.length() >= 8 && s.length() <= 128 && s.chars().anyMatch(c -> c >= 'A' && c <= 'Z')
+        && s.chars().anyMatch(c -> c >= 'a' && c <= 'z') && s.chars().anyMatch(c -> c >= '0' && c <= '9');
   }
 
   static Duration rotateEvery(String value) throws ProviderException {
