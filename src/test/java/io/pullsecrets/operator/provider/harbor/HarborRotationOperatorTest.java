@@ -159,4 +159,23 @@ class HarborRotationOperatorTest {
     // Harbor accepts only the new secret from the PATCH on; the Secrets follow within one write pass.
     assertThat(windows).allSatisfy(w -> assertThat(w).isPositive().isLessThan(5000.0));
   }
+
+  @Test
+  void kubectlExplainsTheHarborFieldsAndTheApiServerRefusesAUrlThatIsNotABaseUrl() {
+    java.nio.file.Path kubeconfig = ((io.pullsecrets.operator.testing.RealApiServer) h.api).controlPlane.kubeconfig;
+    String explain = io.pullsecrets.operator.testing.Cli.kubectl(kubeconfig, "explain", "regcred.spec.provider.harbor")
+        .ok().stdout().replaceAll("\\s+", " ");
+    assertThat(explain).contains("url").contains("robotId").contains("adminSecretRef").contains("rotateEvery")
+        .contains("registry").contains("The admin login is sent");
+
+    RegistryCredential withPath = credential();
+    withPath.getSpec().getProvider().getHarbor().setUrl("https://harbor.example.com/api/v2.0/robots/9");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.apply(withPath))
+        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).hasMessageContaining("spec.provider.harbor.url");
+    RegistryCredential tooOften = credential();
+    tooOften.getSpec().getProvider().getHarbor().setRotateEvery("5m");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.apply(tooOften))
+        .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).hasMessageContaining("at least 10m");
+    assertThat(harbor.requests()).isEmpty();
+  }
 }
