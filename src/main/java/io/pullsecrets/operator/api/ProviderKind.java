@@ -16,14 +16,15 @@ public enum ProviderKind {
   DOCKER_CONFIG("dockerConfig", ProviderSpec::getDockerConfig),
   ECR("ecr", ProviderSpec::getEcr),
   GCP("gcp", ProviderSpec::getGcp),
-  AZURE("azure", ProviderSpec::getAzure);
+  AZURE("azure", ProviderSpec::getAzure),
+  HARBOR("harbor", ProviderSpec::getHarbor);
 
   /**
    * The CEL rule on {@code spec.provider}: exactly one field is set. An annotation needs a
    * constant, so it is written out; {@code ProviderKindTest} checks it names every kind.
    */
   public static final String ONE_PROVIDER_RULE =
-      "[has(self.static), has(self.dockerConfig), has(self.ecr), has(self.gcp), has(self.azure)].filter(x, x).size() == 1";
+      "[has(self.static), has(self.dockerConfig), has(self.ecr), has(self.gcp), has(self.azure), has(self.harbor)].filter(x, x).size() == 1";
 
   private final String field;
   private final Function<ProviderSpec, Object> read;

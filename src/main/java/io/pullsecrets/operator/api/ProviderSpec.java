@@ -27,6 +27,9 @@ public class ProviderSpec {
   @JsonPropertyDescription("Azure Container Registry (username 00000000-0000-0000-0000-000000000000, an ACR refresh token, about 3 hours).")
   private AzureProviderSpec azure;
 
+  @JsonPropertyDescription("A Harbor robot account: the operator rotates the robot's secret with an admin's login and renders the robot's login.")
+  private HarborProviderSpec harbor;
+
   @JsonProperty("static")
   public StaticProviderSpec getStatic() {
     return staticProvider;
@@ -67,6 +70,14 @@ public class ProviderSpec {
 
   public void setAzure(AzureProviderSpec azure) {
     this.azure = azure;
+  }
+
+  public HarborProviderSpec getHarbor() {
+    return harbor;
+  }
+
+  public void setHarbor(HarborProviderSpec harbor) {
+    this.harbor = harbor;
   }
 
   /** The names of the provider fields that are set, in {@link ProviderKind} order. */

@@ -10,7 +10,7 @@ public class RegistryCredentialStatus {
   @JsonPropertyDescription("The metadata.generation this status describes.")
   private Long observedGeneration;
 
-  @JsonPropertyDescription("The provider in use (static, dockerConfig, ecr, gcp, azure).")
+  @JsonPropertyDescription("The provider in use (static, dockerConfig, ecr, gcp, azure, harbor).")
   private String provider;
 
   @JsonPropertyDescription("Ready (summary), TokenValid, Synced, Verified, and the kstatus conditions Reconciling and Stalled when they apply.")

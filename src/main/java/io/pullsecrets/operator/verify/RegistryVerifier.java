@@ -336,7 +336,7 @@ public final class RegistryVerifier {
    * ranges; for IPv6, also an address that carries a refused IPv4 address and routes to it
    * ({@link #embeddedIpv4}). Private ranges are allowed: registries live there.
    */
-  static String forbidden(InetAddress a) {
+  public static String forbidden(InetAddress a) {
     byte[] b = a.getAddress();
     if (a instanceof Inet4Address) {
       return forbiddenIpv4(b);

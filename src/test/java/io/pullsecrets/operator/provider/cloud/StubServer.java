@@ -110,7 +110,12 @@ public final class StubServer implements AutoCloseable {
   }
 
   public static StubServer https(SSLContext context) throws IOException {
-    HttpsServer s = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    return https(context, InetAddress.getLoopbackAddress());
+  }
+
+  /** An HTTPS stub listening on {@code address} (a test that needs a host that is not loopback). */
+  public static StubServer https(SSLContext context, InetAddress address) throws IOException {
+    HttpsServer s = HttpsServer.create(new InetSocketAddress(address, 0), 0);
     s.setHttpsConfigurator(new HttpsConfigurator(context));
     return new StubServer(s);
   }
