@@ -16,6 +16,7 @@ import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.testing.Cli;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -27,9 +28,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Several AWS accounts and ECR Public in one RegistryCredential, through the whole operator on
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.Test;
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class EcrAccountsOperatorTest {
+  @RegisterExtension final Closer closer = new Closer();
   static final String A = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
   static final String B = "222222222222.dkr.ecr.eu-west-1.amazonaws.com";
   static final String KEY_A = "AKIAOPERATORACCOUNTA";
@@ -56,9 +58,9 @@ class EcrAccountsOperatorTest {
   void start() throws Exception {
     SecretScan.register(SECRET_A);
     SecretScan.register(SECRET_B);
-    ecr = StubServer.http().handler(this::ecrAnswer);
-    ecrPublic = StubServer.http().handler(this::ecrPublicAnswer);
-    h = new OperatorHarness();
+    ecr = closer.add(StubServer.http().handler(this::ecrAnswer));
+    ecrPublic = closer.add(StubServer.http().handler(this::ecrPublicAnswer));
+    h = closer.add(new OperatorHarness());
     kubeconfig = ((RealApiServer) h.api).controlPlane.kubeconfig;
     Map<String, String> env = Map.of("AWS_ENDPOINT_URL_ECR", ecr.url(), "AWS_ENDPOINT_URL_ECR_PUBLIC", ecrPublic.url(),
         "AWS_ENDPOINT_URL_STS", ecr.url());
@@ -66,16 +68,6 @@ class EcrAccountsOperatorTest {
         new EcrCredentialProvider(new DefaultAwsClientFactory(env), new KubernetesServiceAccountTokens(h.operatorClient()))))));
     Fixtures.dataSecret(h.client, PLATFORM_NS, "keys-a", Map.of("accessKeyId", KEY_A, "secretAccessKey", SECRET_A));
     Fixtures.dataSecret(h.client, PLATFORM_NS, "keys-b", Map.of("accessKeyId", KEY_B, "secretAccessKey", SECRET_B));
-  }
-
-  @AfterEach
-  void stop() {
-    try {
-      h.close();
-    } finally {
-      ecr.close();
-      ecrPublic.close();
-    }
   }
 
   Response ecrAnswer(Request r) {

@@ -13,6 +13,7 @@ import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
 import io.pullsecrets.operator.provider.cloud.StubServer;
@@ -28,9 +29,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * ECR Public and several AWS accounts under one ecr provider, with the real AWS SDK clients
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.Test;
  * signing name and region, and the access key of the caller (each account has its own).
  */
 class EcrPublicAndAccountsTest {
+  @RegisterExtension final Closer closer = new Closer();
   static final ObjectMapper JSON = new ObjectMapper();
   static final String ACCOUNT_A = "111111111111";
   static final String ACCOUNT_B = "222222222222";
@@ -64,22 +66,14 @@ class EcrPublicAndAccountsTest {
 
   @BeforeEach
   void start() throws Exception {
-    ecr = StubServer.http().handler(this::ecrAnswer);
-    ecrPublic = StubServer.http().handler(this::ecrPublicAnswer);
-    sts = StubServer.http().handler(r -> {
+    ecr = closer.add(StubServer.http().handler(this::ecrAnswer));
+    ecrPublic = closer.add(StubServer.http().handler(this::ecrPublicAnswer));
+    sts = closer.add(StubServer.http().handler(r -> {
       throw new AssertionError("no STS call expected");
-    });
-    api = new MockTokenApi();
+    }));
+    api = closer.add(new MockTokenApi());
     secrets.put(Fixtures.secret("keys-a", Map.of("accessKeyId", KEY_A, "secretAccessKey", SECRET_A)));
     secrets.put(Fixtures.secret("keys-b", Map.of("accessKeyId", KEY_B, "secretAccessKey", SECRET_B)));
-  }
-
-  @AfterEach
-  void stop() {
-    ecr.close();
-    ecrPublic.close();
-    sts.close();
-    api.close();
   }
 
   EcrCredentialProvider provider() {
