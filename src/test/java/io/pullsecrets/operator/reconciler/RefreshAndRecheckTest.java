@@ -72,16 +72,6 @@ class RefreshAndRecheckTest {
     return Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, registry, "robot"), List.of(namespaces));
   }
 
-  /** A namespace event reconciles every credential; waits for a reconcile that began after it. */
-  void tick(String name, int i) {
-    int before = h.reconciles(PLATFORM_NS, name);
-    h.client.namespaces().withName("ticker").edit(ns -> {
-      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
-      return ns;
-    });
-    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, name) > before);
-  }
-
   // refresh.interval on a credential that does not expire re-reads the source when due.
   @Test
   void intervalOnAStaticCredentialReReadsTheSourceWhenTheClockPassesIt() {
@@ -104,18 +94,18 @@ class RefreshAndRecheckTest {
         .isBetween(Duration.ofMinutes(10).minusSeconds(2), Duration.ofMinutes(10));
 
     clock.advance(Duration.ofMinutes(9));
-    tick("interval", 1);
-    tick("interval", 2);
+    h.tick("ticker", "interval", 1);
+    h.tick("ticker", "interval", 2);
     assertThat(provider.calls.get()).isEqualTo(1);
 
     clock.advance(Duration.ofMinutes(2));
-    tick("interval", 3);
+    h.tick("ticker", "interval", 3);
     h.awaitUntil(() -> provider.calls.get() == 2);
     RegistryCredential after = h.awaitResource(PLATFORM_NS, "interval",
         r -> !ready.getStatus().getNextRefreshTime().equals(r.getStatus().getNextRefreshTime()));
     assertThat(Duration.between(clock.instant(), Instant.parse(after.getStatus().getNextRefreshTime())))
         .isBetween(Duration.ofMinutes(10).minusSeconds(2), Duration.ofMinutes(10));
-    tick("interval", 4);
+    h.tick("ticker", "interval", 4);
     assertThat(provider.calls.get()).isEqualTo(2);
   }
 

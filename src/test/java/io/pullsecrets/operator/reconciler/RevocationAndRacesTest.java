@@ -196,14 +196,14 @@ class RevocationAndRacesTest {
     // Five minutes pass, in steps, each followed by a reconcile: no refresh (the floor is 359.9 s).
     for (int i = 0; i < 6; i++) {
       clock.advance(Duration.ofSeconds(50));
-      tickReconcile("gcp", i);
+      h.tick("team-a", "gcp", i);
     }
     assertThat(calls.get()).isEqualTo(1);
     // Past the floor: exactly one refresh.
     clock.advance(Duration.ofSeconds(100));
-    tickReconcile("gcp", 99);
+    h.tick("team-a", "gcp", 99);
     h.awaitUntil(() -> calls.get() == 2);
-    tickReconcile("gcp", 100);
+    h.tick("team-a", "gcp", 100);
     assertThat(calls.get()).isEqualTo(2);
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "gcp");
@@ -211,16 +211,6 @@ class RevocationAndRacesTest {
     assertThat(condition(ready, "TokenValid").orElseThrow().getMessage()).contains("refresh.before '1h' was clamped");
     assertThat(Duration.between(clock.instant(), Instant.parse(ready.getStatus().getNextRefreshTime())))
         .isBetween(Duration.ofSeconds(358), Duration.ofSeconds(360));
-  }
-
-  /** Any namespace event reconciles every credential: waits for one that started after it. */
-  private void tickReconcile(String name, int i) {
-    int before = h.reconciles(PLATFORM_NS, name);
-    h.client.namespaces().withName("team-a").edit(ns -> {
-      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
-      return ns;
-    });
-    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, name) > before);
   }
 
   // Twenty credentials, one ServiceAccount: conflicting patches are retried at once.

@@ -192,6 +192,19 @@ public final class OperatorHarness implements AutoCloseable {
     return last[0];
   }
 
+  /**
+   * Any namespace event reconciles every credential: sets the label {@code tick=i} on namespace
+   * {@code namespace} (which exists) and waits for a reconcile of {@code PLATFORM_NS/name} that began after it.
+   */
+  public void tick(String namespace, String name, int i) {
+    int before = reconciles(PLATFORM_NS, name);
+    client.namespaces().withName(namespace).edit(ns -> {
+      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
+      return ns;
+    });
+    awaitUntil(() -> reconciles(PLATFORM_NS, name) > before);
+  }
+
   public void awaitUntil(java.util.concurrent.Callable<Boolean> condition) {
     await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(condition);
   }

@@ -7,8 +7,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.pullsecrets.operator.api.AzureProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.RegistryCredentialSpec;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
@@ -17,6 +15,7 @@ import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.TestJwt;
 import io.pullsecrets.operator.provider.cloud.TestTls;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.SecretScan;
@@ -75,15 +74,6 @@ class AzureTimedRefreshOperatorTest {
     return Response.json(200, "{\"refresh_token\":\"" + token + "\"}");
   }
 
-  void tick(int i) {
-    int before = h.reconciles(PLATFORM_NS, "acr");
-    h.client.namespaces().withName("ticker").edit(ns -> {
-      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
-      return ns;
-    });
-    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, "acr") > before);
-  }
-
   @Test
   void passingNextRefreshTimeGetsANewAcrTokenForEveryNamespace() throws Exception {
     entra = closer.add(StubServer.https(TestTls.serverContext()).handler(this::entraAnswer));
@@ -108,17 +98,7 @@ class AzureTimedRefreshOperatorTest {
     azure.setAuth(AzureCredentialProviderTest.clientSecret());
     ProviderSpec p = new ProviderSpec();
     p.setAzure(azure);
-    RegistryCredential rc = new RegistryCredential();
-    rc.getMetadata().setName("acr");
-    rc.getMetadata().setNamespace(PLATFORM_NS);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setProvider(p);
-    spec.setSecretName("acr-pull");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(namespaces);
-    spec.setTargets(t);
-    rc.setSpec(spec);
-    h.apply(rc);
+    h.apply(CredentialBuilder.of(PLATFORM_NS, "acr", p).secretName("acr-pull").targets(namespaces).build());
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "acr");
     assertThat(exchanges.get()).isEqualTo(1);
@@ -128,12 +108,12 @@ class AzureTimedRefreshOperatorTest {
     assertThat(Duration.between(clock.instant(), next)).isBetween(Duration.ofMinutes(134), Duration.ofMinutes(135));
 
     clock.advance(Duration.between(clock.instant(), next).minusSeconds(30));
-    tick(1);
-    tick(2);
+    h.tick("ticker", "acr", 1);
+    h.tick("ticker", "acr", 2);
     assertThat(exchanges.get()).isEqualTo(1);
 
     clock.advance(Duration.ofMinutes(1));
-    tick(3);
+    h.tick("ticker", "acr", 3);
     h.awaitUntil(() -> refreshTokens.containsKey(2)
         && namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "acr-pull").contains(refreshTokens.get(2))));
     assertThat(exchanges.get()).isEqualTo(2);

@@ -9,7 +9,6 @@ import io.pullsecrets.operator.api.EcrAccountSpec;
 import io.pullsecrets.operator.api.EcrProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.RegistryCredentialSpec;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
 import io.pullsecrets.operator.provider.cloud.StubServer;
@@ -17,6 +16,7 @@ import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.testing.Cli;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -108,14 +108,7 @@ class EcrAccountsOperatorTest {
     e.setAccounts(List.of(a, b));
     ProviderSpec p = new ProviderSpec();
     p.setEcr(e);
-    RegistryCredential rc = new RegistryCredential();
-    rc.getMetadata().setName("ecr");
-    rc.getMetadata().setNamespace(PLATFORM_NS);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setProvider(p);
-    spec.setSecretName("ecr-pull");
-    rc.setSpec(spec);
-    return Fixtures.targeting(rc, List.of("team-a"));
+    return CredentialBuilder.of(PLATFORM_NS, "ecr", p).secretName("ecr-pull").targets(List.of("team-a")).build();
   }
 
   String config() {

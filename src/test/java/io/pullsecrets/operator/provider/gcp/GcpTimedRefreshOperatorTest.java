@@ -58,15 +58,6 @@ class GcpTimedRefreshOperatorTest {
     return Response.json(200, "{\"access_token\":\"ya29.timed-gcp-token-" + n + "\",\"expires_in\":3599,\"token_type\":\"Bearer\"}");
   }
 
-  void tick(int i) {
-    int before = h.reconciles(PLATFORM_NS, "gcp");
-    h.client.namespaces().withName("ticker").edit(ns -> {
-      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
-      return ns;
-    });
-    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, "gcp") > before);
-  }
-
   @Test
   void passingNextRefreshTimeGetsANewGoogleTokenForEveryNamespace() throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
@@ -115,12 +106,12 @@ class GcpTimedRefreshOperatorTest {
     assertThat(Duration.between(clock.instant(), next)).isBetween(Duration.ofMinutes(44), Duration.ofMinutes(46));
 
     clock.advance(Duration.between(clock.instant(), next).minusSeconds(30));
-    tick(1);
-    tick(2);
+    h.tick("ticker", "gcp", 1);
+    h.tick("ticker", "gcp", 2);
     assertThat(grants.get()).isEqualTo(1);
 
     clock.advance(Duration.ofMinutes(1));
-    tick(3);
+    h.tick("ticker", "gcp", 3);
     h.awaitUntil(() -> namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "gcp-pull").contains("ya29.timed-gcp-token-2")));
     assertThat(grants.get()).isEqualTo(2);
   }
