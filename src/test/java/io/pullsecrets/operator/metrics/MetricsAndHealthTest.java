@@ -22,6 +22,7 @@ import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.RealApiServer;
+import io.pullsecrets.operator.testing.TestProviders;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -52,24 +53,14 @@ class MetricsAndHealthTest {
   final AtomicReference<ProviderException> failWith = new AtomicReference<>();
 
   /** The static provider, but its tokens expire at {@link #EXPIRES}, and it can be told to fail. */
-  final CredentialProvider expiring = new CredentialProvider() {
-    final StaticCredentialProvider delegate = new StaticCredentialProvider();
-
-    @Override
-    public io.pullsecrets.operator.api.ProviderKind kind() {
-      return io.pullsecrets.operator.api.ProviderKind.STATIC;
+  final CredentialProvider expiring = TestProviders.statics(request -> {
+    ProviderException e = failWith.get();
+    if (e != null) {
+      throw e;
     }
-
-    @Override
-    public Credential fetch(ProviderRequest request) throws ProviderException {
-      ProviderException e = failWith.get();
-      if (e != null) {
-        throw e;
-      }
-      Credential c = delegate.fetch(request);
-      return new Credential(c.registries(), c.dockerConfigJson(), EXPIRES);
-    }
-  };
+    Credential c = new StaticCredentialProvider().fetch(request);
+    return new Credential(c.registries(), c.dockerConfigJson(), EXPIRES);
+  });
 
   @BeforeEach
   void setUp() {

@@ -24,6 +24,7 @@ import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.SecretScan;
 import io.pullsecrets.operator.testing.TestClock;
+import io.pullsecrets.operator.testing.TestProviders.CountingStatic;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -46,27 +47,6 @@ class RefreshAndRecheckTest {
   @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
   StubServer registry;
-
-  /** The static provider, counting its calls and failing while {@link #failing} is set. */
-  static final class CountingStatic implements CredentialProvider {
-    final StaticCredentialProvider real = new StaticCredentialProvider();
-    final AtomicInteger calls = new AtomicInteger();
-    volatile boolean failing;
-
-    @Override
-    public io.pullsecrets.operator.api.ProviderKind kind() {
-      return real.kind();
-    }
-
-    @Override
-    public Credential fetch(ProviderRequest request) throws ProviderException {
-      calls.incrementAndGet();
-      if (failing) {
-        throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "the test's provider is down");
-      }
-      return real.fetch(request);
-    }
-  }
 
   static RegistryCredential credential(String name, String registry, String... namespaces) {
     return Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, registry, "robot"), List.of(namespaces));

@@ -33,6 +33,8 @@ import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.RealApiServer;
+import io.pullsecrets.operator.testing.TestProviders.CountingStatic;
+import io.pullsecrets.operator.testing.TestProviders;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -81,23 +83,6 @@ class ReplicationAndStatusTest {
   private void foreignSecret(String ns, String name) {
     h.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
         .endMetadata().withData(Map.of("token", b64("theirs"))).build()).create();
-  }
-
-  /** Static credentials whose calls are counted. */
-  static final class CountingStatic implements CredentialProvider {
-    final StaticCredentialProvider delegate = new StaticCredentialProvider();
-    final AtomicInteger calls = new AtomicInteger();
-
-    @Override
-    public io.pullsecrets.operator.api.ProviderKind kind() {
-      return delegate.kind();
-    }
-
-    @Override
-    public Credential fetch(ProviderRequest request) throws ProviderException {
-      calls.incrementAndGet();
-      return delegate.fetch(request);
-    }
   }
 
   // --- Refresh follows the source -------------------------------------------------------------
@@ -431,17 +416,9 @@ class ReplicationAndStatusTest {
   /** Ready lists the provider reasons: a first fetch that fails shows the provider's own reason. */
   @Test
   void aFirstFetchThatFailsIsReadyFalseWithTheProvidersReason() {
-    CredentialProvider denying = new CredentialProvider() {
-      @Override
-      public io.pullsecrets.operator.api.ProviderKind kind() {
-        return io.pullsecrets.operator.api.ProviderKind.STATIC;
-      }
-
-      @Override
-      public Credential fetch(ProviderRequest request) throws ProviderException {
-        throw ProviderException.transientFailure("AccessDenied", "the registry said no to role 'puller'");
-      }
-    };
+    CredentialProvider denying = TestProviders.statics(request -> {
+      throw ProviderException.transientFailure("AccessDenied", "the registry said no to role 'puller'");
+    });
     startedWith(denying);
     Fixtures.namespace(h.client, "team-a", Map.of());
     h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
@@ -465,18 +442,10 @@ class ReplicationAndStatusTest {
   void noExpiryMetricForACredentialThatDoesNotExpire() {
     Instant expires = Instant.parse("2099-01-01T00:00:00Z");
     StaticCredentialProvider statics = new StaticCredentialProvider();
-    CredentialProvider expiringByName = new CredentialProvider() {
-      @Override
-      public io.pullsecrets.operator.api.ProviderKind kind() {
-        return statics.kind();
-      }
-
-      @Override
-      public Credential fetch(ProviderRequest request) throws ProviderException {
-        Credential c = statics.fetch(request);
-        return request.name().equals("expiring") ? new Credential(c.registries(), c.dockerConfigJson(), expires) : c;
-      }
-    };
+    CredentialProvider expiringByName = TestProviders.statics(request -> {
+      Credential c = statics.fetch(request);
+      return request.name().equals("expiring") ? new Credential(c.registries(), c.dockerConfigJson(), expires) : c;
+    });
     RealApiServer real = new RealApiServer();
     KubernetesClient operatorClient = real.newOperatorClient();
     String ops = OperatorHarness.OPERATOR_NS;

@@ -25,6 +25,7 @@ import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.TestClock;
+import io.pullsecrets.operator.testing.TestProviders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,26 +76,18 @@ class RevocationAndRacesTest {
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
     CredentialProvider statics = new StaticCredentialProvider();
-    CredentialProvider blockingOnce = new CredentialProvider() {
-      @Override
-      public io.pullsecrets.operator.api.ProviderKind kind() {
-        return io.pullsecrets.operator.api.ProviderKind.STATIC;
-      }
-
-      @Override
-      public Credential fetch(ProviderRequest request) throws ProviderException {
-        Credential c = statics.fetch(request); // reads the source Secret as it is now
-        if (calls.incrementAndGet() == 1) {
-          inFetch.countDown();
-          try {
-            release.await(30, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
+    CredentialProvider blockingOnce = TestProviders.statics(request -> {
+      Credential c = statics.fetch(request); // reads the source Secret as it is now
+      if (calls.incrementAndGet() == 1) {
+        inFetch.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
-        return c;
       }
-    };
+      return c;
+    });
     h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(blockingOnce))));
     Fixtures.namespace(h.client, "team-a", Map.of());
@@ -166,20 +159,12 @@ class RevocationAndRacesTest {
   void beforeLongerThanTheLifetimeIsClampedToAFloor() {
     TestClock clock = new TestClock(Instant.now());
     AtomicInteger calls = new AtomicInteger();
-    CredentialProvider gcpLike = new CredentialProvider() {
-      @Override
-      public io.pullsecrets.operator.api.ProviderKind kind() {
-        return io.pullsecrets.operator.api.ProviderKind.STATIC;
-      }
-
-      @Override
-      public Credential fetch(ProviderRequest request) {
-        calls.incrementAndGet();
-        // Google's access tokens live 3,599 seconds.
-        return new Credential(List.of(REGISTRY), "{\"auths\":{}}".getBytes(StandardCharsets.UTF_8),
-            request.clock().instant().plusSeconds(3599));
-      }
-    };
+    CredentialProvider gcpLike = TestProviders.statics(request -> {
+      calls.incrementAndGet();
+      // Google's access tokens live 3,599 seconds.
+      return new Credential(List.of(REGISTRY), "{\"auths\":{}}".getBytes(StandardCharsets.UTF_8),
+          request.clock().instant().plusSeconds(3599));
+    });
     h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(gcpLike)))
         .withClock(clock).withJitter(() -> 0));

@@ -157,17 +157,9 @@ public final class Fixtures {
   /** A registry with a provider of every kind that fails if called: for decisions that only ask whether one is registered. */
   public static io.pullsecrets.operator.provider.ProviderRegistry providerOfEveryKind() {
     return new io.pullsecrets.operator.provider.ProviderRegistry(java.util.Arrays.stream(io.pullsecrets.operator.api.ProviderKind.values())
-        .map(k -> (io.pullsecrets.operator.provider.CredentialProvider) new io.pullsecrets.operator.provider.CredentialProvider() {
-          @Override
-          public io.pullsecrets.operator.api.ProviderKind kind() {
-            return k;
-          }
-
-          @Override
-          public io.pullsecrets.operator.provider.Credential fetch(io.pullsecrets.operator.provider.ProviderRequest request) {
-            throw new AssertionError("not called in this test");
-          }
-        }).toList());
+        .map(k -> TestProviders.of(k, request -> {
+          throw new AssertionError("not called in this test");
+        })).toList());
   }
 
   // Provider tests: a credential {@link #NAME} in {@link #NAMESPACE}, its source Secrets and fetch requests, without a server.
