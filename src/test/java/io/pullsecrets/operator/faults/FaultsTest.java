@@ -5,7 +5,6 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -240,20 +239,14 @@ class FaultsTest {
   void terminatingNamespacesAreNotTargetedAndTheNextEventSendsAtMostTwoRequestsIntoThem() {
     h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
-    h.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("leaving")
-        .withLabels(Map.of("pull", "yes")).withFinalizers("example.com/hold").endMetadata().build()).create();
-    Fixtures.serviceAccount(h.client, "leaving", "default", Map.of());
+    h.heldNamespace("leaving", Map.of("pull", "yes"));
     RegistryCredential rc = credential(null);
     rc.getSpec().getTargets().setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("pull", "yes"), null));
     h.apply(rc);
     h.awaitUntil(() -> h.secret("leaving", "regcred").isPresent());
 
     // A real API server refuses writes into a terminating namespace.
-    h.mock().setFault(r -> r.getPath().contains("/namespaces/leaving/") && !r.getMethod().equals("GET")
-        && MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
-        ? new MockResponse().setResponseCode(403).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403}")
-        : null);
-    h.client.namespaces().withName("leaving").delete();
+    h.terminate("leaving");
     h.awaitUntil(() -> h.client.namespaces().withName("leaving").get().getMetadata().getDeletionTimestamp() != null);
 
     RegistryCredential status = h.awaitResource(PLATFORM_NS, "example",

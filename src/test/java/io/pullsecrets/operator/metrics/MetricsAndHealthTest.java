@@ -17,7 +17,6 @@ import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
-import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;

@@ -1,5 +1,9 @@
 package io.pullsecrets.operator.testing;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Assumptions;
 
@@ -22,6 +26,21 @@ final class Availability {
     this.tests = tests;
     this.requiredBy = requiredBy;
     this.why = why;
+  }
+
+  /** Why {@code hack/<script> status} says the environment cannot run (its output), or null when it can. */
+  static String scriptStatus(Path script) {
+    String name = "hack/" + script.getFileName();
+    try {
+      Process p = new ProcessBuilder("bash", script.toString(), "status").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        return out.isEmpty() ? name + " status failed" : out;
+      }
+      return null;
+    } catch (IOException | InterruptedException e) {
+      return name + " could not run: " + e.getMessage();
+    }
   }
 
   boolean required() {

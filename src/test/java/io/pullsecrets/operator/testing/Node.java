@@ -34,7 +34,7 @@ public final class Node {
 
   private static Node shared;
   private static String unavailable;
-  private static final Availability AVAILABILITY = new Availability("node", "real-node tests", "PULLSECRET_REQUIRE_NODE", Node::status);
+  private static final Availability AVAILABILITY = new Availability("node", "real-node tests", "PULLSECRET_REQUIRE_NODE", () -> Availability.scriptStatus(SCRIPT));
 
   public final ControlPlane controlPlane;
   /** The registry's host:port (127.0.0.1 and a free port), as image references name it. */
@@ -54,19 +54,6 @@ public final class Node {
   /** Why the node cannot run here, or null; prints that reason on the console once. */
   public static String unavailableReason() {
     return AVAILABILITY.reason();
-  }
-
-  private static String status() {
-    try {
-      Process p = new ProcessBuilder("bash", SCRIPT.toString(), "status").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        return out.isEmpty() ? "hack/node.sh status failed" : out;
-      }
-      return null;
-    } catch (IOException | InterruptedException e) {
-      return "hack/node.sh could not run: " + e.getMessage();
-    }
   }
 
   /** The running node (and control plane); skips (or, when required, fails) the calling test if it cannot run. */

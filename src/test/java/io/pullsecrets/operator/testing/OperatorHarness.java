@@ -77,6 +77,29 @@ public final class OperatorHarness implements AutoCloseable {
     return (MockApiServer) api;
   }
 
+  /**
+   * Namespace {@code name} with these labels and its default ServiceAccount, held by a finalizer so
+   * that a delete leaves it terminating.
+   */
+  public void heldNamespace(String name, Map<String, String> labels) {
+    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name)
+        .withLabels(labels).withFinalizers("example.com/hold").endMetadata().build()).create();
+    Fixtures.serviceAccount(client, name, "default", Map.of());
+  }
+
+  /**
+   * On the mock: deletes the (held) namespace {@code name}, refusing the operator's writes into it
+   * from then on (403 Forbidden) as a real API server refuses writes into a terminating namespace.
+   */
+  public void terminate(String name) {
+    mock().setFault(r -> r.getPath().contains("/namespaces/" + name + "/") && !r.getMethod().equals("GET")
+        && MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
+        ? new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(403)
+            .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403}")
+        : null);
+    client.namespaces().withName(name).delete();
+  }
+
   public static OperatorConfig config(Set<String> watch) {
     return new OperatorConfig(OPERATOR_NS, Set.of(OPERATOR_NS, PLATFORM_NS), watch, 0, false, "info", "text");
   }
