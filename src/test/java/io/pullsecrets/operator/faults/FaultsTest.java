@@ -5,7 +5,6 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.Response;
@@ -16,6 +15,7 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.CredentialBuilder;
+import io.pullsecrets.operator.testing.DroppedConnections;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -116,31 +116,7 @@ class FaultsTest {
 
   @Test
   void droppedWatchConnectionsRecoverAndChangesMadeMeanwhileAreReconciled() throws Exception {
-    MockApiServer api = new MockApiServer();
-    try (TcpProxy proxy = new TcpProxy(api.port())) {
-      KubernetesClient operatorClient = api.newOperatorClient(proxy);
-      h = closer.add(new OperatorHarness(api, operatorClient)).start();
-      Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
-      RegistryCredential rc = credential(null);
-      rc.getSpec().getTargets().setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("pull", "yes"), null));
-      h.apply(rc);
-      h.awaitReady(PLATFORM_NS, "example");
-      // Cut established watches, as an API server restart or a load balancer does. The CRUD mock
-      // answers every new watch with the whole list as ADDED events; a cut in the same instant as
-      // those first frames can leave the JDK WebSocket without its close callback (seen in about
-      // one run in four), and only the informer's periodic watch restart (every 5 to 10 minutes)
-      // would recover it. So the cut waits until the connections are quiet.
-      h.awaitUntil(() -> proxy.quietFor(Duration.ofMillis(300)));
-      proxy.drop(true);
-      // Meanwhile: a new namespace, a rotated password, a hand-deleted Secret.
-      Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
-      Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-      h.client.secrets().inNamespace("team-a").withName("regcred").delete();
-      proxy.resume();
-
-      h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")) && h.dockerConfig("team-b", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
-      h.awaitUntil(() -> h.pullSecretNames("team-b", "default").equals(List.of("regcred")));
-    }
+    DroppedConnections.recoverAndReconcile(new MockApiServer(), closer, "scan-pw");
   }
 
   @Test
