@@ -48,7 +48,8 @@ class FaultsTest {
 
   RegistryCredential credential(List<String> namespaces) {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
-    return CredentialBuilder.staticLogin(PLATFORM_NS, "example", REGISTRY, "robot").secretName("regcred").targets(namespaces).build();
+    return CredentialBuilder.staticLogin(PLATFORM_NS, "example", REGISTRY, "robot").secretName("regcred")
+        .targets(namespaces).build();
   }
 
   /** Answers the first {@code times} operator requests that match with {@code response}. */
@@ -184,11 +185,8 @@ class FaultsTest {
     h.awaitReady(PLATFORM_NS, "example");
 
     Fixtures.loginSecret(h.client, PLATFORM_NS, "other-robot", "other", "scan-pw-x");
-    RegistryCredential second = Fixtures.staticCredential(PLATFORM_NS, "second", "other.example.com", "other-robot");
-    second.getSpec().setSecretName("regcred");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of("team-a"));
-    second.getSpec().setTargets(t);
+    RegistryCredential second = CredentialBuilder.staticLogin(PLATFORM_NS, "second", "other.example.com", "other-robot")
+        .secretName("regcred").targets(List.of("team-a")).build();
     second = h.apply(second);
 
     RegistryCredential conflicted = h.awaitCondition(PLATFORM_NS, "second", "Ready", "False", "Conflict");

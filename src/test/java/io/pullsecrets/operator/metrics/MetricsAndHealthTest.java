@@ -11,7 +11,6 @@ import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
@@ -19,6 +18,7 @@ import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.RealApiServer;
 import io.pullsecrets.operator.testing.TestProviders;
@@ -94,10 +94,8 @@ class MetricsAndHealthTest {
     assertThat(get(port, "/nope").status()).isEqualTo(404);
 
     // A credential targeting two namespaces.
-    RegistryCredential rc = Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot");
-    TargetsSpec targets = new TargetsSpec();
-    targets.setNamespaces(List.of("team-a", "team-b"));
-    rc.getSpec().setTargets(targets);
+    RegistryCredential rc = CredentialBuilder.staticLogin(OPS, "robot", "registry.example.com", "robot")
+        .targets(List.of("team-a", "team-b")).build();
     client.resource(rc).create();
 
     Map<String, String> cred = Map.of("namespace", OPS, "name", "robot");

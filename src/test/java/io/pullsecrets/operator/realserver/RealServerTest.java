@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Cli;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -119,10 +119,8 @@ class RealServerTest {
   void kubectlGetShowsSensibleColumnsAndWaitWorksBothWays() {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "column-password-1");
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "harbor", "harbor.example.com", "robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of("team-a"));
-    rc.getSpec().setTargets(t);
+    RegistryCredential rc = CredentialBuilder.staticLogin(PLATFORM_NS, "harbor", "harbor.example.com", "robot")
+        .targets(List.of("team-a")).build();
     h.apply(rc);
     h.apply(Fixtures.staticCredential(PLATFORM_NS, "broken", "harbor.example.com", "missing"));
     h.start();
@@ -193,10 +191,8 @@ class RealServerTest {
   @Test
   void aNewLabelledNamespaceGetsItsEntryOnTheDefaultAccountTheControllerManagerCreates() {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "flow-password-1");
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "example", "harbor.example.com", "robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("pull", "harbor"), null));
-    rc.getSpec().setTargets(t);
+    RegistryCredential rc = CredentialBuilder.staticLogin(PLATFORM_NS, "example", "harbor.example.com", "robot")
+        .selecting(Map.of("pull", "harbor")).build();
     h.apply(rc);
     h.start();
     h.awaitReady(PLATFORM_NS, "example");

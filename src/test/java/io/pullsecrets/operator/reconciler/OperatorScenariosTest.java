@@ -14,8 +14,8 @@ import io.pullsecrets.operator.api.LabelSelectorRequirementSpec;
 import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.ServiceAccountsSpec;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.util.List;
@@ -196,10 +196,8 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of("pulls", "yes"));
     Fixtures.serviceAccount(h.client, "team-a", "runner", Map.of());
-    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
-    ServiceAccountsSpec sas = new ServiceAccountsSpec();
-    sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
-    rc.getSpec().setServiceAccounts(sas);
+    RegistryCredential rc = CredentialBuilder.of(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")))
+        .serviceAccountsSelecting(Map.of("pulls", "yes")).build();
     h.apply(rc);
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(h.pullSecretNames("team-a", "builder")).containsExactly("regcred");
@@ -285,10 +283,8 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-x", Map.of());
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "s3cret-1");
-    RegistryCredential rc = Fixtures.staticCredential("team-x", "sneaky", REGISTRY, "robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of("team-a", "team-x"));
-    rc.getSpec().setTargets(t);
+    RegistryCredential rc = CredentialBuilder.staticLogin("team-x", "sneaky", REGISTRY, "robot")
+        .targets(List.of("team-a", "team-x")).build();
     h.apply(rc);
 
     RegistryCredential status = h.awaitCondition("team-x", "sneaky", "Ready", "False", "NotPermitted");

@@ -20,14 +20,13 @@ import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RefreshSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.ServiceAccountsSpec;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -166,10 +165,8 @@ class ReplicationAndStatusTest {
     CountingStatic provider = new CountingStatic();
     startedWith(provider);
     Fixtures.namespace(h.client, "team-a", Map.of());
-    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
-    ServiceAccountsSpec sas = new ServiceAccountsSpec();
-    sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
-    rc.getSpec().setServiceAccounts(sas);
+    RegistryCredential rc = CredentialBuilder.of(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")))
+        .serviceAccountsSelecting(Map.of("pulls", "yes")).build();
     h.apply(rc);
     h.awaitReady(PLATFORM_NS, "example");
     int calls = provider.calls.get();
@@ -192,10 +189,8 @@ class ReplicationAndStatusTest {
     started();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of("pulls", "yes"));
-    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
-    ServiceAccountsSpec sas = new ServiceAccountsSpec();
-    sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
-    rc.getSpec().setServiceAccounts(sas);
+    RegistryCredential rc = CredentialBuilder.of(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")))
+        .serviceAccountsSelecting(Map.of("pulls", "yes")).build();
     h.apply(rc);
     h.awaitReady(PLATFORM_NS, "example");
     h.awaitUntil(() -> h.pullSecretNames("team-a", "builder").equals(List.of("regcred")));
@@ -259,10 +254,8 @@ class ReplicationAndStatusTest {
     Fixtures.namespace(h.client, "team-x", Map.of("pull", "yes"));
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "s3cret-1");
-    RegistryCredential rc = Fixtures.staticCredential("team-x", "sneaky", REGISTRY, "robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaceSelector(new LabelSelectorSpec(Map.of("pull", "yes"), null));
-    rc.getSpec().setTargets(t);
+    RegistryCredential rc = CredentialBuilder.staticLogin("team-x", "sneaky", REGISTRY, "robot")
+        .selecting(Map.of("pull", "yes")).build();
     h.apply(rc);
 
     RegistryCredential status = h.awaitCondition("team-x", "sneaky", "Ready", "False", "NotPermitted");
@@ -284,11 +277,8 @@ class ReplicationAndStatusTest {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "s3cret-1");
     String sourceVersion = h.secret(PLATFORM_NS, "robot").orElseThrow().getMetadata().getResourceVersion();
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot");
-    rc.getSpec().setSecretName("robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of(PLATFORM_NS, "team-a"));
-    rc.getSpec().setTargets(t);
+    RegistryCredential rc = CredentialBuilder.staticLogin(PLATFORM_NS, "example", REGISTRY, "robot").secretName("robot")
+        .targets(List.of(PLATFORM_NS, "team-a")).build();
     h.apply(rc);
 
     RegistryCredential status = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
