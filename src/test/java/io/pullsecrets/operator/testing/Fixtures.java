@@ -143,6 +143,22 @@ public final class Fixtures {
     return credential(ns, name, p);
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper STRICT_YAML = io.fabric8.kubernetes.client.utils.Serialization
+      .yamlMapper().copy().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /**
+   * A part of a RegistryCredential's spec read from YAML as a user writes it, for example
+   * {@code yaml(EcrAuthSpec.class, "accessKeys: {secretRef: {name: keys}}")}; a field the type does
+   * not have fails.
+   */
+  public static <T> T yaml(Class<T> type, String yaml) {
+    try {
+      return STRICT_YAML.readValue(yaml, type);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("not a " + type.getSimpleName() + ": " + yaml, e);
+    }
+  }
+
   /** A RegistryCredential {@code ns/name} with this provider and nothing else set. */
   public static RegistryCredential credential(String ns, String name, ProviderSpec p) {
     RegistryCredential rc = new RegistryCredential();

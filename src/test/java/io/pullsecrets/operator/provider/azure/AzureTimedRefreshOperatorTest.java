@@ -4,7 +4,6 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.ssl.SslContextBuilder;
-import io.pullsecrets.operator.api.AzureProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.ProviderRegistry;
@@ -92,12 +91,8 @@ class AzureTimedRefreshOperatorTest {
     namespaces.forEach(ns -> Fixtures.namespace(h.client, ns, Map.of()));
     Fixtures.namespace(h.client, "ticker", Map.of("tick", "0"));
 
-    AzureProviderSpec azure = new AzureProviderSpec();
-    azure.setRegistry(acr.hostPort());
-    azure.setTenantId(TENANT);
-    azure.setAuth(AzureCredentialProviderTest.clientSecret());
-    ProviderSpec p = new ProviderSpec();
-    p.setAzure(azure);
+    ProviderSpec p = Fixtures.yaml(ProviderSpec.class, "azure: {registry: '%s', tenantId: '%s'}".formatted(acr.hostPort(), TENANT));
+    p.getAzure().setAuth(AzureCredentialProviderTest.clientSecret());
     h.apply(CredentialBuilder.of(PLATFORM_NS, "acr", p).secretName("acr-pull").targets(namespaces).build());
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "acr");

@@ -5,15 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pullsecrets.operator.api.AmbientSpec;
-import io.pullsecrets.operator.api.AwsAccessKeysSpec;
 import io.pullsecrets.operator.api.AwsAssumeRoleSpec;
-import io.pullsecrets.operator.api.AwsWebIdentitySpec;
 import io.pullsecrets.operator.api.EcrAuthSpec;
-import io.pullsecrets.operator.api.EcrProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.Reasons;
-import io.pullsecrets.operator.api.SecretReference;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
@@ -146,35 +141,22 @@ class EcrCredentialProviderTest {
   }
 
   static ProviderSpec spec(EcrAuthSpec auth, String... registries) {
-    EcrProviderSpec ecr = new EcrProviderSpec();
-    ecr.setRegistries(List.of(registries));
-    ecr.setAuth(auth);
-    ProviderSpec p = new ProviderSpec();
-    p.setEcr(ecr);
+    ProviderSpec p = Fixtures.yaml(ProviderSpec.class, "ecr: {}");
+    p.getEcr().setRegistries(List.of(registries));
+    p.getEcr().setAuth(auth);
     return p;
   }
 
   static EcrAuthSpec accessKeys(String secret) {
-    AwsAccessKeysSpec keys = new AwsAccessKeysSpec();
-    keys.setSecretRef(new SecretReference(secret));
-    EcrAuthSpec auth = new EcrAuthSpec();
-    auth.setAccessKeys(keys);
-    return auth;
+    return Fixtures.yaml(EcrAuthSpec.class, "accessKeys: {secretRef: {name: '%s'}}".formatted(secret));
   }
 
   static EcrAuthSpec webIdentity(String sa) {
-    AwsWebIdentitySpec wi = new AwsWebIdentitySpec();
-    wi.setServiceAccountName(sa);
-    wi.setRoleArn(ROLE);
-    EcrAuthSpec auth = new EcrAuthSpec();
-    auth.setWebIdentity(wi);
-    return auth;
+    return Fixtures.yaml(EcrAuthSpec.class, "webIdentity: {serviceAccountName: '%s', roleArn: '%s'}".formatted(sa, ROLE));
   }
 
   static EcrAuthSpec ambient() {
-    EcrAuthSpec auth = new EcrAuthSpec();
-    auth.setAmbient(new AmbientSpec());
-    return auth;
+    return Fixtures.yaml(EcrAuthSpec.class, "ambient: {}");
   }
 
   static Map<String, Map<String, String>> auths(Credential c) throws Exception {
