@@ -118,17 +118,7 @@ public final class ControlPlane {
   private static void run(List<String> command, Duration timeout) throws IOException, InterruptedException {
     Path log = DIR.resolve("script.log");
     Files.createDirectories(DIR);
-    Process p = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException(String.join(" ", command) + " timed out; see " + log);
-    }
-    if (p.exitValue() != 0) {
-      List<String> lines = Files.readAllLines(log);
-      throw new IOException(String.join(" ", command) + " failed: "
-          + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
-    }
+    Availability.runScript(command, log, null, timeout);
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The real node of the test JVM, beside its {@link ControlPlane}: kube-scheduler, containerd, the
@@ -140,17 +139,7 @@ public final class Node {
     command.addAll(List.of(args));
     Path out = Files.createTempFile(dir, "node-out", ".txt");
     try {
-      Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
-          .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-      if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", command) + " timed out; see " + log);
-      }
-      if (p.exitValue() != 0) {
-        List<String> lines = Files.readAllLines(log);
-        throw new IOException(String.join(" ", command) + " failed: "
-            + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
-      }
+      Availability.runScript(command, log, out, timeout);
       return Files.readString(out).trim();
     } finally {
       Files.deleteIfExists(out);
