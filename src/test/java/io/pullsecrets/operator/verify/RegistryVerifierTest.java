@@ -74,13 +74,27 @@ class RegistryVerifierTest {
     return Response.json(200, "{\"token\":\"" + TOKEN + "\",\"expires_in\":300}");
   }
 
+  /** The login with {@link #PASSWORD} succeeds (200); the message contains {@code says}, not the password. */
+  RegistryVerifier.Result assertAccepted(String says) {
+    RegistryVerifier.Result result = login(PASSWORD);
+    assertThat(result.ok()).as(result.message()).isTrue();
+    assertThat(result.httpStatus()).isEqualTo(200);
+    assertThat(result.message()).contains(says).doesNotContain(PASSWORD);
+    return result;
+  }
+
+  /** The login with {@code password} fails with {@code status}; the message contains {@code says}, not the password. */
+  void assertRefused(String password, int status, String says) {
+    RegistryVerifier.Result result = login(password);
+    assertThat(result.ok()).isFalse();
+    assertThat(result.httpStatus()).isEqualTo(status);
+    assertThat(result.message()).contains(says).doesNotContain(password);
+  }
+
   @Test
   void basicRegistryAcceptsTheLogin() {
     registry.handler(this::basicRegistry);
-    RegistryVerifier.Result result = login(PASSWORD);
-    assertThat(result.ok()).isTrue();
-    assertThat(result.httpStatus()).isEqualTo(200);
-    assertThat(result.message()).contains("Basic").doesNotContain(PASSWORD);
+    assertAccepted("Basic");
     assertThat(registry.requests()).hasSize(2);
     assertThat(registry.requests().get(0).header("authorization")).isNull();
   }
@@ -88,20 +102,14 @@ class RegistryVerifierTest {
   @Test
   void basicRegistryRejectsAWrongPassword() {
     registry.handler(this::basicRegistry);
-    RegistryVerifier.Result result = login("wrong-password");
-    assertThat(result.ok()).isFalse();
-    assertThat(result.httpStatus()).isEqualTo(401);
-    assertThat(result.message()).contains("401").doesNotContain("wrong-password");
+    assertRefused("wrong-password", 401, "401");
   }
 
   @Test
   void bearerChallengeIsFollowed() {
     registry.handler(this::bearerRegistry);
     auth.handler(this::tokenService);
-    RegistryVerifier.Result result = login(PASSWORD);
-    assertThat(result.ok()).as(result.message()).isTrue();
-    assertThat(result.httpStatus()).isEqualTo(200);
-    assertThat(result.message()).contains("Bearer").doesNotContain(PASSWORD).doesNotContain(TOKEN);
+    assertThat(assertAccepted("Bearer").message()).doesNotContain(TOKEN);
     assertThat(auth.requests()).hasSize(1);
     assertThat(registry.requests()).hasSize(2);
   }
@@ -110,10 +118,7 @@ class RegistryVerifierTest {
   void bearerTokenServiceRejectsTheLogin() {
     registry.handler(this::bearerRegistry);
     auth.handler(this::tokenService);
-    RegistryVerifier.Result result = login("nope-nope");
-    assertThat(result.ok()).isFalse();
-    assertThat(result.httpStatus()).isEqualTo(401);
-    assertThat(result.message()).contains("token service").doesNotContain("nope-nope");
+    assertRefused("nope-nope", 401, "token service");
   }
 
   @Test
