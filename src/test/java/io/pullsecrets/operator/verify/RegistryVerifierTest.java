@@ -18,6 +18,8 @@ import java.util.Set;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The /v2/ probe against stub registries: one with Basic auth, one with the Bearer token flow. */
@@ -150,39 +152,58 @@ class RegistryVerifierTest {
    * with Inet6Address.getByAddress, as the resolver hands them over (getByName would turn the
    * mapped form into an Inet4Address); RegistryVerifierRealResolverTest covers the resolver.
    */
-  @Test
-  void ipv6AddressesCarryingARefusedIpv4AddressAreRefused() throws Exception {
-    Map<String, String> refused = new java.util.LinkedHashMap<>();
-    refused.put("::ffff:7f00:1", "loopback (IPv4 inside IPv6)");
-    refused.put("::ffff:a9fe:a9fe", "link-local (IPv4 inside IPv6)");
-    refused.put("::ffff:0:0", "unspecified (IPv4 inside IPv6)");
-    refused.put("::7f00:1", "loopback (IPv4 inside IPv6)");
-    refused.put("64:ff9b::7f00:1", "loopback (IPv4 inside IPv6)");
-    refused.put("64:ff9b::a9fe:a9fe", "link-local (IPv4 inside IPv6)");
-    refused.put("64:ff9b:1::a9fe:a9fe", "link-local (IPv4 inside IPv6)");
-    refused.put("2002:7f00:1::1", "loopback (IPv4 inside IPv6)");
-    refused.put("2002:a9fe:a9fe:1::1", "link-local (IPv4 inside IPv6)");
-    refused.put("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback (IPv4 inside IPv6)"); // Teredo, client ~7f00:0001
-    refused.put("::1", "loopback");
-    refused.put("::", "unspecified");
-    refused.put("fe80::1", "link-local");
-    refused.put("ff02::1", "multicast");
-    refused.put("fd00:ec2::254", "cloud metadata");
-    refused.put("::ffff:6464:64c8", "cloud metadata (IPv4 inside IPv6)");
-    for (var e : refused.entrySet()) {
-      assertThat(RegistryVerifier.forbidden(v6(e.getKey()))).as(e.getKey()).isEqualTo(e.getValue());
-    }
-    Map<String, String> v4 = Map.of("224.0.0.1", "multicast", "255.255.255.255", "broadcast", "100.100.100.200", "cloud metadata", "168.63.129.16", "cloud metadata",
-        "169.254.170.2", "link-local", "0.0.0.0", "unspecified", "127.0.0.53", "loopback");
-    v4.forEach((a, kind) -> assertThat(RegistryVerifier.forbidden(v4(a))).as(a).isEqualTo(kind));
-    // Private and public addresses, also inside IPv6, are probed: registries live there.
-    for (String allowed : List.of("::ffff:a00:1", "::ffff:c0a8:101", "64:ff9b::808:808", "2002:808:808::1", "fd00::1",
-        "fd00:ec2::253", "2001:db8::1", "2606:4700::1111", "64:ff9b:1:7f00:1::")) {
-      assertThat(RegistryVerifier.forbidden(v6(allowed))).as(allowed).isNull();
-    }
-    for (String allowed : List.of("10.0.0.1", "172.16.0.1", "192.168.1.1", "100.64.0.1", "93.184.216.34")) {
-      assertThat(RegistryVerifier.forbidden(v4(allowed))).as(allowed).isNull();
-    }
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(nullValues = "null", delimiter = '|', value = {
+      "::ffff:7f00:1                         | loopback (IPv4 inside IPv6)",
+      "::ffff:a9fe:a9fe                      | link-local (IPv4 inside IPv6)",
+      "::ffff:0:0                            | unspecified (IPv4 inside IPv6)",
+      "::7f00:1                              | loopback (IPv4 inside IPv6)",
+      "64:ff9b::7f00:1                       | loopback (IPv4 inside IPv6)",
+      "64:ff9b::a9fe:a9fe                    | link-local (IPv4 inside IPv6)",
+      "64:ff9b:1::a9fe:a9fe                  | link-local (IPv4 inside IPv6)",
+      "2002:7f00:1::1                        | loopback (IPv4 inside IPv6)",
+      "2002:a9fe:a9fe:1::1                   | link-local (IPv4 inside IPv6)",
+      "2001:0:4136:e378:8000:63bf:80ff:fffe  | loopback (IPv4 inside IPv6)", // Teredo, client ~7f00:0001
+      "::1                                   | loopback",
+      "::                                    | unspecified",
+      "fe80::1                               | link-local",
+      "ff02::1                               | multicast",
+      "fd00:ec2::254                         | cloud metadata",
+      "::ffff:6464:64c8                      | cloud metadata (IPv4 inside IPv6)",
+      // Private and public addresses, also inside IPv6, are probed: registries live there.
+      "::ffff:a00:1                          | null",
+      "::ffff:c0a8:101                       | null",
+      "64:ff9b::808:808                      | null",
+      "2002:808:808::1                       | null",
+      "fd00::1                               | null",
+      "fd00:ec2::253                         | null",
+      "2001:db8::1                           | null",
+      "2606:4700::1111                       | null",
+      "64:ff9b:1:7f00:1::                    | null",
+  })
+  void ipv6AddressesRefusedAndProbed(String address, String forbidden) throws Exception {
+    assertThat(RegistryVerifier.forbidden(v6(address))).isEqualTo(forbidden);
+  }
+
+  /** The IPv4 addresses refused, and the private and public ones probed. */
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(nullValues = "null", delimiter = '|', value = {
+      "224.0.0.1        | multicast",
+      "255.255.255.255  | broadcast",
+      "100.100.100.200  | cloud metadata",
+      "168.63.129.16    | cloud metadata",
+      "169.254.170.2    | link-local",
+      "0.0.0.0          | unspecified",
+      "127.0.0.53       | loopback",
+      // Private and public addresses are probed.
+      "10.0.0.1         | null",
+      "172.16.0.1       | null",
+      "192.168.1.1      | null",
+      "100.64.0.1       | null",
+      "93.184.216.34    | null",
+  })
+  void ipv4AddressesRefusedAndProbed(String address, String forbidden) {
+    assertThat(RegistryVerifier.forbidden(v4(address))).isEqualTo(forbidden);
   }
 
   static java.net.Inet6Address v6(String literal) throws UnknownHostException {
