@@ -18,7 +18,7 @@ import java.util.Set;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.CsvFileSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -150,58 +150,18 @@ class RegistryVerifierTest {
   /**
    * Issue 17 #1: an IPv6 address that carries a refused IPv4 address is refused as that one. Built
    * with Inet6Address.getByAddress, as the resolver hands them over (getByName would turn the
-   * mapped form into an Inet4Address); RegistryVerifierRealResolverTest covers the resolver.
+   * mapped form into an Inet4Address); RegistryVerifierRealResolverTest covers the resolver. The rows,
+   * refused and probed addresses, are in src/test/resources/verify/ipv6-addresses.csv.
    */
   @ParameterizedTest(name = "{0}: {1}")
-  @CsvSource(nullValues = "null", delimiter = '|', value = {
-      "::ffff:7f00:1                         | loopback (IPv4 inside IPv6)",
-      "::ffff:a9fe:a9fe                      | link-local (IPv4 inside IPv6)",
-      "::ffff:0:0                            | unspecified (IPv4 inside IPv6)",
-      "::7f00:1                              | loopback (IPv4 inside IPv6)",
-      "64:ff9b::7f00:1                       | loopback (IPv4 inside IPv6)",
-      "64:ff9b::a9fe:a9fe                    | link-local (IPv4 inside IPv6)",
-      "64:ff9b:1::a9fe:a9fe                  | link-local (IPv4 inside IPv6)",
-      "2002:7f00:1::1                        | loopback (IPv4 inside IPv6)",
-      "2002:a9fe:a9fe:1::1                   | link-local (IPv4 inside IPv6)",
-      "2001:0:4136:e378:8000:63bf:80ff:fffe  | loopback (IPv4 inside IPv6)", // Teredo, client ~7f00:0001
-      "::1                                   | loopback",
-      "::                                    | unspecified",
-      "fe80::1                               | link-local",
-      "ff02::1                               | multicast",
-      "fd00:ec2::254                         | cloud metadata",
-      "::ffff:6464:64c8                      | cloud metadata (IPv4 inside IPv6)",
-      // Private and public addresses, also inside IPv6, are probed: registries live there.
-      "::ffff:a00:1                          | null",
-      "::ffff:c0a8:101                       | null",
-      "64:ff9b::808:808                      | null",
-      "2002:808:808::1                       | null",
-      "fd00::1                               | null",
-      "fd00:ec2::253                         | null",
-      "2001:db8::1                           | null",
-      "2606:4700::1111                       | null",
-      "64:ff9b:1:7f00:1::                    | null",
-  })
+  @CsvFileSource(resources = "/verify/ipv6-addresses.csv", nullValues = "null", delimiter = '|')
   void ipv6AddressesRefusedAndProbed(String address, String forbidden) throws Exception {
     assertThat(RegistryVerifier.forbidden(v6(address))).isEqualTo(forbidden);
   }
 
-  /** The IPv4 addresses refused, and the private and public ones probed. */
+  /** The IPv4 addresses refused, and the private and public ones probed (src/test/resources/verify/ipv4-addresses.csv). */
   @ParameterizedTest(name = "{0}: {1}")
-  @CsvSource(nullValues = "null", delimiter = '|', value = {
-      "224.0.0.1        | multicast",
-      "255.255.255.255  | broadcast",
-      "100.100.100.200  | cloud metadata",
-      "168.63.129.16    | cloud metadata",
-      "169.254.170.2    | link-local",
-      "0.0.0.0          | unspecified",
-      "127.0.0.53       | loopback",
-      // Private and public addresses are probed.
-      "10.0.0.1         | null",
-      "172.16.0.1       | null",
-      "192.168.1.1      | null",
-      "100.64.0.1       | null",
-      "93.184.216.34    | null",
-  })
+  @CsvFileSource(resources = "/verify/ipv4-addresses.csv", nullValues = "null", delimiter = '|')
   void ipv4AddressesRefusedAndProbed(String address, String forbidden) {
     assertThat(RegistryVerifier.forbidden(v4(address))).isEqualTo(forbidden);
   }
