@@ -42,8 +42,7 @@ class PullHealthOnRealServerTest {
     Fixtures.namespace(h.client, TEAM, Map.of());
     h.start(OperatorHarness.config(Set.of()), o -> o);
     h.operator().assembly().reconciler().pullHealthWindow(Duration.ofSeconds(6));
-    h.apply(Fixtures.teamCredential(h.client, "registry.example.com", List.of(TEAM)));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, "registry.example.com", List.of(TEAM)));
   }
 
   Pod pod(String name, String image) {

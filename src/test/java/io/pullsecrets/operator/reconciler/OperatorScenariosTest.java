@@ -131,8 +131,7 @@ class OperatorScenariosTest {
   void namespaceRemovedFromTheListLosesSecretAndEntry() {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
 
     RegistryCredential rc = h.get(PLATFORM_NS, "example");
     rc.getSpec().getTargets().setNamespaces(List.of("team-a"));
@@ -216,8 +215,7 @@ class OperatorScenariosTest {
   @Test
   void handEditedOrDeletedSecretIsRestored() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
 
     h.client.secrets().inNamespace("team-a").withName("regcred").edit(s -> {
       s.getData().put(".dockerconfigjson", b64("{\"auths\":{}}"));
@@ -269,8 +267,7 @@ class OperatorScenariosTest {
     for (String ns : List.of("team-a", "team-b", "team-c")) {
       Fixtures.namespace(h.client, ns, Map.of());
     }
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b", "team-c")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b", "team-c")));
 
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "rotated-2");
 
@@ -308,8 +305,7 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-b", Map.of());
     h.client.serviceAccounts().inNamespace("team-a").withName("default")
         .edit(sa -> new ServiceAccountBuilder(sa).addToImagePullSecrets(new LocalObjectReference("keep-me")).build());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
     h.client.serviceAccounts().inNamespace("team-a").withName("default")
         .edit(sa -> new ServiceAccountBuilder(sa).addToImagePullSecrets(new LocalObjectReference("added-after")).build());
     assertThat(h.pullSecretNames("team-a", "default")).containsExactly("keep-me", "regcred", "added-after");
@@ -343,8 +339,7 @@ class OperatorScenariosTest {
   @Test
   void missingKeyAndMalformedDockerConfigAreInvalidSourceAndKeepTheGoodSecret() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     String before = h.secret("team-a", "regcred").orElseThrow().getMetadata().getResourceVersion();
 
     Fixtures.dataSecret(h.client, PLATFORM_NS, "robot", Map.of("username", "robot"));
@@ -387,8 +382,7 @@ class OperatorScenariosTest {
   @Test
   void atRestNothingIsWritten() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitUntil(() -> h.pullSecretNames("team-a", "default").contains("regcred"));
     int syncs = h.syncs.get();
     h.api.clearRequests();

@@ -109,8 +109,7 @@ class ReplicationAndStatusTest {
         })).build();
     h = closer.add(new OperatorHarness(real, recording)).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     assertThat(requests).as("the recording client sees the operator's requests").isNotEmpty();
 
     // Idle: nothing reads the source Secret again.

@@ -202,6 +202,12 @@ public final class OperatorHarness implements AutoCloseable {
         && condition(rc, type).map(c -> status.equals(c.getStatus()) && (reason == null || reason.equals(c.getReason()))).orElse(false));
   }
 
+  /** Applies {@code rc} and waits until it is Ready (Synced); returns it as it is then. */
+  public RegistryCredential applyReady(RegistryCredential rc) {
+    apply(rc);
+    return awaitReady(rc.getMetadata().getNamespace(), rc.getMetadata().getName());
+  }
+
   public RegistryCredential awaitReady(String ns, String name) {
     return awaitCondition(ns, name, "Ready", "True", "Synced");
   }
