@@ -275,21 +275,31 @@ class OperatorScenariosTest {
     h.awaitUntil(() -> List.of("team-a", "team-b", "team-c").stream().allMatch(ns -> h.dockerConfig(ns, "regcred").equals(rotated)));
   }
 
+  /**
+   * Applies {@code sneaky} (named sneaky, in an untrusted namespace, targeting team-a too) and
+   * checks that it is NotPermitted and Stalled, and that the operator wrote no Secret and no
+   * ServiceAccount anywhere.
+   */
+  static void assertNotPermittedWritingNothing(OperatorHarness h, RegistryCredential sneaky) {
+    String own = sneaky.getMetadata().getNamespace();
+    h.apply(sneaky);
+
+    RegistryCredential status = h.awaitCondition(own, "sneaky", "Ready", "False", "NotPermitted");
+
+    assertThat(condition(status, "Stalled").orElseThrow().getReason()).isEqualTo("NotPermitted");
+    assertThat(h.secret("team-a", "sneaky")).isEmpty();
+    assertThat(h.secret(own, "sneaky")).isEmpty();
+    assertThat(h.api.operatorRequests().stream().filter(r -> r.isWrite()
+        && (r.path().contains("/secrets") || r.path().contains("/serviceaccounts")))).isEmpty();
+  }
+
   @Test
   void untrustedNamespaceTargetingOthersIsNotPermittedAndWritesNothing() {
     Fixtures.namespace(h.client, "team-x", Map.of());
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "s3cret-1");
-    RegistryCredential rc = CredentialBuilder.staticLogin("team-x", "sneaky", REGISTRY, "robot")
-        .targets(List.of("team-a", "team-x")).build();
-    h.apply(rc);
-
-    RegistryCredential status = h.awaitCondition("team-x", "sneaky", "Ready", "False", "NotPermitted");
-
-    assertThat(condition(status, "Stalled").orElseThrow().getReason()).isEqualTo("NotPermitted");
-    assertThat(h.secret("team-a", "sneaky")).isEmpty();
-    assertThat(h.secret("team-x", "sneaky")).isEmpty();
-    assertThat(h.api.operatorRequests().stream().filter(r -> r.isWrite() && r.path().contains("/secrets"))).isEmpty();
+    assertNotPermittedWritingNothing(h, CredentialBuilder.staticLogin("team-x", "sneaky", REGISTRY, "robot")
+        .targets(List.of("team-a", "team-x")).build());
 
     // Its own namespace alone is fine.
     Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "s3cret-1");
