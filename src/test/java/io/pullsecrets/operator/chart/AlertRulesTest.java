@@ -41,7 +41,10 @@ class AlertRulesTest {
     Files.writeString(dir.resolve("rules.yml"), Serialization.asYaml(spec));
   }
 
-  static void promtoolTest(String promtool, Path dir, String test) throws Exception {
+  /** Writes the chart's rules and {@code test} into {@code dir}; {@code promtool test rules} passes. */
+  static void promtoolTest(Path dir, String test) throws Exception {
+    String promtool = promtool();
+    writeRules(dir);
     Files.writeString(dir.resolve("test.yml"), test);
     Process p = new ProcessBuilder(promtool, "test", "rules", "test.yml").directory(dir.toFile())
         .redirectErrorStream(true).start();
@@ -57,9 +60,7 @@ class AlertRulesTest {
    */
   @Test
   void pullsRefusedForAuthenticationAlertOtherKindsDoNot(@TempDir Path dir) throws Exception {
-    String promtool = promtool();
-    writeRules(dir);
-    promtoolTest(promtool, dir, """
+    promtoolTest(dir, """
         rule_files: [rules.yml]
         evaluation_interval: 1m
         tests:
@@ -84,12 +85,10 @@ class AlertRulesTest {
 
   @Test
   void healthyTokensNeverAlertAndFailuresNearExpiryDo(@TempDir Path dir) throws Exception {
-    String promtool = promtool();
-    writeRules(dir);
     // One-minute samples. A Google token lives 3600 s and is replaced at 45 min (25% left): the
     // expiry timestamp steps 3600 -> 6300 -> 9000 s. The failing credential's refresh fails from
     // minute 45 on, and its token stays at the first expiry (3600 s).
-    promtoolTest(promtool, dir, """
+    promtoolTest(dir, """
         rule_files: [rules.yml]
         evaluation_interval: 1m
         tests:

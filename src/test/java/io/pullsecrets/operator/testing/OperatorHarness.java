@@ -13,6 +13,7 @@ import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -232,6 +233,20 @@ public final class OperatorHarness implements AutoCloseable {
       return ns;
     });
     awaitUntil(() -> reconciles(PLATFORM_NS, name) > before);
+  }
+
+  /**
+   * A token's refresh time passing on the operator's {@code clock}: 30 s before {@code next} two
+   * reconciles of {@code PLATFORM_NS/name} (namespace events on "ticker") fetch nothing ({@code
+   * fetches} stays at 1); a minute later another reconcile runs, which must fetch.
+   */
+  public void crossRefreshTime(TestClock clock, Instant next, String name, java.util.function.IntSupplier fetches) {
+    clock.advance(Duration.between(clock.instant(), next).minusSeconds(30));
+    tick("ticker", name, 1);
+    tick("ticker", name, 2);
+    org.assertj.core.api.Assertions.assertThat(fetches.getAsInt()).as("fetches before the refresh time").isEqualTo(1);
+    clock.advance(Duration.ofMinutes(1));
+    tick("ticker", name, 3);
   }
 
   public void awaitUntil(java.util.concurrent.Callable<Boolean> condition) {
