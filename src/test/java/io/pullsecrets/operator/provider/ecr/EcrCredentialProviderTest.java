@@ -37,11 +37,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The real AWS SDK against local ECR and STS stubs that check SigV4 and the STS forms. */
 class EcrCredentialProviderTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String ACCOUNT_A = "111111111111";
-  static final String ACCOUNT_B = "222222222222";
-  static final String EU_A = ACCOUNT_A + ".dkr.ecr.eu-west-1.amazonaws.com";
-  static final String EU_B = ACCOUNT_B + ".dkr.ecr.eu-west-1.amazonaws.com";
-  static final String US_A = ACCOUNT_A + ".dkr.ecr.us-east-1.amazonaws.com";
+  static final String ACCOUNT_A = EcrStub.ACCOUNT_1.id();
+  static final String ACCOUNT_B = EcrStub.ACCOUNT_2.id();
+  static final String EU_A = EcrStub.ACCOUNT_1.registry("eu-west-1");
+  static final String EU_B = EcrStub.ACCOUNT_2.registry("eu-west-1");
+  static final String US_A = EcrStub.ACCOUNT_1.registry("us-east-1");
   static final String KEY_ID = "AKIAEXAMPLEKEYID0001";
   static final String SECRET_KEY = "user-secret-access-key-do-not-leak";
   static final String SESSION_TOKEN = "user-session-token-do-not-leak";
