@@ -1,5 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
+import static io.pullsecrets.operator.reconciler.OperatorScenariosTest.EXPECTED_JSON;
+import static io.pullsecrets.operator.reconciler.OperatorScenariosTest.REGISTRY;
 import static io.pullsecrets.operator.testing.Fixtures.b64;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
@@ -61,9 +63,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class ReplicationAndStatusTest {
-  static final String REGISTRY = "registry.example.com";
-  static final String EXPECTED_JSON = Fixtures.robotDockerConfig("s3cret-1");
-
   @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
