@@ -233,8 +233,9 @@ class GcpCredentialProviderTest {
   }
 
   static GcpAuthSpec external(String secret, String serviceAccount) {
-    return Fixtures.yaml(GcpAuthSpec.class,
-        "externalAccount: {secretRef: {name: '%s'}, serviceAccountName: '%s'}".formatted(secret, serviceAccount));
+    GcpAuthSpec a = Fixtures.yaml(GcpAuthSpec.class, "externalAccount: {secretRef: {name: '%s'}}".formatted(secret));
+    a.getExternalAccount().setServiceAccountName(serviceAccount);
+    return a;
   }
 
   static GcpAuthSpec ambient() {
