@@ -139,9 +139,9 @@ class RealServerTest {
     assertThat(harbor.get("AGE")).matches("\\d+s");
     assertThat(Cli.row(table, "broken")).containsEntry("READY", "False").containsEntry("REASON", "SourceNotFound");
     assertThat(table).doesNotContain("<invalid>");
-    // -o wide adds when the next refresh is due and why it is not ready.
+    // -o wide adds when the next refresh is due, pull health and why it is not ready.
     String wide = Cli.kubectl(kubeconfig, "get", "regcred", "-n", PLATFORM_NS, "-o", "wide").ok().stdout();
-    assertThat(wide.lines().findFirst().orElseThrow()).endsWith("AGE   NEXT REFRESH   MESSAGE");
+    assertThat(wide.lines().findFirst().orElseThrow()).matches(".*AGE +NEXT REFRESH +PULLS +MESSAGE");
     assertThat(Cli.row(wide, "broken").get("MESSAGE")).isEqualTo("Secret 'missing' not found");
     assertThat(Cli.row(wide, "harbor").get("MESSAGE")).isEqualTo("1/1 namespaces; credential does not expire");
     // Listed under its category too.
