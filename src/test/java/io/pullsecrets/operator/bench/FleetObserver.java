@@ -1,13 +1,9 @@
 package io.pullsecrets.operator.bench;
 
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
-import io.pullsecrets.operator.Labels;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Set;
@@ -30,45 +26,28 @@ final class FleetObserver implements AutoCloseable {
 
   FleetObserver(KubernetesClient client, String prefix) {
     this.prefix = prefix;
-    secretWatch = client.secrets().inAnyNamespace().withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, Secret s) {
-        long now = System.nanoTime();
-        String name = s.getMetadata().getName();
-        if (!name.startsWith(prefix)) {
-          return;
-        }
-        String ns = s.getMetadata().getNamespace();
-        Set<String> have = secrets.computeIfAbsent(ns, k -> ConcurrentHashMap.newKeySet());
-        boolean changed = action == Action.DELETED ? have.remove(name) : have.add(name);
-        if (changed) {
-          changedAt.put(ns, now);
-        }
+    secretWatch = Watches.managedSecrets(client, (action, s, now) -> {
+      String name = s.getMetadata().getName();
+      if (!name.startsWith(prefix)) {
+        return;
       }
-
-      @Override
-      public void onClose(WatcherException cause) {}
+      String ns = s.getMetadata().getNamespace();
+      Set<String> have = secrets.computeIfAbsent(ns, k -> ConcurrentHashMap.newKeySet());
+      boolean changed = action == Watcher.Action.DELETED ? have.remove(name) : have.add(name);
+      if (changed) {
+        changedAt.put(ns, now);
+      }
     });
-    accountWatch = client.serviceAccounts().inAnyNamespace().watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, ServiceAccount sa) {
-        long now = System.nanoTime();
-        if (!"default".equals(sa.getMetadata().getName())) {
-          return;
-        }
-        String ns = sa.getMetadata().getNamespace();
-        int count = action == Action.DELETED || sa.getImagePullSecrets() == null ? 0
-            : (int) sa.getImagePullSecrets().stream().map(LocalObjectReference::getName)
-                .filter(n -> n != null && n.startsWith(prefix)).count();
-        Integer before = entries.put(ns, count);
-        if (before == null || before != count) {
-          changedAt.put(ns, now);
-        }
-        accountVersion.put(ns, sa.getMetadata().getResourceVersion());
+    accountWatch = Watches.defaultAccounts(client, (action, sa, now) -> {
+      String ns = sa.getMetadata().getNamespace();
+      int count = action == Watcher.Action.DELETED || sa.getImagePullSecrets() == null ? 0
+          : (int) sa.getImagePullSecrets().stream().map(LocalObjectReference::getName)
+              .filter(n -> n != null && n.startsWith(prefix)).count();
+      Integer before = entries.put(ns, count);
+      if (before == null || before != count) {
+        changedAt.put(ns, now);
       }
-
-      @Override
-      public void onClose(WatcherException cause) {}
+      accountVersion.put(ns, sa.getMetadata().getResourceVersion());
     });
   }
 
@@ -93,23 +72,7 @@ final class FleetObserver implements AutoCloseable {
    * nanoTime of the last change that made it so, or -1 on timeout.
    */
   long await(Collection<String> namespaces, int want, long timeoutMs) throws InterruptedException {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-    while (System.nanoTime() < deadline) {
-      long last = 0;
-      boolean all = true;
-      for (String ns : namespaces) {
-        if (!has(ns, want)) {
-          all = false;
-          break;
-        }
-        last = Math.max(last, changedAt.getOrDefault(ns, 0L));
-      }
-      if (all) {
-        return last;
-      }
-      Thread.sleep(5);
-    }
-    return -1;
+    return Watches.await(namespaces, ns -> has(ns, want), ns -> changedAt.getOrDefault(ns, 0L), timeoutMs);
   }
 
   /** Waits until this watch has seen {@code resourceVersion} (or a later change) of the namespace's default ServiceAccount. */

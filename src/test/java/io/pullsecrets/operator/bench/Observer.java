@@ -1,12 +1,8 @@
 package io.pullsecrets.operator.bench;
 
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
-import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.reconciler.ServiceAccountPatches;
 import java.util.Collection;
 import java.util.Map;
@@ -33,42 +29,25 @@ final class Observer implements AutoCloseable {
 
   Observer(KubernetesClient client, String secretName) {
     this.secretName = secretName;
-    secrets = client.secrets().inAnyNamespace().withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, Secret s) {
-        long now = System.nanoTime();
-        if (!secretName.equals(s.getMetadata().getName())) {
-          return;
-        }
-        String ns = s.getMetadata().getNamespace();
-        if (action == Action.DELETED) {
-          data.remove(ns);
-        } else {
-          data.put(ns, s.getData() == null ? "" : String.valueOf(s.getData().get(".dockerconfigjson")));
-        }
-        dataAt.put(ns, now);
+    secrets = Watches.managedSecrets(client, (action, s, now) -> {
+      if (!secretName.equals(s.getMetadata().getName())) {
+        return;
       }
-
-      @Override
-      public void onClose(WatcherException cause) {}
+      String ns = s.getMetadata().getNamespace();
+      if (action == Watcher.Action.DELETED) {
+        data.remove(ns);
+      } else {
+        data.put(ns, s.getData() == null ? "" : String.valueOf(s.getData().get(".dockerconfigjson")));
+      }
+      dataAt.put(ns, now);
     });
-    accounts = client.serviceAccounts().inAnyNamespace().watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, ServiceAccount sa) {
-        long now = System.nanoTime();
-        if (!"default".equals(sa.getMetadata().getName())) {
-          return;
-        }
-        String ns = sa.getMetadata().getNamespace();
-        boolean has = action != Action.DELETED && ServiceAccountPatches.hasEntry(sa, secretName);
-        Boolean before = entry.put(ns, has);
-        if (before == null || before != has) {
-          entryAt.put(ns, now);
-        }
+    accounts = Watches.defaultAccounts(client, (action, sa, now) -> {
+      String ns = sa.getMetadata().getNamespace();
+      boolean has = action != Watcher.Action.DELETED && ServiceAccountPatches.hasEntry(sa, secretName);
+      Boolean before = entry.put(ns, has);
+      if (before == null || before != has) {
+        entryAt.put(ns, now);
       }
-
-      @Override
-      public void onClose(WatcherException cause) {}
     });
   }
 
@@ -90,29 +69,10 @@ final class Observer implements AutoCloseable {
    */
   long await(Collection<String> namespaces, Predicate<Seen> done, boolean stampData, boolean stampEntry, long timeoutMs)
       throws InterruptedException {
-    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-    while (System.nanoTime() < deadline) {
-      long last = 0;
-      boolean all = true;
-      for (String ns : namespaces) {
-        Seen s = seen(ns);
-        if (!done.test(s)) {
-          all = false;
-          break;
-        }
-        if (stampData) {
-          last = Math.max(last, s.dataAt());
-        }
-        if (stampEntry) {
-          last = Math.max(last, s.entryAt());
-        }
-      }
-      if (all) {
-        return last;
-      }
-      Thread.sleep(5);
-    }
-    return -1;
+    return Watches.await(namespaces, ns -> done.test(seen(ns)), ns -> {
+      Seen s = seen(ns);
+      return Math.max(stampData ? s.dataAt() : 0, stampEntry ? s.entryAt() : 0);
+    }, timeoutMs);
   }
 
   /** How many of these namespaces satisfy {@code done} now. */

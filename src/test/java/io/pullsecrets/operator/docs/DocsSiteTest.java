@@ -1,15 +1,13 @@
 package io.pullsecrets.operator.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.File;
+import io.pullsecrets.operator.testing.Tools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,17 +24,7 @@ class DocsSiteTest {
     if (Files.isExecutable(venv)) {
       return venv.toString();
     }
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      if (Files.isExecutable(Path.of(dir, "mkdocs"))) {
-        return Path.of(dir, "mkdocs").toString();
-      }
-    }
-    String message = "mkdocs is not installed (.ci/run installs MkDocs Material into .ci/venv)";
-    if ("true".equalsIgnoreCase(System.getenv("PULLSECRET_REQUIRE_MKDOCS"))) {
-      fail(message);
-    }
-    Assumptions.abort(message);
-    return null;
+    return Tools.require("mkdocs", "PULLSECRET_REQUIRE_MKDOCS", "mkdocs is not installed (.ci/run installs MkDocs Material into .ci/venv)");
   }
 
   @Test

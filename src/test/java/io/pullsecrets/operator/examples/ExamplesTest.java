@@ -225,51 +225,42 @@ public class ExamplesTest {
         "azure.clientSecret", "azure.clientCertificate", "azure.workloadIdentity", "azure.managedIdentity");
   }
 
+  /** A RegistryCredential x in namespace y with this {@code spec.provider} (YAML, its lines at the provider's level). */
+  static String withProvider(String provider) {
+    return """
+        apiVersion: pullsecrets.io/v1alpha1
+        kind: RegistryCredential
+        metadata: {name: x, namespace: y}
+        spec:
+          provider:
+        """ + provider.indent(4);
+  }
+
   @Test
   void theCheckerRejectsWhatTheApiServerWould() throws Exception {
-    String twoProviders = """
-        apiVersion: pullsecrets.io/v1alpha1
-        kind: RegistryCredential
-        metadata: {name: x, namespace: y}
-        spec:
-          provider:
-            static: {registry: r, secretRef: {name: s}}
-            gcp: {registries: [gcr.io], auth: {ambient: {}}}
-        """;
+    String twoProviders = withProvider("""
+        static: {registry: r, secretRef: {name: s}}
+        gcp: {registries: [gcr.io], auth: {ambient: {}}}
+        """);
     assertThat(checkAgainstCrd(twoProviders).problems).contains("spec.provider: exactly one provider must be set");
 
-    String twoAuthModes = """
-        apiVersion: pullsecrets.io/v1alpha1
-        kind: RegistryCredential
-        metadata: {name: x, namespace: y}
-        spec:
-          provider:
-            ecr:
-              registries: [111111111111.dkr.ecr.eu-west-1.amazonaws.com]
-              auth: {ambient: {}, accessKeys: {secretRef: {name: k}}}
-        """;
+    String twoAuthModes = withProvider("""
+        ecr:
+          registries: [111111111111.dkr.ecr.eu-west-1.amazonaws.com]
+          auth: {ambient: {}, accessKeys: {secretRef: {name: k}}}
+        """);
     assertThat(checkAgainstCrd(twoAuthModes).problems)
         .contains("spec.provider.ecr.auth: exactly one of accessKeys, webIdentity and ambient must be set");
 
-    String missingRequired = """
-        apiVersion: pullsecrets.io/v1alpha1
-        kind: RegistryCredential
-        metadata: {name: x, namespace: y}
-        spec:
-          provider:
-            azure: {registry: r.azurecr.io, auth: {clientSecret: {clientId: c}}}
-        """;
+    String missingRequired = withProvider("""
+        azure: {registry: r.azurecr.io, auth: {clientSecret: {clientId: c}}}
+        """);
     assertThat(checkAgainstCrd(missingRequired).problems)
         .contains("spec.provider.azure.tenantId: required", "spec.provider.azure.auth.clientSecret.secretRef: required");
 
-    String unknownField = """
-        apiVersion: pullsecrets.io/v1alpha1
-        kind: RegistryCredential
-        metadata: {name: x, namespace: y}
-        spec:
-          provider:
-            gcp: {registries: [gcr.io], auth: {ambient: {}}, region: europe}
-        """;
+    String unknownField = withProvider("""
+        gcp: {registries: [gcr.io], auth: {ambient: {}}, region: europe}
+        """);
     assertThat(checkAgainstCrd(unknownField).problems).contains("spec.provider.gcp.region: not in the CRD schema");
     assertThatThrownBy(() -> strictParse(unknownField)).hasMessageContaining("region");
   }

@@ -5,8 +5,6 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.http.Response;
@@ -17,6 +15,7 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.CredentialBuilder;
+import io.pullsecrets.operator.testing.DroppedConnections;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -49,7 +48,8 @@ class FaultsTest {
 
   RegistryCredential credential(List<String> namespaces) {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
-    return CredentialBuilder.staticLogin(PLATFORM_NS, "example", REGISTRY, "robot").secretName("regcred").targets(namespaces).build();
+    return CredentialBuilder.staticLogin(PLATFORM_NS, "example", REGISTRY, "robot").secretName("regcred")
+        .targets(namespaces).build();
   }
 
   /** Answers the first {@code times} operator requests that match with {@code response}. */
@@ -117,31 +117,7 @@ class FaultsTest {
 
   @Test
   void droppedWatchConnectionsRecoverAndChangesMadeMeanwhileAreReconciled() throws Exception {
-    MockApiServer api = new MockApiServer();
-    try (TcpProxy proxy = new TcpProxy(api.port())) {
-      KubernetesClient operatorClient = api.newOperatorClient(proxy);
-      h = closer.add(new OperatorHarness(api, operatorClient)).start();
-      Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
-      RegistryCredential rc = credential(null);
-      rc.getSpec().getTargets().setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("pull", "yes"), null));
-      h.apply(rc);
-      h.awaitReady(PLATFORM_NS, "example");
-      // Cut established watches, as an API server restart or a load balancer does. The CRUD mock
-      // answers every new watch with the whole list as ADDED events; a cut in the same instant as
-      // those first frames can leave the JDK WebSocket without its close callback (seen in about
-      // one run in four), and only the informer's periodic watch restart (every 5 to 10 minutes)
-      // would recover it. So the cut waits until the connections are quiet.
-      h.awaitUntil(() -> proxy.quietFor(Duration.ofMillis(300)));
-      proxy.drop(true);
-      // Meanwhile: a new namespace, a rotated password, a hand-deleted Secret.
-      Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
-      Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
-      h.client.secrets().inNamespace("team-a").withName("regcred").delete();
-      proxy.resume();
-
-      h.awaitUntil(() -> h.dockerConfig("team-a", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")) && h.dockerConfig("team-b", "regcred").equals(Fixtures.robotDockerConfig("scan-pw-2")));
-      h.awaitUntil(() -> h.pullSecretNames("team-b", "default").equals(List.of("regcred")));
-    }
+    DroppedConnections.recoverAndReconcile(new MockApiServer(), closer, "scan-pw");
   }
 
   @Test
@@ -209,11 +185,8 @@ class FaultsTest {
     h.awaitReady(PLATFORM_NS, "example");
 
     Fixtures.loginSecret(h.client, PLATFORM_NS, "other-robot", "other", "scan-pw-x");
-    RegistryCredential second = Fixtures.staticCredential(PLATFORM_NS, "second", "other.example.com", "other-robot");
-    second.getSpec().setSecretName("regcred");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of("team-a"));
-    second.getSpec().setTargets(t);
+    RegistryCredential second = CredentialBuilder.staticLogin(PLATFORM_NS, "second", "other.example.com", "other-robot")
+        .secretName("regcred").targets(List.of("team-a")).build();
     second = h.apply(second);
 
     RegistryCredential conflicted = h.awaitCondition(PLATFORM_NS, "second", "Ready", "False", "Conflict");
@@ -240,20 +213,14 @@ class FaultsTest {
   void terminatingNamespacesAreNotTargetedAndTheNextEventSendsAtMostTwoRequestsIntoThem() {
     h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
-    h.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("leaving")
-        .withLabels(Map.of("pull", "yes")).withFinalizers("example.com/hold").endMetadata().build()).create();
-    Fixtures.serviceAccount(h.client, "leaving", "default", Map.of());
+    h.heldNamespace("leaving", Map.of("pull", "yes"));
     RegistryCredential rc = credential(null);
     rc.getSpec().getTargets().setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(Map.of("pull", "yes"), null));
     h.apply(rc);
     h.awaitUntil(() -> h.secret("leaving", "regcred").isPresent());
 
     // A real API server refuses writes into a terminating namespace.
-    h.mock().setFault(r -> r.getPath().contains("/namespaces/leaving/") && !r.getMethod().equals("GET")
-        && MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
-        ? new MockResponse().setResponseCode(403).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403}")
-        : null);
-    h.client.namespaces().withName("leaving").delete();
+    h.terminate("leaving");
     h.awaitUntil(() -> h.client.namespaces().withName("leaving").get().getMetadata().getDeletionTimestamp() != null);
 
     RegistryCredential status = h.awaitResource(PLATFORM_NS, "example",

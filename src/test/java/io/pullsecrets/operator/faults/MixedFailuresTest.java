@@ -9,8 +9,8 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.pullsecrets.operator.api.FailedNamespace;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -42,11 +42,8 @@ class MixedFailuresTest {
         && r.getMethod().equals("POST") && r.getPath().contains("/namespaces/team-c/secrets")
             ? new MockResponse().setResponseCode(500) : null);
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "s3cret-1");
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "example", "registry.example.com", "robot");
-    rc.getSpec().setSecretName("regcred");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of("team-a", "team-b", "team-c"));
-    rc.getSpec().setTargets(t);
+    RegistryCredential rc = CredentialBuilder.staticLogin(PLATFORM_NS, "example", "registry.example.com", "robot")
+        .secretName("regcred").targets(List.of("team-a", "team-b", "team-c")).build();
     h.apply(rc);
 
     RegistryCredential status = h.awaitResource(PLATFORM_NS, "example", r -> r.getStatus() != null

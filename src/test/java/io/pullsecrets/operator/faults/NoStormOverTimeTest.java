@@ -5,14 +5,11 @@ import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.mockwebserver.http.MockResponse;
 import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
-import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.time.Duration;
 import java.util.List;
@@ -45,18 +42,12 @@ class NoStormOverTimeTest {
   void aTerminatingNamespaceThatRefusesWritesGetsNoRetriesForSeconds() {
     h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
-    h.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("leaving")
-        .withLabels(Map.of("pull", "yes")).withFinalizers("example.com/hold").endMetadata().build()).create();
-    Fixtures.serviceAccount(h.client, "leaving", "default", Map.of());
+    h.heldNamespace("leaving", Map.of("pull", "yes"));
     h.apply(selecting("pull", "yes"));
     h.awaitUntil(() -> h.secret("leaving", "regcred").isPresent());
 
     // A real API server refuses writes into a terminating namespace.
-    h.mock().setFault(r -> r.getPath().contains("/namespaces/leaving/") && !r.getMethod().equals("GET")
-        && MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
-        ? new MockResponse().setResponseCode(403).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403}")
-        : null);
-    h.client.namespaces().withName("leaving").delete();
+    h.terminate("leaving");
     RegistryCredential status = h.awaitResource(PLATFORM_NS, "example",
         r -> r.getStatus() != null && r.getStatus().getNamespaces() != null && r.getStatus().getNamespaces().getTargeted() == 1);
     long before = requestsInto("leaving");

@@ -10,13 +10,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.RealApiServer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -73,10 +72,8 @@ class LeaderElectionTest {
     assertThat(leader(b)).isEqualTo(0);
     assertThat(lease().getSpec().getHolderIdentity()).isEqualTo("replica-a");
 
-    RegistryCredential rc = Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot");
-    TargetsSpec targets = new TargetsSpec();
-    targets.setNamespaces(List.of("team-a"));
-    rc.getSpec().setTargets(targets);
+    RegistryCredential rc = CredentialBuilder.staticLogin(OPS, "robot", "registry.example.com", "robot")
+        .targets(List.of("team-a")).build();
     client.resource(rc).create();
     await().atMost(WAIT).until(() -> password("team-a").contains("first-password"));
     await().atMost(WAIT).until(() -> ready(client));

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.StatusCondition;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.time.Duration;
@@ -18,9 +19,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Pull health on the real control plane, with the kubelet's Events written as the kubelet writes
@@ -30,23 +31,18 @@ import org.junit.jupiter.api.Test;
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class PullHealthOnRealServerTest {
+  @RegisterExtension final Closer closer = new Closer();
   static final String TEAM = "team-health";
   static final String IMAGE = "registry.example.com/team/app:1";
   OperatorHarness h;
 
   @BeforeEach
   void setUp() {
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     Fixtures.namespace(h.client, TEAM, Map.of());
     h.start(OperatorHarness.config(Set.of()), o -> o);
     h.operator().assembly().reconciler().pullHealthWindow(Duration.ofSeconds(6));
-    h.apply(Fixtures.teamCredential(h.client, "registry.example.com", List.of(TEAM)));
-    h.awaitReady(PLATFORM_NS, "example");
-  }
-
-  @AfterEach
-  void tearDown() {
-    h.close();
+    h.applyReady(Fixtures.teamCredential(h.client, "registry.example.com", List.of(TEAM)));
   }
 
   Pod pod(String name, String image) {

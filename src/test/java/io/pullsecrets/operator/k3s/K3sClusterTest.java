@@ -19,8 +19,8 @@ import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,10 +105,8 @@ class K3sClusterTest {
         OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, true, "info", "text");
         try (Main.Running running = Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
             new Main.Launch("k3s-test", Main.LeaseTimings.DEFAULT, () -> {})).start()) {
-          RegistryCredential rc = Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot");
-          TargetsSpec targets = new TargetsSpec();
-          targets.setNamespaces(List.of("team-a"));
-          rc.getSpec().setTargets(targets);
+          RegistryCredential rc = CredentialBuilder.staticLogin(OPS, "robot", "registry.example.com", "robot")
+              .targets(List.of("team-a")).build();
           rc.setStatus(null);
           client.resource(rc).create();
 

@@ -11,17 +11,17 @@ import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
-import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.RealApiServer;
+import io.pullsecrets.operator.testing.TestProviders;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -52,24 +52,14 @@ class MetricsAndHealthTest {
   final AtomicReference<ProviderException> failWith = new AtomicReference<>();
 
   /** The static provider, but its tokens expire at {@link #EXPIRES}, and it can be told to fail. */
-  final CredentialProvider expiring = new CredentialProvider() {
-    final StaticCredentialProvider delegate = new StaticCredentialProvider();
-
-    @Override
-    public io.pullsecrets.operator.api.ProviderKind kind() {
-      return io.pullsecrets.operator.api.ProviderKind.STATIC;
+  final CredentialProvider expiring = TestProviders.statics(request -> {
+    ProviderException e = failWith.get();
+    if (e != null) {
+      throw e;
     }
-
-    @Override
-    public Credential fetch(ProviderRequest request) throws ProviderException {
-      ProviderException e = failWith.get();
-      if (e != null) {
-        throw e;
-      }
-      Credential c = delegate.fetch(request);
-      return new Credential(c.registries(), c.dockerConfigJson(), EXPIRES);
-    }
-  };
+    Credential c = new StaticCredentialProvider().fetch(request);
+    return new Credential(c.registries(), c.dockerConfigJson(), EXPIRES);
+  });
 
   @BeforeEach
   void setUp() {
@@ -104,10 +94,8 @@ class MetricsAndHealthTest {
     assertThat(get(port, "/nope").status()).isEqualTo(404);
 
     // A credential targeting two namespaces.
-    RegistryCredential rc = Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot");
-    TargetsSpec targets = new TargetsSpec();
-    targets.setNamespaces(List.of("team-a", "team-b"));
-    rc.getSpec().setTargets(targets);
+    RegistryCredential rc = CredentialBuilder.staticLogin(OPS, "robot", "registry.example.com", "robot")
+        .targets(List.of("team-a", "team-b")).build();
     client.resource(rc).create();
 
     Map<String, String> cred = Map.of("namespace", OPS, "name", "robot");

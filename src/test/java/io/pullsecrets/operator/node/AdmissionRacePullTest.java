@@ -13,12 +13,11 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
-import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.metrics.Prometheus;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.Node;
 import io.pullsecrets.operator.testing.OnRealNode;
@@ -132,11 +131,8 @@ class AdmissionRacePullTest {
     running.start();
     await().atMost(Node.WAIT).until(() -> Prometheus.get(running.httpPort(), "/readyz").status() == 200);
     await("the operator sets the caBundle").atMost(Node.WAIT).until(() -> caBundle().contains("BEGIN CERTIFICATE"));
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "local", node.registry, "robot");
-    rc.getSpec().setSecretName(SECRET);
-    TargetsSpec targets = new TargetsSpec();
-    targets.setNamespaceSelector(new LabelSelectorSpec(Map.of("pull", "yes"), null));
-    rc.getSpec().setTargets(targets);
+    RegistryCredential rc = CredentialBuilder.staticLogin(PLATFORM_NS, "local", node.registry, "robot")
+        .secretName(SECRET).selecting(Map.of("pull", "yes")).build();
     client.resource(rc).create();
     await().atMost(Node.WAIT).until(() -> !running.operator().assembly().cluster().credentials().isEmpty());
 

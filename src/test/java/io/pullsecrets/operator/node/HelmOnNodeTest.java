@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.testing.Cli;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.Node;
 import io.pullsecrets.operator.testing.OnRealNode;
@@ -31,9 +32,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The operator as its users run it: its image (Jib, {@code hack/image.sh}) pulled by the real
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.Test;
  */
 @OnRealNode
 class HelmOnNodeTest {
+  @RegisterExtension final Closer closer = new Closer();
   static final String NS = "pullsecret-system";
   // Not "pullsecret-operator": RealApiServer keeps a ClusterRole of that name for the operator run
   // on the host, which Helm would refuse to take over.
@@ -62,8 +64,12 @@ class HelmOnNodeTest {
   @BeforeEach
   void setUp() {
     node = Node.get();
-    api = new RealApiServer();
+    api = closer.add(new RealApiServer());
     client = api.client();
+    closer.add(() -> {
+      Cli.helm(admin, "uninstall", RELEASE, "-n", NS, "--wait=false");
+      Node.deletePods(client);
+    });
     admin = api.controlPlane.kubeconfig;
     image = OperatorImage.get(node, "dev");
     // The namespace as deploy/ renders it: the restricted Pod Security Standard enforced.
@@ -75,16 +81,6 @@ class HelmOnNodeTest {
         .withType("kubernetes.io/dockerconfigjson")
         .addToData(".dockerconfigjson", Fixtures.b64("{\"auths\":{\"" + node.registry + "\":{\"auth\":\""
             + Fixtures.b64("operator-pull:operator-pull-password") + "\"}}}")).build()).create();
-  }
-
-  @AfterEach
-  void tearDown() {
-    try {
-      Cli.helm(admin, "uninstall", RELEASE, "-n", NS, "--wait=false");
-      Node.deletePods(client);
-    } finally {
-      api.close();
-    }
   }
 
   /** helm install with the defaults, but for the image (repository and tag) and its pull secret. */

@@ -43,6 +43,15 @@ class PodPullTest {
     return h.apply(CredentialBuilder.staticLogin(PLATFORM_NS, name, registry, "robot").secretName(name + "-pull").targets(namespaces).build());
   }
 
+  /** The registry's user robot with this password, also in Secret platform/robot; these namespaces created. */
+  void robot(String password, String... namespaces) {
+    node.accounts(Map.of("robot", password));
+    for (String ns : namespaces) {
+      Fixtures.namespace(h.client, ns, Map.of());
+    }
+    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", password);
+  }
+
   void awaitServiceAccount(String ns, String secret) {
     h.awaitUntil(() -> h.pullSecretNames(ns, "default").contains(secret));
   }
@@ -59,10 +68,7 @@ class PodPullTest {
   @Test
   void aPodOfATargetedNamespaceRunsAndOneOfAnUntargetedNamespaceGets401() {
     String image = node.push("static/app:v1");
-    node.accounts(Map.of("robot", "static-password-1"));
-    Fixtures.namespace(h.client, "team-a", Map.of());
-    Fixtures.namespace(h.client, "elsewhere", Map.of());
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "static-password-1");
+    robot("static-password-1", "team-a", "elsewhere");
     credential("local", node.registry, List.of("team-a"));
     h.awaitReady(PLATFORM_NS, "local");
     awaitServiceAccount("team-a", "local-pull");
@@ -82,16 +88,13 @@ class PodPullTest {
   @Test
   void afterARotationNewPodsRunAndRunningPodsAreUntouched() {
     String image = node.push("rotation/app:v1");
-    node.accounts(Map.of("robot", "rotation-password-1"));
-    Fixtures.namespace(h.client, "team-a", Map.of());
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "rotation-password-1");
+    robot("rotation-password-1", "team-a");
     credential("local", node.registry, List.of("team-a"));
     awaitServiceAccount("team-a", "local-pull");
     Pod before = Node.awaitRunning(h.client, create("team-a", "before", image));
 
     // The registry's password changes, then the source Secret.
-    node.accounts(Map.of("robot", "rotation-password-2"));
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "rotation-password-2");
+    robot("rotation-password-2");
     h.awaitUntil(() -> h.secret("team-a", "local-pull").map(Fixtures::dockerConfigJson).orElse("").contains("rotation-password-2"));
 
     // A new image (a pull the registry must authorize) and the image already on the node.
@@ -110,10 +113,7 @@ class PodPullTest {
   @Test
   void afterRevocationANewPodGets401ThoughTheImageIsOnTheNode() {
     String image = node.push("revocation/app:v1");
-    node.accounts(Map.of("robot", "revocation-password"));
-    Fixtures.namespace(h.client, "team-a", Map.of());
-    Fixtures.namespace(h.client, "team-b", Map.of());
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "revocation-password");
+    robot("revocation-password", "team-a", "team-b");
     RegistryCredential rc = credential("local", node.registry, List.of("team-a"));
     awaitServiceAccount("team-a", "local-pull");
     Node.awaitRunning(h.client, create("team-a", "before", image));
@@ -142,8 +142,7 @@ class PodPullTest {
   void theRegistryKeysTheKubeletHonours() {
     node.push("shapes/app:v1");
     node.push("my-project/images/app:v1");
-    node.accounts(Map.of("robot", "shapes-password"));
-    Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "shapes-password");
+    robot("shapes-password");
     String port = node.registry.substring(node.registry.indexOf(':') + 1);
     // key -> image
     Map<String, String> cases = new LinkedHashMap<>();

@@ -7,7 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import io.pullsecrets.operator.Logging;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.OperatorHarness;
@@ -38,11 +38,8 @@ class DebugLogSecretScanTest {
       h.start();
       Fixtures.namespace(h.client, "team-debug", Map.of());
       Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "debug-scan-password-1");
-      RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "debug", "registry.example.com", "robot");
-      rc.getSpec().setSecretName("regcred");
-      TargetsSpec t = new TargetsSpec();
-      t.setNamespaces(List.of("team-debug"));
-      rc.getSpec().setTargets(t);
+      RegistryCredential rc = CredentialBuilder.staticLogin(PLATFORM_NS, "debug", "registry.example.com", "robot")
+          .secretName("regcred").targets(List.of("team-debug")).build();
       h.apply(rc);
       h.awaitReady(PLATFORM_NS, "debug");
       // A rotation: the new password goes through the same debug-logged paths.

@@ -9,16 +9,15 @@ import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Cli;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorProcess;
 import io.pullsecrets.operator.testing.RealApiServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -120,10 +119,8 @@ class HelmInstallTest {
 
   private void scenario(OperatorProcess op, String home, String target) {
     Fixtures.loginSecret(client, home, "robot", "robot", "helm-scenario-password");
-    RegistryCredential rc = Fixtures.staticCredential(home, "robot", "registry.example.com", "robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of(target));
-    rc.getSpec().setTargets(t);
+    RegistryCredential rc = CredentialBuilder.staticLogin(home, "robot", "registry.example.com", "robot")
+        .targets(List.of(target)).build();
     client.resource(rc).create();
 
     await().atMost(WAIT).untilAsserted(() -> {

@@ -14,8 +14,8 @@ import io.pullsecrets.operator.api.LabelSelectorRequirementSpec;
 import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.ServiceAccountsSpec;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.util.List;
@@ -131,8 +131,7 @@ class OperatorScenariosTest {
   void namespaceRemovedFromTheListLosesSecretAndEntry() {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
 
     RegistryCredential rc = h.get(PLATFORM_NS, "example");
     rc.getSpec().getTargets().setNamespaces(List.of("team-a"));
@@ -196,10 +195,8 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of("pulls", "yes"));
     Fixtures.serviceAccount(h.client, "team-a", "runner", Map.of());
-    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
-    ServiceAccountsSpec sas = new ServiceAccountsSpec();
-    sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
-    rc.getSpec().setServiceAccounts(sas);
+    RegistryCredential rc = CredentialBuilder.of(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")))
+        .serviceAccountsSelecting(Map.of("pulls", "yes")).build();
     h.apply(rc);
     h.awaitReady(PLATFORM_NS, "example");
     assertThat(h.pullSecretNames("team-a", "builder")).containsExactly("regcred");
@@ -218,8 +215,7 @@ class OperatorScenariosTest {
   @Test
   void handEditedOrDeletedSecretIsRestored() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
 
     h.client.secrets().inNamespace("team-a").withName("regcred").edit(s -> {
       s.getData().put(".dockerconfigjson", b64("{\"auths\":{}}"));
@@ -271,8 +267,7 @@ class OperatorScenariosTest {
     for (String ns : List.of("team-a", "team-b", "team-c")) {
       Fixtures.namespace(h.client, ns, Map.of());
     }
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b", "team-c")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b", "team-c")));
 
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "rotated-2");
 
@@ -280,23 +275,31 @@ class OperatorScenariosTest {
     h.awaitUntil(() -> List.of("team-a", "team-b", "team-c").stream().allMatch(ns -> h.dockerConfig(ns, "regcred").equals(rotated)));
   }
 
+  /**
+   * Applies {@code sneaky} (named sneaky, in an untrusted namespace, targeting team-a too) and
+   * checks that it is NotPermitted and Stalled, and that the operator wrote no Secret and no
+   * ServiceAccount anywhere.
+   */
+  static void assertNotPermittedWritingNothing(OperatorHarness h, RegistryCredential sneaky) {
+    String own = sneaky.getMetadata().getNamespace();
+    h.apply(sneaky);
+
+    RegistryCredential status = h.awaitCondition(own, "sneaky", "Ready", "False", "NotPermitted");
+
+    assertThat(condition(status, "Stalled").orElseThrow().getReason()).isEqualTo("NotPermitted");
+    assertThat(h.secret("team-a", "sneaky")).isEmpty();
+    assertThat(h.secret(own, "sneaky")).isEmpty();
+    assertThat(h.api.operatorRequests().stream().filter(r -> r.isWrite()
+        && (r.path().contains("/secrets") || r.path().contains("/serviceaccounts")))).isEmpty();
+  }
+
   @Test
   void untrustedNamespaceTargetingOthersIsNotPermittedAndWritesNothing() {
     Fixtures.namespace(h.client, "team-x", Map.of());
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "s3cret-1");
-    RegistryCredential rc = Fixtures.staticCredential("team-x", "sneaky", REGISTRY, "robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of("team-a", "team-x"));
-    rc.getSpec().setTargets(t);
-    h.apply(rc);
-
-    RegistryCredential status = h.awaitCondition("team-x", "sneaky", "Ready", "False", "NotPermitted");
-
-    assertThat(condition(status, "Stalled").orElseThrow().getReason()).isEqualTo("NotPermitted");
-    assertThat(h.secret("team-a", "sneaky")).isEmpty();
-    assertThat(h.secret("team-x", "sneaky")).isEmpty();
-    assertThat(h.api.operatorRequests().stream().filter(r -> r.isWrite() && r.path().contains("/secrets"))).isEmpty();
+    assertNotPermittedWritingNothing(h, CredentialBuilder.staticLogin("team-x", "sneaky", REGISTRY, "robot")
+        .targets(List.of("team-a", "team-x")).build());
 
     // Its own namespace alone is fine.
     Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "s3cret-1");
@@ -312,8 +315,7 @@ class OperatorScenariosTest {
     Fixtures.namespace(h.client, "team-b", Map.of());
     h.client.serviceAccounts().inNamespace("team-a").withName("default")
         .edit(sa -> new ServiceAccountBuilder(sa).addToImagePullSecrets(new LocalObjectReference("keep-me")).build());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a", "team-b")));
     h.client.serviceAccounts().inNamespace("team-a").withName("default")
         .edit(sa -> new ServiceAccountBuilder(sa).addToImagePullSecrets(new LocalObjectReference("added-after")).build());
     assertThat(h.pullSecretNames("team-a", "default")).containsExactly("keep-me", "regcred", "added-after");
@@ -347,8 +349,7 @@ class OperatorScenariosTest {
   @Test
   void missingKeyAndMalformedDockerConfigAreInvalidSourceAndKeepTheGoodSecret() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     String before = h.secret("team-a", "regcred").orElseThrow().getMetadata().getResourceVersion();
 
     Fixtures.dataSecret(h.client, PLATFORM_NS, "robot", Map.of("username", "robot"));
@@ -391,8 +392,7 @@ class OperatorScenariosTest {
   @Test
   void atRestNothingIsWritten() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.awaitUntil(() -> h.pullSecretNames("team-a", "default").contains("regcred"));
     int syncs = h.syncs.get();
     h.api.clearRequests();

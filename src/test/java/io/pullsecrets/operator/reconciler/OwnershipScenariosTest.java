@@ -118,8 +118,7 @@ class OwnershipScenariosTest {
   @Test
   void cleanupRemovesEveryDuplicateEntryOfOursAndKeepsTheOthersInOrder() {
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     h.client.serviceAccounts().inNamespace("team-a").withName("default").edit(sa -> {
       sa.setImagePullSecrets(List.of(new LocalObjectReference("regcred"), new LocalObjectReference("mine"),
           new LocalObjectReference("regcred"), new LocalObjectReference("also-mine")));

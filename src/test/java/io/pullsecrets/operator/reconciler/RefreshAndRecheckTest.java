@@ -12,25 +12,20 @@ import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RefreshSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.StatusCondition;
-import io.pullsecrets.operator.provider.Credential;
-import io.pullsecrets.operator.provider.CredentialProvider;
-import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
-import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.cloud.StubServer;
-import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.SecretScan;
 import io.pullsecrets.operator.testing.TestClock;
+import io.pullsecrets.operator.testing.TestProviders.CountingStatic;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -47,39 +42,8 @@ class RefreshAndRecheckTest {
   OperatorHarness h;
   StubServer registry;
 
-  /** The static provider, counting its calls and failing while {@link #failing} is set. */
-  static final class CountingStatic implements CredentialProvider {
-    final StaticCredentialProvider real = new StaticCredentialProvider();
-    final AtomicInteger calls = new AtomicInteger();
-    volatile boolean failing;
-
-    @Override
-    public io.pullsecrets.operator.api.ProviderKind kind() {
-      return real.kind();
-    }
-
-    @Override
-    public Credential fetch(ProviderRequest request) throws ProviderException {
-      calls.incrementAndGet();
-      if (failing) {
-        throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "the test's provider is down");
-      }
-      return real.fetch(request);
-    }
-  }
-
   static RegistryCredential credential(String name, String registry, String... namespaces) {
     return Fixtures.targeting(Fixtures.staticCredential(PLATFORM_NS, name, registry, "robot"), List.of(namespaces));
-  }
-
-  /** A namespace event reconciles every credential; waits for a reconcile that began after it. */
-  void tick(String name, int i) {
-    int before = h.reconciles(PLATFORM_NS, name);
-    h.client.namespaces().withName("ticker").edit(ns -> {
-      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
-      return ns;
-    });
-    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, name) > before);
   }
 
   // refresh.interval on a credential that does not expire re-reads the source when due.
@@ -104,18 +68,18 @@ class RefreshAndRecheckTest {
         .isBetween(Duration.ofMinutes(10).minusSeconds(2), Duration.ofMinutes(10));
 
     clock.advance(Duration.ofMinutes(9));
-    tick("interval", 1);
-    tick("interval", 2);
+    h.tick("ticker", "interval", 1);
+    h.tick("ticker", "interval", 2);
     assertThat(provider.calls.get()).isEqualTo(1);
 
     clock.advance(Duration.ofMinutes(2));
-    tick("interval", 3);
+    h.tick("ticker", "interval", 3);
     h.awaitUntil(() -> provider.calls.get() == 2);
     RegistryCredential after = h.awaitResource(PLATFORM_NS, "interval",
         r -> !ready.getStatus().getNextRefreshTime().equals(r.getStatus().getNextRefreshTime()));
     assertThat(Duration.between(clock.instant(), Instant.parse(after.getStatus().getNextRefreshTime())))
         .isBetween(Duration.ofMinutes(10).minusSeconds(2), Duration.ofMinutes(10));
-    tick("interval", 4);
+    h.tick("ticker", "interval", 4);
     assertThat(provider.calls.get()).isEqualTo(2);
   }
 

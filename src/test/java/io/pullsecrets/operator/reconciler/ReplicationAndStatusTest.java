@@ -1,5 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
+import static io.pullsecrets.operator.reconciler.OperatorScenariosTest.EXPECTED_JSON;
+import static io.pullsecrets.operator.reconciler.OperatorScenariosTest.REGISTRY;
 import static io.pullsecrets.operator.testing.Fixtures.b64;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
@@ -20,19 +22,19 @@ import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RefreshSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.ServiceAccountsSpec;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
-import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.MockApiServer;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.RealApiServer;
+import io.pullsecrets.operator.testing.TestProviders.CountingStatic;
+import io.pullsecrets.operator.testing.TestProviders;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,7 +44,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -62,9 +63,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class ReplicationAndStatusTest {
-  static final String REGISTRY = "registry.example.com";
-  static final String EXPECTED_JSON = Fixtures.robotDockerConfig("s3cret-1");
-
   @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
@@ -81,23 +79,6 @@ class ReplicationAndStatusTest {
   private void foreignSecret(String ns, String name) {
     h.client.secrets().inNamespace(ns).resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(ns)
         .endMetadata().withData(Map.of("token", b64("theirs"))).build()).create();
-  }
-
-  /** Static credentials whose calls are counted. */
-  static final class CountingStatic implements CredentialProvider {
-    final StaticCredentialProvider delegate = new StaticCredentialProvider();
-    final AtomicInteger calls = new AtomicInteger();
-
-    @Override
-    public io.pullsecrets.operator.api.ProviderKind kind() {
-      return delegate.kind();
-    }
-
-    @Override
-    public Credential fetch(ProviderRequest request) throws ProviderException {
-      calls.incrementAndGet();
-      return delegate.fetch(request);
-    }
   }
 
   // --- Refresh follows the source -------------------------------------------------------------
@@ -127,8 +108,7 @@ class ReplicationAndStatusTest {
         })).build();
     h = closer.add(new OperatorHarness(real, recording)).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
     assertThat(requests).as("the recording client sees the operator's requests").isNotEmpty();
 
     // Idle: nothing reads the source Secret again.
@@ -183,10 +163,8 @@ class ReplicationAndStatusTest {
     CountingStatic provider = new CountingStatic();
     startedWith(provider);
     Fixtures.namespace(h.client, "team-a", Map.of());
-    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
-    ServiceAccountsSpec sas = new ServiceAccountsSpec();
-    sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
-    rc.getSpec().setServiceAccounts(sas);
+    RegistryCredential rc = CredentialBuilder.of(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")))
+        .serviceAccountsSelecting(Map.of("pulls", "yes")).build();
     h.apply(rc);
     h.awaitReady(PLATFORM_NS, "example");
     int calls = provider.calls.get();
@@ -209,10 +187,8 @@ class ReplicationAndStatusTest {
     started();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.serviceAccount(h.client, "team-a", "builder", Map.of("pulls", "yes"));
-    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a"));
-    ServiceAccountsSpec sas = new ServiceAccountsSpec();
-    sas.setSelector(new LabelSelectorSpec(Map.of("pulls", "yes"), null));
-    rc.getSpec().setServiceAccounts(sas);
+    RegistryCredential rc = CredentialBuilder.of(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")))
+        .serviceAccountsSelecting(Map.of("pulls", "yes")).build();
     h.apply(rc);
     h.awaitReady(PLATFORM_NS, "example");
     h.awaitUntil(() -> h.pullSecretNames("team-a", "builder").equals(List.of("regcred")));
@@ -276,20 +252,9 @@ class ReplicationAndStatusTest {
     Fixtures.namespace(h.client, "team-x", Map.of("pull", "yes"));
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "s3cret-1");
-    RegistryCredential rc = Fixtures.staticCredential("team-x", "sneaky", REGISTRY, "robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaceSelector(new LabelSelectorSpec(Map.of("pull", "yes"), null));
-    rc.getSpec().setTargets(t);
-    h.apply(rc);
-
-    RegistryCredential status = h.awaitCondition("team-x", "sneaky", "Ready", "False", "NotPermitted");
-
-    assertThat(condition(status, "Stalled").orElseThrow().getReason()).isEqualTo("NotPermitted");
-    assertThat(h.secret("team-a", "sneaky")).isEmpty();
-    assertThat(h.secret("team-x", "sneaky")).isEmpty();
+    OperatorScenariosTest.assertNotPermittedWritingNothing(h, CredentialBuilder.staticLogin("team-x", "sneaky", REGISTRY, "robot")
+        .selecting(Map.of("pull", "yes")).build());
     assertThat(h.pullSecretNames("team-a", "default")).isEmpty();
-    assertThat(h.api.operatorRequests().stream().filter(r -> r.isWrite()
-        && (r.path().contains("/secrets") || r.path().contains("/serviceaccounts")))).isEmpty();
   }
 
   // --- Never touches what is not ours -----------------------------------------------------------
@@ -301,11 +266,8 @@ class ReplicationAndStatusTest {
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "s3cret-1");
     String sourceVersion = h.secret(PLATFORM_NS, "robot").orElseThrow().getMetadata().getResourceVersion();
-    RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "example", REGISTRY, "robot");
-    rc.getSpec().setSecretName("robot");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of(PLATFORM_NS, "team-a"));
-    rc.getSpec().setTargets(t);
+    RegistryCredential rc = CredentialBuilder.staticLogin(PLATFORM_NS, "example", REGISTRY, "robot").secretName("robot")
+        .targets(List.of(PLATFORM_NS, "team-a")).build();
     h.apply(rc);
 
     RegistryCredential status = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");
@@ -431,17 +393,9 @@ class ReplicationAndStatusTest {
   /** Ready lists the provider reasons: a first fetch that fails shows the provider's own reason. */
   @Test
   void aFirstFetchThatFailsIsReadyFalseWithTheProvidersReason() {
-    CredentialProvider denying = new CredentialProvider() {
-      @Override
-      public io.pullsecrets.operator.api.ProviderKind kind() {
-        return io.pullsecrets.operator.api.ProviderKind.STATIC;
-      }
-
-      @Override
-      public Credential fetch(ProviderRequest request) throws ProviderException {
-        throw ProviderException.transientFailure("AccessDenied", "the registry said no to role 'puller'");
-      }
-    };
+    CredentialProvider denying = TestProviders.statics(request -> {
+      throw ProviderException.transientFailure("AccessDenied", "the registry said no to role 'puller'");
+    });
     startedWith(denying);
     Fixtures.namespace(h.client, "team-a", Map.of());
     h.apply(Fixtures.teamCredential(h.client, REGISTRY, List.of("team-a")));
@@ -465,18 +419,10 @@ class ReplicationAndStatusTest {
   void noExpiryMetricForACredentialThatDoesNotExpire() {
     Instant expires = Instant.parse("2099-01-01T00:00:00Z");
     StaticCredentialProvider statics = new StaticCredentialProvider();
-    CredentialProvider expiringByName = new CredentialProvider() {
-      @Override
-      public io.pullsecrets.operator.api.ProviderKind kind() {
-        return statics.kind();
-      }
-
-      @Override
-      public Credential fetch(ProviderRequest request) throws ProviderException {
-        Credential c = statics.fetch(request);
-        return request.name().equals("expiring") ? new Credential(c.registries(), c.dockerConfigJson(), expires) : c;
-      }
-    };
+    CredentialProvider expiringByName = TestProviders.statics(request -> {
+      Credential c = statics.fetch(request);
+      return request.name().equals("expiring") ? new Credential(c.registries(), c.dockerConfigJson(), expires) : c;
+    });
     RealApiServer real = new RealApiServer();
     KubernetesClient operatorClient = real.newOperatorClient();
     String ops = OperatorHarness.OPERATOR_NS;

@@ -16,15 +16,14 @@ import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
-import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRegistry;
-import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.TestClock;
+import io.pullsecrets.operator.testing.TestProviders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,26 +74,18 @@ class RevocationAndRacesTest {
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
     CredentialProvider statics = new StaticCredentialProvider();
-    CredentialProvider blockingOnce = new CredentialProvider() {
-      @Override
-      public io.pullsecrets.operator.api.ProviderKind kind() {
-        return io.pullsecrets.operator.api.ProviderKind.STATIC;
-      }
-
-      @Override
-      public Credential fetch(ProviderRequest request) throws ProviderException {
-        Credential c = statics.fetch(request); // reads the source Secret as it is now
-        if (calls.incrementAndGet() == 1) {
-          inFetch.countDown();
-          try {
-            release.await(30, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
+    CredentialProvider blockingOnce = TestProviders.statics(request -> {
+      Credential c = statics.fetch(request); // reads the source Secret as it is now
+      if (calls.incrementAndGet() == 1) {
+        inFetch.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
         }
-        return c;
       }
-    };
+      return c;
+    });
     h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(blockingOnce))));
     Fixtures.namespace(h.client, "team-a", Map.of());
@@ -166,20 +157,12 @@ class RevocationAndRacesTest {
   void beforeLongerThanTheLifetimeIsClampedToAFloor() {
     TestClock clock = new TestClock(Instant.now());
     AtomicInteger calls = new AtomicInteger();
-    CredentialProvider gcpLike = new CredentialProvider() {
-      @Override
-      public io.pullsecrets.operator.api.ProviderKind kind() {
-        return io.pullsecrets.operator.api.ProviderKind.STATIC;
-      }
-
-      @Override
-      public Credential fetch(ProviderRequest request) {
-        calls.incrementAndGet();
-        // Google's access tokens live 3,599 seconds.
-        return new Credential(List.of(REGISTRY), "{\"auths\":{}}".getBytes(StandardCharsets.UTF_8),
-            request.clock().instant().plusSeconds(3599));
-      }
-    };
+    CredentialProvider gcpLike = TestProviders.statics(request -> {
+      calls.incrementAndGet();
+      // Google's access tokens live 3,599 seconds.
+      return new Credential(List.of(REGISTRY), "{\"auths\":{}}".getBytes(StandardCharsets.UTF_8),
+          request.clock().instant().plusSeconds(3599));
+    });
     h = closer.add(new OperatorHarness());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(gcpLike)))
         .withClock(clock).withJitter(() -> 0));
@@ -196,14 +179,14 @@ class RevocationAndRacesTest {
     // Five minutes pass, in steps, each followed by a reconcile: no refresh (the floor is 359.9 s).
     for (int i = 0; i < 6; i++) {
       clock.advance(Duration.ofSeconds(50));
-      tickReconcile("gcp", i);
+      h.tick("team-a", "gcp", i);
     }
     assertThat(calls.get()).isEqualTo(1);
     // Past the floor: exactly one refresh.
     clock.advance(Duration.ofSeconds(100));
-    tickReconcile("gcp", 99);
+    h.tick("team-a", "gcp", 99);
     h.awaitUntil(() -> calls.get() == 2);
-    tickReconcile("gcp", 100);
+    h.tick("team-a", "gcp", 100);
     assertThat(calls.get()).isEqualTo(2);
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "gcp");
@@ -211,16 +194,6 @@ class RevocationAndRacesTest {
     assertThat(condition(ready, "TokenValid").orElseThrow().getMessage()).contains("refresh.before '1h' was clamped");
     assertThat(Duration.between(clock.instant(), Instant.parse(ready.getStatus().getNextRefreshTime())))
         .isBetween(Duration.ofSeconds(358), Duration.ofSeconds(360));
-  }
-
-  /** Any namespace event reconciles every credential: waits for one that started after it. */
-  private void tickReconcile(String name, int i) {
-    int before = h.reconciles(PLATFORM_NS, name);
-    h.client.namespaces().withName("team-a").edit(ns -> {
-      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
-      return ns;
-    });
-    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, name) > before);
   }
 
   // Twenty credentials, one ServiceAccount: conflicting patches are retried at once.

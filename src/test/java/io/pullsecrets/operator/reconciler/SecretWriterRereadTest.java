@@ -66,8 +66,7 @@ class SecretWriterRereadTest {
   void anUpdateAnsweredNotFoundIsDecidedAgainOnOneFreshRead() {
     h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, "registry.example.com", List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, "registry.example.com", List.of("team-a")));
     h.mock().clearRequests();
     h.mock().setFault(once(r -> r.getMethod().equals("PUT") && r.getPath().equals(SECRETS + "/regcred"), 404, "NotFound"));
 

@@ -87,8 +87,7 @@ class WriterLogTest {
     h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.namespace(h.client, "team-b", Map.of());
-    h.apply(Fixtures.teamCredential(h.client, "registry.example.com", List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, "registry.example.com", List.of("team-a")));
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "writer-log-pw-2");
     h.awaitUntil(() -> lines.lines.contains("INFO updated Secret team-a/regcred" + SUFFIX));
 
@@ -124,8 +123,7 @@ class WriterLogTest {
     h.mock().setFault(r -> MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent")) && r.getMethod().equals("POST")
         && r.getPath().contains("/namespaces/team-a/secrets") && left.getAndDecrement() > 0
         ? new MockResponse().setResponseCode(500) : null);
-    h.apply(Fixtures.teamCredential(h.client, "registry.example.com", List.of("team-a")));
-    h.awaitReady(PLATFORM_NS, "example");
+    h.applyReady(Fixtures.teamCredential(h.client, "registry.example.com", List.of("team-a")));
 
     String failure = "namespace team-a: writing Secret 'regcred' failed: HTTP 500" + SUFFIX;
     assertThat(lines.lines).containsOnlyOnce("WARN " + failure)

@@ -2,6 +2,7 @@ package io.pullsecrets.operator.registry;
 
 import static org.awaitility.Awaitility.await;
 
+import io.pullsecrets.operator.testing.Tools;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -21,7 +22,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * Debian's {@code docker-registry} (a real OCI registry) on a free loopback port with htpasswd
@@ -45,7 +45,7 @@ public final class LocalRegistry implements AutoCloseable {
   public static void assumeAvailable() {
     List<String> missing = new ArrayList<>();
     for (String bin : List.of("docker-registry", "skopeo", "htpasswd")) {
-      if (!onPath(bin)) {
+      if (Tools.onPath(bin) == null) {
         missing.add(bin);
       }
     }
@@ -54,19 +54,7 @@ public final class LocalRegistry implements AutoCloseable {
     }
     String message = "real-registry test needs " + String.join(", ", missing)
         + " (apt-get install docker-registry skopeo apache2-utils; .ci/run installs them)";
-    if ("true".equals(System.getenv("PULLSECRET_REQUIRE_REAL_REGISTRY"))) {
-      Assertions.fail(message);
-    }
-    Assumptions.abort(message);
-  }
-
-  private static boolean onPath(String bin) {
-    for (String p : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (Files.isExecutable(Path.of(p, bin))) {
-        return true;
-      }
-    }
-    return false;
+    Tools.unavailable("PULLSECRET_REQUIRE_REAL_REGISTRY", message);
   }
 
   public LocalRegistry(Path dir, String password) throws Exception {

@@ -4,7 +4,7 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.nio.file.Files;
@@ -30,10 +30,8 @@ class RealRegistryTest {
         OperatorHarness h = new OperatorHarness().start(OperatorHarness.config(Set.of(), Set.of(registry.host())), o -> o)) {
       Fixtures.namespace(h.client, "team-a", Map.of());
       Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", LocalRegistry.USER, "first-password");
-      RegistryCredential rc = Fixtures.staticCredential(PLATFORM_NS, "local", registry.host(), "robot");
-      TargetsSpec targets = new TargetsSpec();
-      targets.setNamespaces(List.of("team-a"));
-      rc.getSpec().setTargets(targets);
+      RegistryCredential rc = CredentialBuilder.staticLogin(PLATFORM_NS, "local", registry.host(), "robot")
+          .targets(List.of("team-a")).build();
       rc.getSpec().setVerify(true);
       h.apply(rc);
       h.awaitReady(PLATFORM_NS, "local");

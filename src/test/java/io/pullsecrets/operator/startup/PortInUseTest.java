@@ -25,34 +25,36 @@ class PortInUseTest {
     }
   }
 
-  @Test
-  void theWebhookPortInUseNamesTheWebhookFlag() throws Exception {
+  /** What startup says, and the port, when {@code flags} name (as "{port}") a port another socket holds. */
+  record Refused(int port, String line) {}
+
+  static Refused withPortTaken(String... flags) throws Exception {
     try (ServerSocket taken = new ServerSocket(0)) {
       int port = taken.getLocalPort();
-      String line = startupLine(port, "--namespace=ops", "--http-port=0", "--webhook-enabled=true", "--webhook-port=" + port);
-      assertThat(line).startsWith("webhook port " + port + " is already in use (")
-          .endsWith("; choose another with --webhook-port (PULLSECRET_WEBHOOK_PORT), 0 picks a free one")
-          .doesNotContain("--http-port");
+      String[] bound = java.util.Arrays.stream(flags).map(f -> f.replace("{port}", Integer.toString(port))).toArray(String[]::new);
+      return new Refused(port, startupLine(port, bound));
     }
+  }
+
+  @Test
+  void theWebhookPortInUseNamesTheWebhookFlag() throws Exception {
+    Refused r = withPortTaken("--namespace=ops", "--http-port=0", "--webhook-enabled=true", "--webhook-port={port}");
+    assertThat(r.line()).startsWith("webhook port " + r.port() + " is already in use (")
+        .endsWith("; choose another with --webhook-port (PULLSECRET_WEBHOOK_PORT), 0 picks a free one")
+        .doesNotContain("--http-port");
   }
 
   @Test
   void theMetricsPortInUseNamesTheMetricsFlag() throws Exception {
-    try (ServerSocket taken = new ServerSocket(0)) {
-      int port = taken.getLocalPort();
-      String line = startupLine(port, "--namespace=ops", "--http-port=0", "--metrics-secure=true", "--metrics-port=" + port);
-      assertThat(line).startsWith("metrics port " + port + " is already in use (")
-          .contains("--metrics-port (PULLSECRET_METRICS_PORT)").doesNotContain("--http-port");
-    }
+    Refused r = withPortTaken("--namespace=ops", "--http-port=0", "--metrics-secure=true", "--metrics-port={port}");
+    assertThat(r.line()).startsWith("metrics port " + r.port() + " is already in use (")
+        .contains("--metrics-port (PULLSECRET_METRICS_PORT)").doesNotContain("--http-port");
   }
 
   @Test
   void theHttpPortInUseNamesTheHttpFlag() throws Exception {
-    try (ServerSocket taken = new ServerSocket(0)) {
-      int port = taken.getLocalPort();
-      String line = startupLine(port, "--namespace=ops", "--http-port=" + port, "--webhook-enabled=true", "--webhook-port=0");
-      assertThat(line).startsWith("port " + port + " is already in use (")
-          .contains("--http-port (PULLSECRET_HTTP_PORT)");
-    }
+    Refused r = withPortTaken("--namespace=ops", "--http-port={port}", "--webhook-enabled=true", "--webhook-port=0");
+    assertThat(r.line()).startsWith("port " + r.port() + " is already in use (")
+        .contains("--http-port (PULLSECRET_HTTP_PORT)");
   }
 }

@@ -10,11 +10,11 @@ import java.time.Duration;
 import java.util.List;
 
 /** What a failed start must look like: exit code != 0, one ERROR line, no stack trace. */
-final class StartupOutput {
+public final class StartupOutput {
   private StartupOutput() {}
 
   /** Waits for the operator to exit; asserts the code is not 0 and the log holds one ERROR line containing {@code expected}. */
-  static String assertFailsWithOneLine(OperatorProcess op, String... expected) {
+  public static String assertFailsWithOneLine(OperatorProcess op, String... expected) {
     int code = op.exitCode(Duration.ofSeconds(90));
     String out = op.logText();
     assertThat(code).as("exit code; output:%n%s", out).isNotZero();
@@ -29,7 +29,7 @@ final class StartupOutput {
   }
 
   /** A kubeconfig for {@code server} with a bearer token (and a CA file, or none). */
-  static Path kubeconfig(String server, Path ca, String token) throws IOException {
+  public static Path kubeconfig(String server, Path ca, String token) throws IOException {
     Path file = Files.createTempFile(Path.of("target"), "startup-kubeconfig", ".yaml");
     Files.writeString(file, """
         apiVersion: v1

@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,11 +56,11 @@ public final class ControlPlane {
 
   /** Why the control plane cannot run here (its binaries are not built), or null; prints nothing. */
   public static String buildStatus() {
-    return whyUnavailable();
+    return Availability.scriptStatus(SCRIPT);
   }
 
   private static final Availability AVAILABILITY = new Availability("control-plane", "real-server tests",
-      "PULLSECRET_REQUIRE_CONTROL_PLANE", ControlPlane::whyUnavailable);
+      "PULLSECRET_REQUIRE_CONTROL_PLANE", () -> Availability.scriptStatus(SCRIPT));
 
   /** Why the control plane cannot run here, or null; prints that reason on the console once. */
   public static String unavailableReason() {
@@ -92,19 +91,6 @@ public final class ControlPlane {
     return shared != null && client.getConfiguration().getMasterUrl().startsWith(shared.server);
   }
 
-  private static String whyUnavailable() {
-    try {
-      Process p = new ProcessBuilder("bash", SCRIPT.toString(), "status").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        return out.isEmpty() ? "hack/control-plane.sh status failed" : out;
-      }
-      return null;
-    } catch (IOException | InterruptedException e) {
-      return "hack/control-plane.sh could not run: " + e.getMessage();
-    }
-  }
-
   private static ControlPlane start() throws IOException, InterruptedException {
     // A fresh directory per JVM: a leftover from a killed run is stopped and removed first.
     if (Files.exists(DIR)) {
@@ -132,17 +118,7 @@ public final class ControlPlane {
   private static void run(List<String> command, Duration timeout) throws IOException, InterruptedException {
     Path log = DIR.resolve("script.log");
     Files.createDirectories(DIR);
-    Process p = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new IOException(String.join(" ", command) + " timed out; see " + log);
-    }
-    if (p.exitValue() != 0) {
-      List<String> lines = Files.readAllLines(log);
-      throw new IOException(String.join(" ", command) + " failed: "
-          + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
-    }
+    Availability.runScript(command, log, null, timeout);
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -68,6 +68,13 @@ public final class CredentialBuilder {
     return this;
   }
 
+  /** The ServiceAccounts with these labels in each target namespace. */
+  public CredentialBuilder serviceAccountsSelecting(Map<String, String> labels) {
+    ServiceAccountsSpec selected = new ServiceAccountsSpec();
+    selected.setSelector(new LabelSelectorSpec(labels, null));
+    return serviceAccounts(selected);
+  }
+
   /** Every ServiceAccount of each target namespace. */
   public CredentialBuilder allServiceAccounts() {
     ServiceAccountsSpec all = new ServiceAccountsSpec();

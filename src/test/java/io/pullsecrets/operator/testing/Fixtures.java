@@ -143,6 +143,22 @@ public final class Fixtures {
     return credential(ns, name, p);
   }
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper STRICT_YAML = io.fabric8.kubernetes.client.utils.Serialization
+      .yamlMapper().copy().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /**
+   * A part of a RegistryCredential's spec read from YAML as a user writes it, for example
+   * {@code yaml(EcrAuthSpec.class, "accessKeys: {secretRef: {name: keys}}")}; a field the type does
+   * not have fails.
+   */
+  public static <T> T yaml(Class<T> type, String yaml) {
+    try {
+      return STRICT_YAML.readValue(yaml, type);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("not a " + type.getSimpleName() + ": " + yaml, e);
+    }
+  }
+
   /** A RegistryCredential {@code ns/name} with this provider and nothing else set. */
   public static RegistryCredential credential(String ns, String name, ProviderSpec p) {
     RegistryCredential rc = new RegistryCredential();
@@ -157,17 +173,9 @@ public final class Fixtures {
   /** A registry with a provider of every kind that fails if called: for decisions that only ask whether one is registered. */
   public static io.pullsecrets.operator.provider.ProviderRegistry providerOfEveryKind() {
     return new io.pullsecrets.operator.provider.ProviderRegistry(java.util.Arrays.stream(io.pullsecrets.operator.api.ProviderKind.values())
-        .map(k -> (io.pullsecrets.operator.provider.CredentialProvider) new io.pullsecrets.operator.provider.CredentialProvider() {
-          @Override
-          public io.pullsecrets.operator.api.ProviderKind kind() {
-            return k;
-          }
-
-          @Override
-          public io.pullsecrets.operator.provider.Credential fetch(io.pullsecrets.operator.provider.ProviderRequest request) {
-            throw new AssertionError("not called in this test");
-          }
-        }).toList());
+        .map(k -> TestProviders.of(k, request -> {
+          throw new AssertionError("not called in this test");
+        })).toList());
   }
 
   // Provider tests: a credential {@link #NAME} in {@link #NAMESPACE}, its source Secrets and fetch requests, without a server.

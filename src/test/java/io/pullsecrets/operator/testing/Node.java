@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The real node of the test JVM, beside its {@link ControlPlane}: kube-scheduler, containerd, the
@@ -34,7 +33,7 @@ public final class Node {
 
   private static Node shared;
   private static String unavailable;
-  private static final Availability AVAILABILITY = new Availability("node", "real-node tests", "PULLSECRET_REQUIRE_NODE", Node::status);
+  private static final Availability AVAILABILITY = new Availability("node", "real-node tests", "PULLSECRET_REQUIRE_NODE", () -> Availability.scriptStatus(SCRIPT));
 
   public final ControlPlane controlPlane;
   /** The registry's host:port (127.0.0.1 and a free port), as image references name it. */
@@ -54,19 +53,6 @@ public final class Node {
   /** Why the node cannot run here, or null; prints that reason on the console once. */
   public static String unavailableReason() {
     return AVAILABILITY.reason();
-  }
-
-  private static String status() {
-    try {
-      Process p = new ProcessBuilder("bash", SCRIPT.toString(), "status").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        return out.isEmpty() ? "hack/node.sh status failed" : out;
-      }
-      return null;
-    } catch (IOException | InterruptedException e) {
-      return "hack/node.sh could not run: " + e.getMessage();
-    }
   }
 
   /** The running node (and control plane); skips (or, when required, fails) the calling test if it cannot run. */
@@ -153,17 +139,7 @@ public final class Node {
     command.addAll(List.of(args));
     Path out = Files.createTempFile(dir, "node-out", ".txt");
     try {
-      Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
-          .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-      if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", command) + " timed out; see " + log);
-      }
-      if (p.exitValue() != 0) {
-        List<String> lines = Files.readAllLines(log);
-        throw new IOException(String.join(" ", command) + " failed: "
-            + String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size())));
-      }
+      Availability.runScript(command, log, out, timeout);
       return Files.readString(out).trim();
     } finally {
       Files.deleteIfExists(out);

@@ -13,6 +13,7 @@ import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.reconciler.RegistryCredentialReconciler;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -75,6 +76,29 @@ public final class OperatorHarness implements AutoCloseable {
   /** The CRUD mock this harness runs on, for fault injection. */
   public MockApiServer mock() {
     return (MockApiServer) api;
+  }
+
+  /**
+   * Namespace {@code name} with these labels and its default ServiceAccount, held by a finalizer so
+   * that a delete leaves it terminating.
+   */
+  public void heldNamespace(String name, Map<String, String> labels) {
+    client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata().withName(name)
+        .withLabels(labels).withFinalizers("example.com/hold").endMetadata().build()).create();
+    Fixtures.serviceAccount(client, name, "default", Map.of());
+  }
+
+  /**
+   * On the mock: deletes the (held) namespace {@code name}, refusing the operator's writes into it
+   * from then on (403 Forbidden) as a real API server refuses writes into a terminating namespace.
+   */
+  public void terminate(String name) {
+    mock().setFault(r -> r.getPath().contains("/namespaces/" + name + "/") && !r.getMethod().equals("GET")
+        && MockApiServer.OPERATOR_AGENT.equals(r.getHeader("User-Agent"))
+        ? new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(403)
+            .setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Forbidden\",\"code\":403}")
+        : null);
+    client.namespaces().withName(name).delete();
   }
 
   public static OperatorConfig config(Set<String> watch) {
@@ -179,6 +203,12 @@ public final class OperatorHarness implements AutoCloseable {
         && condition(rc, type).map(c -> status.equals(c.getStatus()) && (reason == null || reason.equals(c.getReason()))).orElse(false));
   }
 
+  /** Applies {@code rc} and waits until it is Ready (Synced); returns it as it is then. */
+  public RegistryCredential applyReady(RegistryCredential rc) {
+    apply(rc);
+    return awaitReady(rc.getMetadata().getNamespace(), rc.getMetadata().getName());
+  }
+
   public RegistryCredential awaitReady(String ns, String name) {
     return awaitCondition(ns, name, "Ready", "True", "Synced");
   }
@@ -190,6 +220,33 @@ public final class OperatorHarness implements AutoCloseable {
       return last[0] != null && until.test(last[0]);
     });
     return last[0];
+  }
+
+  /**
+   * Any namespace event reconciles every credential: sets the label {@code tick=i} on namespace
+   * {@code namespace} (which exists) and waits for a reconcile of {@code PLATFORM_NS/name} that began after it.
+   */
+  public void tick(String namespace, String name, int i) {
+    int before = reconciles(PLATFORM_NS, name);
+    client.namespaces().withName(namespace).edit(ns -> {
+      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
+      return ns;
+    });
+    awaitUntil(() -> reconciles(PLATFORM_NS, name) > before);
+  }
+
+  /**
+   * A token's refresh time passing on the operator's {@code clock}: 30 s before {@code next} two
+   * reconciles of {@code PLATFORM_NS/name} (namespace events on "ticker") fetch nothing ({@code
+   * fetches} stays at 1); a minute later another reconcile runs, which must fetch.
+   */
+  public void crossRefreshTime(TestClock clock, Instant next, String name, java.util.function.IntSupplier fetches) {
+    clock.advance(Duration.between(clock.instant(), next).minusSeconds(30));
+    tick("ticker", name, 1);
+    tick("ticker", name, 2);
+    org.assertj.core.api.Assertions.assertThat(fetches.getAsInt()).as("fetches before the refresh time").isEqualTo(1);
+    clock.advance(Duration.ofMinutes(1));
+    tick("ticker", name, 3);
   }
 
   public void awaitUntil(java.util.concurrent.Callable<Boolean> condition) {

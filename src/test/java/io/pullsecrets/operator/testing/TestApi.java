@@ -11,6 +11,12 @@ public interface TestApi extends AutoCloseable {
   /** A new client for the operator, whose requests {@link #operatorRequests()} returns. */
   KubernetesClient newOperatorClient();
 
+  /** The operator's client, connected through {@code proxy} (which can cut its connections). */
+  KubernetesClient newOperatorClient(TcpProxy proxy);
+
+  /** The API server's port. */
+  int port();
+
   /** Requests the operator made (on the real server: writes only, from the audit log). */
   List<ApiRequest> operatorRequests();
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.registry.LocalRegistry;
-import java.nio.file.Files;
+import io.pullsecrets.operator.testing.Tools;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,18 +23,9 @@ class DockerRegistryVerifierTest {
   @TempDir
   static Path dir;
 
-  static boolean onPath(String bin) {
-    for (String p : System.getenv().getOrDefault("PATH", "").split(":")) {
-      if (Files.isExecutable(Path.of(p, bin))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   @BeforeAll
   static void start() throws Exception {
-    boolean present = onPath("docker-registry") && onPath("htpasswd");
+    boolean present = Tools.onPath("docker-registry") != null && Tools.onPath("htpasswd") != null;
     if (!present && "true".equals(System.getenv("PULLSECRET_REQUIRE_REAL_REGISTRY"))) {
       throw new IllegalStateException("docker-registry and htpasswd are required");
     }

@@ -18,6 +18,8 @@ import java.util.Set;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.CsvFileSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The /v2/ probe against stub registries: one with Basic auth, one with the Bearer token flow. */
@@ -74,13 +76,27 @@ class RegistryVerifierTest {
     return Response.json(200, "{\"token\":\"" + TOKEN + "\",\"expires_in\":300}");
   }
 
+  /** The login with {@link #PASSWORD} succeeds (200); the message contains {@code says}, not the password. */
+  RegistryVerifier.Result assertAccepted(String says) {
+    RegistryVerifier.Result result = login(PASSWORD);
+    assertThat(result.ok()).as(result.message()).isTrue();
+    assertThat(result.httpStatus()).isEqualTo(200);
+    assertThat(result.message()).contains(says).doesNotContain(PASSWORD);
+    return result;
+  }
+
+  /** The login with {@code password} fails with {@code status}; the message contains {@code says}, not the password. */
+  void assertRefused(String password, int status, String says) {
+    RegistryVerifier.Result result = login(password);
+    assertThat(result.ok()).isFalse();
+    assertThat(result.httpStatus()).isEqualTo(status);
+    assertThat(result.message()).contains(says).doesNotContain(password);
+  }
+
   @Test
   void basicRegistryAcceptsTheLogin() {
     registry.handler(this::basicRegistry);
-    RegistryVerifier.Result result = login(PASSWORD);
-    assertThat(result.ok()).isTrue();
-    assertThat(result.httpStatus()).isEqualTo(200);
-    assertThat(result.message()).contains("Basic").doesNotContain(PASSWORD);
+    assertAccepted("Basic");
     assertThat(registry.requests()).hasSize(2);
     assertThat(registry.requests().get(0).header("authorization")).isNull();
   }
@@ -88,20 +104,14 @@ class RegistryVerifierTest {
   @Test
   void basicRegistryRejectsAWrongPassword() {
     registry.handler(this::basicRegistry);
-    RegistryVerifier.Result result = login("wrong-password");
-    assertThat(result.ok()).isFalse();
-    assertThat(result.httpStatus()).isEqualTo(401);
-    assertThat(result.message()).contains("401").doesNotContain("wrong-password");
+    assertRefused("wrong-password", 401, "401");
   }
 
   @Test
   void bearerChallengeIsFollowed() {
     registry.handler(this::bearerRegistry);
     auth.handler(this::tokenService);
-    RegistryVerifier.Result result = login(PASSWORD);
-    assertThat(result.ok()).as(result.message()).isTrue();
-    assertThat(result.httpStatus()).isEqualTo(200);
-    assertThat(result.message()).contains("Bearer").doesNotContain(PASSWORD).doesNotContain(TOKEN);
+    assertThat(assertAccepted("Bearer").message()).doesNotContain(TOKEN);
     assertThat(auth.requests()).hasSize(1);
     assertThat(registry.requests()).hasSize(2);
   }
@@ -110,10 +120,7 @@ class RegistryVerifierTest {
   void bearerTokenServiceRejectsTheLogin() {
     registry.handler(this::bearerRegistry);
     auth.handler(this::tokenService);
-    RegistryVerifier.Result result = login("nope-nope");
-    assertThat(result.ok()).isFalse();
-    assertThat(result.httpStatus()).isEqualTo(401);
-    assertThat(result.message()).contains("token service").doesNotContain("nope-nope");
+    assertRefused("nope-nope", 401, "token service");
   }
 
   @Test
@@ -143,41 +150,20 @@ class RegistryVerifierTest {
   /**
    * Issue 17 #1: an IPv6 address that carries a refused IPv4 address is refused as that one. Built
    * with Inet6Address.getByAddress, as the resolver hands them over (getByName would turn the
-   * mapped form into an Inet4Address); RegistryVerifierRealResolverTest covers the resolver.
+   * mapped form into an Inet4Address); RegistryVerifierRealResolverTest covers the resolver. The rows,
+   * refused and probed addresses, are in src/test/resources/verify/ipv6-addresses.csv.
    */
-  @Test
-  void ipv6AddressesCarryingARefusedIpv4AddressAreRefused() throws Exception {
-    Map<String, String> refused = new java.util.LinkedHashMap<>();
-    refused.put("::ffff:7f00:1", "loopback (IPv4 inside IPv6)");
-    refused.put("::ffff:a9fe:a9fe", "link-local (IPv4 inside IPv6)");
-    refused.put("::ffff:0:0", "unspecified (IPv4 inside IPv6)");
-    refused.put("::7f00:1", "loopback (IPv4 inside IPv6)");
-    refused.put("64:ff9b::7f00:1", "loopback (IPv4 inside IPv6)");
-    refused.put("64:ff9b::a9fe:a9fe", "link-local (IPv4 inside IPv6)");
-    refused.put("64:ff9b:1::a9fe:a9fe", "link-local (IPv4 inside IPv6)");
-    refused.put("2002:7f00:1::1", "loopback (IPv4 inside IPv6)");
-    refused.put("2002:a9fe:a9fe:1::1", "link-local (IPv4 inside IPv6)");
-    refused.put("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback (IPv4 inside IPv6)"); // Teredo, client ~7f00:0001
-    refused.put("::1", "loopback");
-    refused.put("::", "unspecified");
-    refused.put("fe80::1", "link-local");
-    refused.put("ff02::1", "multicast");
-    refused.put("fd00:ec2::254", "cloud metadata");
-    refused.put("::ffff:6464:64c8", "cloud metadata (IPv4 inside IPv6)");
-    for (var e : refused.entrySet()) {
-      assertThat(RegistryVerifier.forbidden(v6(e.getKey()))).as(e.getKey()).isEqualTo(e.getValue());
-    }
-    Map<String, String> v4 = Map.of("224.0.0.1", "multicast", "255.255.255.255", "broadcast", "100.100.100.200", "cloud metadata", "168.63.129.16", "cloud metadata",
-        "169.254.170.2", "link-local", "0.0.0.0", "unspecified", "127.0.0.53", "loopback");
-    v4.forEach((a, kind) -> assertThat(RegistryVerifier.forbidden(v4(a))).as(a).isEqualTo(kind));
-    // Private and public addresses, also inside IPv6, are probed: registries live there.
-    for (String allowed : List.of("::ffff:a00:1", "::ffff:c0a8:101", "64:ff9b::808:808", "2002:808:808::1", "fd00::1",
-        "fd00:ec2::253", "2001:db8::1", "2606:4700::1111", "64:ff9b:1:7f00:1::")) {
-      assertThat(RegistryVerifier.forbidden(v6(allowed))).as(allowed).isNull();
-    }
-    for (String allowed : List.of("10.0.0.1", "172.16.0.1", "192.168.1.1", "100.64.0.1", "93.184.216.34")) {
-      assertThat(RegistryVerifier.forbidden(v4(allowed))).as(allowed).isNull();
-    }
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvFileSource(resources = "/verify/ipv6-addresses.csv", nullValues = "null", delimiter = '|')
+  void ipv6AddressesRefusedAndProbed(String address, String forbidden) throws Exception {
+    assertThat(RegistryVerifier.forbidden(v6(address))).isEqualTo(forbidden);
+  }
+
+  /** The IPv4 addresses refused, and the private and public ones probed (src/test/resources/verify/ipv4-addresses.csv). */
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvFileSource(resources = "/verify/ipv4-addresses.csv", nullValues = "null", delimiter = '|')
+  void ipv4AddressesRefusedAndProbed(String address, String forbidden) {
+    assertThat(RegistryVerifier.forbidden(v4(address))).isEqualTo(forbidden);
   }
 
   static java.net.Inet6Address v6(String literal) throws UnknownHostException {

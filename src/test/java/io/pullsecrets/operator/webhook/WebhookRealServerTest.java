@@ -15,12 +15,11 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
-import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.metrics.Prometheus;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -109,11 +108,8 @@ class WebhookRealServerTest {
 
   void createCredential() {
     // A credential for every namespace labelled pull=yes, default service accounts.
-    RegistryCredential rc = Fixtures.staticCredential(OPS, "robot", "registry.example.com", "robot");
-    rc.getSpec().setSecretName(SECRET);
-    TargetsSpec targets = new TargetsSpec();
-    targets.setNamespaceSelector(new LabelSelectorSpec(Map.of("pull", "yes"), null));
-    rc.getSpec().setTargets(targets);
+    RegistryCredential rc = CredentialBuilder.staticLogin(OPS, "robot", "registry.example.com", "robot")
+        .secretName(SECRET).selecting(Map.of("pull", "yes")).build();
     client.resource(rc).create();
   }
 

@@ -7,11 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.pullsecrets.operator.api.AzureAuthSpec;
-import io.pullsecrets.operator.api.AzureClientCertificateSpec;
-import io.pullsecrets.operator.api.AzureClientSecretSpec;
-import io.pullsecrets.operator.api.AzureManagedIdentitySpec;
-import io.pullsecrets.operator.api.AzureProviderSpec;
-import io.pullsecrets.operator.api.AzureWorkloadIdentitySpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.SecretReference;
@@ -199,47 +194,28 @@ class AzureCredentialProviderTest {
   }
 
   ProviderSpec spec(AzureAuthSpec auth) {
-    AzureProviderSpec azure = new AzureProviderSpec();
-    azure.setRegistry(acr.hostPort());
-    azure.setTenantId(TENANT);
-    azure.setAuth(auth);
-    ProviderSpec p = new ProviderSpec();
-    p.setAzure(azure);
+    ProviderSpec p = Fixtures.yaml(ProviderSpec.class, "azure: {registry: '%s', tenantId: '%s'}".formatted(acr.hostPort(), TENANT));
+    p.getAzure().setAuth(auth);
     return p;
   }
 
   static AzureAuthSpec clientSecret() {
-    AzureClientSecretSpec cs = new AzureClientSecretSpec();
-    cs.setClientId(CLIENT_ID);
-    cs.setSecretRef(new SecretReference("sp"));
-    AzureAuthSpec a = new AzureAuthSpec();
-    a.setClientSecret(cs);
-    return a;
+    return Fixtures.yaml(AzureAuthSpec.class, "clientSecret: {clientId: '%s', secretRef: {name: sp}}".formatted(CLIENT_ID));
   }
 
   static AzureAuthSpec clientCertificate(String secret) {
-    AzureClientCertificateSpec cc = new AzureClientCertificateSpec();
-    cc.setClientId(CLIENT_ID);
-    cc.setSecretRef(new SecretReference(secret));
-    AzureAuthSpec a = new AzureAuthSpec();
-    a.setClientCertificate(cc);
-    return a;
+    return Fixtures.yaml(AzureAuthSpec.class,
+        "clientCertificate: {clientId: '%s', secretRef: {name: '%s'}}".formatted(CLIENT_ID, secret));
   }
 
   static AzureAuthSpec workloadIdentity() {
-    AzureWorkloadIdentitySpec wi = new AzureWorkloadIdentitySpec();
-    wi.setClientId(CLIENT_ID);
-    wi.setServiceAccountName("puller");
-    AzureAuthSpec a = new AzureAuthSpec();
-    a.setWorkloadIdentity(wi);
-    return a;
+    return Fixtures.yaml(AzureAuthSpec.class,
+        "workloadIdentity: {clientId: '%s', serviceAccountName: puller}".formatted(CLIENT_ID));
   }
 
   static AzureAuthSpec managedIdentity(String clientId) {
-    AzureManagedIdentitySpec mi = new AzureManagedIdentitySpec();
-    mi.setClientId(clientId);
-    AzureAuthSpec a = new AzureAuthSpec();
-    a.setManagedIdentity(mi);
+    AzureAuthSpec a = Fixtures.yaml(AzureAuthSpec.class, "managedIdentity: {}");
+    a.getManagedIdentity().setClientId(clientId);
     return a;
   }
 

@@ -4,11 +4,8 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.ssl.SslContextBuilder;
-import io.pullsecrets.operator.api.AzureProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.RegistryCredentialSpec;
-import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
@@ -17,6 +14,7 @@ import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.TestJwt;
 import io.pullsecrets.operator.provider.cloud.TestTls;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.SecretScan;
@@ -75,15 +73,6 @@ class AzureTimedRefreshOperatorTest {
     return Response.json(200, "{\"refresh_token\":\"" + token + "\"}");
   }
 
-  void tick(int i) {
-    int before = h.reconciles(PLATFORM_NS, "acr");
-    h.client.namespaces().withName("ticker").edit(ns -> {
-      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
-      return ns;
-    });
-    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, "acr") > before);
-  }
-
   @Test
   void passingNextRefreshTimeGetsANewAcrTokenForEveryNamespace() throws Exception {
     entra = closer.add(StubServer.https(TestTls.serverContext()).handler(this::entraAnswer));
@@ -102,23 +91,9 @@ class AzureTimedRefreshOperatorTest {
     namespaces.forEach(ns -> Fixtures.namespace(h.client, ns, Map.of()));
     Fixtures.namespace(h.client, "ticker", Map.of("tick", "0"));
 
-    AzureProviderSpec azure = new AzureProviderSpec();
-    azure.setRegistry(acr.hostPort());
-    azure.setTenantId(TENANT);
-    azure.setAuth(AzureCredentialProviderTest.clientSecret());
-    ProviderSpec p = new ProviderSpec();
-    p.setAzure(azure);
-    RegistryCredential rc = new RegistryCredential();
-    rc.getMetadata().setName("acr");
-    rc.getMetadata().setNamespace(PLATFORM_NS);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setProvider(p);
-    spec.setSecretName("acr-pull");
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(namespaces);
-    spec.setTargets(t);
-    rc.setSpec(spec);
-    h.apply(rc);
+    ProviderSpec p = Fixtures.yaml(ProviderSpec.class, "azure: {registry: '%s', tenantId: '%s'}".formatted(acr.hostPort(), TENANT));
+    p.getAzure().setAuth(AzureCredentialProviderTest.clientSecret());
+    h.apply(CredentialBuilder.of(PLATFORM_NS, "acr", p).secretName("acr-pull").targets(namespaces).build());
 
     RegistryCredential ready = h.awaitReady(PLATFORM_NS, "acr");
     assertThat(exchanges.get()).isEqualTo(1);
@@ -127,13 +102,7 @@ class AzureTimedRefreshOperatorTest {
     // 25% before a 3 h expiry, no jitter: 2 h 15 min after the exchange.
     assertThat(Duration.between(clock.instant(), next)).isBetween(Duration.ofMinutes(134), Duration.ofMinutes(135));
 
-    clock.advance(Duration.between(clock.instant(), next).minusSeconds(30));
-    tick(1);
-    tick(2);
-    assertThat(exchanges.get()).isEqualTo(1);
-
-    clock.advance(Duration.ofMinutes(1));
-    tick(3);
+    h.crossRefreshTime(clock, next, "acr", exchanges::get);
     h.awaitUntil(() -> refreshTokens.containsKey(2)
         && namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "acr-pull").contains(refreshTokens.get(2))));
     assertThat(exchanges.get()).isEqualTo(2);

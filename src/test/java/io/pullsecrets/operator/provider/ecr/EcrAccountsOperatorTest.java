@@ -1,5 +1,7 @@
 package io.pullsecrets.operator.provider.ecr;
 
+import static io.pullsecrets.operator.provider.ecr.EcrStub.ACCOUNT_1;
+import static io.pullsecrets.operator.provider.ecr.EcrStub.ACCOUNT_2;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,13 +11,14 @@ import io.pullsecrets.operator.api.EcrAccountSpec;
 import io.pullsecrets.operator.api.EcrProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.api.RegistryCredentialSpec;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.testing.Cli;
+import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import io.pullsecrets.operator.testing.RealApiServer;
@@ -27,9 +30,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Several AWS accounts and ECR Public in one RegistryCredential, through the whole operator on
@@ -38,12 +41,9 @@ import org.junit.jupiter.api.Test;
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class EcrAccountsOperatorTest {
-  static final String A = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
-  static final String B = "222222222222.dkr.ecr.eu-west-1.amazonaws.com";
-  static final String KEY_A = "AKIAOPERATORACCOUNTA";
-  static final String SECRET_A = "operator-account-a-secret-do-not-leak";
-  static final String KEY_B = "AKIAOPERATORACCOUNTB";
-  static final String SECRET_B = "operator-account-b-secret-do-not-leak";
+  @RegisterExtension final Closer closer = new Closer();
+  static final String A = ACCOUNT_1.registry("eu-west-1");
+  static final String B = ACCOUNT_2.registry("eu-west-1");
 
   StubServer ecr;
   StubServer ecrPublic;
@@ -54,41 +54,31 @@ class EcrAccountsOperatorTest {
 
   @BeforeEach
   void start() throws Exception {
-    SecretScan.register(SECRET_A);
-    SecretScan.register(SECRET_B);
-    ecr = StubServer.http().handler(this::ecrAnswer);
-    ecrPublic = StubServer.http().handler(this::ecrPublicAnswer);
-    h = new OperatorHarness();
+    SecretScan.register(ACCOUNT_1.secretKey());
+    SecretScan.register(ACCOUNT_2.secretKey());
+    ecr = closer.add(StubServer.http().handler(this::ecrAnswer));
+    ecrPublic = closer.add(StubServer.http().handler(this::ecrPublicAnswer));
+    h = closer.add(new OperatorHarness());
     kubeconfig = ((RealApiServer) h.api).controlPlane.kubeconfig;
     Map<String, String> env = Map.of("AWS_ENDPOINT_URL_ECR", ecr.url(), "AWS_ENDPOINT_URL_ECR_PUBLIC", ecrPublic.url(),
         "AWS_ENDPOINT_URL_STS", ecr.url());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(
         new EcrCredentialProvider(new DefaultAwsClientFactory(env), new KubernetesServiceAccountTokens(h.operatorClient()))))));
-    Fixtures.dataSecret(h.client, PLATFORM_NS, "keys-a", Map.of("accessKeyId", KEY_A, "secretAccessKey", SECRET_A));
-    Fixtures.dataSecret(h.client, PLATFORM_NS, "keys-b", Map.of("accessKeyId", KEY_B, "secretAccessKey", SECRET_B));
-  }
-
-  @AfterEach
-  void stop() {
-    try {
-      h.close();
-    } finally {
-      ecr.close();
-      ecrPublic.close();
-    }
+    Fixtures.dataSecret(h.client, PLATFORM_NS, "keys-a", Map.of("accessKeyId", ACCOUNT_1.keyId(), "secretAccessKey", ACCOUNT_1.secretKey()));
+    Fixtures.dataSecret(h.client, PLATFORM_NS, "keys-b", Map.of("accessKeyId", ACCOUNT_2.keyId(), "secretAccessKey", ACCOUNT_2.secretKey()));
   }
 
   Response ecrAnswer(Request r) {
     assertThat(r.header("x-amz-target")).isEqualTo("AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken");
-    SigV4.Signed signed = SigV4.verify(r, Map.of(KEY_A, SECRET_A, KEY_B, SECRET_B));
+    SigV4.Signed signed = SigV4.verify(r, Map.of(ACCOUNT_1.keyId(), ACCOUNT_1.secretKey(), ACCOUNT_2.keyId(), ACCOUNT_2.secretKey()));
     assertThat(signed.service()).isEqualTo("ecr");
     return answer(signed.accessKeyId(), "[{\"authorizationToken\":\"%s\",\"expiresAt\":%d,\"proxyEndpoint\":\"https://"
-        + (signed.accessKeyId().equals(KEY_A) ? A : B) + "\"}]");
+        + (signed.accessKeyId().equals(ACCOUNT_1.keyId()) ? A : B) + "\"}]");
   }
 
   Response ecrPublicAnswer(Request r) {
     assertThat(r.header("x-amz-target")).isEqualTo("SpencerFrontendService.GetAuthorizationToken");
-    SigV4.Signed signed = SigV4.verify(r, Map.of(KEY_A, SECRET_A, KEY_B, SECRET_B));
+    SigV4.Signed signed = SigV4.verify(r, Map.of(ACCOUNT_1.keyId(), ACCOUNT_1.secretKey(), ACCOUNT_2.keyId(), ACCOUNT_2.secretKey()));
     assertThat(signed.service()).isEqualTo("ecr-public");
     assertThat(signed.region()).isEqualTo("us-east-1");
     return answer(signed.accessKeyId(), "{\"authorizationToken\":\"%s\",\"expiresAt\":%d}");
@@ -116,14 +106,7 @@ class EcrAccountsOperatorTest {
     e.setAccounts(List.of(a, b));
     ProviderSpec p = new ProviderSpec();
     p.setEcr(e);
-    RegistryCredential rc = new RegistryCredential();
-    rc.getMetadata().setName("ecr");
-    rc.getMetadata().setNamespace(PLATFORM_NS);
-    RegistryCredentialSpec spec = new RegistryCredentialSpec();
-    spec.setProvider(p);
-    spec.setSecretName("ecr-pull");
-    rc.setSpec(spec);
-    return Fixtures.targeting(rc, List.of("team-a"));
+    return CredentialBuilder.of(PLATFORM_NS, "ecr", p).secretName("ecr-pull").targets(List.of("team-a")).build();
   }
 
   String config() {
@@ -138,9 +121,9 @@ class EcrAccountsOperatorTest {
     assertThat(ready.getStatus().getRegistries()).containsExactly(A, B, "public.ecr.aws");
     assertThat(calls.get()).isEqualTo(3);
     String first = config();
-    assertThat(first).contains("\"" + A + "\"", "\"" + B + "\"", "\"public.ecr.aws\"", "tok-" + KEY_A + "-", "tok-" + KEY_B + "-");
+    assertThat(first).contains("\"" + A + "\"", "\"" + B + "\"", "\"public.ecr.aws\"", "tok-" + ACCOUNT_1.keyId() + "-", "tok-" + ACCOUNT_2.keyId() + "-");
 
-    refused.add(KEY_B);
+    refused.add(ACCOUNT_2.keyId());
     h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("ecr").edit(rc -> {
       rc.getMetadata().getAnnotations().put(Labels.REFRESH_REQUESTED_ANNOTATION, "1");
       return rc;
@@ -149,16 +132,16 @@ class EcrAccountsOperatorTest {
     assertThat(condition(partial, "Reconciling").orElseThrow().getMessage())
         .contains("1 of 2 AWS accounts failed: spec.provider.ecr.accounts[1] (222222222222, public.ecr.aws)",
             "UnrecognizedClientException", "its registries keep their last good token")
-        .doesNotContain(SECRET_B);
+        .doesNotContain(ACCOUNT_2.secretKey());
     assertThat(condition(partial, "Ready").orElseThrow().getStatus()).isEqualTo("True");
-    h.awaitUntil(() -> config().contains("tok-" + KEY_A + "-4"));
+    h.awaitUntil(() -> config().contains("tok-" + ACCOUNT_1.keyId() + "-4"));
     String during = config();
-    assertThat(during).as("account b's entries are kept").contains("tok-" + KEY_B + "-2", "tok-" + KEY_B + "-3");
+    assertThat(during).as("account b's entries are kept").contains("tok-" + ACCOUNT_2.keyId() + "-2", "tok-" + ACCOUNT_2.keyId() + "-3");
     assertThat(partial.getStatus().getRegistries()).containsExactly(A, B, "public.ecr.aws");
 
     refused.clear();
     h.awaitUntil(() -> condition(h.get(PLATFORM_NS, "ecr"), "Reconciling").isEmpty());
-    assertThat(config()).doesNotContain("tok-" + KEY_B + "-2");
+    assertThat(config()).doesNotContain("tok-" + ACCOUNT_2.keyId() + "-2");
   }
 
   @Test

@@ -5,15 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pullsecrets.operator.api.AmbientSpec;
-import io.pullsecrets.operator.api.AwsAccessKeysSpec;
 import io.pullsecrets.operator.api.AwsAssumeRoleSpec;
-import io.pullsecrets.operator.api.AwsWebIdentitySpec;
 import io.pullsecrets.operator.api.EcrAuthSpec;
-import io.pullsecrets.operator.api.EcrProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.Reasons;
-import io.pullsecrets.operator.api.SecretReference;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
@@ -42,11 +37,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The real AWS SDK against local ECR and STS stubs that check SigV4 and the STS forms. */
 class EcrCredentialProviderTest {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String ACCOUNT_A = "111111111111";
-  static final String ACCOUNT_B = "222222222222";
-  static final String EU_A = ACCOUNT_A + ".dkr.ecr.eu-west-1.amazonaws.com";
-  static final String EU_B = ACCOUNT_B + ".dkr.ecr.eu-west-1.amazonaws.com";
-  static final String US_A = ACCOUNT_A + ".dkr.ecr.us-east-1.amazonaws.com";
+  static final String ACCOUNT_A = EcrStub.ACCOUNT_1.id();
+  static final String ACCOUNT_B = EcrStub.ACCOUNT_2.id();
+  static final String EU_A = EcrStub.ACCOUNT_1.registry("eu-west-1");
+  static final String EU_B = EcrStub.ACCOUNT_2.registry("eu-west-1");
+  static final String US_A = EcrStub.ACCOUNT_1.registry("us-east-1");
   static final String KEY_ID = "AKIAEXAMPLEKEYID0001";
   static final String SECRET_KEY = "user-secret-access-key-do-not-leak";
   static final String SESSION_TOKEN = "user-session-token-do-not-leak";
@@ -146,35 +141,22 @@ class EcrCredentialProviderTest {
   }
 
   static ProviderSpec spec(EcrAuthSpec auth, String... registries) {
-    EcrProviderSpec ecr = new EcrProviderSpec();
-    ecr.setRegistries(List.of(registries));
-    ecr.setAuth(auth);
-    ProviderSpec p = new ProviderSpec();
-    p.setEcr(ecr);
+    ProviderSpec p = Fixtures.yaml(ProviderSpec.class, "ecr: {}");
+    p.getEcr().setRegistries(List.of(registries));
+    p.getEcr().setAuth(auth);
     return p;
   }
 
   static EcrAuthSpec accessKeys(String secret) {
-    AwsAccessKeysSpec keys = new AwsAccessKeysSpec();
-    keys.setSecretRef(new SecretReference(secret));
-    EcrAuthSpec auth = new EcrAuthSpec();
-    auth.setAccessKeys(keys);
-    return auth;
+    return Fixtures.yaml(EcrAuthSpec.class, "accessKeys: {secretRef: {name: '%s'}}".formatted(secret));
   }
 
   static EcrAuthSpec webIdentity(String sa) {
-    AwsWebIdentitySpec wi = new AwsWebIdentitySpec();
-    wi.setServiceAccountName(sa);
-    wi.setRoleArn(ROLE);
-    EcrAuthSpec auth = new EcrAuthSpec();
-    auth.setWebIdentity(wi);
-    return auth;
+    return Fixtures.yaml(EcrAuthSpec.class, "webIdentity: {serviceAccountName: '%s', roleArn: '%s'}".formatted(sa, ROLE));
   }
 
   static EcrAuthSpec ambient() {
-    EcrAuthSpec auth = new EcrAuthSpec();
-    auth.setAmbient(new AmbientSpec());
-    return auth;
+    return Fixtures.yaml(EcrAuthSpec.class, "ambient: {}");
   }
 
   static Map<String, Map<String, String>> auths(Credential c) throws Exception {

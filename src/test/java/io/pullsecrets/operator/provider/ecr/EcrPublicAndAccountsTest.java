@@ -1,5 +1,7 @@
 package io.pullsecrets.operator.provider.ecr;
 
+import static io.pullsecrets.operator.provider.ecr.EcrStub.ACCOUNT_1;
+import static io.pullsecrets.operator.provider.ecr.EcrStub.ACCOUNT_2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +15,7 @@ import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
 import io.pullsecrets.operator.provider.cloud.StubServer;
@@ -28,9 +31,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * ECR Public and several AWS accounts under one ecr provider, with the real AWS SDK clients
@@ -38,16 +41,11 @@ import org.junit.jupiter.api.Test;
  * signing name and region, and the access key of the caller (each account has its own).
  */
 class EcrPublicAndAccountsTest {
+  @RegisterExtension final Closer closer = new Closer();
   static final ObjectMapper JSON = new ObjectMapper();
-  static final String ACCOUNT_A = "111111111111";
-  static final String ACCOUNT_B = "222222222222";
-  static final String EU_A = ACCOUNT_A + ".dkr.ecr.eu-west-1.amazonaws.com";
-  static final String US_A = ACCOUNT_A + ".dkr.ecr.us-east-1.amazonaws.com";
-  static final String EU_B = ACCOUNT_B + ".dkr.ecr.eu-west-1.amazonaws.com";
-  static final String KEY_A = "AKIAACCOUNTAKEY00001";
-  static final String SECRET_A = "account-a-secret-access-key-do-not-leak";
-  static final String KEY_B = "AKIAACCOUNTBKEY00001";
-  static final String SECRET_B = "account-b-secret-access-key-do-not-leak";
+  static final String EU_A = ACCOUNT_1.registry("eu-west-1");
+  static final String US_A = ACCOUNT_1.registry("us-east-1");
+  static final String EU_B = ACCOUNT_2.registry("eu-west-1");
   static final Instant EXPIRES = Instant.parse("2030-01-01T12:00:00Z");
   static final Instant PUBLIC_EXPIRES = Instant.parse("2030-01-01T11:00:00Z");
   static final String PUBLIC_TARGET = "SpencerFrontendService.GetAuthorizationToken";
@@ -56,7 +54,7 @@ class EcrPublicAndAccountsTest {
   StubServer ecrPublic;
   StubServer sts;
   MockTokenApi api;
-  final Map<String, String> keys = new ConcurrentHashMap<>(Map.of(KEY_A, SECRET_A, KEY_B, SECRET_B));
+  final Map<String, String> keys = new ConcurrentHashMap<>(Map.of(ACCOUNT_1.keyId(), ACCOUNT_1.secretKey(), ACCOUNT_2.keyId(), ACCOUNT_2.secretKey()));
   /** Access key IDs ECR refuses as an unknown security token. */
   final Set<String> refused = ConcurrentHashMap.newKeySet();
   final AtomicInteger round = new AtomicInteger(1);
@@ -64,22 +62,14 @@ class EcrPublicAndAccountsTest {
 
   @BeforeEach
   void start() throws Exception {
-    ecr = StubServer.http().handler(this::ecrAnswer);
-    ecrPublic = StubServer.http().handler(this::ecrPublicAnswer);
-    sts = StubServer.http().handler(r -> {
+    ecr = closer.add(StubServer.http().handler(this::ecrAnswer));
+    ecrPublic = closer.add(StubServer.http().handler(this::ecrPublicAnswer));
+    sts = closer.add(StubServer.http().handler(r -> {
       throw new AssertionError("no STS call expected");
-    });
-    api = new MockTokenApi();
-    secrets.put(Fixtures.secret("keys-a", Map.of("accessKeyId", KEY_A, "secretAccessKey", SECRET_A)));
-    secrets.put(Fixtures.secret("keys-b", Map.of("accessKeyId", KEY_B, "secretAccessKey", SECRET_B)));
-  }
-
-  @AfterEach
-  void stop() {
-    ecr.close();
-    ecrPublic.close();
-    sts.close();
-    api.close();
+    }));
+    api = closer.add(new MockTokenApi());
+    secrets.put(Fixtures.secret("keys-a", Map.of("accessKeyId", ACCOUNT_1.keyId(), "secretAccessKey", ACCOUNT_1.secretKey())));
+    secrets.put(Fixtures.secret("keys-b", Map.of("accessKeyId", ACCOUNT_2.keyId(), "secretAccessKey", ACCOUNT_2.secretKey())));
   }
 
   EcrCredentialProvider provider() {
@@ -185,7 +175,7 @@ class EcrPublicAndAccountsTest {
     Credential c = provider().fetch(request(single("keys-a", true), null));
 
     assertThat(c.registries()).containsExactly("public.ecr.aws");
-    assertThat(passwords(c)).containsExactly(Map.entry("public.ecr.aws", password("1-public", KEY_A, "public")));
+    assertThat(passwords(c)).containsExactly(Map.entry("public.ecr.aws", password("1-public", ACCOUNT_1.keyId(), "public")));
     assertThat(c.expiresAt()).isEqualTo(PUBLIC_EXPIRES);
     assertThat(ecrPublic.requests()).singleElement()
         .satisfies(r -> assertThat(r.header("authorization")).contains("/us-east-1/ecr-public/aws4_request"));
@@ -197,8 +187,8 @@ class EcrPublicAndAccountsTest {
     Credential c = provider().fetch(request(single("keys-a", null, EU_A, "https://public.ecr.aws/"), null));
 
     assertThat(c.registries()).containsExactly(EU_A, "public.ecr.aws");
-    assertThat(passwords(c)).containsEntry(EU_A, password("1-eu-west-1", KEY_A, ACCOUNT_A))
-        .containsEntry("public.ecr.aws", password("1-public", KEY_A, "public"));
+    assertThat(passwords(c)).containsEntry(EU_A, password("1-eu-west-1", ACCOUNT_1.keyId(), ACCOUNT_1.id()))
+        .containsEntry("public.ecr.aws", password("1-public", ACCOUNT_1.keyId(), "public"));
     assertThat(c.expiresAt()).as("the earliest").isEqualTo(PUBLIC_EXPIRES);
     assertThat(ecr.requests()).hasSize(1);
     assertThat(ecrPublic.requests()).hasSize(1);
@@ -211,13 +201,13 @@ class EcrPublicAndAccountsTest {
     assertThat(c.partialFailure()).isNull();
     assertThat(c.registries()).containsExactly(EU_A, US_A, "public.ecr.aws", EU_B);
     assertThat(passwords(c)).containsExactly(
-        Map.entry(EU_A, password("1-eu-west-1", KEY_A, ACCOUNT_A)),
-        Map.entry(US_A, password("1-us-east-1", KEY_A, ACCOUNT_A)),
-        Map.entry("public.ecr.aws", password("1-public", KEY_A, "public")),
-        Map.entry(EU_B, password("1-eu-west-1", KEY_B, ACCOUNT_B)));
+        Map.entry(EU_A, password("1-eu-west-1", ACCOUNT_1.keyId(), ACCOUNT_1.id())),
+        Map.entry(US_A, password("1-us-east-1", ACCOUNT_1.keyId(), ACCOUNT_1.id())),
+        Map.entry("public.ecr.aws", password("1-public", ACCOUNT_1.keyId(), "public")),
+        Map.entry(EU_B, password("1-eu-west-1", ACCOUNT_2.keyId(), ACCOUNT_2.id())));
     assertThat(c.expiresAt()).isEqualTo(PUBLIC_EXPIRES);
     List<String> calls = ecr.requests().stream().map(r -> r.header("authorization").replaceAll(".*Credential=([^/]+)/\\d+/([^/]+)/.*", "$1 $2")).toList();
-    assertThat(calls).containsExactlyInAnyOrder(KEY_A + " eu-west-1", KEY_A + " us-east-1", KEY_B + " eu-west-1");
+    assertThat(calls).containsExactlyInAnyOrder(ACCOUNT_1.keyId() + " eu-west-1", ACCOUNT_1.keyId() + " us-east-1", ACCOUNT_2.keyId() + " eu-west-1");
     assertThat(ecrPublic.requests()).hasSize(1);
   }
 
@@ -227,34 +217,34 @@ class EcrPublicAndAccountsTest {
     Credential first = provider().fetch(request(spec, null));
 
     round.set(2);
-    refused.add(KEY_B);
+    refused.add(ACCOUNT_2.keyId());
     Credential second = provider().fetch(request(spec, first));
 
     assertThat(second.registries()).containsExactly(EU_A, EU_B, "public.ecr.aws");
     assertThat(passwords(second)).containsExactly(
-        Map.entry(EU_A, password("2-eu-west-1", KEY_A, ACCOUNT_A)),
-        Map.entry(EU_B, password("1-eu-west-1", KEY_B, ACCOUNT_B)),
-        Map.entry("public.ecr.aws", password("1-public", KEY_B, "public")));
+        Map.entry(EU_A, password("2-eu-west-1", ACCOUNT_1.keyId(), ACCOUNT_1.id())),
+        Map.entry(EU_B, password("1-eu-west-1", ACCOUNT_2.keyId(), ACCOUNT_2.id())),
+        Map.entry("public.ecr.aws", password("1-public", ACCOUNT_2.keyId(), "public")));
     assertThat(second.expiresAt()).as("bounded by the kept entries' credential").isEqualTo(first.expiresAt());
     ProviderException failure = second.partialFailure();
     assertThat(failure).isNotNull();
     assertThat(failure.reason()).isEqualTo(Reasons.AUTHENTICATION_FAILED);
     assertThat(failure.retryable()).isTrue();
     assertThat(failure.getMessage())
-        .startsWith("1 of 2 AWS accounts failed: spec.provider.ecr.accounts[1] (" + ACCOUNT_B + ", public.ecr.aws): ")
+        .startsWith("1 of 2 AWS accounts failed: spec.provider.ecr.accounts[1] (" + ACCOUNT_2.id() + ", public.ecr.aws): ")
         .contains("UnrecognizedClientException", "its registries keep their last good token")
-        .doesNotContain(SECRET_B).doesNotContain(KEY_B).doesNotContain("pw-");
+        .doesNotContain(ACCOUNT_2.secretKey()).doesNotContain(ACCOUNT_2.keyId()).doesNotContain("pw-");
   }
 
   @Test
   void aFailingAccountWithoutALastGoodTokenIsLeftOutAndAllFailingFails() throws Exception {
-    refused.add(KEY_B);
+    refused.add(ACCOUNT_2.keyId());
     ProviderSpec spec = accounts(account("keys-a", null, EU_A), account("keys-b", null, EU_B));
     Credential c = provider().fetch(request(spec, null));
     assertThat(c.registries()).containsExactly(EU_A);
-    assertThat(c.partialFailure().getMessage()).contains("accounts[1] (" + ACCOUNT_B + ")", "left out until it succeeds");
+    assertThat(c.partialFailure().getMessage()).contains("accounts[1] (" + ACCOUNT_2.id() + ")", "left out until it succeeds");
 
-    refused.add(KEY_A);
+    refused.add(ACCOUNT_1.keyId());
     assertThatThrownBy(() -> provider().fetch(request(spec, null)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).isEqualTo(Reasons.AUTHENTICATION_FAILED);
@@ -267,7 +257,7 @@ class EcrPublicAndAccountsTest {
     ProviderSpec spec = accounts(account("keys-a", null, EU_A), account("keys-b", null, EU_B));
     Credential first = provider().fetch(request(spec, null));
     Credential expired = new Credential(first.registries(), first.dockerConfigJson(), Instant.now().minusSeconds(1));
-    refused.add(KEY_B);
+    refused.add(ACCOUNT_2.keyId());
     Credential c = provider().fetch(request(spec, expired));
     assertThat(c.registries()).containsExactly(EU_A);
   }
@@ -292,7 +282,7 @@ class EcrPublicAndAccountsTest {
     assertThat(c.registries()).containsExactly(EU_A);
     assertThat(c.partialFailure().reason()).isEqualTo(Reasons.NOT_PERMITTED);
     assertThat(c.partialFailure().retryable()).isFalse();
-    assertThat(c.partialFailure().getMessage()).contains("spec.provider.ecr.accounts[1] (" + ACCOUNT_B + ")",
+    assertThat(c.partialFailure().getMessage()).contains("spec.provider.ecr.accounts[1] (" + ACCOUNT_2.id() + ")",
         "the operator's own AWS identity (spec.provider.ecr.accounts[1].auth.ambient)");
     assertThat(ecr.requests()).hasSize(1);
   }

@@ -33,6 +33,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #lifetime} on {@code clock}; {@link #failWith} makes it answer that HTTP status instead.
  */
 public final class EcrStub implements AutoCloseable {
+  /** An AWS account of the tests: its id and the access key of its caller. */
+  public record Account(String id, String keyId, String secretKey) {
+    /** The account's private registry in {@code region}. */
+    public String registry(String region) {
+      return id + ".dkr.ecr." + region + ".amazonaws.com";
+    }
+  }
+
+  /** The tests' two AWS accounts (the stub below serves the first with {@link #KEY_ID}). */
+  public static final Account ACCOUNT_1 = new Account("111111111111", "AKIAACCOUNTAKEY00001", "account-a-secret-access-key-do-not-leak");
+  public static final Account ACCOUNT_2 = new Account("222222222222", "AKIAACCOUNTBKEY00001", "account-b-secret-access-key-do-not-leak");
+
   public static final String REGISTRY = "111111111111.dkr.ecr.eu-west-1.amazonaws.com";
   public static final String KEY_ID = "AKIAOPERATORTEST0001";
   public static final String SECRET_KEY = "operator-test-secret-access-key-do-not-leak";

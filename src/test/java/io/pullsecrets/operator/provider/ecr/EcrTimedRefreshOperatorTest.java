@@ -41,16 +41,6 @@ class EcrTimedRefreshOperatorTest {
     return EcrStub.accessKeysCredential(PLATFORM_NS, "ecr", namespaces);
   }
 
-  /** A namespace event reconciles every credential; waits for a reconcile that began after it. */
-  void tick(int i) {
-    int before = h.reconciles(PLATFORM_NS, "ecr");
-    h.client.namespaces().withName("ticker").edit(ns -> {
-      ns.getMetadata().getLabels().put("tick", Integer.toString(i));
-      return ns;
-    });
-    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, "ecr") > before);
-  }
-
   @Test
   void passingNextRefreshTimeFetchesANewTokenForEveryNamespace() {
     List<String> namespaces = List.of("team-a", "team-b", "team-c");
@@ -67,20 +57,20 @@ class EcrTimedRefreshOperatorTest {
 
     // Up to a minute before nextRefreshTime, events reuse the token.
     clock.advance(Duration.between(clock.instant(), next).minusMinutes(1));
-    tick(1);
-    tick(2);
+    h.tick("ticker", "ecr", 1);
+    h.tick("ticker", "ecr", 2);
     assertThat(stub.calls.get()).isEqualTo(1);
     assertThat(namespaces).allSatisfy(ns -> assertThat(h.dockerConfig(ns, "ecr-pull")).contains("timed-ecr-token-1"));
 
     // Past nextRefreshTime: the same kind of event now finds the refresh due.
     clock.advance(Duration.ofMinutes(2));
-    tick(3);
+    h.tick("ticker", "ecr", 3);
     h.awaitUntil(() -> namespaces.stream().allMatch(ns -> h.dockerConfig(ns, "ecr-pull").contains("\"password\":\"timed-ecr-token-2\"")));
     assertThat(stub.calls.get()).isEqualTo(2);
     RegistryCredential refreshed = h.awaitResource(PLATFORM_NS, "ecr",
         rc -> !ready.getStatus().getNextRefreshTime().equals(rc.getStatus().getNextRefreshTime()));
     assertThat(Instant.parse(refreshed.getStatus().getNextRefreshTime())).isAfter(next.plus(Duration.ofHours(8)));
-    tick(4);
+    h.tick("ticker", "ecr", 4);
     assertThat(stub.calls.get()).isEqualTo(2);
   }
 }

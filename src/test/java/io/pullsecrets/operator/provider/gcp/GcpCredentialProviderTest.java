@@ -7,14 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.api.client.http.javanet.NetHttpTransport;
-import io.pullsecrets.operator.api.AmbientSpec;
 import io.pullsecrets.operator.api.GcpAuthSpec;
-import io.pullsecrets.operator.api.GcpExternalAccountSpec;
-import io.pullsecrets.operator.api.GcpProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.Reasons;
-import io.pullsecrets.operator.api.SecretKeySpec;
-import io.pullsecrets.operator.api.SecretReference;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
@@ -227,35 +222,24 @@ class GcpCredentialProviderTest {
   }
 
   static ProviderSpec spec(GcpAuthSpec auth, String... registries) {
-    GcpProviderSpec gcp = new GcpProviderSpec();
-    gcp.setRegistries(List.of(registries));
-    gcp.setAuth(auth);
-    ProviderSpec p = new ProviderSpec();
-    p.setGcp(gcp);
+    ProviderSpec p = Fixtures.yaml(ProviderSpec.class, "gcp: {}");
+    p.getGcp().setRegistries(List.of(registries));
+    p.getGcp().setAuth(auth);
     return p;
   }
 
   static GcpAuthSpec key(String secret) {
-    SecretKeySpec k = new SecretKeySpec();
-    k.setSecretRef(new SecretReference(secret));
-    GcpAuthSpec a = new GcpAuthSpec();
-    a.setServiceAccountKey(k);
-    return a;
+    return Fixtures.yaml(GcpAuthSpec.class, "serviceAccountKey: {secretRef: {name: '%s'}}".formatted(secret));
   }
 
   static GcpAuthSpec external(String secret, String serviceAccount) {
-    GcpExternalAccountSpec e = new GcpExternalAccountSpec();
-    e.setSecretRef(new SecretReference(secret));
-    e.setServiceAccountName(serviceAccount);
-    GcpAuthSpec a = new GcpAuthSpec();
-    a.setExternalAccount(e);
+    GcpAuthSpec a = Fixtures.yaml(GcpAuthSpec.class, "externalAccount: {secretRef: {name: '%s'}}".formatted(secret));
+    a.getExternalAccount().setServiceAccountName(serviceAccount);
     return a;
   }
 
   static GcpAuthSpec ambient() {
-    GcpAuthSpec a = new GcpAuthSpec();
-    a.setAmbient(new AmbientSpec());
-    return a;
+    return Fixtures.yaml(GcpAuthSpec.class, "ambient: {}");
   }
 
   static void assertLogins(Credential c, String password, String... registries) throws Exception {
