@@ -14,6 +14,7 @@ import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.provider.cloud.TestTls;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.net.Inet4Address;
@@ -35,10 +36,10 @@ import java.util.Set;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -56,6 +57,7 @@ class HarborCredentialProviderTest {
   static final Instant NOW = Instant.parse("2030-01-01T00:00:00Z");
   static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
 
+  @RegisterExtension final Closer closer = new Closer();
   HarborStub harbor;
   HarborStub.Robot robot;
   final Fixtures.Secrets secrets = new Fixtures.Secrets();
@@ -65,15 +67,10 @@ class HarborCredentialProviderTest {
 
   @BeforeEach
   void start() throws Exception {
-    harbor = new HarborStub(TestTls.serverContext()).user(ADMIN, ADMIN_PASSWORD, true).user("dev", "Dev-password-1", false);
+    harbor = closer.add(new HarborStub(TestTls.serverContext())).user(ADMIN, ADMIN_PASSWORD, true).user("dev", "Dev-password-1", false);
     robot = harbor.robot(7, ROBOT, OLD_SECRET);
     secrets.put(Fixtures.secret("harbor-admin", Map.of("username", ADMIN, "password", ADMIN_PASSWORD)));
     provider = new HarborCredentialProvider(this::resolve, TestTls.clientContext(), new SecureRandom());
-  }
-
-  @AfterEach
-  void stop() {
-    harbor.close();
   }
 
   InetAddress[] resolve(String host) throws UnknownHostException {
