@@ -30,6 +30,8 @@ public final class PodHealer {
   private static final String COMPONENT = "pullsecret-operator";
   /** Pod uids remembered as healed; the oldest are forgotten first. */
   static final int REMEMBERED = 10_000;
+  /** At most this many pods are read per call; the rest wait for the next reconcile. */
+  static final int POD_READS_PER_CALL = 20;
 
   /** Records the Event on the credential. */
   public interface Reporter {
@@ -50,9 +52,13 @@ public final class PodHealer {
   /** Heals what may be healed among {@code concerning} (failures that concern {@code rc}); returns how many pods were deleted. */
   public int heal(RegistryCredential rc, String secretName, List<PullFailure> concerning, ClusterView view, Instant now) {
     int deleted = 0;
+    int reads = 0;
     for (PullFailure f : concerning) {
       if (f.kind() != PullFailure.Kind.AUTH || wasHealed(f.podUid())) {
         continue;
+      }
+      if (reads++ >= POD_READS_PER_CALL) {
+        break;
       }
       Pod pod;
       try {

@@ -48,7 +48,6 @@ class PullHealthOnNodeTest {
     h = closer.add(new OperatorHarness()).start();
     closer.add(() -> Node.deletePods(h.client));
     closer.add(() -> h.client.apps().deployments().inAnyNamespace().delete());
-    h.operator().assembly().reconciler().pullHealthWindow(WINDOW);
   }
 
   Optional<StatusCondition> pullsHealthy(String name) {
@@ -61,6 +60,7 @@ class PullHealthOnNodeTest {
 
   @Test
   void aRevokedPasswordTurnsPullsHealthyFalseNamingThePodAndTheFixTurnsItTrueAfterTheWindow() {
+    h.operator().assembly().reconciler().pullHealthWindow(WINDOW);
     String image = node.push("health/app:v1");
     node.accounts(Map.of("robot", "health-password"));
     Fixtures.namespace(h.client, "team-a", Map.of());
