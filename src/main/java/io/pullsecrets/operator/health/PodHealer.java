@@ -90,7 +90,6 @@ public final class PodHealer {
       remember(f.podUid());
       deleted++;
       String message = "deleted pod " + f.namespace() + "/" + f.pod() + ": " + d.reason();
-      LOG.info("{}", message);
       podEvent(pod, "deleted by RegistryCredential " + rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName()
           + " (spec.healPods): " + d.reason(), now);
       reporter.healed(rc, message);
