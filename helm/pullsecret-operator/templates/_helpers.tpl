@@ -129,9 +129,17 @@ podAntiAffinity:
   verbs: ["create", "list", "watch"]
 # Pull health: the ServiceAccount of a pod whose pull failed, read by name once per pod (pods are
 # not listed nor cached).
+{{- if .Values.rbac.healPods }}
+# Healing (spec.healPods, rbac.healPods): a controller-owned pod admitted before its ServiceAccount
+# carried the Secret is deleted, by name, for its controller to create it again.
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "delete"]
+{{- else }}
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["get"]
+{{- end }}
 {{- end }}
 
 {{- define "pullsecret-operator.namespaceRules" -}}

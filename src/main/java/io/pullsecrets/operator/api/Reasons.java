@@ -75,6 +75,8 @@ public final class Reasons {
   public static final String PULLS_FAILING = "PullsFailing";
   /** PullsHealthy=True: no such failure within the window. */
   public static final String NO_FAILURES = "NoFailures";
+  /** Normal Event on the credential and on the pod: spec.healPods deleted a pod admitted without the Secret, for its controller to create it again. */
+  public static final String POD_HEALED = "PodHealed";
 
   // --- Events only ---
   /** Warning: a refresh failed (once per failure burst). */

@@ -33,6 +33,9 @@ public class RegistryCredentialSpec {
   @JsonPropertyDescription("Probe the registry's /v2/ endpoint with each new credential and report the result in the Verified condition.")
   private Boolean verify;
 
+  @JsonPropertyDescription("Delete a controller-owned pod (of a ReplicaSet, StatefulSet, Job or DaemonSet) whose image pull this credential should serve was refused for authentication and whose spec.imagePullSecrets lacks the Secret its ServiceAccount now carries, so that its controller creates it again with the Secret. Off by default; rate-limited; at most once per pod; never in namespaces labelled pullsecrets.io/inject=false. Needs the chart value rbac.healPods (delete on pods).")
+  private Boolean healPods;
+
   public ProviderSpec getProvider() {
     return provider;
   }
@@ -79,5 +82,13 @@ public class RegistryCredentialSpec {
 
   public void setVerify(Boolean verify) {
     this.verify = verify;
+  }
+
+  public Boolean getHealPods() {
+    return healPods;
+  }
+
+  public void setHealPods(Boolean healPods) {
+    this.healPods = healPods;
   }
 }

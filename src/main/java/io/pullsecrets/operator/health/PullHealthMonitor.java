@@ -105,11 +105,17 @@ public final class PullHealthMonitor {
    */
   public PullHealth.Verdict assess(RegistryCredential rc, SpecCheck.ServingRules rules, List<String> registries,
       ClusterView view, Instant now) {
+    return assess(rc, rules, registries, view, now, f -> {});
+  }
+
+  /** {@link #assess}, telling {@code concerning} each failure within the window that concerns the credential. */
+  public PullHealth.Verdict assess(RegistryCredential rc, SpecCheck.ServingRules rules, List<String> registries,
+      ClusterView view, Instant now, java.util.function.Consumer<PullFailure> concerning) {
     Instant since = now.minus(window);
     store.expire(since);
     List<PullFailureStore.Entry> entries = store.in(ns -> view.namespace(ns).map(rules.namespaces()::matches).orElse(false), since);
     int reads = 0;
-    List<PullFailure> concerning = new ArrayList<>();
+    List<PullFailure> found = new ArrayList<>();
     for (PullFailureStore.Entry e : entries) {
       PullFailure f = e.failure();
       if (registries == null || registries.stream().noneMatch(r -> RegistryMatch.serves(r, f.image()))) {
@@ -119,14 +125,15 @@ public final class PullHealthMonitor {
         e.serviceAccount(serviceAccountOf(f));
       }
       if (PullHealth.concerns(new PullHealth.Seen(f, e.serviceAccount()), registries, (ns, sa) -> serves(view, rules, ns, sa))) {
-        concerning.add(f);
+        found.add(f);
+        concerning.accept(f);
         long n = e.countFor(rc.getMetadata().getUid());
         if (n > 0) {
           counter.count(rc, f.kind(), n);
         }
       }
     }
-    return PullHealth.verdict(concerning, now, window);
+    return PullHealth.verdict(found, now, window);
   }
 
   private static boolean serves(ClusterView view, SpecCheck.ServingRules rules, String namespace, String serviceAccount) {

@@ -4,6 +4,9 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.health.HealBudget;
+import io.pullsecrets.operator.health.PodHealer;
 import io.pullsecrets.operator.health.PullFailureStore;
 import io.pullsecrets.operator.health.PullHealthMonitor;
 import io.pullsecrets.operator.provider.ProviderRegistry;
@@ -47,7 +50,8 @@ public final class ReconcilerAssembly {
     this.memory = new CredentialMemory(states,
         Map.of("targetIndex", index, "sourceWatches", sources, "conflictClaims", conflicts));
     this.reconciler = new RegistryCredentialReconciler(config, providers, clock, listener, conflictRecheck, cluster,
-        index, states, credentials, replication, events, StatusWriter.of(serverSideApply), memory, pullHealth);
+        index, states, credentials, replication, events, StatusWriter.of(serverSideApply), memory, pullHealth,
+        new PodHealer(client, new HealBudget(), (rc, message) -> events.normal(rc, Reasons.POD_HEALED, message)));
   }
 
   public RegistryCredentialReconciler reconciler() {

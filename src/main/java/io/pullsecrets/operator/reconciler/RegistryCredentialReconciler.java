@@ -13,6 +13,7 @@ import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
+import io.pullsecrets.operator.health.PodHealer;
 import io.pullsecrets.operator.health.PullFailure;
 import io.pullsecrets.operator.health.PullHealth;
 import io.pullsecrets.operator.health.PullHealthMonitor;
@@ -72,6 +73,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private final StatusWriter statusWriter;
   private final CredentialMemory memory;
   private final PullHealthMonitor pullHealth;
+  private final PodHealer healer;
 
   /** Told about every provider call and every sync, for metrics. */
   public interface RefreshListener {
@@ -94,7 +96,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   RegistryCredentialReconciler(OperatorConfig config, ProviderRegistry providers, Clock clock, RefreshListener listener,
       Duration conflictRecheck, ClusterCaches cluster, TargetIndex index, CredentialStates states,
       Credentials credentials, Replication replication, EventRecorder events, StatusWriter statusWriter,
-      CredentialMemory memory, PullHealthMonitor pullHealth) {
+      CredentialMemory memory, PullHealthMonitor pullHealth, PodHealer healer) {
     this.config = config;
     this.providers = providers;
     this.clock = clock;
@@ -109,6 +111,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     this.statusWriter = statusWriter;
     this.memory = memory;
     this.pullHealth = pullHealth;
+    this.healer = healer;
   }
 
   public static DoubleSupplier randomJitter() {
@@ -244,7 +247,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
       return null;
     }
     Instant now = clock.instant();
-    PullHealth.Verdict verdict = pullHealth.assess(rc, rules.get(), next.getRegistries(), cluster, now);
+    List<PullFailure> concerning = new ArrayList<>();
+    PullHealth.Verdict verdict = pullHealth.assess(rc, rules.get(), next.getRegistries(), cluster, now, concerning::add);
+    if (rc.getSpec() != null && Boolean.TRUE.equals(rc.getSpec().getHealPods()) && !verdict.healthy()) {
+      healer.heal(rc, rules.get().secretName(), concerning, cluster, now);
+    }
     Conditions conditions = new Conditions(next.getConditions(), rc.getMetadata().getGeneration(), now);
     String before = conditions.get(PullHealth.CONDITION).map(c -> c.getStatus()).orElse(null);
     conditions.set(PullHealth.CONDITION, verdict.healthy(), verdict.reason(), verdict.message());

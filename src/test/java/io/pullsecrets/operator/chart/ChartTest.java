@@ -78,6 +78,17 @@ class ChartTest {
   }
 
   @Test
+  void deletingPodsIsGrantedOnlyWithRbacHealPods() {
+    assertThat(verbsByResource(one(template(), ClusterRole.class, FULLNAME).getRules()).get("/pods")).isEqualTo(Set.of("get"));
+    assertThat(verbsByResource(one(template("--set", "rbac.healPods=true"), ClusterRole.class, FULLNAME).getRules()).get("/pods"))
+        .isEqualTo(Set.of("get", "delete"));
+    List<HasMetadata> namespaced = template("--set", "rbac.healPods=true", "--set", "installMode=namespaced",
+        "--set", "operator.watchNamespaces={team-a}");
+    assertThat(all(namespaced, Role.class).stream().map(r -> verbsByResource(r.getRules()).get("/pods")).filter(v -> v != null))
+        .isNotEmpty().allSatisfy(v -> assertThat(v).isEqualTo(Set.of("get", "delete")));
+  }
+
+  @Test
   void clusterRoleGrantsOnlyTheVerbsTheOperatorUses() {
     List<HasMetadata> objects = template();
     ClusterRole role = one(objects, ClusterRole.class, FULLNAME);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Assumptions;
  * Runs the {@code helm} binary (from HELM, else PATH). Without it the chart tests are skipped with
  * a message, unless PULLSECRET_REQUIRE_HELM=true (as .ci/run sets), when they fail.
  */
-final class Helm {
+public final class Helm {
   static final Path CHART = Path.of("helm/pullsecret-operator");
   static final String RELEASE = "pullsecret-operator";
   static final String NAMESPACE = "pullsecret-system";
@@ -85,7 +85,7 @@ final class Helm {
   }
 
   /** {@code helm template} of the chart with these extra arguments; fails the test if helm does. */
-  static List<HasMetadata> template(String... extra) {
+  public static List<HasMetadata> template(String... extra) {
     List<String> args = new ArrayList<>(List.of("template", RELEASE, CHART.toString(), "--namespace", NAMESPACE));
     args.addAll(List.of(extra));
     Result r = run(args);
