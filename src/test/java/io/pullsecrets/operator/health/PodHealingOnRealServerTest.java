@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.chart.Helm;
+import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.time.Duration;
@@ -22,9 +23,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Healing on the real control plane (its ReplicaSet controller, no node): pods whose status and
@@ -37,11 +38,12 @@ class PodHealingOnRealServerTest {
   static final String TEAM = "team-heal";
   static final String OPTED_OUT = "team-heal-out";
   static final String IMAGE = "registry.example.com/team/app:1";
+  @RegisterExtension final Closer closer = new Closer();
   OperatorHarness h;
 
   @BeforeEach
   void setUp() {
-    h = new OperatorHarness();
+    h = closer.add(new OperatorHarness());
     Fixtures.namespace(h.client, TEAM, Map.of());
     Fixtures.namespace(h.client, OPTED_OUT, Map.of("pullsecrets.io/inject", "false"));
     for (HasMetadata o : Helm.template("--set", "rbac.healPods=true")) {
@@ -50,11 +52,6 @@ class PodHealingOnRealServerTest {
       }
     }
     h.start(OperatorHarness.config(Set.of()), o -> o);
-  }
-
-  @AfterEach
-  void tearDown() {
-    h.close();
   }
 
   /** A one-replica ReplicaSet; returns its pod, created by the ReplicaSet controller. */

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -59,6 +60,7 @@ class PullHealthOnNodeTest {
   }
 
   @Test
+  @Disabled("its last check (status.pullFailures after the window) changed after its one run on the node and is not re-run yet: issue 21")
   void aRevokedPasswordTurnsPullsHealthyFalseNamingThePodAndTheFixTurnsItTrueAfterTheWindow() {
     h.operator().assembly().reconciler().pullHealthWindow(WINDOW);
     String image = node.push("health/app:v1");
