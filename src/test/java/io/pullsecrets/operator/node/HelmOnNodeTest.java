@@ -340,7 +340,7 @@ class HelmOnNodeTest {
     assertThat(client.secrets().inNamespace("team-a").withName("local-pull").get()).isNull();
     assertThat(hasEntry(client.serviceAccounts().inNamespace("team-a").withName("default").get())).isFalse();
 
-    Cli.helm(admin, "uninstall", RELEASE, "-n", NS, "--wait").ok();
+    Cli.helm(admin, "uninstall", RELEASE, "-n", NS).ok();
     String chart = "app.kubernetes.io/instance=" + RELEASE;
     await("the chart's objects and pods gone").atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() ->
         client.pods().inNamespace(NS).withLabel("app.kubernetes.io/name", "pullsecret-operator").list().getItems().isEmpty());
