@@ -1,6 +1,8 @@
 package io.pullsecrets.operator;
 
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.pullsecrets.operator.api.RegistryCredential;
@@ -24,6 +26,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,7 +47,44 @@ public final class Main {
   /** The Lease (coordination.k8s.io) in the operator's namespace that the leader holds. */
   public static final String LEASE_NAME = "pullsecret-operator-leader";
 
+  /** How long a stopping leader waits for running reconciliations before it releases the Lease. */
+  static final Duration RECONCILIATIONS_ON_STOP = Duration.ofSeconds(10);
+
   private Main() {}
+
+  /**
+   * The Lease as this replica may hold it. The Lease client that leader election uses never
+   * releases it on stop; without {@link #release()} a standby waits for the Lease to expire (the
+   * lease duration after the last renewal), and a replacement pod that starts meanwhile may take it
+   * first.
+   */
+  record HeldLease(KubernetesClient client, String namespace, String identity) {
+    /**
+     * Empties the holder when this replica holds the Lease, as client-go does on release (a
+     * one-second duration, renewed now); an update of the version read, so it never clears a
+     * holder that took over meanwhile. Returns whether it released.
+     */
+    boolean release() {
+      try {
+        Lease lease = client.leases().inNamespace(namespace).withName(LEASE_NAME).get();
+        if (lease == null || lease.getSpec() == null || !identity.equals(lease.getSpec().getHolderIdentity())) {
+          return false;
+        }
+        ZonedDateTime now = ZonedDateTime.now(ZoneOffset.UTC);
+        lease.getSpec().setHolderIdentity(null);
+        lease.getSpec().setLeaseDurationSeconds(1);
+        lease.getSpec().setAcquireTime(now);
+        lease.getSpec().setRenewTime(now);
+        client.resource(lease).update();
+        LOG.info("released lease {}/{}", namespace, LEASE_NAME);
+        return true;
+      } catch (KubernetesClientException e) {
+        LOG.warn("could not release lease {}/{} ({}); another replica takes it when it expires", namespace, LEASE_NAME,
+            e.getCode() == 0 ? e.getClass().getSimpleName() : "HTTP " + e.getCode());
+        return false;
+      }
+    }
+  }
 
   /** Lease timings: how long a lease lasts, how long the leader tries to renew, how often others retry. */
   public record LeaseTimings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
@@ -100,9 +141,11 @@ public final class Main {
     private final PodWebhook webhook;
     private final MetricsEndpoint secureMetrics;
     private final AtomicBoolean stopping;
+    private final HeldLease lease;
 
     private Running(PullSecretOperator operator, HttpServing serving, ServingCertificate certificate, HttpEndpoints http,
-        PodWebhook webhook, MetricsEndpoint secureMetrics, AtomicBoolean stopping) {
+        PodWebhook webhook, MetricsEndpoint secureMetrics, AtomicBoolean stopping, HeldLease lease) {
+      this.lease = lease;
       this.secureMetrics = secureMetrics;
       this.operator = operator;
       this.serving = serving;
@@ -152,6 +195,10 @@ public final class Main {
           secureMetrics.close();
         }
         operator.close();
+        // Reconciling has stopped: hand the Lease over now rather than when it expires.
+        if (lease != null) {
+          lease.release();
+        }
       } finally {
         http.close();
         if (certificate != null) {
@@ -176,6 +223,9 @@ public final class Main {
           o.withMetrics(metrics.josdkMetrics());
           if (config.leaderElection()) {
             o.withLeaderElectionConfiguration(leaderElection(config, launch, metrics, stopping));
+            // A stopping leader waits for its reconciliations before it releases the Lease, so
+            // that the next leader never reconciles beside them.
+            o.withReconciliationTerminationTimeout(RECONCILIATIONS_ON_STOP);
           }
         });
     if (!config.leaderElection()) {
@@ -219,7 +269,8 @@ public final class Main {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot serve HTTP on port " + config.httpPort() + ": " + e.getMessage(), e);
       }
-      return new Running(operator, serving, certificate, http, webhook, secureMetrics, stopping);
+      HeldLease lease = config.leaderElection() ? new HeldLease(client, config.namespace(), launch.identity()) : null;
+      return new Running(operator, serving, certificate, http, webhook, secureMetrics, stopping, lease);
     } catch (RuntimeException e) {
       if (webhook != null) {
         webhook.close();

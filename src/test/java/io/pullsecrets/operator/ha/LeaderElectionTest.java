@@ -27,8 +27,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Two operator processes (as {@link Main} assembles them, each as the chart's ServiceAccount with
  * the chart's RBAC) against the real API server, with leader election on one real Lease: only the
- * Lease holder writes; when it stops, the other takes the Lease within the lease duration and
- * catches up with what changed meanwhile. Writes are read from the API server's audit log.
+ * Lease holder writes; when it stops, it releases the Lease, the other takes it and catches up
+ * with what changed meanwhile. Writes are read from the API server's audit log.
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class LeaderElectionTest {
@@ -81,8 +81,11 @@ class LeaderElectionTest {
     assertThat(writes("replica-a")).isNotEmpty();
     assertThat(writes("replica-b")).as("the standby wrote").isEmpty();
 
-    // The leader stops; the source changes while nobody leads.
+    // The leader stops and releases the Lease (it does not leave it to expire); the source
+    // changes while nobody leads.
     closer.closeNow(a);
+    assertThat(lease().getSpec().getHolderIdentity()).as("the Lease's holder once the leader stopped")
+        .isIn(null, "replica-b");
     Fixtures.loginSecret(client, OPS, "robot", "robot", "second-password");
     long stopped = System.nanoTime();
     await().atMost(WAIT).until(() -> leader(b) == 1);
