@@ -221,6 +221,9 @@ public final class RealApiServer implements TestApi {
       }
     }
     for (String ns : testNamespaces()) {
+      // A pod bound to the real node goes only when its kubelet confirms, which can take longer than
+      // the next test waits: the test's pods are removed at once (the kubelet cleans up after).
+      client.pods().inNamespace(ns).withGracePeriod(0).delete();
       client.namespaces().withName(ns).delete();
     }
     for (String ns : SYSTEM_NAMESPACES) {
