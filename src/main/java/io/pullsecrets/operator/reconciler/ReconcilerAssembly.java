@@ -46,7 +46,7 @@ public final class ReconcilerAssembly {
     this.cluster = new ClusterCaches(index, conflicts::claimantsOf, sources, pullHealth);
     Replicator replicator = new Replicator(client, cluster, pool, events, conflicts, states);
     Credentials credentials = new Credentials(config, clock, jitter, listener, verifier, sources, states);
-    Replication replication = new Replication(replicator, index, states);
+    Replication replication = new Replication(replicator, index, states, clock);
     this.memory = new CredentialMemory(states,
         Map.of("targetIndex", index, "sourceWatches", sources, "conflictClaims", conflicts));
     this.reconciler = new RegistryCredentialReconciler(config, providers, clock, listener, conflictRecheck, cluster,

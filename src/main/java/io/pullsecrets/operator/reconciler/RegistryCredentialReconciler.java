@@ -180,7 +180,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     }
     String own = rc.getMetadata().getNamespace();
     replication.invalidate(rc);
-    replication.cleanUp(rc, spec.secretName(), targets.get().namespaces().contains(own) ? Set.of(own) : Set.of(), now);
+    replication.cleanUp(rc, spec.secretName(), targets.get().namespaces().contains(own) ? Set.of(own) : Set.of());
     return new Result(new StatusAggregator.Stalled(Reasons.NOT_PERMITTED, denied.get()), retries(rc));
   }
 
@@ -188,7 +188,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private Result unavailable(RegistryCredential rc, SpecCheck.Checked spec, Supplier<Targets> targets,
       Credentials.Obtained obtained, Instant now) {
     replication.invalidate(rc);
-    replication.cleanUp(rc, spec.secretName(), targets.get().namespaces(), now);
+    replication.cleanUp(rc, spec.secretName(), targets.get().namespaces());
     ProviderException e = Objects.requireNonNull(obtained.error());
     return new Result(new StatusAggregator.Unavailable(e, obtained.expired()), retries(rc));
   }
@@ -265,7 +265,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   @Override
   public DeleteControl cleanup(RegistryCredential rc, Context<RegistryCredential> context) {
-    Duration retry = replication.removeAll(rc, clock.instant());
+    Duration retry = replication.removeAll(rc);
     if (retry != null) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(retry);
     }

@@ -6,6 +6,7 @@ import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.reconciler.Replicator.NamespaceResult;
 import io.pullsecrets.operator.reconciler.StatusAggregator.Sync;
 import io.pullsecrets.operator.spec.Targets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,11 +47,14 @@ final class Replication {
   private final Replicator replicator;
   private final TargetIndex index;
   private final CredentialStates states;
+  /** Reads the time a failure was answered: a server's Retry-After counts from its answer, not from the pass's start. */
+  private final Clock clock;
 
-  Replication(Replicator replicator, TargetIndex index, CredentialStates states) {
+  Replication(Replicator replicator, TargetIndex index, CredentialStates states, Clock clock) {
     this.replicator = replicator;
     this.index = index;
     this.states = states;
+    this.clock = clock;
   }
 
   /**
@@ -93,7 +97,7 @@ final class Replication {
     index.update(ResourceID.fromResource(rc), state, targets.namespaces());
     Replicated replicated = replicate(rc, state, secretName, entry, key, targets, targets.namespaces(), now);
     state.syncBackoff.retainOnly(targets.namespaces());
-    Replicator.Outcome cleanup = cleanUp(rc, secretName, targets.namespaces(), now);
+    Replicator.Outcome cleanup = cleanUp(rc, secretName, targets.namespaces());
     return new Pass(key, epoch, now, targets, replicated.problems(), cleanup.cleanupFailures(),
         replicated.writes() + cleanup.writes());
   }
@@ -124,7 +128,7 @@ final class Replication {
     int writes = replicated.writes();
     if (!resolved.namespaces().containsAll(touched)) {
       state.syncBackoff.retainOnly(namespaces);
-      Replicator.Outcome outcome = cleanUp(rc, secretName, namespaces, now);
+      Replicator.Outcome outcome = cleanUp(rc, secretName, namespaces);
       cleanup = outcome.cleanupFailures();
       writes += outcome.writes();
     }
@@ -142,9 +146,10 @@ final class Replication {
     }
     Targets these = new Targets(new TreeSet<>(namespaces), new TreeSet<>(), targets.serviceAccounts());
     Replicator.Outcome synced = replicator.sync(rc, secretName, entry.credential().dockerConfigJson(), these, problems.keySet());
+    Instant answered = clock.instant();
     for (NamespaceResult r : synced.results()) {
       if (r.status() == NamespaceResult.Status.FAILED) {
-        state.syncBackoff.failed(r.namespace(), r, r.retryAfter(), key, now);
+        state.syncBackoff.failed(r.namespace(), r, r.retryAfter(), key, answered);
       } else {
         state.syncBackoff.succeeded(r.namespace());
       }
@@ -160,12 +165,13 @@ final class Replication {
    * {@code keep}. Runs on every full pass, whatever the state of the credential: revoking access
    * never waits for a working credential.
    */
-  Replicator.Outcome cleanUp(RegistryCredential rc, String secretName, Set<String> keep, Instant now) {
+  Replicator.Outcome cleanUp(RegistryCredential rc, String secretName, Set<String> keep) {
     Backoff<NamespaceResult> backoff = states.of(rc).cleanupBackoff;
     Replicator.Outcome outcome = replicator.removeUntargeted(rc, secretName, keep);
     Set<String> failing = outcome.cleanupFailures().stream().map(NamespaceResult::namespace).collect(Collectors.toSet());
     backoff.retainOnly(failing);
-    outcome.cleanupFailures().forEach(f -> backoff.failed(f.namespace(), f, f.retryAfter(), "cleanup", now));
+    Instant answered = clock.instant();
+    outcome.cleanupFailures().forEach(f -> backoff.failed(f.namespace(), f, f.retryAfter(), "cleanup", answered));
     return outcome;
   }
 
@@ -173,15 +179,16 @@ final class Replication {
    * Removes every Secret and entry of a credential being deleted: null when done, else how long
    * to wait before trying again.
    */
-  Duration removeAll(RegistryCredential rc, Instant now) {
+  Duration removeAll(RegistryCredential rc) {
     Backoff<NamespaceResult> backoff = states.of(rc).cleanupBackoff;
     Replicator.Outcome outcome = replicator.removeAll(rc);
     if (outcome.cleanupComplete()) {
       return null;
     }
     LOG.warn("cleanup incomplete in {} namespace(s); retrying", outcome.cleanupFailures().size());
-    outcome.cleanupFailures().forEach(f -> backoff.failed(f.namespace(), f, f.retryAfter(), "delete", now));
-    return Duration.between(now, backoff.nextRetry().orElse(now.plus(Backoff.MIN)));
+    Instant answered = clock.instant();
+    outcome.cleanupFailures().forEach(f -> backoff.failed(f.namespace(), f, f.retryAfter(), "delete", answered));
+    return Duration.between(answered, backoff.nextRetry().orElse(answered.plus(Backoff.MIN)));
   }
 
   /** Drops the last pass, so that the next one is full (after a reconcile that served nothing). */
