@@ -62,6 +62,16 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# A client certificate signed by the cluster's CA: client PKI-DIR NAME CN [O].
+client() {
+  local d="$1"
+  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' > "$d/client.ext"
+  if [[ -n "${4:-}" ]]; then local subj="/CN=$3/O=$4"; else local subj="/CN=$3"; fi
+  openssl req -newkey rsa:2048 -nodes -subj "$subj" -keyout "$d/$2.key" -out "$d/$2.csr" 2>/dev/null
+  openssl x509 -req -in "$d/$2.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
+     -extfile "$d/client.ext" -out "$d/$2.crt" 2>/dev/null
+}
+
 certs() {
   local d="$1/pki"
   mkdir -p "$d"
@@ -79,18 +89,12 @@ EOF
   $o req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout "$d/serving.key" -out "$d/serving.csr" 2>/dev/null
   $o x509 -req -in "$d/serving.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
      -extfile "$d/serving.ext" -out "$d/serving.crt" 2>/dev/null
-  printf 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' > "$d/client.ext"
-  client() { # name CN O
-    if [[ -n "$3" ]]; then local subj="/CN=$2/O=$3"; else local subj="/CN=$2"; fi
-    $o req -newkey rsa:2048 -nodes -subj "$subj" -keyout "$d/$1.key" -out "$d/$1.csr" 2>/dev/null
-    $o x509 -req -in "$d/$1.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
-       -extfile "$d/client.ext" -out "$d/$1.crt" 2>/dev/null
-  }
-  client admin admin system:masters
+  client "$d" admin admin system:masters
   # The operator as the chart's ServiceAccount (what a token of that account authenticates as),
   # a user of its own: the audit log tells its requests from the tests' admin requests.
-  client operator "$OPERATOR_USER" "system:serviceaccounts/O=system:serviceaccounts:pullsecret-system"
-  client controller-manager system:kube-controller-manager ""
+  client "$d" operator "$OPERATOR_USER" "system:serviceaccounts/O=system:serviceaccounts:pullsecret-system"
+  client "$d" controller-manager system:kube-controller-manager ""
+  client "$d" kubelet-client kube-apiserver-kubelet-client system:masters
   $o genrsa -out "$d/sa.key" 2048 2>/dev/null
   $o rsa -in "$d/sa.key" -pubout -out "$d/sa.pub" 2>/dev/null
 }
@@ -186,6 +190,7 @@ start_apiserver() {
     --etcd-servers="http://127.0.0.1:$etcd_port" \
     --bind-address="$bind" --advertise-address="$host_ip" --secure-port="$api_port" \
     --kubelet-preferred-address-types=InternalIP \
+    --kubelet-client-certificate="$DIR/pki/kubelet-client.crt" --kubelet-client-key="$DIR/pki/kubelet-client.key" \
     --tls-cert-file="$DIR/pki/serving.crt" --tls-private-key-file="$DIR/pki/serving.key" \
     --client-ca-file="$DIR/pki/ca.crt" \
     --authorization-mode=Node,RBAC \
@@ -224,6 +229,8 @@ up() {
   local bin; bin="$(build | tail -1)"
   local start=$SECONDS
   [[ -f "$DIR/pki/ca.crt" ]] || certs "$DIR"
+  # The API server's client at the kubelet (logs, exec, port-forward); a directory made before it existed gets one.
+  [[ -f "$DIR/pki/kubelet-client.crt" ]] || client "$DIR/pki" kubelet-client kube-apiserver-kubelet-client system:masters
   local etcd_port etcd_peer api_port cm_port
   audit_policy
   start_ready etcd 60 start_etcd etcd_url --silent

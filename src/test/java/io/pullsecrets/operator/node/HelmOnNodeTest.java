@@ -118,7 +118,12 @@ class HelmOnNodeTest {
       b.append("\npod ").append(name).append(" phase ").append(p.getStatus().getPhase()).append(" waiting ")
           .append(Node.waitingReason(p)).append(" events ").append(Node.events(client, NS, name).stream()
               .map(e -> e.getReason() + ": " + e.getMessage()).toList());
-      String log = podLog(p);
+      String log;
+      try {
+        log = podLog(p);
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        log = "(no log: " + e.getMessage() + ")";
+      }
       b.append("\nlog:\n").append(log.substring(Math.max(0, log.length() - 4000)));
     }
     return b.toString();
@@ -456,22 +461,9 @@ class HelmOnNodeTest {
     }
   }
 
-  /**
-   * The operator container's log as the kubelet wrote it on the node (the API server's kubelet
-   * client holds no certificate the kubelet accepts, so {@code pods/log} is refused here).
-   */
+  /** The operator container's log, read as a user does ({@code kubectl logs}: the API server asks the kubelet). */
   String podLog(Pod p) {
-    Path dir = api.controlPlane.dir.resolve("node/pod-logs").resolve(NS + "_" + p.getMetadata().getName() + "_"
-        + p.getMetadata().getUid()).resolve("operator");
-    StringBuilder b = new StringBuilder();
-    try (var files = Files.list(dir)) {
-      for (Path f : files.sorted().toList()) {
-        b.append(Files.readString(f, StandardCharsets.UTF_8));
-      }
-    } catch (java.io.IOException e) {
-      return "(no log in " + dir + ": " + e + ")";
-    }
-    return b.toString();
+    return client.pods().inNamespace(NS).withName(p.getMetadata().getName()).inContainer("operator").getLog();
   }
 
   String holder() {
