@@ -66,10 +66,7 @@ class GitLabRotationOperatorTest {
     gitlab = closer.add(new GitLabStub(TestTls.serverContext(), Clock.systemUTC())).project(42, "team/app")
         .admin(ADMIN, "projects/42");
     h = closer.add(new OperatorHarness());
-    GitLabCredentialProvider provider = GitLabCredentialProvider.of(h.operatorClient(), InetAddress::getAllByName,
-        TestTls.clientContext(), RELEASE_BOUND);
-    h.start(OperatorHarness.config(Set.of(), Set.of(gitlab.server.hostPort())),
-        o -> o.withProviders(new ProviderRegistry(List.of(provider))));
+    startOperator();
     NAMESPACES.forEach(ns -> Fixtures.namespace(h.client, ns, Map.of()));
     Watch watch = h.client.secrets().inAnyNamespace().withField("metadata.name", "gitlab-pull").watch(new Watcher<Secret>() {
       @Override
@@ -85,6 +82,14 @@ class GitLabRotationOperatorTest {
       public void onClose(WatcherException cause) {}
     });
     closer.add(watch::close);
+  }
+
+  /** A new operator with a new provider (nothing in memory): the state on the API server is all that survives. */
+  void startOperator() throws Exception {
+    GitLabCredentialProvider provider = GitLabCredentialProvider.of(h.operatorClient(), InetAddress::getAllByName,
+        TestTls.clientContext(), RELEASE_BOUND);
+    h.start(OperatorHarness.config(Set.of(), Set.of(gitlab.server.hostPort())),
+        o -> o.withProviders(new ProviderRegistry(List.of(provider))));
   }
 
   static String password(Secret s) {
@@ -237,5 +242,39 @@ class GitLabRotationOperatorTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.apply(withPath))
         .isInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).hasMessageContaining("spec.provider.gitlab.url");
     assertThat(gitlab.requests()).isEmpty();
+  }
+
+  @Test
+  void aRestartMintsNothingAndARotationWhoseAnswerWasLostLeavesOneKnownLiveTokenAfterTheRestart() throws Exception {
+    Fixtures.dataSecret(h.client, PLATFORM_NS, "gitlab-admin", Map.of("token", ADMIN));
+    h.apply(credential(PLATFORM_NS, "gitlab", NAMESPACES));
+    h.awaitReady(PLATFORM_NS, "gitlab");
+    String first = gitlab.mints.get(0).value();
+    h.awaitUntil(() -> allServe(first));
+
+    // A restart: the first reconcile of the new operator reuses the stored token.
+    h.stopOperator();
+    int requests = gitlab.requests().size();
+    startOperator();
+    h.awaitUntil(() -> h.reconciles(PLATFORM_NS, "gitlab") > 0 && gitlab.requests().size() > requests);
+    h.awaitReady(PLATFORM_NS, "gitlab");
+    assertThat(gitlab.mints).hasSize(1);
+    assertThat(allServe(first)).isTrue();
+
+    // A refresh whose rotate GitLab performs but whose answer is lost, then a restart.
+    gitlab.loseNextAnswer = true;
+    requestRefresh("lost");
+    h.awaitUntil(() -> gitlab.mints.size() == 2 && !gitlab.loseNextAnswer);
+    h.awaitUntil(() -> h.get(PLATFORM_NS, "gitlab").getStatus().getConditions().stream()
+        .anyMatch(c -> c.getType().equals("TokenValid")));
+    String unknown = gitlab.mints.get(1).value();
+    h.stopOperator();
+    startOperator();
+    h.awaitUntil(() -> gitlab.mints.size() == 3 && allServe(gitlab.mints.get(2).value()));
+    assertThat(gitlab.mints.get(2).from()).as("the successor whose answer was lost is rotated").isEqualTo(gitlab.mints.get(1).id());
+    assertThat(gitlab.registryLogin(unknown)).isFalse();
+    assertThat(gitlab.active()).extracting(t -> t.value).containsExactly(gitlab.mints.get(2).value());
+    h.awaitReady(PLATFORM_NS, "gitlab");
+    assertThat(gitlab.mints).hasSize(3);
   }
 }
