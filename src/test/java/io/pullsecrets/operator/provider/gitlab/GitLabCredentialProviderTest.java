@@ -231,6 +231,20 @@ class GitLabCredentialProviderTest {
   }
 
   @Test
+  void aStateSecretLostOrEditedByTheTenantNeitherLeavesTwoLiveTokensNorBreaksTheRefresh() throws Exception {
+    Credential first = fetch(null);
+    assertThat(TokenState.parse("{\"scope\":1}")).isNull();
+    assertThat(TokenState.parse("not json")).isNull();
+    assertThat(TokenState.parse("{\"scope\":\"projects/42\",\"tokenId\":5,\"rotating\":{\"from\":\"x\"}}")).isNull();
+    stored.clear(); // deleted, or unreadable: TokenStore reads it as absent
+    provider = newProvider(Duration.ofSeconds(30));
+    Credential next = fetch(first);
+    // The credential's token is found by its name and rotated: one live token, and its value is known.
+    assertThat(gitlab.mints).extracting(GitLabStub.Mint::kind).containsExactly("create", "rotate");
+    assertThat(liveTokensOfTheCredential()).extracting(t -> t.value).containsExactly(password(next));
+  }
+
+  @Test
   void aTokenRevokedInGitLabIsReplacedByANewOne() throws Exception {
     Credential first = fetch(null);
     gitlab.tokens.values().forEach(t -> t.revoked = true);

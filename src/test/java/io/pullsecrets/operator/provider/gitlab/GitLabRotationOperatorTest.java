@@ -204,6 +204,20 @@ class GitLabRotationOperatorTest {
   }
 
   @Test
+  void aCredentialDeletedWhileGitLabIsDownIsReleasedAfterTheBoundWithARevocationFailedEvent() {
+    GitLabStub.Token token = tenantReady("tenant-ev");
+    gitlab.failWith = 503;
+    h.client.resources(RegistryCredential.class).inNamespace("tenant-ev").withName("gitlab").delete();
+    Awaitility.await("the credential is gone").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> h.get("tenant-ev", "gitlab") == null);
+    h.awaitUntil(() -> h.client.v1().events().inNamespace("tenant-ev").list().getItems().stream()
+        .anyMatch(e -> "RevocationFailed".equals(e.getReason()) && "Warning".equals(e.getType())
+            && e.getMessage().contains("GitLab token " + token.id) && e.getMessage().contains("expires by itself on")));
+    assertThat(h.client.v1().events().inNamespace("tenant-ev").list().getItems())
+        .noneMatch(e -> e.getMessage() != null && (e.getMessage().contains(ADMIN) || e.getMessage().contains(token.value)));
+  }
+
+  @Test
   void whenGitLabCannotBeReachedTheNamespaceDeletionStillCompletesAfterTheBound() {
     GitLabStub.Token token = tenantReady("tenant-down");
     gitlab.failWith = 503;
