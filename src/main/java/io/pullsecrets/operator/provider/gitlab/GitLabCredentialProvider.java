@@ -163,7 +163,8 @@ public final class GitLabCredentialProvider implements CredentialProvider {
       if (request.previous() == null && state != null && state.rotating() == null && state.token() != null
           && state.tokenId() > 0 && refreshRequest.equals(state.refreshRequest())) {
         GitLabApi.Token current = api.get(state.tokenId());
-        if (current != null && current.active() && Objects.equals(current.expiresAt(), state.expiresAt())
+        if (current != null && current.active() && tokenName(rc).equals(current.name())
+            && Objects.equals(current.expiresAt(), state.expiresAt())
             && TokenState.expiry(state.expiresAt()).isAfter(request.clock().instant())) {
           h.state = state;
           return credential(registry, username, state); // not a refresh: no mint
@@ -181,8 +182,8 @@ public final class GitLabCredentialProvider implements CredentialProvider {
     String name = tokenName(rc);
     long from = state == null ? 0 : (state.rotating() != null ? state.rotating().from() : state.tokenId());
     GitLabApi.Token live = from > 0 ? api.get(from) : null;
-    if (live != null && !live.active()) {
-      live = null;
+    if (live != null && !(live.active() && name.equals(live.name()))) {
+      live = null; // revoked or expired; or not this credential's token (a state Secret edited by hand): left alone
     }
     if (state != null && state.rotating() != null && live == null && from > 0) {
       LOG.warn("GitLab token {} of {} was rotated but the answer was lost ({}): its successor is rotated in turn",
@@ -298,12 +299,7 @@ public final class GitLabCredentialProvider implements CredentialProvider {
       return null;
     }
     try (GitLabApi api = api(admin)) {
-      if (state != null && state.tokenId() > 0) {
-        api.revoke(state.tokenId());
-      }
-      if (state != null && state.rotating() != null && state.rotating().from() > 0) {
-        api.revoke(state.rotating().from());
-      }
+      // Only tokens with this credential's name: the state Secret names the token, the name proves it is ours.
       for (GitLabApi.Token t : api.active(tokenName(rc))) {
         api.revoke(t.id());
       }

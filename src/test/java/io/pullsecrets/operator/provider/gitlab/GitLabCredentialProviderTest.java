@@ -242,6 +242,20 @@ class GitLabCredentialProviderTest {
     // The credential's token is found by its name and rotated: one live token, and its value is known.
     assertThat(gitlab.mints).extracting(GitLabStub.Mint::kind).containsExactly("create", "rotate");
     assertThat(liveTokensOfTheCredential()).extracting(t -> t.value).containsExactly(password(next));
+
+    // A state pointing at another token of the project (a CI token with the api scope) never gets it
+    // rotated, served or revoked: only tokens with this credential's name are the operator's.
+    GitLabStub.Token ci = new GitLabStub.Token(9000, "projects/42", "ci", List.of("api"), 40, TODAY.plusDays(30), "glpat-ci-token-0000000000", 0);
+    gitlab.tokens.put(ci.id, ci);
+    stored.put("uid-1", new TokenState("projects/team%2Fapp", ci.id, "glpat-ci-token-0000000000", ci.expiresAt, "", null));
+    provider = newProvider(Duration.ofSeconds(30));
+    Credential third = fetch(null);
+    assertThat(password(third)).isNotEqualTo(ci.value);
+    rc.getMetadata().setDeletionTimestamp(NOW.toString());
+    assertThat(provider.release(rc, NOW, (reason, message) -> { })).isNull();
+    assertThat(gitlab.live(ci)).isTrue();
+    assertThat(gitlab.mints).noneMatch(m -> m.from() == ci.id);
+    assertThat(liveTokensOfTheCredential()).isEmpty();
   }
 
   @Test
