@@ -342,6 +342,10 @@ class GitLabCredentialProviderTest {
         .POST(java.net.http.HttpRequest.BodyPublishers.noBody()), ADMIN)).isEqualTo(400);
     assertThat(gitlab.registryLogin(password(next))).isFalse();
     assertThat(send.apply(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/99999")).DELETE(), ADMIN)).isEqualTo(404);
+    // A revoked token authenticates nowhere: 401. The admin token works as a Bearer token too.
+    assertThat(send.apply(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base)), password(c))).isEqualTo(401);
+    assertThat(send.apply(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base)).header("Authorization", "Bearer " + ADMIN),
+        null)).isEqualTo(200);
   }
 
   // Deletion: the token is revoked with the admin token held from the last fetch, within a bound.
