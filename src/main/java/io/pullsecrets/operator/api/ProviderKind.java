@@ -17,14 +17,15 @@ public enum ProviderKind {
   ECR("ecr", ProviderSpec::getEcr),
   GCP("gcp", ProviderSpec::getGcp),
   AZURE("azure", ProviderSpec::getAzure),
-  HARBOR("harbor", ProviderSpec::getHarbor);
+  HARBOR("harbor", ProviderSpec::getHarbor),
+  GITLAB("gitlab", ProviderSpec::getGitlab);
 
   /**
    * The CEL rule on {@code spec.provider}: exactly one field is set. An annotation needs a
    * constant, so it is written out; {@code ProviderKindTest} checks it names every kind.
    */
   public static final String ONE_PROVIDER_RULE =
-      "[has(self.static), has(self.dockerConfig), has(self.ecr), has(self.gcp), has(self.azure), has(self.harbor)].filter(x, x).size() == 1";
+      "[has(self.static), has(self.dockerConfig), has(self.ecr), has(self.gcp), has(self.azure), has(self.harbor), has(self.gitlab)].filter(x, x).size() == 1";
 
   private final String field;
   private final Function<ProviderSpec, Object> read;

@@ -30,6 +30,9 @@ public class ProviderSpec {
   @JsonPropertyDescription("A Harbor robot account: the operator rotates the robot's secret with an admin's login and renders the robot's login.")
   private HarborProviderSpec harbor;
 
+  @JsonPropertyDescription("A GitLab project or group access token (read_registry) that the operator creates, rotates before it expires and revokes on deletion, with an admin token.")
+  private GitLabProviderSpec gitlab;
+
   @JsonProperty("static")
   public StaticProviderSpec getStatic() {
     return staticProvider;
@@ -78,6 +81,14 @@ public class ProviderSpec {
 
   public void setHarbor(HarborProviderSpec harbor) {
     this.harbor = harbor;
+  }
+
+  public GitLabProviderSpec getGitlab() {
+    return gitlab;
+  }
+
+  public void setGitlab(GitLabProviderSpec gitlab) {
+    this.gitlab = gitlab;
   }
 
   /** The names of the provider fields that are set, in {@link ProviderKind} order. */

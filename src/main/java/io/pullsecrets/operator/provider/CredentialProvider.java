@@ -1,6 +1,10 @@
 package io.pullsecrets.operator.provider;
 
 import io.pullsecrets.operator.api.ProviderKind;
+import io.pullsecrets.operator.api.RegistryCredential;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.BiConsumer;
 
 /**
  * One source of registry credentials. Implementations live in their own package, get their
@@ -22,4 +26,14 @@ public interface CredentialProvider {
    * of target namespaces. Messages of thrown exceptions must never contain secret material.
    */
   Credential fetch(ProviderRequest request) throws ProviderException;
+
+  /**
+   * The credential is being deleted and its Secrets are removed: give back what {@link #fetch}
+   * made at the provider (e.g. revoke a token it created). Returns null when done, else when to
+   * call again. A provider bounds its own attempts (the finalizer must not wedge) and, when it
+   * gives up, says so through {@code warn(reason, message)}.
+   */
+  default Duration release(RegistryCredential resource, Instant now, BiConsumer<String, String> warn) {
+    return null;
+  }
 }

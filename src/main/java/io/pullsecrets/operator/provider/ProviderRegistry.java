@@ -11,6 +11,7 @@ import io.pullsecrets.operator.provider.ecr.DefaultAwsClientFactory;
 import io.pullsecrets.operator.provider.ecr.EcrCredentialProvider;
 import io.pullsecrets.operator.provider.gcp.DefaultGcpClientFactory;
 import io.pullsecrets.operator.provider.gcp.GcpCredentialProvider;
+import io.pullsecrets.operator.provider.gitlab.GitLabCredentialProvider;
 import io.pullsecrets.operator.provider.harbor.HarborCredentialProvider;
 import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import java.util.LinkedHashMap;
@@ -43,7 +44,8 @@ public final class ProviderRegistry {
         new EcrCredentialProvider(new DefaultAwsClientFactory(), trust),
         new GcpCredentialProvider(new DefaultGcpClientFactory(), trust),
         new AzureCredentialProvider(new DefaultAzureClientFactory(), trust),
-        new HarborCredentialProvider()));
+        new HarborCredentialProvider(),
+        new GitLabCredentialProvider(client)));
   }
 
   /** The registered providers, in registration order. */

@@ -269,6 +269,11 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     if (retry != null) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(retry);
     }
+    Duration released = providers.forSpec(rc.getSpec() == null ? null : rc.getSpec().getProvider()).map(p -> p.release(rc, clock.instant(),
+        (reason, message) -> events.warning(rc, reason, message))).orElse(null);
+    if (released != null) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(released);
+    }
     memory.forget(rc);
     listener.deleted(rc);
     LOG.info("removed its Secrets and service account entries");

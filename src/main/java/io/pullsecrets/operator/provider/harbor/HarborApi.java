@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.ProviderException;
+import io.pullsecrets.operator.provider.cloud.AdminEndpoint;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -43,11 +44,11 @@ final class HarborApi implements AutoCloseable {
   /** What the provider needs of Harbor's Robot: its name (the docker username), expiry (null: never) and state. */
   record Robot(String name, Instant expiresAt, boolean disabled) {}
 
-  private final HarborCredentialProvider.Endpoint endpoint;
+  private final AdminEndpoint endpoint;
   private final String basic;
   private final CloseableHttpClient http;
 
-  HarborApi(HarborCredentialProvider.Endpoint endpoint, String username, String password, SSLContext tls) {
+  HarborApi(AdminEndpoint endpoint, String username, String password, SSLContext tls) {
     this.endpoint = endpoint;
     this.basic = "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
     InetAddress[] pinned = endpoint.addresses();

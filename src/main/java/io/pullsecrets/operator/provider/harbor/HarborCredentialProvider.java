@@ -4,25 +4,20 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.api.HarborProviderSpec;
 import io.pullsecrets.operator.api.ProviderKind;
 import io.pullsecrets.operator.api.Reasons;
-import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.RegistryLogin;
 import io.pullsecrets.operator.provider.SecretData;
+import io.pullsecrets.operator.provider.cloud.AdminEndpoint;
 import io.pullsecrets.operator.provider.cloud.RegistryHost;
-import io.pullsecrets.operator.provider.cloud.TokenPolicy;
 import io.pullsecrets.operator.verify.RegistryVerifier;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -97,7 +92,7 @@ public final class HarborCredentialProvider implements CredentialProvider {
       throw ProviderException.invalid(Reasons.INVALID_SPEC, "spec.provider.harbor.robotId must be a robot ID (1 or more)");
     }
     Duration rotateEvery = rotateEvery(spec.getRotateEvery());
-    Endpoint endpoint = endpoint(request, spec.getUrl());
+    AdminEndpoint endpoint = endpoint(request, spec.getUrl());
     String registry = registry(spec, endpoint);
     String secretName = spec.getAdminSecretRef() == null ? null : spec.getAdminSecretRef().getName();
     Secret admin = SecretData.require(request.secrets(), secretName);
@@ -167,7 +162,7 @@ public final class HarborCredentialProvider implements CredentialProvider {
     return d;
   }
 
-  private static String registry(HarborProviderSpec spec, Endpoint endpoint) throws ProviderException {
+  private static String registry(HarborProviderSpec spec, AdminEndpoint endpoint) throws ProviderException {
     String r = spec.getRegistry();
     if (r == null || r.isBlank()) {
       return endpoint.hostPort();
@@ -176,87 +171,9 @@ public final class HarborCredentialProvider implements CredentialProvider {
         Reasons.INVALID_SPEC, "spec.provider.harbor.registry " + quote(r) + " is not a host[:port]"));
   }
 
-  /**
-   * Where the admin login may go: Harbor's base URL of the same credential, checked and resolved.
-   *
-   * @param scheme https, or http for an allow-listed host
-   * @param host lower case, without IPv6 brackets
-   * @param port the explicit port, or -1
-   * @param addresses what the host resolved to (all checked), or null for an allow-listed host
-   */
-  record Endpoint(String scheme, String host, int port, InetAddress[] addresses) {
-    String hostPort() {
-      String h = host.contains(":") ? "[" + host + "]" : host;
-      return port >= 0 ? h + ":" + port : h;
-    }
-
-    int effectivePort() {
-      return port >= 0 ? port : (scheme.equals("http") ? 80 : 443);
-    }
-
-    URI uri(String path) {
-      return URI.create(scheme + "://" + hostPort() + path);
-    }
-  }
-
-  /**
-   * The url checked, in every namespace (trusted ones too: the admin login never goes to the
-   * operator's own network surroundings). Unless an administrator allowed the host (or
-   * host:port), it must be https and every address the host resolves to may be reached
-   * ({@link RegistryVerifier#forbidden}: no loopback, link-local, unspecified, multicast,
-   * broadcast or cloud metadata address; private ranges are allowed).
-   */
-  Endpoint endpoint(ProviderRequest request, String url) throws ProviderException {
-    String what = "spec.provider.harbor.url";
-    URI uri;
-    try {
-      uri = new URI(url == null ? "" : url.trim());
-    } catch (URISyntaxException e) {
-      throw ProviderException.invalid(Reasons.INVALID_SPEC, what + " " + quote(String.valueOf(url)) + " is not a URL");
-    }
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-    String rawHost = uri.getHost();
-    if (rawHost == null || !(scheme.equals("https") || scheme.equals("http"))) {
-      throw ProviderException.invalid(Reasons.INVALID_SPEC, what + " " + quote(url) + " is not an https URL");
-    }
-    String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-    if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null
-        || !(path.isEmpty() || path.equals("/"))) {
-      throw ProviderException.invalid(Reasons.INVALID_SPEC, what + " " + quote(url)
-          + " must be Harbor's base URL, https://host[:port], without user, path, query or fragment");
-    }
-    String host = rawHost.toLowerCase(Locale.ROOT);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    Endpoint unresolved = new Endpoint(scheme, host, uri.getPort(), null);
-    if (TokenPolicy.allowedHost(request.allowedEndpointHosts(), host, unresolved.effectivePort())) {
-      return unresolved;
-    }
-    if (!scheme.equals("https")) {
-      throw ProviderException.invalid(Reasons.NOT_PERMITTED, what + " " + quote(url) + " is plain http: the admin login"
-          + " would cross the network in clear text; use https, or an administrator adds " + quote(unresolved.hostPort())
-          + " to " + OperatorConfig.Setting.ALLOWED_ENDPOINT_HOSTS.env);
-    }
-    InetAddress[] addresses;
-    try {
-      addresses = resolver.resolve(host).clone();
-    } catch (UnknownHostException e) {
-      addresses = new InetAddress[0];
-    }
-    if (addresses.length == 0) {
-      throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, what + ": the host " + quote(host)
-          + " does not resolve");
-    }
-    for (InetAddress a : addresses) {
-      String kind = RegistryVerifier.forbidden(a);
-      if (kind != null) {
-        throw ProviderException.invalid(Reasons.NOT_PERMITTED, what + ": " + quote(host) + " resolves to a " + kind
-            + " address, where the operator never sends an admin login unless an administrator adds the host to "
-            + OperatorConfig.Setting.ALLOWED_ENDPOINT_HOSTS.env);
-      }
-    }
-    return new Endpoint(scheme, host, uri.getPort(), addresses);
+  /** Where the admin login may go: Harbor's base URL of the same credential, checked and resolved ({@link AdminEndpoint}). */
+  AdminEndpoint endpoint(ProviderRequest request, String url) throws ProviderException {
+    return AdminEndpoint.check(request.allowedEndpointHosts(), resolver, "spec.provider.harbor.url", "Harbor", url);
   }
 
   /** A text from the spec or from Harbor in quotes, shortened. */
