@@ -14,6 +14,7 @@ import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
+import io.pullsecrets.operator.provider.cloud.ServiceAccountTokenRefusals;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.provider.cloud.StubServer;
@@ -41,7 +42,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Real azure-identity (MSAL) against an HTTPS Entra stub on the authority host, and the token
  * exchange against a registry stub; both check the grants the way Entra and ACR do.
  */
-class AzureCredentialProviderTest {
+class AzureCredentialProviderTest implements ServiceAccountTokenRefusals {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String TENANT = "72f988bf-0000-0000-0000-2d7cd011db47";
   static final String CLIENT_ID = "11111111-2222-3333-4444-555555555555";
@@ -453,42 +454,29 @@ class AzureCredentialProviderTest {
     return a;
   }
 
-  /** The confused deputy: a ServiceAccount that never opted in gets no TokenRequest, in any namespace. */
-  @ParameterizedTest
-  @CsvSource(nullValues = "null", value = {"false, null", "true, null", "false, 'pull-other'", "true, ' '"})
-  void workloadIdentity_refusesAServiceAccountThatDidNotOptIn(boolean trusted, String annotation) {
-    api.serviceAccount(Fixtures.NAMESPACE, "deployer", annotation, SA_TOKEN);
-    ProviderException e = Fixtures.refused(() -> provider().fetch(request(spec(workloadIdentity("deployer", null)), secrets, trusted)), Reasons.NOT_PERMITTED);
-    assertThat(e.getMessage()).isEqualTo(Fixtures.NOT_OPTED_IN);
-    assertThat(api.received).as("no TokenRequest").isEmpty();
-    assertThat(entra.requests()).isEmpty();
-    assertThat(acr.requests()).isEmpty();
+  @Override
+  public MockTokenApi tokenApi() {
+    return api;
   }
 
-  @Test
-  void workloadIdentity_aMissingServiceAccountIsNotPermitted() {
-    assertThatThrownBy(() -> provider().fetch(request(spec(workloadIdentity("ghost", null)), secrets, false)))
-        .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
-          assertThat(e.getMessage()).contains("ServiceAccount 'ghost'");
-        });
-    assertThat(api.received).isEmpty();
+  @Override
+  public java.util.List<StubServer> cloud() {
+    return java.util.List.of(entra, acr);
   }
 
-  @ParameterizedTest
-  @CsvSource({
-      "false, https://kubernetes.default.svc,           InvalidSpec",
-      "true,  https://kubernetes.default.svc.cluster.local, InvalidSpec",
-      "false, evil,                                     NotPermitted",
-      "false, sts.amazonaws.com,                        NotPermitted",
-      "false, api://AzureADTokenExchange/extra,         NotPermitted",
-  })
-  void workloadIdentity_refusesForeignAudiences(boolean trusted, String audience, String reason) {
-    api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
-    ProviderException e = Fixtures.refused(() -> provider().fetch(request(spec(workloadIdentity("puller", audience)), secrets, trusted)), reason);
-    assertThat(e.getMessage()).contains("spec.provider.azure.auth.workloadIdentity.audience", audience);
-    assertThat(api.received).as("no TokenRequest").isEmpty();
-    assertThat(entra.requests()).isEmpty();
+  @Override
+  public Credential fetch(String serviceAccount, String audience, boolean trusted) throws Exception {
+    return provider().fetch(request(spec(workloadIdentity(serviceAccount, audience)), secrets, trusted));
+  }
+
+  @Override
+  public String audienceField() {
+    return "spec.provider.azure.auth.workloadIdentity.audience";
+  }
+
+  @Override
+  public String ownAudience() {
+    return "api://AzureADTokenExchange";
   }
 
   @ParameterizedTest

@@ -12,6 +12,7 @@ import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
+import io.pullsecrets.operator.provider.cloud.ServiceAccountTokenRefusals;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.provider.cloud.StubServer;
@@ -35,7 +36,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The real AWS SDK against local ECR and STS stubs that check SigV4 and the STS forms. */
-class EcrCredentialProviderTest {
+class EcrCredentialProviderTest implements ServiceAccountTokenRefusals {
   static final ObjectMapper JSON = new ObjectMapper();
   static final String ACCOUNT_A = EcrStub.ACCOUNT_1.id();
   static final String ACCOUNT_B = EcrStub.ACCOUNT_2.id();
@@ -243,27 +244,29 @@ class EcrCredentialProviderTest {
     return auth;
   }
 
-  /**
-   * The confused deputy: a tenant who may create RegistryCredentials but not
-   * serviceaccounts/token names a ServiceAccount that never opted in. The operator must not
-   * request its token (in any namespace) and says how to opt in.
-   */
-  @ParameterizedTest
-  @CsvSource(nullValues = "null", value = {"false, null", "true, null", "false, 'other,another'", "false, ''", "true, 'pul'"})
-  void webIdentityRefusesAServiceAccountThatDidNotOptIn(boolean trusted, String annotation) {
-    api.serviceAccount(Fixtures.NAMESPACE, "deployer", annotation, SA_TOKEN);
-    ProviderException e = Fixtures.refused(() -> provider().fetch(Fixtures.request(spec(webIdentity("deployer"), EU_A), secrets, trusted)), Reasons.NOT_PERMITTED);
-    assertThat(e.getMessage()).isEqualTo(Fixtures.NOT_OPTED_IN);
-    assertThat(api.received).as("no TokenRequest").isEmpty();
-    assertThat(sts.requests()).isEmpty();
+  @Override
+  public MockTokenApi tokenApi() {
+    return api;
   }
 
-  @Test
-  void webIdentityForAMissingServiceAccountIsNotPermittedWithoutATokenRequest() {
-    ProviderException e = Fixtures.refused(() -> provider().fetch(Fixtures.request(spec(webIdentity("ghost"), EU_A), secrets, false)), Reasons.NOT_PERMITTED);
-    assertThat(e.getMessage()).contains("ServiceAccount 'ghost'", "pullsecrets.io/allowed-credentials: pull");
-    assertThat(api.received).isEmpty();
-    assertThat(sts.requests()).isEmpty();
+  @Override
+  public List<StubServer> cloud() {
+    return List.of(sts, ecr);
+  }
+
+  @Override
+  public Credential fetch(String serviceAccount, String audience, boolean trusted) throws Exception {
+    return provider().fetch(Fixtures.request(spec(webIdentity(serviceAccount, audience), EU_A), secrets, trusted));
+  }
+
+  @Override
+  public String audienceField() {
+    return "spec.provider.ecr.auth.webIdentity.audience";
+  }
+
+  @Override
+  public String ownAudience() {
+    return "sts.amazonaws.com";
   }
 
   @ParameterizedTest
@@ -273,24 +276,6 @@ class EcrCredentialProviderTest {
     Credential c = provider().fetch(Fixtures.request(spec(webIdentity("puller"), EU_A), secrets, false));
     assertThat(auths(c).get(EU_A)).containsEntry("password", "ecr-password-eu-west-1-" + ACCOUNT_A);
     assertThat(api.received).hasSize(1);
-  }
-
-  /** An audience the API server accepts would turn the token into a Kubernetes credential: refused everywhere. */
-  @ParameterizedTest
-  @CsvSource({
-      "false, https://kubernetes.default.svc,                     InvalidSpec",
-      "true,  https://kubernetes.default.svc.cluster.local,       InvalidSpec",
-      "true,  kubernetes.default.svc,                             InvalidSpec",
-      "false, evil,                                               NotPermitted",
-      "false, api://AzureADTokenExchange,                         NotPermitted",
-      "false, https://sts.amazonaws.com,                          NotPermitted",
-  })
-  void webIdentityRefusesForeignAudiences(boolean trusted, String audience, String reason) {
-    api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
-    ProviderException e = Fixtures.refused(() -> provider().fetch(Fixtures.request(spec(webIdentity("puller", audience), EU_A), secrets, trusted)), reason);
-    assertThat(e.getMessage()).contains("spec.provider.ecr.auth.webIdentity.audience", audience);
-    assertThat(api.received).as("no TokenRequest").isEmpty();
-    assertThat(sts.requests()).isEmpty();
   }
 
   @Test
