@@ -109,6 +109,13 @@ class AzureCredentialProviderTest implements ServiceAccountTokenRefusals {
     return provider(Map.of());
   }
 
+  @Override
+  public Borrower borrower() {
+    return new Borrower(api, java.util.List.of(entra, acr), "spec.provider.azure.auth.workloadIdentity.audience",
+        "api://AzureADTokenExchange", (serviceAccount, audience, trusted) ->
+        provider().fetch(request(spec(workloadIdentity(serviceAccount, audience)), secrets, trusted)));
+  }
+
   String tokenEndpoint() {
     return entra.url() + "/" + TENANT + "/oauth2/v2.0/token";
   }
@@ -452,31 +459,6 @@ class AzureCredentialProviderTest implements ServiceAccountTokenRefusals {
     a.getWorkloadIdentity().setServiceAccountName(serviceAccount);
     a.getWorkloadIdentity().setAudience(audience);
     return a;
-  }
-
-  @Override
-  public MockTokenApi tokenApi() {
-    return api;
-  }
-
-  @Override
-  public java.util.List<StubServer> cloud() {
-    return java.util.List.of(entra, acr);
-  }
-
-  @Override
-  public Credential fetch(String serviceAccount, String audience, boolean trusted) throws Exception {
-    return provider().fetch(request(spec(workloadIdentity(serviceAccount, audience)), secrets, trusted));
-  }
-
-  @Override
-  public String audienceField() {
-    return "spec.provider.azure.auth.workloadIdentity.audience";
-  }
-
-  @Override
-  public String ownAudience() {
-    return "api://AzureADTokenExchange";
   }
 
   @ParameterizedTest

@@ -26,27 +26,36 @@ public interface ServiceAccountTokenRefusals {
   List<String> CLOUD_AUDIENCES = List.of("sts.amazonaws.com", "api://AzureADTokenExchange",
       "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/k8s/providers/cluster");
 
-  /** The TokenRequest API the provider asks. */
-  MockTokenApi tokenApi();
-
-  /** The stubs of the provider's cloud: none may receive a request. */
-  List<StubServer> cloud();
-
   /**
-   * Fetches the credential {@link Fixtures#NAME} of {@link Fixtures#NAMESPACE} whose auth borrows
-   * the token of {@code serviceAccount} for {@code audience} (null: the provider's default).
+   * The provider under test, wired to its stubs.
+   *
+   * @param tokenApi the TokenRequest API the provider asks
+   * @param cloud the stubs of the provider's cloud: none may receive a request
+   * @param audienceField the field of the audience, as messages name it (for example {@code spec.provider.ecr.auth.webIdentity.audience})
+   * @param ownAudience the audience of the provider's cloud, one of {@link #CLOUD_AUDIENCES}
+   * @param fetch fetches the credential {@link Fixtures#NAME} of {@link Fixtures#NAMESPACE} whose auth
+   *     borrows the token of a ServiceAccount for an audience (null: the provider's default)
    */
-  Credential fetch(String serviceAccount, String audience, boolean trusted) throws Exception;
+  record Borrower(MockTokenApi tokenApi, List<StubServer> cloud, String audienceField, String ownAudience, Fetch fetch) {}
 
-  /** The field of the audience, as messages name it (for example {@code spec.provider.ecr.auth.webIdentity.audience}). */
-  String audienceField();
+  interface Fetch {
+    Credential fetch(String serviceAccount, String audience, boolean trusted) throws Exception;
+  }
 
-  /** The audience of this provider's cloud, one of {@link #CLOUD_AUDIENCES}. */
-  String ownAudience();
+  /** The provider under test, wired to the stubs of the current test. */
+  Borrower borrower();
+
+  private MockTokenApi tokenApi() {
+    return borrower().tokenApi();
+  }
+
+  private Credential fetch(String serviceAccount, String audience, boolean trusted) throws Exception {
+    return borrower().fetch().fetch(serviceAccount, audience, trusted);
+  }
 
   private void assertNothingRequested() {
     assertThat(tokenApi().received).as("no TokenRequest").isEmpty();
-    for (StubServer s : cloud()) {
+    for (StubServer s : borrower().cloud()) {
       assertThat(s.requests()).as("requests to the cloud").isEmpty();
     }
   }
@@ -75,7 +84,7 @@ public interface ServiceAccountTokenRefusals {
   default void refusesTheApiServersAudiences(boolean trusted, String audience) {
     tokenApi().serviceAccount(Fixtures.NAMESPACE, "puller", "*", "puller-token-do-not-leak");
     ProviderException e = Fixtures.refused(() -> fetch("puller", audience, trusted), Reasons.INVALID_SPEC);
-    assertThat(e.getMessage()).contains(audienceField(), audience);
+    assertThat(e.getMessage()).contains(borrower().audienceField(), audience);
     assertNothingRequested();
   }
 
@@ -85,18 +94,18 @@ public interface ServiceAccountTokenRefusals {
   default void refusesForeignAudiences(String audience) {
     tokenApi().serviceAccount(Fixtures.NAMESPACE, "puller", "*", "puller-token-do-not-leak");
     ProviderException e = Fixtures.refused(() -> fetch("puller", audience, false), Reasons.NOT_PERMITTED);
-    assertThat(e.getMessage()).contains(audienceField(), audience);
+    assertThat(e.getMessage()).contains(borrower().audienceField(), audience);
     assertNothingRequested();
   }
 
   @Test
   default void refusesTheOtherCloudsAudiences() {
     tokenApi().serviceAccount(Fixtures.NAMESPACE, "puller", "*", "puller-token-do-not-leak");
-    assertThat(CLOUD_AUDIENCES).contains(ownAudience());
+    assertThat(CLOUD_AUDIENCES).contains(borrower().ownAudience());
     for (String audience : CLOUD_AUDIENCES) {
-      if (!audience.equals(ownAudience())) {
+      if (!audience.equals(borrower().ownAudience())) {
         ProviderException e = Fixtures.refused(() -> fetch("puller", audience, false), Reasons.NOT_PERMITTED);
-        assertThat(e.getMessage()).as(audience).contains(audienceField(), audience);
+        assertThat(e.getMessage()).as(audience).contains(borrower().audienceField(), audience);
       }
     }
     assertNothingRequested();

@@ -80,6 +80,13 @@ class EcrCredentialProviderTest implements ServiceAccountTokenRefusals {
     return provider(Map.of());
   }
 
+  @Override
+  public Borrower borrower() {
+    return new Borrower(api, List.of(sts, ecr), "spec.provider.ecr.auth.webIdentity.audience", "sts.amazonaws.com",
+        (serviceAccount, audience, trusted) -> provider().fetch(Fixtures.request(spec(webIdentity(serviceAccount, audience), EU_A),
+            secrets, trusted)));
+  }
+
   /** What ECR checks: the target, a valid SigV4 signature for service ecr, the session token. */
   Response ecrAnswer(Request r) {
     if (!"AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken".equals(r.header("x-amz-target"))) {
@@ -242,31 +249,6 @@ class EcrCredentialProviderTest implements ServiceAccountTokenRefusals {
     EcrAuthSpec auth = webIdentity(sa);
     auth.getWebIdentity().setAudience(audience);
     return auth;
-  }
-
-  @Override
-  public MockTokenApi tokenApi() {
-    return api;
-  }
-
-  @Override
-  public List<StubServer> cloud() {
-    return List.of(sts, ecr);
-  }
-
-  @Override
-  public Credential fetch(String serviceAccount, String audience, boolean trusted) throws Exception {
-    return provider().fetch(Fixtures.request(spec(webIdentity(serviceAccount, audience), EU_A), secrets, trusted));
-  }
-
-  @Override
-  public String audienceField() {
-    return "spec.provider.ecr.auth.webIdentity.audience";
-  }
-
-  @Override
-  public String ownAudience() {
-    return "sts.amazonaws.com";
   }
 
   @ParameterizedTest

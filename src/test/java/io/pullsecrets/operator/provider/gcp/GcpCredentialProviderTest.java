@@ -103,6 +103,13 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
     return Fixtures.request(spec, secrets, trusted, google.hostPort());
   }
 
+  @Override
+  public Borrower borrower() {
+    return new Borrower(api, List.of(google), "spec.provider.gcp.auth.externalAccount.audience", WIF_AUDIENCE,
+        (serviceAccount, audience, trusted) -> provider().fetch(request(spec(external("wif", serviceAccount, audience), "gcr.io"),
+            secrets, trusted)));
+  }
+
   /**
    * The provider with the test transport. Its ambient credentials are what application default
    * credentials are in a GKE pod (no GOOGLE_APPLICATION_CREDENTIALS, no gcloud well-known file):
@@ -399,31 +406,6 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
     GcpAuthSpec a = external(secret, serviceAccount);
     a.getExternalAccount().setAudience(audience);
     return a;
-  }
-
-  @Override
-  public MockTokenApi tokenApi() {
-    return api;
-  }
-
-  @Override
-  public List<StubServer> cloud() {
-    return List.of(google);
-  }
-
-  @Override
-  public Credential fetch(String serviceAccount, String audience, boolean trusted) throws Exception {
-    return provider().fetch(request(spec(external("wif", serviceAccount, audience), "gcr.io"), secrets, trusted));
-  }
-
-  @Override
-  public String audienceField() {
-    return "spec.provider.gcp.auth.externalAccount.audience";
-  }
-
-  @Override
-  public String ownAudience() {
-    return WIF_AUDIENCE;
   }
 
   /** The attack's other half: the token goes to the tenant's own token_url. Only Google's, or an allowed host. */
