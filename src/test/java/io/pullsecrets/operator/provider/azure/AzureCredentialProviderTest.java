@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.pullsecrets.operator.api.AzureAuthSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
@@ -43,7 +42,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * exchange against a registry stub; both check the grants the way Entra and ACR do.
  */
 class AzureCredentialProviderTest implements ServiceAccountTokenRefusals {
-  static final ObjectMapper JSON = new ObjectMapper();
   static final String TENANT = "72f988bf-0000-0000-0000-2d7cd011db47";
   static final String CLIENT_ID = "11111111-2222-3333-4444-555555555555";
   static final String CLIENT_SECRET = "entra-client-secret-do-not-leak";
@@ -112,7 +110,7 @@ class AzureCredentialProviderTest implements ServiceAccountTokenRefusals {
   @Override
   public Borrower borrower() {
     return new Borrower(api, java.util.List.of(entra, acr), "spec.provider.azure.auth.workloadIdentity.audience",
-        "api://AzureADTokenExchange", (serviceAccount, audience, trusted) ->
+        AZURE_AUDIENCE, (serviceAccount, audience, trusted) ->
         provider().fetch(request(spec(workloadIdentity(serviceAccount, audience)), secrets, trusted)));
   }
 
@@ -228,7 +226,7 @@ class AzureCredentialProviderTest implements ServiceAccountTokenRefusals {
   }
 
   void assertAcrLogin(Credential c) throws Exception {
-    JsonNode entry = JSON.readTree(c.dockerConfigJson()).get("auths").get(acr.hostPort());
+    JsonNode entry = Fixtures.dockerConfigEntry(c.dockerConfigJson(), acr.hostPort());
     assertThat(entry.get("username").asText()).isEqualTo("00000000-0000-0000-0000-000000000000");
     assertThat(entry.get("password").asText()).isEqualTo(REFRESH_TOKEN);
     assertThat(c.registries()).containsExactly(acr.hostPort());

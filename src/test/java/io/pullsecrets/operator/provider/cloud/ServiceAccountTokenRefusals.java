@@ -23,8 +23,11 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 public interface ServiceAccountTokenRefusals {
   /** The audience of each cloud a provider sends a borrowed token to. */
-  List<String> CLOUD_AUDIENCES = List.of("sts.amazonaws.com", "api://AzureADTokenExchange",
-      "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/k8s/providers/cluster");
+  String AWS_AUDIENCE = "sts.amazonaws.com";
+  String AZURE_AUDIENCE = "api://AzureADTokenExchange";
+  /** The test's workload identity provider (project 123456, pool k8s). */
+  String GCP_AUDIENCE = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/k8s/providers/cluster";
+  List<String> CLOUD_AUDIENCES = List.of(AWS_AUDIENCE, AZURE_AUDIENCE, GCP_AUDIENCE);
 
   /**
    * The provider under test, wired to its stubs.

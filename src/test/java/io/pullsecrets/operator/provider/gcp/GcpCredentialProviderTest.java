@@ -50,7 +50,6 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
   static final String ACCESS_TOKEN = "ya29.google-access-token-do-not-leak";
   static final String FEDERATED_TOKEN = "ya29.sts-federated-token-do-not-leak";
   static final String SA_TOKEN = "eyJhbGciOiJSUzI1NiJ9.k8s-sa-token.do-not-leak";
-  static final String WIF_AUDIENCE = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/k8s/providers/cluster";
   static final String SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 
   static KeyPair saKey;
@@ -105,7 +104,7 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
 
   @Override
   public Borrower borrower() {
-    return new Borrower(api, List.of(google), "spec.provider.gcp.auth.externalAccount.audience", WIF_AUDIENCE,
+    return new Borrower(api, List.of(google), "spec.provider.gcp.auth.externalAccount.audience", GCP_AUDIENCE,
         (serviceAccount, audience, trusted) -> provider().fetch(request(spec(external("wif", serviceAccount, audience), "gcr.io"),
             secrets, trusted)));
   }
@@ -145,7 +144,7 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
   }
 
   String externalJson(String impersonate, Path tokenFile) throws Exception {
-    return externalJson(impersonate, tokenFile, WIF_AUDIENCE, google.url(), google.url());
+    return externalJson(impersonate, tokenFile, GCP_AUDIENCE, google.url(), google.url());
   }
 
   String externalJson(String impersonate, Path tokenFile, String audience, String sts, String iamCredentials) throws Exception {
@@ -207,7 +206,7 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
       case "/v1/token" -> {
         Map<String, String> form = r.form();
         assertThat(form).containsEntry("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange")
-            .containsEntry("audience", WIF_AUDIENCE)
+            .containsEntry("audience", GCP_AUDIENCE)
             .containsEntry("requested_token_type", "urn:ietf:params:oauth:token-type:access_token")
             .containsEntry("subject_token_type", "urn:ietf:params:oauth:token-type:jwt")
             .containsEntry("subject_token", SA_TOKEN);
@@ -230,10 +229,7 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
   }
 
   static ProviderSpec spec(GcpAuthSpec auth, String... registries) {
-    ProviderSpec p = Fixtures.yaml(ProviderSpec.class, "gcp: {}");
-    p.getGcp().setRegistries(List.of(registries));
-    p.getGcp().setAuth(auth);
-    return p;
+    return Fixtures.provider("gcp", auth, registries);
   }
 
   static GcpAuthSpec key(String secret) {
@@ -251,11 +247,11 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
   }
 
   static void assertLogins(Credential c, String password, String... registries) throws Exception {
-    JsonNode auths = JSON.readTree(c.dockerConfigJson()).get("auths");
     assertThat(c.registries()).containsExactly(registries);
     for (String r : registries) {
-      assertThat(auths.get(r).get("username").asText()).isEqualTo("oauth2accesstoken");
-      assertThat(auths.get(r).get("password").asText()).isEqualTo(password);
+      JsonNode entry = Fixtures.dockerConfigEntry(c.dockerConfigJson(), r);
+      assertThat(entry.get("username").asText()).isEqualTo("oauth2accesstoken");
+      assertThat(entry.get("password").asText()).isEqualTo(password);
     }
   }
 
@@ -276,7 +272,7 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
     assertLogins(c, FEDERATED_TOKEN, "us-docker.pkg.dev");
     assertThat(c.expiresAt()).isBetween(before.plusSeconds(3590), Instant.now().plusSeconds(3601));
     assertThat(api.received).singleElement()
-        .satisfies(t -> assertThat(t.getSpec().getAudiences()).containsExactly("https:" + WIF_AUDIENCE));
+        .satisfies(t -> assertThat(t.getSpec().getAudiences()).containsExactly("https:" + GCP_AUDIENCE));
     assertThat(google.requests()).singleElement().satisfies(r -> assertThat(r.path()).isEqualTo("/v1/token"));
   }
 
@@ -306,8 +302,7 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
 
   @Test
   void ambient_applicationDefaultCredentialsFromTheMetadataServer() throws Exception {
-    assertThatThrownBy(() -> provider().fetch(request(spec(ambient(), "gcr.io"), secrets, false)))
-        .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED));
+    Fixtures.fails(() -> provider().fetch(request(spec(ambient(), "gcr.io"), secrets, false)), Reasons.NOT_PERMITTED);
     metadata.handler(GcpCredentialProviderTest::metadataAnswer);
     int seen = metadata.requests().size();
     Instant before = Instant.now();
@@ -351,10 +346,8 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
       ProviderException e = Fixtures.refused(() -> provider().fetch(request(spec(key(name), "gcr.io"), secrets, false)), Reasons.INVALID_SOURCE);
       assertThat(e.getMessage()).doesNotContain("PRIVATE KEY").doesNotContain("{{{");
     }
-    assertThatThrownBy(() -> provider().fetch(request(spec(key("missing"), "gcr.io"), secrets, false)))
-        .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.SOURCE_NOT_FOUND));
-    assertThatThrownBy(() -> provider().fetch(request(spec(key("gcp-key"), "https://gcr.io/project/x"), secrets, false)))
-        .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.reason()).isEqualTo(Reasons.INVALID_SOURCE));
+    Fixtures.fails(() -> provider().fetch(request(spec(key("missing"), "gcr.io"), secrets, false)), Reasons.SOURCE_NOT_FOUND);
+    Fixtures.fails(() -> provider().fetch(request(spec(key("gcp-key"), "https://gcr.io/project/x"), secrets, false)), Reasons.INVALID_SOURCE);
     assertThat(google.requests()).isEmpty();
   }
 
@@ -436,7 +429,7 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
   void externalAccount_impersonationUrlMustBeGoogleOutsideTrustedNamespaces() throws Exception {
     api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
     secrets.put(Fixtures.secret("wif-imp", Map.of("credential-configuration.json",
-        externalJson(EMAIL, null, WIF_AUDIENCE, "https://sts.googleapis.com", google.url()))));
+        externalJson(EMAIL, null, GCP_AUDIENCE, "https://sts.googleapis.com", google.url()))));
     assertThatThrownBy(() -> provider().fetch(Fixtures.request(spec(external("wif-imp", "puller"), "gcr.io"), secrets, false)))
         .isInstanceOfSatisfying(ProviderException.class, e -> {
           assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
@@ -463,7 +456,7 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
       "null | https://kubernetes.default.svc | false | InvalidSpec",
       "null | https://kubernetes.default.svc/ | true | InvalidSpec",
       "null | evil | false | NotPermitted",
-      "//iam.googleapis.com/projects/999/locations/global/workloadIdentityPools/other/providers/p | " + WIF_AUDIENCE + " | false | NotPermitted",
+      "//iam.googleapis.com/projects/999/locations/global/workloadIdentityPools/other/providers/p | " + GCP_AUDIENCE + " | false | NotPermitted",
   }, delimiter = '|')
   void externalAccount_refusesForeignAudiences(String audience, String configAudience, boolean trusted, String reason)
       throws Exception {
@@ -479,12 +472,12 @@ class GcpCredentialProviderTest implements ServiceAccountTokenRefusals {
   @Test
   void externalAccount_acceptsTheConfigurationsAudienceWithOrWithoutHttps() throws Exception {
     api.serviceAccount(Fixtures.NAMESPACE, "puller", Fixtures.NAME, SA_TOKEN);
-    for (String audience : List.of(WIF_AUDIENCE, "https:" + WIF_AUDIENCE)) {
+    for (String audience : List.of(GCP_AUDIENCE, "https:" + GCP_AUDIENCE)) {
       assertLogins(provider().fetch(request(spec(external("wif", "puller", audience), "gcr.io"), secrets, false)),
           FEDERATED_TOKEN, "gcr.io");
     }
-    assertThat(api.received).extracting(t -> t.getSpec().getAudiences()).containsExactly(List.of(WIF_AUDIENCE),
-        List.of("https:" + WIF_AUDIENCE));
+    assertThat(api.received).extracting(t -> t.getSpec().getAudiences()).containsExactly(List.of(GCP_AUDIENCE),
+        List.of("https:" + GCP_AUDIENCE));
     assertThat(api.received).allSatisfy(t -> assertThat(t.getSpec().getExpirationSeconds()).isEqualTo(600L));
   }
 }
