@@ -16,17 +16,17 @@ import org.junit.jupiter.params.provider.CsvSource;
  * ServiceAccount (ECR web identity, Azure workload identity, GCP external account): a tenant who
  * may create RegistryCredentials but not serviceaccounts/token names a ServiceAccount that never
  * opted in, one that does not exist, or an audience that would make the token good elsewhere (the
- * API server's, another cloud's). The provider refuses, in any namespace where the row says so,
- * before any TokenRequest, and sends nothing to its cloud.
+ * API server's, another cloud's). The provider refuses before any TokenRequest and sends nothing
+ * to its cloud, also in a trusted namespace where a row says {@code true}.
  *
  * <p>A provider's test implements this with its own stubs; each test here runs for each of them.
  */
 public interface ServiceAccountTokenRefusals {
-  /** The audience of each cloud a provider sends a borrowed token to. */
   String AWS_AUDIENCE = "sts.amazonaws.com";
   String AZURE_AUDIENCE = "api://AzureADTokenExchange";
-  /** The test's workload identity provider (project 123456, pool k8s). */
+  /** The tests' GCP workload identity provider (project 123456, pool k8s). */
   String GCP_AUDIENCE = "//iam.googleapis.com/projects/123456/locations/global/workloadIdentityPools/k8s/providers/cluster";
+  /** The audience of each cloud a provider sends a borrowed token to. */
   List<String> CLOUD_AUDIENCES = List.of(AWS_AUDIENCE, AZURE_AUDIENCE, GCP_AUDIENCE);
 
   /**
