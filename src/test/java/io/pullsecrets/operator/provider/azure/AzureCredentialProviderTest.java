@@ -42,16 +42,18 @@ import org.junit.jupiter.params.provider.CsvSource;
  * exchange against a registry stub; both check the grants the way Entra and ACR do.
  */
 class AzureCredentialProviderTest implements ServiceAccountTokenRefusals {
+  // The app registration the spec names, and its client secret.
   static final String TENANT = "72f988bf-0000-0000-0000-2d7cd011db47";
   static final String CLIENT_ID = "11111111-2222-3333-4444-555555555555";
   static final String CLIENT_SECRET = "entra-client-secret-do-not-leak";
-  static final String ENTRA_TOKEN = "eyJ0eXAiOiJKV1QifQ.entra-access-token.do-not-leak";
   /** The cluster's service-account token issuer, which the app's federated identity credential trusts. */
   static final String CLUSTER_ISSUER = "https://oidc.prod-aks.azure.com/pullsecrets-test/";
   static final java.security.KeyPair CLUSTER_KEYS = rsaKeys();
   /** The one subject the app's federated identity credential names. */
   static final String FEDERATED_SUBJECT = "system:serviceaccount:" + Fixtures.NAMESPACE + ":puller";
   static final String SA_TOKEN = serviceAccountToken(CLUSTER_KEYS.getPrivate(), FEDERATED_SUBJECT);
+  // What the stubs issue: Entra's access token, and the ACR refresh token it is exchanged for.
+  static final String ENTRA_TOKEN = "eyJ0eXAiOiJKV1QifQ.entra-access-token.do-not-leak";
   static final long REFRESH_EXP = Instant.parse("2030-01-01T03:00:00Z").getEpochSecond();
   static final String REFRESH_TOKEN = TestJwt.make("{\"jti\":\"r1\",\"exp\":" + REFRESH_EXP + ",\"grant_type\":\"refresh_token\"}");
 
