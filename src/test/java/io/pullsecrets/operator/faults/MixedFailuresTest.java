@@ -26,11 +26,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class MixedFailuresTest {
   @RegisterExtension final Closer closer = new Closer();
-  OperatorHarness h;
 
   @Test
   void conflictsMixedWithWriteFailuresAreSyncFailed() {
-    h = closer.add(OperatorHarness.onMock()).start();
+    OperatorHarness h = closer.add(OperatorHarness.onMock()).start();
     for (String ns : List.of("team-a", "team-b", "team-c")) {
       Fixtures.namespace(h.client, ns, Map.of());
     }

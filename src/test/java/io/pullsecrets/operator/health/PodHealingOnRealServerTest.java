@@ -37,15 +37,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PodHealingOnRealServerTest {
   static final String TEAM = "team-heal";
   static final String OPTED_OUT = "team-heal-out";
-  static final String IMAGE = "registry.example.com/team/app:1";
+  /** The registry of the credential, which serves the pods' image. */
+  static final String REGISTRY = "registry.example.com";
+  static final String IMAGE = REGISTRY + "/team/app:1";
   @RegisterExtension final Closer closer = new Closer();
-  OperatorHarness h;
+  final OperatorHarness h = closer.add(new OperatorHarness());
 
   @BeforeEach
   void setUp() {
-    h = closer.add(new OperatorHarness());
     Fixtures.namespace(h.client, TEAM, Map.of());
-    Fixtures.namespace(h.client, OPTED_OUT, Map.of("pullsecrets.io/inject", "false"));
+    Fixtures.namespace(h.client, OPTED_OUT, Map.of(PodHealing.INJECT_LABEL, "false"));
     for (HasMetadata o : Helm.template("--set", "rbac.healPods=true")) {
       if (o.getKind().equals("ClusterRole") || o.getKind().equals("ClusterRoleBinding")) {
         h.client.resource(o).forceConflicts().serverSideApply();
@@ -107,7 +108,7 @@ class PodHealingOnRealServerTest {
         .addToLabels("app", "bare").endMetadata().withNewSpec().addNewContainer().withName("app").withImage(IMAGE).endContainer()
         .endSpec().build()).create();
 
-    RegistryCredential rc = Fixtures.teamCredential(h.client, "registry.example.com", List.of(TEAM, OPTED_OUT));
+    RegistryCredential rc = Fixtures.teamCredential(h.client, REGISTRY, List.of(TEAM, OPTED_OUT));
     rc.getSpec().setHealPods(true);
     h.apply(rc);
     h.awaitReady(PLATFORM_NS, "example");

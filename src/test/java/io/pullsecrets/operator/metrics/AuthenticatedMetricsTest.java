@@ -6,16 +6,14 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.LogCapture;
 import io.pullsecrets.operator.Main;
-import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.http.MetricsEndpoint;
 import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
-import io.pullsecrets.operator.testing.RealApiServer;
+import io.pullsecrets.operator.testing.MainOnRealServer;
 import io.pullsecrets.operator.webhook.TlsMaterial;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,7 +24,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +38,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @OnRealControlPlane
 class AuthenticatedMetricsTest {
-  static final String OPS = RealApiServer.OPERATOR_NS;
+  static final String OPS = MainOnRealServer.OPERATOR_NS;
   static final String SCRAPERS = "scrapers";
   /** The chart's ClusterRole for scrapers (deploy/ renders it; the harness applies it). */
   static final String READER_ROLE = "pullsecret-operator-metrics-reader";
@@ -49,34 +46,28 @@ class AuthenticatedMetricsTest {
   static final Duration WAIT = Duration.ofSeconds(30);
 
   @RegisterExtension final Closer closer = new Closer();
-  final RealApiServer api = closer.add(new RealApiServer());
-  final KubernetesClient client = api.client();
-  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
+  final MainOnRealServer server = closer.add(new MainOnRealServer());
   Main.Running running;
 
   @BeforeEach
   void setUp() {
-    closer.add(() -> client.rbac().clusterRoleBindings().withName(BINDING).delete());
-    Fixtures.namespace(client, OPS, Map.of());
-    api.grantLeaderElection(OPS); // the chart's Roles in the operator's namespace (Lease and certificate Secret)
-    Fixtures.namespace(client, SCRAPERS, Map.of());
-    Fixtures.serviceAccount(client, SCRAPERS, "prometheus", Map.of());
-    Fixtures.serviceAccount(client, SCRAPERS, "stranger", Map.of());
-    client.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(BINDING).endMetadata()
+    closer.add(() -> server.client.rbac().clusterRoleBindings().withName(BINDING).delete());
+    Fixtures.namespace(server.client, SCRAPERS, Map.of());
+    Fixtures.serviceAccount(server.client, SCRAPERS, "prometheus", Map.of());
+    Fixtures.serviceAccount(server.client, SCRAPERS, "stranger", Map.of());
+    server.client.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(BINDING).endMetadata()
         .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole").withName(READER_ROLE).endRoleRef()
         .addNewSubject().withKind("ServiceAccount").withName("prometheus").withNamespace(SCRAPERS).endSubject().build()).serverSideApply();
   }
 
   @Test
   void metricsNeedATokenAllowedToGetMetrics() throws Exception {
-    OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, false, "info", "text")
-        .withMetrics(OperatorConfig.Metrics.secureOn(0));
+    OperatorConfig config = MainOnRealServer.config().withMetrics(OperatorConfig.Metrics.secureOn(0));
     String reader = token("prometheus");
     String stranger = token("stranger");
     try (LogCapture endpointLog = LogCapture.of(MetricsEndpoint.class, "text");
         LogCapture authLog = LogCapture.of(io.pullsecrets.operator.http.MetricsAuthorizer.class, "text")) {
-      running = closer.add(Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
-          new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {})));
+      running = closer.add(server.create(config));
       running.start();
       int port = running.metricsPort().orElseThrow();
       HttpClient https = Prometheus.https(running.certificate().orElseThrow().material().bundlePem());
@@ -99,10 +90,10 @@ class AuthenticatedMetricsTest {
         assertThat(Prometheus.getSecure(https, port, reader).statusCode()).isEqualTo(200);
       }
       // Five scrapes, one review each of the reader's token: the answer is cached.
-      List<JsonNode> reviews = api.operatorAuditEvents().stream()
+      List<JsonNode> reviews = server.api.operatorAuditEvents().stream()
           .filter(e -> e.path("objectRef").path("resource").asText().equals("tokenreviews")).toList();
       assertThat(reviews).as("TokenReviews the operator sent: not-a-token, forged, stranger, and the reader's once").hasSize(4);
-      assertThat(api.operatorAuditEvents().stream()
+      assertThat(server.api.operatorAuditEvents().stream()
           .filter(e -> e.path("objectRef").path("resource").asText().equals("subjectaccessreviews")).count()).isEqualTo(2);
 
       // The plain port: probes without a token, no metrics.
@@ -121,10 +112,8 @@ class AuthenticatedMetricsTest {
 
   @Test
   void theSelfManagedCertificateNamesTheMetricsService() {
-    OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, false, "info", "text")
-        .withMetrics(OperatorConfig.Metrics.secureOn(0));
-    running = closer.add(Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
-        new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {})));
+    OperatorConfig config = MainOnRealServer.config().withMetrics(OperatorConfig.Metrics.secureOn(0));
+    running = closer.add(server.create(config));
     await().atMost(WAIT).until(() -> running.certificate().orElseThrow().material() != null);
     X509Certificate leaf = running.certificate().orElseThrow().material().chain().get(0);
     assertThat(sans(leaf)).contains("pullsecret-operator-metrics." + OPS + ".svc", "pullsecret-operator-metrics." + OPS + ".svc.cluster.local");
@@ -145,7 +134,7 @@ class AuthenticatedMetricsTest {
   }
 
   String token(String serviceAccount) {
-    return client.serviceAccounts().inNamespace(SCRAPERS).withName(serviceAccount).tokenRequest(new TokenRequestBuilder()
+    return server.client.serviceAccounts().inNamespace(SCRAPERS).withName(serviceAccount).tokenRequest(new TokenRequestBuilder()
         .withNewSpec().withExpirationSeconds(600L).endSpec().build()).getStatus().getToken();
   }
 }

@@ -6,12 +6,10 @@ import static io.pullsecrets.operator.metrics.Prometheus.value;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
-import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderException;
@@ -20,33 +18,30 @@ import io.pullsecrets.operator.provider.staticsecret.StaticCredentialProvider;
 import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
-import io.pullsecrets.operator.testing.RealApiServer;
+import io.pullsecrets.operator.testing.MainOnRealServer;
 import io.pullsecrets.operator.testing.TestProviders;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The operator as {@link Main} assembles it, against the CRUD mock API server: /readyz flips once
+ * The operator as {@link Main} assembles it, on the real API server: /readyz flips once
  * the caches sync, and /metrics shows the pullsecret_* series with the right values after a sync,
  * after a failed refresh, and without the credential's series after it is deleted.
  */
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class MetricsAndHealthTest {
-  static final String OPS = "pullsecret-system";
+  static final String OPS = MainOnRealServer.OPERATOR_NS;
   static final Instant EXPIRES = Instant.parse("2030-01-01T00:00:00Z");
   static final Duration WAIT = Duration.ofSeconds(20);
 
   @RegisterExtension final Closer closer = new Closer();
-  final RealApiServer api = closer.add(new RealApiServer());
-  final KubernetesClient client = api.client();
-  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
+  final MainOnRealServer server = closer.add(new MainOnRealServer());
   Main.Running running;
   /** When set, the provider fails with it. */
   final AtomicReference<ProviderException> failWith = new AtomicReference<>();
@@ -63,18 +58,15 @@ class MetricsAndHealthTest {
 
   @BeforeEach
   void setUp() {
-    Fixtures.namespace(client, OPS, Map.of());
-    Fixtures.namespace(client, "team-a", Map.of());
-    Fixtures.namespace(client, "team-b", Map.of());
-    Fixtures.loginSecret(client, OPS, "robot", "robot$ci", "s3cret-password");
+    Fixtures.namespace(server.client, "team-a", Map.of());
+    Fixtures.namespace(server.client, "team-b", Map.of());
+    Fixtures.loginSecret(server.client, OPS, "robot", "robot$ci", "s3cret-password");
   }
 
   @Test
   void readyzFlipsAfterCachesSyncAndMetricsFollowTheCredential() {
-    OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, false, "info", "text");
-    running = closer.add(Main.create(operatorClient, config,
-        PullSecretOperator.Options.defaults(operatorClient).withProviders(new ProviderRegistry(List.of(expiring))),
-        new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {})));
+    running = closer.add(server.create(MainOnRealServer.config(),
+        PullSecretOperator.Options.defaults(server.operatorClient).withProviders(new ProviderRegistry(List.of(expiring)))));
     int port = running.httpPort();
 
     // Before start: alive, not ready, metrics already served.
@@ -96,7 +88,7 @@ class MetricsAndHealthTest {
     // A credential targeting two namespaces.
     RegistryCredential rc = CredentialBuilder.staticLogin(OPS, "robot", "registry.example.com", "robot")
         .targets(List.of("team-a", "team-b")).build();
-    client.resource(rc).create();
+    server.client.resource(rc).create();
 
     Map<String, String> cred = Map.of("namespace", OPS, "name", "robot");
     await().atMost(WAIT).until(() -> value(scrape(port), "pullsecret_namespaces_synced", cred).orElse(-1) == 2);
@@ -122,7 +114,7 @@ class MetricsAndHealthTest {
 
     // A failed refresh: the source changes, the provider fails; the old token stays and is reported.
     failWith.set(ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "registry said 503"));
-    Fixtures.loginSecret(client, OPS, "robot", "robot$ci", "rotated-password");
+    Fixtures.loginSecret(server.client, OPS, "robot", "robot$ci", "rotated-password");
     await().atMost(WAIT).until(() -> value(scrape(port), "pullsecret_last_refresh_success", cred).orElse(-1) == 0);
     m = scrape(port);
     assertThat(value(m, "pullsecret_refreshes_total", Map.of("provider", "static", "result", "failure", "reason", "ProviderUnavailable")).orElse(0))
@@ -134,7 +126,7 @@ class MetricsAndHealthTest {
     // Recovery, then deletion removes the credential's series.
     failWith.set(null);
     await().atMost(WAIT).until(() -> value(scrape(port), "pullsecret_last_refresh_success", cred).orElse(-1) == 1);
-    client.resource(rc).delete();
+    server.client.resource(rc).delete();
     await().atMost(WAIT).until(() -> !hasSeries(scrape(port), "pullsecret_namespaces_synced", cred));
     m = scrape(port);
     for (String series : List.of("pullsecret_token_expiry_timestamp_seconds", "pullsecret_last_refresh_success",
@@ -149,9 +141,7 @@ class MetricsAndHealthTest {
 
   @Test
   void healthEndpointsAnswerOnlyGetAndHead() throws Exception {
-    OperatorConfig config = new OperatorConfig(OPS, Set.of(OPS), Set.of(), 0, false, "info", "text");
-    running = closer.add(Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
-        new Main.Launch("test", Main.LeaseTimings.DEFAULT, () -> {})));
+    running = closer.add(server.create(MainOnRealServer.config()));
     var http = java.net.http.HttpClient.newHttpClient();
     var post = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + running.httpPort() + "/metrics"))
         .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());

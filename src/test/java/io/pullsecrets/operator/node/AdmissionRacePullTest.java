@@ -4,13 +4,10 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.LabelSelectorRequirementBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.RegistryCredential;
@@ -21,12 +18,9 @@ import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.Node;
 import io.pullsecrets.operator.testing.OnRealNode;
-import io.pullsecrets.operator.testing.RealApiServer;
+import io.pullsecrets.operator.testing.MainOnRealServer;
 import io.pullsecrets.operator.webhook.PodInjection;
-import io.pullsecrets.operator.webhook.PodWebhook;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,56 +37,26 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @OnRealNode
 class AdmissionRacePullTest {
-  static final String MWC = "pullsecret-operator"; // the name the chart's RBAC allows
   static final String SECRET = "local-pull";
   static final int REPLICAS = 10;
   static final int ROUNDS = 3;
 
   @RegisterExtension final Closer closer = new Closer();
   final Node node = Node.get();
-  final RealApiServer api = closer.add(new RealApiServer());
-  final KubernetesClient client = api.client();
-  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
+  final MainOnRealServer server = closer.add(new MainOnRealServer());
   Main.Running running;
 
   @BeforeEach
   void setUp() {
-    closer.add(() -> Node.deletePods(client));
-    closer.add(() -> client.apps().deployments().inAnyNamespace().delete());
-    Fixtures.namespace(client, PLATFORM_NS, Map.of());
-    Fixtures.namespace(client, RealApiServer.OPERATOR_NS, Map.of());
-    api.grantLeaderElection(RealApiServer.OPERATOR_NS);
-    client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
-    closer.add(() -> client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete());
-  }
-
-  /** The webhook registered as the chart does, reached by URL; the operator sets the caBundle. */
-  void register(int port) {
-    var notOptedOut = new LabelSelectorRequirementBuilder().withKey(PodInjection.INJECT_LABEL).withOperator("NotIn").withValues("false").build();
-    client.resource(new MutatingWebhookConfigurationBuilder()
-        .withNewMetadata().withName(MWC).endMetadata()
-        .addNewWebhook().withName("pods.pullsecrets.io").withAdmissionReviewVersions("v1").withSideEffects("None")
-        .withFailurePolicy("Ignore").withTimeoutSeconds(3).withReinvocationPolicy("IfNeeded")
-        .withNewClientConfig().withUrl("https://127.0.0.1:" + port + PodWebhook.PATH).endClientConfig()
-        .addNewRule().withOperations("CREATE").withApiGroups("").withApiVersions("v1").withResources("pods").withScope("Namespaced").endRule()
-        .withNewNamespaceSelector()
-        .addToMatchExpressions(new LabelSelectorRequirementBuilder().withKey("kubernetes.io/metadata.name").withOperator("NotIn")
-            .withValues("kube-system", RealApiServer.OPERATOR_NS).build(), notOptedOut)
-        .endNamespaceSelector()
-        .withNewObjectSelector().addToMatchExpressions(notOptedOut).endObjectSelector()
-        .endWebhook().build()).create();
-  }
-
-  String caBundle() {
-    var m = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).get();
-    String b = m == null ? null : m.getWebhooks().get(0).getClientConfig().getCaBundle();
-    return b == null ? "" : new String(Base64.getDecoder().decode(b), StandardCharsets.US_ASCII);
+    closer.add(() -> Node.deletePods(server.client));
+    closer.add(() -> server.client.apps().deployments().inAnyNamespace().delete());
+    Fixtures.namespace(server.client, PLATFORM_NS, Map.of());
   }
 
   /** A namespace and, in the same step, a Deployment of {@code image}. */
   void namespaceWithDeployment(String ns, Map<String, String> labels, String image) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).withLabels(labels).endMetadata().build()).create();
-    client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
+    server.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).withLabels(labels).endMetadata().build()).create();
+    server.client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
         .withNewMetadata().withName("web").endMetadata()
         .withNewSpec().withReplicas(REPLICAS).withNewSelector().addToMatchLabels("app", "web").endSelector()
         .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata()
@@ -102,7 +66,7 @@ class AdmissionRacePullTest {
   }
 
   List<Pod> pods(String ns) {
-    return client.pods().inNamespace(ns).withLabel("app", "web").list().getItems();
+    return server.client.pods().inNamespace(ns).withLabel("app", "web").list().getItems();
   }
 
   static boolean hasSecret(Pod p) {
@@ -122,18 +86,18 @@ class AdmissionRacePullTest {
   void everyPodOfADeploymentAppliedWithItsNamespaceRuns() {
     String image = node.push("race/web:v1");
     node.accounts(Map.of("robot", "race-password"));
-    Fixtures.loginSecret(client, PLATFORM_NS, "robot", "robot", "race-password");
-    OperatorConfig config = new OperatorConfig(RealApiServer.OPERATOR_NS, Set.of(RealApiServer.OPERATOR_NS, PLATFORM_NS), Set.of(), 0,
+    Fixtures.loginSecret(server.client, PLATFORM_NS, "robot", "robot", "race-password");
+    OperatorConfig config = new OperatorConfig(MainOnRealServer.OPERATOR_NS, Set.of(MainOnRealServer.OPERATOR_NS, PLATFORM_NS), Set.of(), 0,
         false, "info", "text").withWebhook(OperatorConfig.Webhook.on(0));
-    running = closer.add(Main.create(operatorClient, config, PullSecretOperator.Options.defaults(operatorClient),
+    running = closer.add(Main.create(server.operatorClient, config, PullSecretOperator.Options.defaults(server.operatorClient),
         new Main.Launch("race-test", Main.LeaseTimings.DEFAULT, () -> {}).withWebhookCertificateRefresh(Duration.ofSeconds(1))));
-    register(running.webhook().orElseThrow().port());
+    server.registerWebhook(running.webhook().orElseThrow().port());
     running.start();
     await().atMost(Node.WAIT).until(() -> Prometheus.get(running.httpPort(), "/readyz").status() == 200);
-    await("the operator sets the caBundle").atMost(Node.WAIT).until(() -> caBundle().contains("BEGIN CERTIFICATE"));
+    await("the operator sets the caBundle").atMost(Node.WAIT).until(() -> server.caBundle().contains("BEGIN CERTIFICATE"));
     RegistryCredential rc = CredentialBuilder.staticLogin(PLATFORM_NS, "local", node.registry, "robot")
         .secretName(SECRET).selecting(Map.of("pull", "yes")).build();
-    client.resource(rc).create();
+    server.client.resource(rc).create();
     await().atMost(Node.WAIT).until(() -> !running.operator().assembly().cluster().credentials().isEmpty());
 
     long t0 = System.nanoTime();

@@ -40,13 +40,11 @@ class PullHealthOnNodeTest {
   static final Duration WINDOW = Duration.ofSeconds(8);
 
   @RegisterExtension final Closer closer = new Closer();
-  Node node;
-  OperatorHarness h;
+  final Node node = Node.get();
+  final OperatorHarness h = closer.add(new OperatorHarness()).start();
 
   @BeforeEach
   void start() {
-    node = Node.get();
-    h = closer.add(new OperatorHarness()).start();
     closer.add(() -> Node.deletePods(h.client));
     closer.add(() -> h.client.apps().deployments().inAnyNamespace().delete());
   }

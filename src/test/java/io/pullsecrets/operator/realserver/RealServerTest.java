@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,14 +32,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @io.pullsecrets.operator.testing.OnRealControlPlane
 class RealServerTest {
   @RegisterExtension final Closer closer = new Closer();
-  OperatorHarness h;
-  Path kubeconfig;
-
-  @BeforeEach
-  void start() {
-    h = closer.add(new OperatorHarness());
-    kubeconfig = ((RealApiServer) h.api).controlPlane.kubeconfig;
-  }
+  final OperatorHarness h = closer.add(new OperatorHarness());
+  final Path kubeconfig = ((RealApiServer) h.api).controlPlane.kubeconfig;
 
 
   static String credential(String name, String spec) {

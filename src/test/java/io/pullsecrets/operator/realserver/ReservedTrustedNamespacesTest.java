@@ -27,13 +27,11 @@ class ReservedTrustedNamespacesTest {
   static final String TENANT_ROLE = "test-tenant-creates-namespaces";
 
   @RegisterExtension final Closer closer = new Closer();
-  RealApiServer api;
-  Path kubeconfig;
+  final RealApiServer api = closer.add(new RealApiServer());
+  final Path kubeconfig = api.controlPlane.kubeconfig;
 
   @BeforeEach
   void setUp() {
-    api = closer.add(new RealApiServer());
-    kubeconfig = api.controlPlane.kubeconfig;
     closer.add(() -> {
       Cli.kubectl(kubeconfig, "delete", "--ignore-not-found", "validatingadmissionpolicybinding", POLICY);
       Cli.kubectl(kubeconfig, "delete", "--ignore-not-found", "validatingadmissionpolicy", POLICY);

@@ -30,11 +30,10 @@ class WatchedNamespacesTest {
   static final String WATCHED = "team-watched";
   static final String OUTSIDE = "team-outside";
   @RegisterExtension final Closer closer = new Closer();
-  OperatorHarness h;
+  final OperatorHarness h = closer.add(new OperatorHarness());
 
   @BeforeEach
   void start() {
-    h = closer.add(new OperatorHarness());
     Fixtures.namespace(h.client, WATCHED, Map.of("pull", "yes"));
     Fixtures.namespace(h.client, OUTSIDE, Map.of("pull", "yes"));
     h.start(OperatorHarness.config(Set.of(OPERATOR_NS, PLATFORM_NS, WATCHED)), o -> o);

@@ -18,11 +18,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** A credential whose source Secret cannot be watched yet holds up no other credential. */
 class SlowSourceTest {
   @RegisterExtension final Closer closer = new Closer();
-  OperatorHarness h;
 
   @Test
   void aCredentialWhoseSourceListHangsDoesNotDelayAnotherCredential() {
-    h = closer.add(OperatorHarness.onMock()).start();
+    OperatorHarness h = closer.add(OperatorHarness.onMock()).start();
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "stuck-robot", "robot", "slow-source-pw");
     // The list of platform/stuck-robot is answered, but its body arrives only after 8 s.

@@ -159,6 +159,26 @@ public final class Fixtures {
     }
   }
 
+  /**
+   * Provider {@code kind} ({@code ecr}, {@code gcp}) for these registries with this auth, for
+   * example {@code provider("gcp", yaml(GcpAuthSpec.class, "ambient: {}"), "gcr.io")}.
+   */
+  public static ProviderSpec provider(String kind, Object auth, String... registries) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("registries", java.util.List.of(registries));
+    fields.put("auth", auth);
+    return STRICT_YAML.convertValue(Map.of(kind, fields), ProviderSpec.class);
+  }
+
+  /** The entry of {@code registry} in a {@code .dockerconfigjson} (a missing node when there is none). */
+  public static com.fasterxml.jackson.databind.JsonNode dockerConfigEntry(byte[] dockerConfigJson, String registry) {
+    try {
+      return io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().readTree(dockerConfigJson).path("auths").path(registry);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("not JSON: " + dockerConfigJson.length + " bytes", e);
+    }
+  }
+
   /** A RegistryCredential {@code ns/name} with this provider and nothing else set. */
   public static RegistryCredential credential(String ns, String name, ProviderSpec p) {
     RegistryCredential rc = new RegistryCredential();
@@ -219,12 +239,18 @@ public final class Fixtures {
   public static final String NOT_OPTED_IN = "ServiceAccount 'deployer' does not allow RegistryCredential 'pull' to request"
       + " its tokens: add 'pull' to its annotation pullsecrets.io/allowed-credentials";
 
-  /** Asserts that {@code fetch} fails for good (not retryable) with {@code reason}; returns the failure for more checks. */
-  public static ProviderException refused(ThrowingCallable fetch, String reason) {
+  /** Asserts that {@code fetch} fails with {@code reason}; returns the failure for more checks. */
+  public static ProviderException fails(ThrowingCallable fetch, String reason) {
     Throwable t = Assertions.catchThrowable(fetch);
     Assertions.assertThat(t).isInstanceOf(ProviderException.class);
     var e = (ProviderException) t;
     Assertions.assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason);
+    return e;
+  }
+
+  /** Asserts that {@code fetch} fails for good (not retryable) with {@code reason}; returns the failure for more checks. */
+  public static ProviderException refused(ThrowingCallable fetch, String reason) {
+    ProviderException e = fails(fetch, reason);
     Assertions.assertThat(e.retryable()).as("retryable").isFalse();
     return e;
   }

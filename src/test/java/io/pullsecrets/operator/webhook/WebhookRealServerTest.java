@@ -3,14 +3,11 @@ package io.pullsecrets.operator.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.LabelSelectorRequirementBuilder;
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.Main;
@@ -22,12 +19,10 @@ import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OnRealControlPlane;
-import io.pullsecrets.operator.testing.RealApiServer;
-import java.nio.charset.StandardCharsets;
+import io.pullsecrets.operator.testing.MainOnRealServer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -43,49 +38,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @OnRealControlPlane
 class WebhookRealServerTest {
-  static final String OPS = RealApiServer.OPERATOR_NS;
-  static final String MWC = "pullsecret-operator"; // the name the chart's RBAC allows
+  static final String OPS = MainOnRealServer.OPERATOR_NS;
   static final String SECRET = "robot-pull";
   static final Duration WAIT = Duration.ofSeconds(30);
   static final int REPLICAS = 10;
 
   @RegisterExtension final Closer closer = new Closer();
-  final RealApiServer api = closer.add(new RealApiServer());
-  final KubernetesClient client = api.client();
-  final KubernetesClient operatorClient = closer.add(api.newOperatorClient());
+  final MainOnRealServer server = closer.add(new MainOnRealServer());
   Main.Running running;
 
   @BeforeEach
   void setUp() {
-    Fixtures.namespace(client, OPS, Map.of());
-    api.grantLeaderElection(OPS); // the chart's Roles in the operator's namespace (Lease and webhook Secret)
-    Fixtures.loginSecret(client, OPS, "robot", "robot$ci", "s3cret-password");
-    client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete();
-    closer.add(() -> client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).delete());
-  }
-
-  /** Registers the webhook as the chart does, but reached by URL; no caBundle: the operator sets it. */
-  void register(int port) {
-    var notOptedOut = new LabelSelectorRequirementBuilder().withKey(PodInjection.INJECT_LABEL).withOperator("NotIn").withValues("false").build();
-    MutatingWebhookConfiguration mwc = new MutatingWebhookConfigurationBuilder()
-        .withNewMetadata().withName(MWC).endMetadata()
-        .addNewWebhook().withName("pods.pullsecrets.io").withAdmissionReviewVersions("v1").withSideEffects("None")
-        .withFailurePolicy("Ignore").withTimeoutSeconds(3).withReinvocationPolicy("IfNeeded")
-        .withNewClientConfig().withUrl("https://127.0.0.1:" + port + PodWebhook.PATH).endClientConfig()
-        .addNewRule().withOperations("CREATE").withApiGroups("").withApiVersions("v1").withResources("pods").withScope("Namespaced").endRule()
-        .withNewNamespaceSelector()
-        .addToMatchExpressions(new LabelSelectorRequirementBuilder().withKey("kubernetes.io/metadata.name").withOperator("NotIn")
-            .withValues("kube-system", OPS).build(), notOptedOut)
-        .endNamespaceSelector()
-        .withNewObjectSelector().addToMatchExpressions(notOptedOut).endObjectSelector()
-        .endWebhook().build();
-    client.resource(mwc).create();
-  }
-
-  String caBundle() {
-    MutatingWebhookConfiguration m = client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(MWC).get();
-    String b = m == null ? null : m.getWebhooks().get(0).getClientConfig().getCaBundle();
-    return b == null ? "" : new String(Base64.getDecoder().decode(b), StandardCharsets.US_ASCII);
+    Fixtures.loginSecret(server.client, OPS, "robot", "robot$ci", "s3cret-password");
   }
 
   Main.Running replica(KubernetesClient c, String identity, boolean leaderElection) {
@@ -97,11 +61,11 @@ class WebhookRealServerTest {
 
   /** Starts the operator with the webhook, registers it, waits until the API server can trust it. */
   void startOperator() {
-    running = closer.add(replica(operatorClient, "webhook-test", false));
-    register(running.webhook().orElseThrow().port());
+    running = closer.add(replica(server.operatorClient, "webhook-test", false));
+    server.registerWebhook(running.webhook().orElseThrow().port());
     running.start();
     await().atMost(WAIT).until(() -> Prometheus.get(running.httpPort(), "/readyz").status() == 200);
-    await("the operator sets the caBundle").atMost(WAIT).until(() -> caBundle().contains("BEGIN CERTIFICATE"));
+    await("the operator sets the caBundle").atMost(WAIT).until(() -> server.caBundle().contains("BEGIN CERTIFICATE"));
     createCredential();
     await().atMost(WAIT).until(() -> !running.operator().assembly().cluster().credentials().isEmpty());
   }
@@ -110,19 +74,19 @@ class WebhookRealServerTest {
     // A credential for every namespace labelled pull=yes, default service accounts.
     RegistryCredential rc = CredentialBuilder.staticLogin(OPS, "robot", "registry.example.com", "robot")
         .secretName(SECRET).selecting(Map.of("pull", "yes")).build();
-    client.resource(rc).create();
+    server.client.resource(rc).create();
   }
 
   /** A labelled namespace and, in the same step, a Deployment; returns how many of its pods miss the Secret. */
   int namespaceWithDeployment(String ns, Map<String, String> labels) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).withLabels(labels).endMetadata().build()).create();
+    server.client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).withLabels(labels).endMetadata().build()).create();
     return deployment(ns);
   }
 
   /** An existing namespace (its default ServiceAccount there) labelled and, in the same step, a Deployment. */
   int labelledWithDeployment(String ns, Map<String, String> labels) {
-    Fixtures.namespace(client, ns, Map.of());
-    client.namespaces().withName(ns).edit(n -> {
+    Fixtures.namespace(server.client, ns, Map.of());
+    server.client.namespaces().withName(ns).edit(n -> {
       n.getMetadata().getLabels().putAll(labels);
       return n;
     });
@@ -130,15 +94,15 @@ class WebhookRealServerTest {
   }
 
   int deployment(String ns) {
-    client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
+    server.client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder()
         .withNewMetadata().withName("web").endMetadata()
         .withNewSpec().withReplicas(REPLICAS).withNewSelector().addToMatchLabels("app", "web").endSelector()
         .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata()
         .withNewSpec().addNewContainer().withName("web").withImage("registry.example.com/team/web:1").endContainer().endSpec()
         .endTemplate().endSpec().build()).create();
     await("the ReplicaSet controller creates " + REPLICAS + " pods in " + ns).atMost(Duration.ofSeconds(60))
-        .until(() -> client.pods().inNamespace(ns).withLabel("app", "web").list().getItems().size() >= REPLICAS);
-    List<Pod> pods = client.pods().inNamespace(ns).withLabel("app", "web").list().getItems();
+        .until(() -> server.client.pods().inNamespace(ns).withLabel("app", "web").list().getItems().size() >= REPLICAS);
+    List<Pod> pods = server.client.pods().inNamespace(ns).withLabel("app", "web").list().getItems();
     return (int) pods.stream().filter(p -> !names(p).contains(SECRET)).count();
   }
 
@@ -156,7 +120,7 @@ class WebhookRealServerTest {
     for (String s : pullSecrets) {
       b.editSpec().addNewImagePullSecret(s).endSpec();
     }
-    return client.pods().inNamespace(ns).resource(b.build()).create();
+    return server.client.pods().inNamespace(ns).resource(b.build()).create();
   }
 
   @Test
@@ -198,9 +162,9 @@ class WebhookRealServerTest {
   @Test
   void podsThatAreNotOursAreLeftUnchanged() {
     startOperator();
-    Fixtures.namespace(client, "team-a", Map.of("pull", "yes"));
-    Fixtures.namespace(client, "elsewhere", Map.of());
-    Fixtures.serviceAccount(client, "team-a", "other", Map.of());
+    Fixtures.namespace(server.client, "team-a", Map.of("pull", "yes"));
+    Fixtures.namespace(server.client, "elsewhere", Map.of());
+    Fixtures.serviceAccount(server.client, "team-a", "other", Map.of());
     // A pod with its own entry: the SA admission plugin copies nothing, so what it ends with is the webhook's doing.
     assertThat(names(pod("team-a", "control", null, Map.of(), "theirs"))).containsExactly("theirs", SECRET);
     assertThat(names(pod("team-a", "listed", null, Map.of(), "theirs", SECRET))).containsExactly("theirs", SECRET);
@@ -244,14 +208,14 @@ class WebhookRealServerTest {
   @Test
   void mirrorPodsAreAdmittedUnchanged() {
     startOperator();
-    Fixtures.namespace(client, "team-a", Map.of("pull", "yes"));
+    Fixtures.namespace(server.client, "team-a", Map.of("pull", "yes"));
     // The webhook is called for this namespace and mutates an ordinary pod (its own entry: the
     // ServiceAccount plugin copies nothing, so ours is the webhook's doing).
     assertThat(names(pod("team-a", "ordinary", null, Map.of(), "theirs"))).containsExactly("theirs", SECRET);
     String before = Prometheus.get(running.httpPort(), "/metrics").body();
     double unchangedBefore = Prometheus.value(before, "pullsecret_webhook_admission_requests_total", Map.of("result", "unchanged")).orElse(0);
 
-    Pod mirror = client.pods().inNamespace("team-a").resource(new PodBuilder()
+    Pod mirror = server.client.pods().inNamespace("team-a").resource(new PodBuilder()
         .withNewMetadata().withName("static-web-node-1").withNamespace("team-a")
         .addToAnnotations(PodInjection.MIRROR_POD_ANNOTATION, "6e1b4a0fd2a6d4c6c3b2d5e3a1f0c9b8")
         .addToAnnotations("kubernetes.io/config.source", "file")
@@ -273,19 +237,19 @@ class WebhookRealServerTest {
   @Test
   void aStandbyReplicaServesTheWebhookFromItsCaches() {
     createCredential();
-    Fixtures.namespace(client, "team-a", Map.of("pull", "yes"));
-    running = closer.add(replica(operatorClient, "replica-1", true));
+    Fixtures.namespace(server.client, "team-a", Map.of("pull", "yes"));
+    running = closer.add(replica(server.operatorClient, "replica-1", true));
     running.start();
     await("replica-1 leads").atMost(WAIT).until(() -> Prometheus.value(Prometheus.get(running.httpPort(), "/metrics").body(),
         "pullsecret_leader", Map.of()).orElse(0) == 1);
-    KubernetesClient standbyClient = api.newOperatorClient();
+    KubernetesClient standbyClient = server.api.newOperatorClient();
     try (Main.Running standby = replica(standbyClient, "replica-2", true)) {
       // The API server calls the standby only.
-      register(standby.webhook().orElseThrow().port());
+      server.registerWebhook(standby.webhook().orElseThrow().port());
       standby.start();
       await().atMost(WAIT).until(() -> Prometheus.get(standby.httpPort(), "/readyz").status() == 200);
       assertThat(Prometheus.value(Prometheus.get(standby.httpPort(), "/metrics").body(), "pullsecret_leader", Map.of())).hasValue(0);
-      await("the caBundle").atMost(WAIT).until(() -> caBundle().contains("BEGIN CERTIFICATE"));
+      await("the caBundle").atMost(WAIT).until(() -> server.caBundle().contains("BEGIN CERTIFICATE"));
       // Both replicas serve the one certificate of the Secret.
       assertThat(standby.webhook().orElseThrow().certificate().certPem()).isEqualTo(running.webhook().orElseThrow().certificate().certPem());
       assertThat(names(pod("team-a", "via-standby", null, Map.of(), "theirs"))).containsExactly("theirs", SECRET);
@@ -297,7 +261,7 @@ class WebhookRealServerTest {
   @Test
   void operatorStoppedPodsAreStillAdmittedWithinTheTimeout() {
     startOperator();
-    Fixtures.namespace(client, "team-a", Map.of("pull", "yes"));
+    Fixtures.namespace(server.client, "team-a", Map.of("pull", "yes"));
     closer.closeNow(running);
     running = null;
     long start = System.nanoTime();
@@ -311,9 +275,9 @@ class WebhookRealServerTest {
   @Test
   void certificateRotatesAndTheWebhookKeepsAnswering() throws Exception {
     startOperator();
-    Fixtures.namespace(client, "team-a", Map.of("pull", "yes"));
+    Fixtures.namespace(server.client, "team-a", Map.of("pull", "yes"));
     PodWebhook webhook = running.webhook().orElseThrow();
-    Secret before = client.secrets().inNamespace(OPS).withName(OperatorConfig.Webhook.DISABLED.secretName()).get();
+    Secret before = server.client.secrets().inNamespace(OPS).withName(OperatorConfig.Webhook.DISABLED.secretName()).get();
     assertThat(before.getType()).isEqualTo("kubernetes.io/tls");
     TlsMaterial first = webhook.certificate();
     assertThat(names(pod("team-a", "before-rotation", null, Map.of(), "theirs"))).containsExactly("theirs", SECRET);
@@ -322,10 +286,10 @@ class WebhookRealServerTest {
     webhook.refreshCertificate();
     TlsMaterial second = webhook.certificate();
     assertThat(second.certPem()).isNotEqualTo(first.certPem());
-    Secret after = client.secrets().inNamespace(OPS).withName(OperatorConfig.Webhook.DISABLED.secretName()).get();
+    Secret after = server.client.secrets().inNamespace(OPS).withName(OperatorConfig.Webhook.DISABLED.secretName()).get();
     assertThat(after.getMetadata().getResourceVersion()).isNotEqualTo(before.getMetadata().getResourceVersion());
     // The bundle trusts the new CA and, until it expires, the old one.
-    assertThat(TlsMaterial.certificates(caBundle())).containsExactly(
+    assertThat(TlsMaterial.certificates(server.caBundle())).containsExactly(
         TlsMaterial.certificates(second.caPem()).get(0), TlsMaterial.certificates(first.caPem()).get(0));
     assertThat(names(pod("team-a", "after-rotation", null, Map.of(), "theirs"))).containsExactly("theirs", SECRET);
     String metrics = Prometheus.get(running.httpPort(), "/metrics").body();
@@ -333,13 +297,13 @@ class WebhookRealServerTest {
         .isGreaterThanOrEqualTo(2);
 
     // Replicas agree on one certificate: two of them finding no Secret at once end with the same one.
-    client.secrets().inNamespace(OPS).withName(OperatorConfig.Webhook.DISABLED.secretName()).delete();
-    await().atMost(WAIT).until(() -> client.secrets().inNamespace(OPS).withName(OperatorConfig.Webhook.DISABLED.secretName()).get() == null);
+    server.client.secrets().inNamespace(OPS).withName(OperatorConfig.Webhook.DISABLED.secretName()).delete();
+    await().atMost(WAIT).until(() -> server.client.secrets().inNamespace(OPS).withName(OperatorConfig.Webhook.DISABLED.secretName()).get() == null);
     List<CompletableFuture<TlsMaterial>> replicas = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      KubernetesClient c = api.newOperatorClient();
-      SelfManagedCertificates certs = new SelfManagedCertificates(c, OPS, OperatorConfig.Webhook.DISABLED.secretName(), MWC,
-          OperatorConfig.Webhook.DISABLED.serviceName(), Clock.systemUTC(), SelfManagedCertificates.VALIDITY);
+      KubernetesClient c = server.api.newOperatorClient();
+      SelfManagedCertificates certs = new SelfManagedCertificates(c, OPS, OperatorConfig.Webhook.DISABLED.secretName(),
+          MainOnRealServer.WEBHOOK_CONFIGURATION, OperatorConfig.Webhook.DISABLED.serviceName(), Clock.systemUTC(), SelfManagedCertificates.VALIDITY);
       replicas.add(CompletableFuture.supplyAsync(certs::refresh));
     }
     TlsMaterial a = replicas.get(0).get();
@@ -347,7 +311,7 @@ class WebhookRealServerTest {
     assertThat(a.certPem()).isEqualTo(b.certPem());
     // The running replica picks the winner up at its next refresh and keeps answering.
     await().atMost(WAIT).until(() -> a.certPem().equals(webhook.certificate().certPem()));
-    await().atMost(WAIT).until(() -> caBundle().startsWith(a.caPem()));
+    await().atMost(WAIT).until(() -> server.caBundle().startsWith(a.caPem()));
     assertThat(names(pod("team-a", "after-replacement", null, Map.of(), "theirs"))).containsExactly("theirs", SECRET);
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.pullsecrets.operator.api.AzureAuthSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
@@ -14,6 +13,7 @@ import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.ProviderRequest;
 import io.pullsecrets.operator.provider.cloud.MockTokenApi;
+import io.pullsecrets.operator.provider.cloud.ServiceAccountTokenRefusals;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
 import io.pullsecrets.operator.provider.cloud.StubServer;
@@ -41,18 +41,19 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Real azure-identity (MSAL) against an HTTPS Entra stub on the authority host, and the token
  * exchange against a registry stub; both check the grants the way Entra and ACR do.
  */
-class AzureCredentialProviderTest {
-  static final ObjectMapper JSON = new ObjectMapper();
+class AzureCredentialProviderTest implements ServiceAccountTokenRefusals {
+  // The app registration the spec names, and its client secret.
   static final String TENANT = "72f988bf-0000-0000-0000-2d7cd011db47";
   static final String CLIENT_ID = "11111111-2222-3333-4444-555555555555";
   static final String CLIENT_SECRET = "entra-client-secret-do-not-leak";
-  static final String ENTRA_TOKEN = "eyJ0eXAiOiJKV1QifQ.entra-access-token.do-not-leak";
   /** The cluster's service-account token issuer, which the app's federated identity credential trusts. */
   static final String CLUSTER_ISSUER = "https://oidc.prod-aks.azure.com/pullsecrets-test/";
   static final java.security.KeyPair CLUSTER_KEYS = rsaKeys();
   /** The one subject the app's federated identity credential names. */
   static final String FEDERATED_SUBJECT = "system:serviceaccount:" + Fixtures.NAMESPACE + ":puller";
   static final String SA_TOKEN = serviceAccountToken(CLUSTER_KEYS.getPrivate(), FEDERATED_SUBJECT);
+  // What the stubs issue: Entra's access token, and the ACR refresh token it is exchanged for.
+  static final String ENTRA_TOKEN = "eyJ0eXAiOiJKV1QifQ.entra-access-token.do-not-leak";
   static final long REFRESH_EXP = Instant.parse("2030-01-01T03:00:00Z").getEpochSecond();
   static final String REFRESH_TOKEN = TestJwt.make("{\"jti\":\"r1\",\"exp\":" + REFRESH_EXP + ",\"grant_type\":\"refresh_token\"}");
 
@@ -106,6 +107,13 @@ class AzureCredentialProviderTest {
 
   AzureCredentialProvider provider() {
     return provider(Map.of());
+  }
+
+  @Override
+  public Borrower borrower() {
+    return new Borrower(api, java.util.List.of(entra, acr), "spec.provider.azure.auth.workloadIdentity.audience",
+        AZURE_AUDIENCE, (serviceAccount, audience, trusted) ->
+        provider().fetch(request(spec(workloadIdentity(serviceAccount, audience)), secrets, trusted)));
   }
 
   String tokenEndpoint() {
@@ -220,7 +228,7 @@ class AzureCredentialProviderTest {
   }
 
   void assertAcrLogin(Credential c) throws Exception {
-    JsonNode entry = JSON.readTree(c.dockerConfigJson()).get("auths").get(acr.hostPort());
+    JsonNode entry = Fixtures.dockerConfigEntry(c.dockerConfigJson(), acr.hostPort());
     assertThat(entry.get("username").asText()).isEqualTo("00000000-0000-0000-0000-000000000000");
     assertThat(entry.get("password").asText()).isEqualTo(REFRESH_TOKEN);
     assertThat(c.registries()).containsExactly(acr.hostPort());
@@ -451,44 +459,6 @@ class AzureCredentialProviderTest {
     a.getWorkloadIdentity().setServiceAccountName(serviceAccount);
     a.getWorkloadIdentity().setAudience(audience);
     return a;
-  }
-
-  /** The confused deputy: a ServiceAccount that never opted in gets no TokenRequest, in any namespace. */
-  @ParameterizedTest
-  @CsvSource(nullValues = "null", value = {"false, null", "true, null", "false, 'pull-other'", "true, ' '"})
-  void workloadIdentity_refusesAServiceAccountThatDidNotOptIn(boolean trusted, String annotation) {
-    api.serviceAccount(Fixtures.NAMESPACE, "deployer", annotation, SA_TOKEN);
-    ProviderException e = Fixtures.refused(() -> provider().fetch(request(spec(workloadIdentity("deployer", null)), secrets, trusted)), Reasons.NOT_PERMITTED);
-    assertThat(e.getMessage()).isEqualTo(Fixtures.NOT_OPTED_IN);
-    assertThat(api.received).as("no TokenRequest").isEmpty();
-    assertThat(entra.requests()).isEmpty();
-    assertThat(acr.requests()).isEmpty();
-  }
-
-  @Test
-  void workloadIdentity_aMissingServiceAccountIsNotPermitted() {
-    assertThatThrownBy(() -> provider().fetch(request(spec(workloadIdentity("ghost", null)), secrets, false)))
-        .isInstanceOfSatisfying(ProviderException.class, e -> {
-          assertThat(e.reason()).isEqualTo(Reasons.NOT_PERMITTED);
-          assertThat(e.getMessage()).contains("ServiceAccount 'ghost'");
-        });
-    assertThat(api.received).isEmpty();
-  }
-
-  @ParameterizedTest
-  @CsvSource({
-      "false, https://kubernetes.default.svc,           InvalidSpec",
-      "true,  https://kubernetes.default.svc.cluster.local, InvalidSpec",
-      "false, evil,                                     NotPermitted",
-      "false, sts.amazonaws.com,                        NotPermitted",
-      "false, api://AzureADTokenExchange/extra,         NotPermitted",
-  })
-  void workloadIdentity_refusesForeignAudiences(boolean trusted, String audience, String reason) {
-    api.serviceAccount(Fixtures.NAMESPACE, "puller", "*", SA_TOKEN);
-    ProviderException e = Fixtures.refused(() -> provider().fetch(request(spec(workloadIdentity("puller", audience)), secrets, trusted)), reason);
-    assertThat(e.getMessage()).contains("spec.provider.azure.auth.workloadIdentity.audience", audience);
-    assertThat(api.received).as("no TokenRequest").isEmpty();
-    assertThat(entra.requests()).isEmpty();
   }
 
   @ParameterizedTest

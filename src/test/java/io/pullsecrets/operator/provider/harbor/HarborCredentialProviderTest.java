@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pullsecrets.operator.api.HarborProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.Reasons;
@@ -49,7 +48,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * URL the admin login is sent to.
  */
 class HarborCredentialProviderTest {
-  static final ObjectMapper JSON = new ObjectMapper();
   static final String ADMIN = "admin";
   static final String ADMIN_PASSWORD = "Harbor12345-admin-do-not-leak";
   static final String ROBOT = "robot$team-a+ci";
@@ -101,7 +99,7 @@ class HarborCredentialProviderTest {
   }
 
   static JsonNode login(Credential c, String registry) throws Exception {
-    return JSON.readTree(c.dockerConfigJson()).path("auths").path(registry);
+    return Fixtures.dockerConfigEntry(c.dockerConfigJson(), registry);
   }
 
   ProviderException refused(ProviderRequest request, String reason) {
