@@ -33,6 +33,12 @@ import java.util.stream.Collectors;
 final class Informers implements ClusterView {
   /** fabric8's informers index every cache by namespace under this name. */
   private static final String BY_NAMESPACE = io.fabric8.kubernetes.client.informers.cache.Cache.NAMESPACE_INDEX;
+  /**
+   * Objects per page of an informer's list (kubectl's chunk size). Unpaged, a restart at 100,000
+   * managed Secrets read them all in one response, whole (data, managedFields), before the item
+   * store slimmed one: more than the heap of a 512Mi pod. Paged, each page is slimmed as it comes.
+   */
+  static final long LIST_PAGE = 500;
 
   private final IndexedResourceCache<RegistryCredential> primaries;
   private final TargetIndex index;
@@ -51,7 +57,8 @@ final class Informers implements ClusterView {
         InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
             .withName("namespaces")
             .withWatchAllNamespaces()
-            .withItemStore(new TransformingItemStore<>(CacheTransforms::namespace))
+            .withInformerListLimit(LIST_PAGE)
+            .withItemStore(new TransformingItemStore<>(CacheTransforms::cacheNamespace))
             .withPrimaryToSecondaryMapper(rc -> idsOf(namespaces().stream()))
             .withSecondaryToPrimaryMapper(ns -> {
               String name = ns.getMetadata().getName();
@@ -75,22 +82,24 @@ final class Informers implements ClusterView {
     var serviceAccountConfig = InformerEventSourceConfiguration.from(ServiceAccount.class, RegistryCredential.class)
         .withName("service-accounts")
         .withNamespacesInheritedFromController()
+        .withInformerListLimit(LIST_PAGE)
         .withOnUpdateFilter(this::relevantChange)
         .withPrimaryToSecondaryMapper(this::serviceAccountsOf)
         .withSecondaryToPrimaryMapper(this::credentialsFor);
     if (oneInformer) {
-      serviceAccountConfig.withItemStore(new TransformingItemStore<>(CacheTransforms::serviceAccount));
+      serviceAccountConfig.withItemStore(new TransformingItemStore<>(CacheTransforms::cacheServiceAccount));
     }
     serviceAccounts = new InformerEventSource<>(serviceAccountConfig.build(), context);
     var managedSecretConfig = InformerEventSourceConfiguration.from(Secret.class, RegistryCredential.class)
         .withName("managed-secrets")
         .withNamespacesInheritedFromController()
+        .withInformerListLimit(LIST_PAGE)
         .withLabelSelector(Labels.MANAGED_SELECTOR)
         .withPrimaryToSecondaryMapper((RegistryCredential rc) -> idsOf(managedSecretsOf(rc.getMetadata().getUid()).stream()))
         .withSecondaryToPrimaryMapper(this::ownersOf);
     if (oneInformer) {
       // Anyone can put the label on their own Secrets: cache a digest of the data, not the data.
-      managedSecretConfig.withItemStore(new TransformingItemStore<>(SecretDigests::slim));
+      managedSecretConfig.withItemStore(new TransformingItemStore<>(CacheTransforms::cacheSecret));
     }
     managedSecrets = new InformerEventSource<>(managedSecretConfig.build(), context);
     managedSecrets.addIndexers(Map.of(Labels.CREDENTIAL_UID, s -> {

@@ -58,6 +58,42 @@ public final class ServiceAccountPatches {
     return ops.toString();
   }
 
+  /**
+   * One patch that makes several entries present ({@code adds}, appended in this order) and
+   * absent ({@code removes}), or null when there is nothing to change. With only one add or only
+   * removes it is the patch of {@link #add} or {@link #remove}. With adds it first tests the
+   * current list (or, when there is none, the object's version), so a concurrent edit makes it
+   * fail instead of being lost; removals are each guarded by a test of their entry, highest index
+   * first, and come before the appends.
+   */
+  public static String change(ServiceAccount sa, List<String> adds, java.util.Set<String> removes) {
+    List<LocalObjectReference> current = sa.getImagePullSecrets();
+    boolean empty = current == null || current.isEmpty();
+    ArrayNode ops = MAPPER.createArrayNode();
+    if (!adds.isEmpty()) {
+      if (empty) {
+        ArrayNode list = MAPPER.createArrayNode();
+        adds.forEach(name -> list.add(MAPPER.createObjectNode().put("name", name)));
+        ops.add(op("test", "/metadata/resourceVersion").put("value", sa.getMetadata().getResourceVersion()));
+        ops.add(op("add", "/imagePullSecrets").set("value", list));
+        return ops.toString();
+      }
+      ops.add(op("test", "/imagePullSecrets").set("value", readTree(Serialization.asJson(current))));
+    }
+    if (!empty) {
+      for (int i = current.size() - 1; i >= 0; i--) {
+        if (current.get(i) != null && removes.contains(current.get(i).getName())) {
+          ops.add(op("test", "/imagePullSecrets/" + i).set("value", readTree(Serialization.asJson(current.get(i)))));
+          ops.add(op("remove", "/imagePullSecrets/" + i));
+        }
+      }
+    }
+    for (String name : adds) {
+      ops.add(op("add", "/imagePullSecrets/-").set("value", MAPPER.createObjectNode().put("name", name)));
+    }
+    return ops.isEmpty() ? null : ops.toString();
+  }
+
   private static int indexOf(ServiceAccount sa, String secretName) {
     List<LocalObjectReference> list = sa.getImagePullSecrets();
     if (list == null) {

@@ -217,6 +217,8 @@ interface BenchServer extends AutoCloseable {
     private final long wallMinusNano;
     private long pos;
     private final List<Event> events = new ArrayList<>();
+    /** Whether close() leaves the control plane running (--keep, or attached with --reuse). */
+    private volatile boolean keep;
 
     record Event(ApiRequest request, int code, long nanoTime) {}
 
@@ -259,6 +261,19 @@ interface BenchServer extends AutoCloseable {
         script("down", abs, 60, Map.of());
         throw e;
       }
+    }
+
+    /** The control plane already running in {@code dir} (a kept one, --reuse): close() leaves it running. */
+    static Real attach(Path dir) throws IOException {
+      Real r = new Real(dir.toAbsolutePath());
+      r.keep();
+      return r;
+    }
+
+    /** Leaves the control plane running after close() and at exit (hack/control-plane.sh down stops it). */
+    void keep() {
+      keep = true;
+      RUNNING.remove(this);
     }
 
     private static void script(String verb, Path dir, int timeoutSeconds, Map<String, String> env)
@@ -421,7 +436,9 @@ interface BenchServer extends AutoCloseable {
       try {
         admin.close();
       } finally {
-        down();
+        if (!keep) {
+          down();
+        }
         RUNNING.remove(this);
       }
     }

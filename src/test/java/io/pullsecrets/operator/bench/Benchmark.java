@@ -38,6 +38,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -82,10 +83,32 @@ public final class Benchmark {
   static final String TARGET_LABEL = "pullsecrets-bench";
   /** How long the operator child waits for quiet before it answers -1 (below the parent's 120 s for an answer). */
   static final long QUIET_TIMEOUT_MS = 110_000;
+  /** The image's environment, as Jib's {@code <container><environment>} in pom.xml sets it (the one source). */
+  static final Map<String, String> IMAGE_ENV = imageEnvironment(Path.of("pom.xml"));
   /** The image's JAVA_TOOL_OPTIONS, with the chart's 512Mi memory limit given as MaxRAM. */
-  static final String DEFAULT_CHILD_JVM =
-      "-XX:MaxRAM=512m -XX:MaxRAMPercentage=70 -XX:InitialRAMPercentage=30 -XX:+ExitOnOutOfMemoryError "
-          + "-XX:+UseSerialGC -Xss512k -XX:TieredStopAtLevel=1 -Dfile.encoding=UTF-8 -Duser.timezone=UTC";
+  static final String DEFAULT_CHILD_JVM = "-XX:MaxRAM=512m " + IMAGE_ENV.get("JAVA_TOOL_OPTIONS");
+
+  /** The variables of Jib's {@code <container><environment>} in {@code pom}. */
+  static Map<String, String> imageEnvironment(Path pom) {
+    try {
+      java.util.regex.Matcher block = java.util.regex.Pattern.compile("(?s)<container>.*?<environment>(.*?)</environment>")
+          .matcher(Files.readString(pom));
+      if (!block.find()) {
+        throw new IllegalStateException("no <container><environment> in " + pom);
+      }
+      Map<String, String> out = new LinkedHashMap<>();
+      java.util.regex.Matcher v = java.util.regex.Pattern.compile("(?s)<([A-Za-z_][A-Za-z0-9_]*)>(.*?)</\\1>").matcher(block.group(1));
+      while (v.find()) {
+        out.put(v.group(1), v.group(2).trim());
+      }
+      if (!out.containsKey("JAVA_TOOL_OPTIONS")) {
+        throw new IllegalStateException("no JAVA_TOOL_OPTIONS in the image's environment in " + pom);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   private Benchmark() {}
 
@@ -117,6 +140,10 @@ public final class Benchmark {
     int baselineMs = 10000;
     String childJvm = System.getenv().getOrDefault("BENCH_CHILD_JVM_OPTS", DEFAULT_CHILD_JVM);
     Path logDir = Path.of(System.getenv().getOrDefault("BENCH_LOG_DIR", "target/bench"));
+    /** Leave the operator phase's control plane running at the end (for --reuse). */
+    boolean keep = false;
+    /** A kept control plane's directory: only start the operator against it and measure it at rest. */
+    Path reuse;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -151,12 +178,14 @@ public final class Benchmark {
           case "settle-ms" -> o.settleMs = Integer.parseInt(v);
           case "baseline-ms" -> o.baselineMs = Integer.parseInt(v);
           case "log-dir" -> o.logDir = Path.of(v);
+          case "keep" -> o.keep = Boolean.parseBoolean(v);
+          case "reuse" -> o.reuse = Path.of(v);
           case "help", "h" -> {
             System.out.println("""
                 usage: bench/run.sh [--server=real|mock] [--namespaces=1000] [--foreign=5000] [--idle=30]
                                     [--new-namespaces=3] [--quiet-ms=3000] [--floor=true] [--log-dir=target/bench]
                                     [--operator=true] [--floor-get=false] [--only=fleet] [--fleet=true] [--edits=50]
-                                    [--settle-ms=300] [--baseline-ms=10000]
+                                    [--settle-ms=300] [--baseline-ms=10000] [--keep] [--reuse=<dir>]
                   --server=real: each phase (floor, operator) gets its own control plane (hack/control-plane.sh up
                     <log-dir>/cp-<phase>); writes are counted from its audit log. Default where the control plane
                     is built (hack/control-plane.sh status); otherwise mock (fabric8's CRUD mock in this JVM)
@@ -166,8 +195,16 @@ public final class Benchmark {
                     --baseline-ms); then --new-namespaces new namespaces (all 20 Secrets and entries). --fleet=false skips it.
                     Memory (RSS, live heap after a full GC, jcmd class histogram in <log-dir>/histogram-*.txt) at 0
                     managed Secrets, after propagation (20N) and at rest: 20 x 5000 is issue 23's 100,000
+                  --keep: the operator phase's control plane stays up at the end (<log-dir>/cp-operator; stop it
+                    with hack/control-plane.sh down <dir>)
+                  --reuse=<dir>: a kept control plane (its objects as the last run left them): only a fresh operator
+                    starts against it: its startup pass (time, CPU, writes, peak RSS), then at rest RSS, heap, live
+                    heap after a full GC, native memory (jcmd VM.native_memory summary, when the child JVM's flags
+                    have -XX:NativeMemoryTracking=summary), then --new-namespaces new namespaces as in --only=fleet.
+                    For comparing the child JVM's flags at one scale without building it again
                   --floor-get=true: the floor GETs each SA before patching it, as withName(..).patch(..) does
-                  BENCH_CHILD_JVM_OPTS overrides the operator JVM's flags (default: the image's, MaxRAM=512m)""");
+                  BENCH_CHILD_JVM_OPTS overrides the operator JVM's flags (default: the image's, MaxRAM=512m); the
+                    image's other variables (pom.xml, Jib's <environment>) are set for it unless set here""");
             System.exit(0);
           }
           default -> throw new IllegalArgumentException("unknown flag " + a + " (see --help)");
@@ -394,7 +431,14 @@ public final class Benchmark {
       cmd.add("--namespaces=" + o.namespaces);
       cmd.add("--floor-get=" + o.floorGet);
       Files.createDirectories(log.getParent());
-      process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      // The image's other variables (MALLOC_ARENA_MAX), unless this JVM's environment sets them.
+      IMAGE_ENV.forEach((k, v) -> {
+        if (!k.equals("JAVA_TOOL_OPTIONS") && System.getenv(k) == null) {
+          pb.environment().put(k, v);
+        }
+      });
+      process = pb.start();
       stdin = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
       Thread pump = new Thread(() -> {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -970,6 +1014,11 @@ public final class Benchmark {
 
     void run() throws Exception {
       Files.createDirectories(o.logDir);
+      if (o.reuse != null) {
+        o.server = "real";
+        rest();
+        return;
+      }
       if (o.server == null) {
         String why = io.pullsecrets.operator.testing.ControlPlane.buildStatus();
         o.server = why == null ? "real" : "mock";
@@ -1006,6 +1055,10 @@ public final class Benchmark {
           if (o.fleet) {
             fleet(api, obs, op);
           }
+          if (o.keep && api instanceof BenchServer.Real r) {
+            r.keep();
+            log("control plane kept in %s (bench/run.sh --reuse=%s; hack/control-plane.sh down %s stops it)", r.dir, r.dir, r.dir);
+          }
           report.add(0, String.format("pullsecret-operator benchmark, server=%s, %s, %s, %d CPUs; N=%d, F=%d, idle %d s",
               api.name(), started, hostInfo(), Runtime.getRuntime().availableProcessors(), n, o.foreign, o.idleSeconds));
         } finally {
@@ -1014,6 +1067,106 @@ public final class Benchmark {
       }
       print();
     }
+    /**
+     * A fresh operator against a kept control plane ({@code --reuse}): its startup pass over
+     * everything the last run left (every Secret current, so it should write nothing), then the
+     * operator at rest: RSS, heap, live heap after a full GC, native memory; then new namespaces.
+     */
+    void rest() throws Exception {
+      String tag = Long.toString(System.currentTimeMillis() / 1000 % 100_000);
+      try (BenchServer.Real api = BenchServer.Real.attach(o.reuse)) {
+        long managed = api.client().secrets().inAnyNamespace().withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+            .list().getItems().size();
+        log("rest: %s, %d managed Secrets; child JVM: %s; load average %s", api.dir, managed, o.childJvm, loadAverage());
+        api.clearRequests();
+        Map<String, Long> server0 = api.cpuMillis();
+        long t0 = System.nanoTime();
+        try (Child op = new Child(o, "operator", api, o.logDir.resolve("operator-rest-" + tag + ".log"))) {
+          op.expect("READY", 900);
+          long ready = System.nanoTime() - t0;
+          long[] rssReady = op.rss();
+          long waited = -1;
+          for (int i = 0; i < 10 && waited < 0; i++) {
+            waited = Long.parseLong(op.ask("QUIET 2000", "QUIET").substring(6).trim());
+          }
+          long quietAt = System.nanoTime() - t0 - 2_000_000_000L;
+          long cpu = op.cpuMillis();
+          List<ApiRequest> writes = settle(api);
+          Map<String, Long> serverCpu = minus(api.cpuMillis(), server0);
+          Map<String, Long> m = new HashMap<>();
+          for (String kv : op.ask("MEM", "MEM").substring(4).split(" ")) {
+            String[] p = kv.split("=");
+            m.put(p[0], Long.parseLong(p[1]));
+          }
+          long[] rss = op.rss();
+          long live = Long.parseLong(op.ask("GC", "GC").replaceAll(".*liveHeap=", ""));
+          long[] rssGc = op.rss();
+          String nmt = "";
+          if (o.childJvm.contains("NativeMemoryTracking")) {
+            Path file = o.logDir.resolve("nmt-" + tag + ".txt");
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(op.process.pid()), "VM.native_memory", "summary", "scale=MB").redirectErrorStream(true)
+                .redirectOutput(file.toFile()).start();
+            if (jcmd.waitFor(120, TimeUnit.SECONDS)) {
+              nmt = Files.readAllLines(file).stream().filter(l -> l.matches("(Total:.*|-\\s+\\S.*\\(reserved=.*)"))
+                  .map(l -> l.replaceAll("\\s+", " ").trim()).reduce((a, b) -> a + System.lineSeparator() + b).orElse("")
+                  + System.lineSeparator() + "(whole: " + file + ")";
+            }
+          }
+          log("rest: READY (informers synced) after %s, RSS %s; startup pass quiet after %s (waited %d ms), operator CPU %,d ms,"
+                  + " server %s; %d writes %s; failed writes: %s", fmtMs(ready), mib(rssReady[1]), fmtMs(quietAt), waited, cpu,
+              cpuText(serverCpu), writes.size(), breakdown(writes), failed(api));
+          log("rest: at %d managed Secrets: RSS %s, peak (VmHWM) %s; heap used %s, committed %s, max %s, peak used %s;"
+                  + " live heap after full GC %s; RSS after it %s; load average %s%n%s", managed, mib(rss[1]), mib(rss[0]),
+              mib(m.get("heapUsed")), mib(m.get("heapCommitted")), mib(m.get("heapMax")), mib(m.get("peakHeap")), mib(live),
+              mib(rssGc[1]), loadAverage(), nmt);
+          row("child JVM", o.childJvm, "");
+          row("startup pass at " + managed + " managed Secrets: informers synced / quiet / operator CPU / writes",
+              fmtMs(ready) + " / " + fmtMs(quietAt) + " / " + String.format("%,d ms", cpu) + " / " + writes.size(), "");
+          row("RSS at rest / peak (VmHWM) / after full GC", mib(rss[1]) + " / " + mib(rss[0]) + " / " + mib(rssGc[1]),
+              "RSS <= 256 MiB " + mark(rss[1] <= 256L * 1024 * 1024 && rss[0] <= 256L * 1024 * 1024));
+          row("heap committed / live after full GC", mib(m.get("heapCommitted")) + " / " + mib(live), "");
+          if (o.newNamespaces > 0) {
+            try (FleetObserver fo = new FleetObserver(api.newClient(), FLEET_PREFIX)) {
+              // The benchmark's own watch has caught up (every target's 20 Secrets and entries) before a clock starts.
+              List<String> targets = api.client().namespaces().withLabel(TARGET_LABEL, "target").list().getItems().stream()
+                  .map(n -> n.getMetadata().getName()).toList();
+              long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+              while (fo.count(targets, FLEET) < targets.size() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+              }
+              List<Long> out = new ArrayList<>();
+              api.clearRequests();
+              for (int i = 0; i < o.newNamespaces; i++) {
+                String ns = "bench-rest-" + tag + "-" + i;
+                long c0 = System.nanoTime();
+                createNamespace(api, ns, Map.of(TARGET_LABEL, "target"));
+                long done = fo.await(List.of(ns), FLEET, 60_000);
+                out.add(done < 0 ? -1 : (done - c0) / 1_000_000);
+                settle(api);
+                quiet(op);
+              }
+              List<ApiRequest> w = api.operatorWrites();
+              log("rest: new namespace: all %d Secrets and %d entries on default after %s ms; %d writes %s; failed writes: %s;"
+                  + " load average %s", FLEET, FLEET, out, w.size(), breakdown(w), failed(api), loadAverage());
+              row("new namespace (ms, each)", out + "; " + w.size() + " writes, failed " + failedShort(api), "");
+            }
+          }
+        }
+        report.add(0, String.format("pullsecret-operator benchmark (rest), %s, %d CPUs", hostInfo(),
+            Runtime.getRuntime().availableProcessors()));
+      }
+      print();
+    }
+
+    static String loadAverage() {
+      try {
+        return String.join(" ", Arrays.asList(Files.readString(Path.of("/proc/loadavg")).split(" ")).subList(0, 3));
+      } catch (IOException e) {
+        return "?";
+      }
+    }
+
     /**
      * One static credential selecting the N target namespaces: propagation, rotation, new
      * namespaces, writes at rest and memory, compared with the floor.
