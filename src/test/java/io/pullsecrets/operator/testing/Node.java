@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -174,6 +175,14 @@ public final class Node {
       }
       Path tmp = htpasswd.resolveSibling("htpasswd.tmp");
       Files.writeString(tmp, lines.toString());
+      // The registry re-reads the file when its modification time differs from the one it read
+      // last; two writes within the file system's timestamp granularity would look the same.
+      if (Files.exists(htpasswd)) {
+        FileTime previous = Files.getLastModifiedTime(htpasswd);
+        if (Files.getLastModifiedTime(tmp).compareTo(previous) <= 0) {
+          Files.setLastModifiedTime(tmp, FileTime.from(previous.toInstant().plusMillis(1)));
+        }
+      }
       Files.move(tmp, htpasswd, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       throw new IllegalStateException(e);

@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.HarborProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
@@ -25,7 +27,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -104,13 +105,10 @@ class HarborRotationOperatorTest {
   }
 
   void requestRefresh(String value) {
-    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("harbor").edit(rc -> {
-      Map<String, String> annotations = rc.getMetadata().getAnnotations() == null ? new HashMap<>()
-          : new HashMap<>(rc.getMetadata().getAnnotations());
-      annotations.put(Labels.REFRESH_REQUESTED_ANNOTATION, value);
-      rc.getMetadata().setAnnotations(annotations);
-      return rc;
-    });
+    // A merge patch of the annotation alone: the operator's status writes in between do not conflict with it.
+    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("harbor").patch(
+        PatchContext.of(PatchType.JSON_MERGE), JSON.createObjectNode().set("metadata", JSON.createObjectNode().set("annotations",
+            JSON.createObjectNode().put(Labels.REFRESH_REQUESTED_ANNOTATION, value))).toString());
   }
 
   /** Every target namespace holds the robot's current secret, which Harbor accepts. */

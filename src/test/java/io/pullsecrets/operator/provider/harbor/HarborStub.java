@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -31,14 +32,16 @@ import javax.net.ssl.SSLContext;
  *       RobotSec. The old secret stops working at once;
  *   <li>a body with other fields than {@code secret} fails the test (the provider sends nothing else).
  * </ul>
- * {@link #login} answers like Harbor's registry: only the robot's current secret logs in.
+ * {@link #login} answers like Harbor's registry: only the robot's current secret logs in; where a
+ * real registry stands for Harbor's, {@link #secretChanged} makes its accounts follow each robot
+ * secret Harbor takes.
  */
-final class HarborStub implements AutoCloseable {
+public final class HarborStub implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
   static final Pattern ROBOT_PATH = Pattern.compile("/api/v2\\.0/robots/([0-9]+)");
 
   /** A robot account as Harbor keeps it; expiresAt in epoch seconds, -1 never. */
-  static final class Robot {
+  public static final class Robot {
     final long id;
     final String name;
     volatile String secret;
@@ -53,15 +56,20 @@ final class HarborStub implements AutoCloseable {
   }
 
   /** A PATCH Harbor accepted: the new secret and when (System.nanoTime) it took effect. */
-  record Rotation(long robotId, String secret, long acceptedNanos) {}
+  public record Rotation(long robotId, String secret, long acceptedNanos) {}
 
   final StubServer server;
   final Map<Long, Robot> robots = new ConcurrentHashMap<>();
   /** username to password of Harbor users, and which of them may manage robots. */
   final Map<String, String> users = new ConcurrentHashMap<>();
   final List<String> admins = new CopyOnWriteArrayList<>();
-  final List<Rotation> rotations = new CopyOnWriteArrayList<>();
+  public final List<Rotation> rotations = new CopyOnWriteArrayList<>();
   volatile int failWith;
+  /**
+   * Called with the robot's name and new secret as Harbor takes it, before the PATCH answers (a
+   * registry whose accounts follow it then accepts only the new secret, as Harbor's does).
+   */
+  public volatile BiConsumer<String, String> secretChanged = (name, secret) -> {};
   private final String expectedHost;
 
   HarborStub(SSLContext tls, java.net.InetAddress bind, String expectedHost) throws IOException {
@@ -70,11 +78,11 @@ final class HarborStub implements AutoCloseable {
     server.handler(this::handle);
   }
 
-  HarborStub(SSLContext tls) throws IOException {
+  public HarborStub(SSLContext tls) throws IOException {
     this(tls, java.net.InetAddress.getLoopbackAddress(), null);
   }
 
-  HarborStub user(String username, String password, boolean admin) {
+  public HarborStub user(String username, String password, boolean admin) {
     users.put(username, password);
     if (admin) {
       admins.add(username);
@@ -82,7 +90,7 @@ final class HarborStub implements AutoCloseable {
     return this;
   }
 
-  Robot robot(long id, String name, String secret) {
+  public Robot robot(long id, String name, String secret) {
     Robot r = new Robot(id, name, secret);
     robots.put(id, r);
     return r;
@@ -97,11 +105,16 @@ final class HarborStub implements AutoCloseable {
     return server.port();
   }
 
-  String url() {
+  public String url() {
     return server.url();
   }
 
-  List<Request> requests() {
+  /** {@code 127.0.0.1:<port>}, as an allow-list names the stub. */
+  public String hostPort() {
+    return server.hostPort();
+  }
+
+  public List<Request> requests() {
     return server.requests();
   }
 
@@ -160,6 +173,7 @@ final class HarborStub implements AutoCloseable {
       return error(400, "BAD_REQUEST", "the secret must be 8-128, inclusively, characters long with at least 1"
           + " uppercase letter, 1 lowercase letter and 1 number");
     }
+    secretChanged.accept(robot.name, secret);
     robot.secret = secret;
     rotations.add(new Rotation(robot.id, secret, System.nanoTime()));
     return Response.json(200, JSON.createObjectNode().put("secret", secret).toString());
