@@ -10,12 +10,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.HarborProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
@@ -30,6 +26,7 @@ import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.Node;
 import io.pullsecrets.operator.testing.OnRealNode;
 import io.pullsecrets.operator.testing.OperatorHarness;
+import io.pullsecrets.operator.testing.RotationWatch;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,7 +40,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -71,8 +67,8 @@ class HarborPullOnNodeTest {
   Node node;
   HarborStub harbor;
   OperatorHarness h;
-  /** When (System.nanoTime) a watch event first showed each robot secret in the target namespace. */
-  final Map<String, Long> seen = new ConcurrentHashMap<>();
+  /** When each login first appeared in each target namespace. */
+  RotationWatch seen;
 
   @BeforeEach
   void start() throws Exception {
@@ -90,20 +86,7 @@ class HarborPullOnNodeTest {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "harbor-admin", ADMIN, ADMIN_PASSWORD);
     Fixtures.namespace(h.client, NS, Map.of());
     Fixtures.namespace(h.client, "stale", Map.of());
-    Watch watch = h.client.secrets().inNamespace(NS).withField("metadata.name", "harbor-pull").watch(new Watcher<Secret>() {
-      @Override
-      public void eventReceived(Action action, Secret s) {
-        long at = System.nanoTime();
-        String password = password(s);
-        if (password != null) {
-          seen.putIfAbsent(password, at);
-        }
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {}
-    });
-    closer.add(watch::close);
+    seen = closer.add(new RotationWatch(h.client, "harbor-pull", this::password));
   }
 
   /** The robot's password in a Secret of the operator, or null. */
@@ -134,19 +117,11 @@ class HarborPullOnNodeTest {
     return CredentialBuilder.of(PLATFORM_NS, "harbor", p).secretName("harbor-pull").targets(List.of(NS)).build();
   }
 
-  /** The documented way to force a rotation: the annotation pullsecrets.io/refresh-requested. */
-  void requestRefresh(String value) {
-    // A merge patch of the annotation alone: the operator's status writes in between do not conflict with it.
-    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("harbor").patch(
-        PatchContext.of(PatchType.JSON_MERGE), JSON.createObjectNode().set("metadata", JSON.createObjectNode().set("annotations",
-            JSON.createObjectNode().put(Labels.REFRESH_REQUESTED_ANNOTATION, value))).toString());
-  }
-
   /** A rotation: Harbor took a new secret, and the target namespace's Secret (and its watch) carries it. */
   HarborStub.Rotation rotate(int i) {
-    requestRefresh("rotate-" + i);
+    h.requestRefresh(PLATFORM_NS, "harbor", "rotate-" + i);
     h.awaitUntil(() -> harbor.rotations.size() == i + 1 && harbor.rotations.get(i).secret().equals(secretPassword())
-        && seen.containsKey(harbor.rotations.get(i).secret()));
+        && seen.seenIn(List.of(NS), harbor.rotations.get(i).secret()));
     return harbor.rotations.get(i);
   }
 
@@ -228,7 +203,7 @@ class HarborPullOnNodeTest {
     }
     assertThat(harbor.requests()).extracting(r -> r.method()).filteredOn("PATCH"::equals).hasSize(ROTATIONS + 1);
 
-    List<Double> windows = forced.stream().map(r -> (seen.get(r.secret()) - r.acceptedNanos()) / 1e6).toList();
+    List<Double> windows = forced.stream().map(r -> seen.windowMillis(List.of(NS), r.secret(), r.acceptedNanos())).toList();
     List<Double> sorted = new ArrayList<>(windows);
     sorted.sort(null);
     System.out.printf("HARBOR_NODE_ROTATION_WINDOW_MS rotations=%d all=%s median=%.1f max=%.1f; after the first, a new pod"

@@ -6,6 +6,9 @@ import io.pullsecrets.operator.api.StatusCondition;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.PullSecretOperator;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
@@ -164,6 +167,16 @@ public final class OperatorHarness implements AutoCloseable {
       return client.resource(rc).update();
     }
     return client.resource(rc).createOr(op -> op.update());
+  }
+
+  /**
+   * Asks for a refresh the documented way, annotation {@code pullsecrets.io/refresh-requested}, by
+   * a merge patch of that annotation alone: the operator's status writes cannot conflict with it.
+   */
+  public void requestRefresh(String ns, String name, String value) {
+    client.resources(RegistryCredential.class).inNamespace(ns).withName(name).patch(
+        PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"annotations\":{\"" + Labels.REFRESH_REQUESTED_ANNOTATION
+            + "\":\"" + value + "\"}}}");
   }
 
   public RegistryCredential get(String ns, String name) {

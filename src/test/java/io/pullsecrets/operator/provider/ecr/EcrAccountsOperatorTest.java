@@ -6,7 +6,6 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.EcrAccountSpec;
 import io.pullsecrets.operator.api.EcrProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
@@ -124,10 +123,7 @@ class EcrAccountsOperatorTest {
     assertThat(first).contains("\"" + A + "\"", "\"" + B + "\"", "\"public.ecr.aws\"", "tok-" + ACCOUNT_1.keyId() + "-", "tok-" + ACCOUNT_2.keyId() + "-");
 
     refused.add(ACCOUNT_2.keyId());
-    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("ecr").edit(rc -> {
-      rc.getMetadata().getAnnotations().put(Labels.REFRESH_REQUESTED_ANNOTATION, "1");
-      return rc;
-    });
+    h.requestRefresh(PLATFORM_NS, "ecr", "1");
     RegistryCredential partial = h.awaitCondition(PLATFORM_NS, "ecr", "Reconciling", "True", "AuthenticationFailed");
     assertThat(condition(partial, "Reconciling").orElseThrow().getMessage())
         .contains("1 of 2 AWS accounts failed: spec.provider.ecr.accounts[1] (222222222222, public.ecr.aws)",

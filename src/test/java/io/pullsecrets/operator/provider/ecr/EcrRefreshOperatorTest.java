@@ -4,7 +4,6 @@ import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.condition;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.ProviderRegistry;
 import io.pullsecrets.operator.testing.Closer;
@@ -47,13 +46,6 @@ class EcrRefreshOperatorTest {
     return h.secret(ns, "ecr-pull").map(Fixtures::dockerConfigJson).orElse("");
   }
 
-  void requestRefresh(String value) {
-    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("ecr").edit(rc -> {
-      rc.getMetadata().getAnnotations().put(Labels.REFRESH_REQUESTED_ANNOTATION, value);
-      return rc;
-    });
-  }
-
   @Test
   void fiftyNamespacesOneCallPerRefreshAndTheAnnotationForcesExactlyOne() {
     List<String> namespaces = IntStream.range(0, 50).mapToObj(i -> "team-" + i).toList();
@@ -68,7 +60,7 @@ class EcrRefreshOperatorTest {
         .isBetween(Instant.now().plus(Duration.ofMinutes(8 * 60)), Instant.now().plus(Duration.ofMinutes(10 * 60)));
     assertThat(condition(ready, "Ready").orElseThrow().getMessage()).startsWith("50/50 namespaces; token valid until ");
 
-    requestRefresh("1");
+    h.requestRefresh(PLATFORM_NS, "ecr", "1");
     h.awaitUntil(() -> namespaces.stream().allMatch(ns -> password(ns).contains("ecr-token-2")));
     h.awaitReady(PLATFORM_NS, "ecr");
     int reconciles = h.reconciles(PLATFORM_NS, "ecr");
@@ -104,7 +96,7 @@ class EcrRefreshOperatorTest {
     String before = h.secret("team-a", "ecr-pull").orElseThrow().getMetadata().getResourceVersion();
 
     stub.failWith = 503;
-    requestRefresh("outage");
+    h.requestRefresh(PLATFORM_NS, "ecr", "outage");
     RegistryCredential failing = h.awaitCondition(PLATFORM_NS, "ecr", "Reconciling", "True", "ProviderUnavailable");
     assertThat(condition(failing, "TokenValid").orElseThrow().getStatus()).isEqualTo("True");
     assertThat(condition(failing, "Ready").orElseThrow().getStatus()).isEqualTo("True");

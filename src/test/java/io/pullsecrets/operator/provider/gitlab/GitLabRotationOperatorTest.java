@@ -6,10 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
-import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.GitLabProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
@@ -20,6 +16,7 @@ import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
+import io.pullsecrets.operator.testing.RotationWatch;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -27,11 +24,9 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,8 +53,8 @@ class GitLabRotationOperatorTest {
   @RegisterExtension final Closer closer = new Closer();
   GitLabStub gitlab;
   OperatorHarness h;
-  /** Per namespace: when (System.nanoTime) a watch event first showed each token. */
-  final Map<String, Map<String, Long>> seen = new ConcurrentHashMap<>();
+  /** When each login first appeared in each target namespace. */
+  RotationWatch seen;
 
   @BeforeEach
   void start() throws Exception {
@@ -68,20 +63,7 @@ class GitLabRotationOperatorTest {
     h = closer.add(new OperatorHarness());
     startOperator();
     NAMESPACES.forEach(ns -> Fixtures.namespace(h.client, ns, Map.of()));
-    Watch watch = h.client.secrets().inAnyNamespace().withField("metadata.name", "gitlab-pull").watch(new Watcher<Secret>() {
-      @Override
-      public void eventReceived(Action action, Secret s) {
-        long at = System.nanoTime();
-        String password = password(s);
-        if (password != null) {
-          seen.computeIfAbsent(s.getMetadata().getNamespace(), k -> new ConcurrentHashMap<>()).putIfAbsent(password, at);
-        }
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {}
-    });
-    closer.add(watch::close);
+    seen = closer.add(new RotationWatch(h.client, "gitlab-pull", GitLabRotationOperatorTest::password));
   }
 
   /** A new operator with a new provider (nothing in memory): the state on the API server is all that survives. */
@@ -116,24 +98,13 @@ class GitLabRotationOperatorTest {
     return (targets.isEmpty() ? b : b.targets(targets)).build();
   }
 
-  void requestRefresh(String value) {
-    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("gitlab").edit(rc -> {
-      Map<String, String> annotations = rc.getMetadata().getAnnotations() == null ? new HashMap<>()
-          : new HashMap<>(rc.getMetadata().getAnnotations());
-      annotations.put(Labels.REFRESH_REQUESTED_ANNOTATION, value);
-      rc.getMetadata().setAnnotations(annotations);
-      return rc;
-    });
-  }
-
   boolean allServe(String token) {
     return NAMESPACES.stream().allMatch(ns -> h.secret(ns, "gitlab-pull").map(GitLabRotationOperatorTest::password)
         .filter(token::equals).isPresent()) && gitlab.registryLogin(token);
   }
 
   double window(GitLabStub.Mint mint) {
-    long last = NAMESPACES.stream().mapToLong(ns -> seen.get(ns).get(mint.value())).max().orElseThrow();
-    return (last - mint.acceptedNanos()) / 1e6;
+    return seen.windowMillis(NAMESPACES, mint.value(), mint.acceptedNanos());
   }
 
   @Test
@@ -150,10 +121,9 @@ class GitLabRotationOperatorTest {
 
     for (int i = 1; i <= ROTATIONS; i++) {
       int expected = i + 1;
-      requestRefresh("rotate-" + i);
+      h.requestRefresh(PLATFORM_NS, "gitlab", "rotate-" + i);
       h.awaitUntil(() -> gitlab.mints.size() >= expected && allServe(gitlab.mints.get(expected - 1).value()));
-      h.awaitUntil(() -> NAMESPACES.stream().allMatch(ns -> seen.containsKey(ns)
-          && seen.get(ns).containsKey(gitlab.mints.get(expected - 1).value())));
+      h.awaitUntil(() -> seen.seenIn(NAMESPACES, gitlab.mints.get(expected - 1).value()));
       // Never two live tokens: GitLab revoked the previous one as it created this one.
       assertThat(gitlab.active()).hasSize(1);
       assertThat(gitlab.registryLogin(gitlab.mints.get(expected - 2).value())).isFalse();
@@ -277,7 +247,7 @@ class GitLabRotationOperatorTest {
 
     // A refresh whose rotate GitLab performs but whose answer is lost, then a restart.
     gitlab.loseNextAnswer = true;
-    requestRefresh("lost");
+    h.requestRefresh(PLATFORM_NS, "gitlab", "lost");
     h.awaitUntil(() -> gitlab.mints.size() == 2 && !gitlab.loseNextAnswer);
     h.awaitUntil(() -> h.get(PLATFORM_NS, "gitlab").getStatus().getConditions().stream()
         .anyMatch(c -> c.getType().equals("TokenValid")));

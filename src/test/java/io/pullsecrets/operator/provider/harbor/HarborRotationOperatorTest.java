@@ -6,12 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.Watch;
-import io.fabric8.kubernetes.client.Watcher;
-import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.HarborProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
@@ -22,6 +18,7 @@ import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
+import io.pullsecrets.operator.testing.RotationWatch;
 import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -30,7 +27,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -53,8 +49,8 @@ class HarborRotationOperatorTest {
   @RegisterExtension final Closer closer = new Closer();
   HarborStub harbor;
   OperatorHarness h;
-  /** Per namespace: when (System.nanoTime) a watch event first showed each robot secret. */
-  final Map<String, Map<String, Long>> seen = new ConcurrentHashMap<>();
+  /** When each login first appeared in each target namespace. */
+  RotationWatch seen;
 
   @BeforeEach
   void start() throws Exception {
@@ -66,20 +62,7 @@ class HarborRotationOperatorTest {
     h.start(OperatorHarness.config(Set.of(), Set.of(harbor.server.hostPort())), o -> o.withProviders(new ProviderRegistry(List.of(provider))));
     Fixtures.loginSecret(h.client, PLATFORM_NS, "harbor-admin", ADMIN, ADMIN_PASSWORD);
     NAMESPACES.forEach(ns -> Fixtures.namespace(h.client, ns, Map.of()));
-    Watch watch = h.client.secrets().inAnyNamespace().withField("metadata.name", "harbor-pull").watch(new Watcher<Secret>() {
-      @Override
-      public void eventReceived(Action action, Secret s) {
-        long at = System.nanoTime();
-        String password = password(s);
-        if (password != null) {
-          seen.computeIfAbsent(s.getMetadata().getNamespace(), k -> new ConcurrentHashMap<>()).putIfAbsent(password, at);
-        }
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {}
-    });
-    closer.add(watch::close);
+    seen = closer.add(new RotationWatch(h.client, "harbor-pull", this::password));
   }
 
   String password(Secret s) {
@@ -104,13 +87,6 @@ class HarborRotationOperatorTest {
     return CredentialBuilder.of(PLATFORM_NS, "harbor", p).secretName("harbor-pull").targets(NAMESPACES).build();
   }
 
-  void requestRefresh(String value) {
-    // A merge patch of the annotation alone: the operator's status writes in between do not conflict with it.
-    h.client.resources(RegistryCredential.class).inNamespace(PLATFORM_NS).withName("harbor").patch(
-        PatchContext.of(PatchType.JSON_MERGE), JSON.createObjectNode().set("metadata", JSON.createObjectNode().set("annotations",
-            JSON.createObjectNode().put(Labels.REFRESH_REQUESTED_ANNOTATION, value))).toString());
-  }
-
   /** Every target namespace holds the robot's current secret, which Harbor accepts. */
   boolean allServe(String secret) {
     return NAMESPACES.stream().allMatch(ns -> h.secret(ns, "harbor-pull").map(this::password).filter(secret::equals).isPresent())
@@ -119,8 +95,7 @@ class HarborRotationOperatorTest {
 
   /** Milliseconds from Harbor accepting {@code rotation} to the last namespace's watch event with its secret. */
   double window(HarborStub.Rotation rotation) {
-    long last = NAMESPACES.stream().mapToLong(ns -> seen.get(ns).get(rotation.secret())).max().orElseThrow();
-    return (last - rotation.acceptedNanos()) / 1e6;
+    return seen.windowMillis(NAMESPACES, rotation.secret(), rotation.acceptedNanos());
   }
 
   @Test
@@ -134,10 +109,9 @@ class HarborRotationOperatorTest {
 
     for (int i = 1; i <= ROTATIONS; i++) {
       int expected = i + 1;
-      requestRefresh("rotate-" + i);
+      h.requestRefresh(PLATFORM_NS, "harbor", "rotate-" + i);
       h.awaitUntil(() -> harbor.rotations.size() >= expected && allServe(harbor.rotations.get(expected - 1).secret()));
-      h.awaitUntil(() -> NAMESPACES.stream().allMatch(ns -> seen.containsKey(ns)
-          && seen.get(ns).containsKey(harbor.rotations.get(expected - 1).secret())));
+      h.awaitUntil(() -> seen.seenIn(NAMESPACES, harbor.rotations.get(expected - 1).secret()));
     }
     h.awaitReady(PLATFORM_NS, "harbor");
     // Other events reuse the robot's secret: no rotation without a refresh.
