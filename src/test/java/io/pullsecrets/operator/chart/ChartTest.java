@@ -224,18 +224,18 @@ class ChartTest {
 
   @Test
   void crdCopyInTheChartIsIdenticalToTheGeneratedOne() throws IOException {
-    Path generated = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
-    Path copy = Helm.CHART.resolve("crds/registrycredentials.pullsecrets.io-v1.yml");
-    assertThat(Files.mismatch(generated, copy))
-        .as("helm/pullsecret-operator/crds/ differs from crds/: run hack/update-crds.sh")
-        .isEqualTo(-1L);
+    for (String file : List.of("registrycredentials.pullsecrets.io-v1.yml", "clusterregistrycredentials.pullsecrets.io-v1.yml")) {
+      assertThat(Files.mismatch(Path.of("crds", file), Helm.CHART.resolve("crds").resolve(file)))
+          .as("helm/pullsecret-operator/crds/%s differs from crds/: run hack/update-crds.sh", file)
+          .isEqualTo(-1L);
+    }
     try (var files = Files.list(Helm.CHART.resolve("crds"))) {
       assertThat(files.map(p -> p.getFileName().toString()).toList())
           .containsExactlyInAnyOrderElementsOf(Files.list(Path.of("crds")).map(p -> p.getFileName().toString()).toList());
     }
     List<HasMetadata> withCrds = template("--include-crds");
-    assertThat(all(withCrds, CustomResourceDefinition.class)).singleElement()
-        .satisfies(crd -> assertThat(crd.getMetadata().getName()).isEqualTo("registrycredentials.pullsecrets.io"));
+    assertThat(all(withCrds, CustomResourceDefinition.class)).map(crd -> crd.getMetadata().getName())
+        .containsExactlyInAnyOrder("registrycredentials.pullsecrets.io", "clusterregistrycredentials.pullsecrets.io");
   }
 
   @Test
