@@ -14,8 +14,8 @@ public abstract class CredentialResource<S extends RegistryCredentialSpec> exten
 
   /**
    * The namespace its source Secrets (and the ServiceAccounts it may request tokens for) belong to:
-   * a RegistryCredential's own namespace; a ClusterRegistryCredential's {@code spec.sourceNamespace}
-   * (null when unset: the operator's namespace, see {@code SpecCheck}).
+   * a RegistryCredential's own namespace; a ClusterRegistryCredential's {@code spec.sourceNamespace},
+   * which {@code SpecCheck} requires to be one an administrator allowed.
    */
   public abstract String sourceNamespace();
 

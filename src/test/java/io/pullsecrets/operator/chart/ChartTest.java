@@ -96,12 +96,17 @@ class ChartTest {
     assertThat(verbs).isEqualTo(Map.of(
         "pullsecrets.io/registrycredentials", Set.of("get", "list", "watch", "patch"),
         "pullsecrets.io/registrycredentials/status", Set.of("patch"),
+        "pullsecrets.io/clusterregistrycredentials", Set.of("get", "list", "watch", "patch"),
+        "pullsecrets.io/clusterregistrycredentials/status", Set.of("patch"),
         "/secrets", Set.of("get", "list", "watch", "create", "update", "delete"),
         "/serviceaccounts", Set.of("get", "list", "watch", "patch"),
         "/serviceaccounts/token", Set.of("create"),
         "/events", Set.of("create", "list", "watch"),
         "/pods", Set.of("get"),
         "/namespaces", Set.of("list", "watch")));
+    // With watched namespaces the operator does not serve ClusterRegistryCredentials, nor may it read them.
+    assertThat(verbsByResource(one(template("--set", "operator.watchNamespaces={team-a}"), ClusterRole.class, FULLNAME).getRules()))
+        .doesNotContainKeys("pullsecrets.io/clusterregistrycredentials", "pullsecrets.io/clusterregistrycredentials/status");
     for (PolicyRule r : role.getRules()) {
       assertThat(r.getVerbs()).doesNotContain("*");
       assertThat(r.getResources()).doesNotContain("*");
