@@ -221,4 +221,34 @@ class ClusterRegistryCredentialTest {
     h.awaitUntil(() -> EXPECTED_JSON.equals(h.dockerConfig("team-a", "regcred")));
     awaitReady(h, "platform-pull", "True", "Synced");
   }
+
+  /** Pull health as for a RegistryCredential: a refused pull in a target namespace turns PullsHealthy False. */
+  @Test
+  void aRefusedPullInATargetNamespaceShowsOnIt() {
+    OperatorHarness h = closer.add(new OperatorHarness()).start();
+    Fixtures.loginSecret(h.client, OPERATOR_NS, "robot", "robot", "s3cret-1");
+    Fixtures.namespace(h.client, "team-health", Map.of());
+    h.client.resource(clusterCredential("health", OPERATOR_NS, named("team-health"))).create();
+    awaitReady(h, "health", "True", "Synced");
+    String image = REGISTRY + "/team/app:1";
+    var pod = h.client.pods().inNamespace("team-health").resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName("app").endMetadata()
+        .withNewSpec().addNewContainer().withName("app").withImage(image).endContainer().endSpec().build()).create();
+    String now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+    h.client.v1().events().inNamespace("team-health").resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+        .withNewMetadata().withName("app." + System.nanoTime()).endMetadata()
+        .withNewInvolvedObject().withKind("Pod").withApiVersion("v1").withNamespace("team-health")
+        .withName("app").withUid(pod.getMetadata().getUid()).withFieldPath("spec.containers{app}").endInvolvedObject()
+        .withReason("Failed").withType("Warning").withCount(1).withFirstTimestamp(now).withLastTimestamp(now)
+        .withMessage("Failed to pull image \"" + image + "\": failed to resolve reference \"" + image
+            + "\": unexpected status from HEAD request: 401 Unauthorized")
+        .withNewSource().withComponent("kubelet").withHost("node-1").endSource().build()).create();
+
+    ClusterRegistryCredential crc = await(h, "health",
+        c -> condition(c, "PullsHealthy").map(p -> "False".equals(p.getStatus())).orElse(false));
+
+    assertThat(condition(crc, "PullsHealthy").orElseThrow().getMessage()).contains("pod team-health/app", "401 Unauthorized");
+    assertThat(condition(crc, "Ready").orElseThrow().getStatus()).isEqualTo("True");
+    assertThat(crc.getStatus().getPullFailures().getAuth()).isEqualTo(1);
+  }
 }
