@@ -5,11 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.ci/bin:$PATH"
-FILE=registrycredentials.pullsecrets.io-v1.yml
 mvn -B -q test-compile
 mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/crd-classpath.txt
-java -cp "target/test-classes:target/classes:$(cat target/crd-classpath.txt)" io.pullsecrets.operator.api.CrdFinisher \
-  "target/classes/META-INF/fabric8/$FILE" "crds/$FILE"
-cp "crds/$FILE" helm/pullsecret-operator/crds/
+for FILE in registrycredentials.pullsecrets.io-v1.yml clusterregistrycredentials.pullsecrets.io-v1.yml; do
+  java -cp "target/test-classes:target/classes:$(cat target/crd-classpath.txt)" io.pullsecrets.operator.api.CrdFinisher \
+    "target/classes/META-INF/fabric8/$FILE" "crds/$FILE"
+  cp "crds/$FILE" helm/pullsecret-operator/crds/
+  echo "updated crds/$FILE and helm/pullsecret-operator/crds/$FILE"
+done
 deploy/render.sh
-echo "updated crds/$FILE, helm/pullsecret-operator/crds/$FILE and deploy/"
+echo "updated deploy/"

@@ -142,6 +142,17 @@ podAntiAffinity:
 {{- end }}
 {{- end }}
 
+{{- define "pullsecret-operator.clusterCredentialRules" -}}
+# ClusterRegistryCredentials (a cluster install only: with watched namespaces the operator does not
+# serve them): as RegistryCredentials, read through an informer, finalizer and status patched.
+- apiGroups: ["pullsecrets.io"]
+  resources: ["clusterregistrycredentials"]
+  verbs: ["get", "list", "watch", "patch"]
+- apiGroups: ["pullsecrets.io"]
+  resources: ["clusterregistrycredentials/status"]
+  verbs: ["patch"]
+{{- end }}
+
 {{- define "pullsecret-operator.namespaceRules" -}}
 # Namespaces: read through an informer only (never one by name).
 - apiGroups: [""]

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
@@ -348,31 +349,31 @@ public final class Main {
     }
     return new RefreshListener() {
       @Override
-      public void refreshed(RegistryCredential rc, String provider, boolean success, String reason, Duration took, Instant expiresAt) {
+      public void refreshed(CredentialResource<?> rc, String provider, boolean success, String reason, Duration took, Instant expiresAt) {
         a.refreshed(rc, provider, success, reason, took, expiresAt);
         b.refreshed(rc, provider, success, reason, took, expiresAt);
       }
 
       @Override
-      public void synced(RegistryCredential rc, RegistryCredentialStatus status) {
+      public void synced(CredentialResource<?> rc, RegistryCredentialStatus status) {
         a.synced(rc, status);
         b.synced(rc, status);
       }
 
       @Override
-      public void deleted(RegistryCredential rc) {
+      public void deleted(CredentialResource<?> rc) {
         a.deleted(rc);
         b.deleted(rc);
       }
 
       @Override
-      public void reconciled(RegistryCredential rc) {
+      public void reconciled(CredentialResource<?> rc) {
         a.reconciled(rc);
         b.reconciled(rc);
       }
 
       @Override
-      public void pullFailures(RegistryCredential rc, PullFailure.Kind kind, long n) {
+      public void pullFailures(CredentialResource<?> rc, PullFailure.Kind kind, long n) {
         a.pullFailures(rc, kind, n);
         b.pullFailures(rc, kind, n);
       }

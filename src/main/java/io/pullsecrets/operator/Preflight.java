@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
+import io.pullsecrets.operator.api.ClusterRegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.http.HttpServing;
@@ -170,7 +171,10 @@ public final class Preflight {
     return String.join(", ", where);
   }
 
-  /** Lists RegistryCredentials (limit=1) where the operator will watch them. */
+  /**
+   * Lists RegistryCredentials (limit=1) where the operator will watch them, and
+   * ClusterRegistryCredentials when it serves them (a chart upgrade does not install a new CRD).
+   */
   void check(KubernetesClient client, OperatorConfig settings) {
     var ops = client.resources(RegistryCredential.class);
     var one = new ListOptionsBuilder().withLimit(1L).build();
@@ -183,12 +187,19 @@ public final class Preflight {
         }
       }
     } catch (RuntimeException e) {
-      throw new StartupException(explainRequest(e), e);
+      throw new StartupException(explainRequest(e, RegistryCredential.class), e);
+    }
+    if (PullSecretOperator.servesClusterCredentials(settings)) {
+      try {
+        client.resources(ClusterRegistryCredential.class).list(one);
+      } catch (RuntimeException e) {
+        throw new StartupException(explainRequest(e, ClusterRegistryCredential.class), e);
+      }
     }
   }
 
-  private String explainRequest(RuntimeException e) {
-    String resource = HasMetadata.getFullResourceName(RegistryCredential.class);
+  private String explainRequest(RuntimeException e, Class<? extends HasMetadata> kind) {
+    String resource = HasMetadata.getFullResourceName(kind);
     String server = server();
     String network = network(e, server);
     if (network != null) {
@@ -205,7 +216,7 @@ public final class Preflight {
           return "the API server " + server + " forbids " + identity + " to list " + resource + " (403"
               + (status.isEmpty() ? "" : ": " + status) + "); bind the operator's ClusterRole (deploy/ or the Helm chart) to it";
         case 404:
-          return "the API server " + server + " does not serve " + resource + "/" + HasMetadata.getVersion(RegistryCredential.class)
+          return "the API server " + server + " does not serve " + resource + "/" + HasMetadata.getVersion(kind)
               + ": the CRD is not installed; run kubectl apply -f crds/";
         default:
           return "the API server " + server + " answered " + k.getCode() + " to listing " + resource

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderRegistry;
@@ -19,8 +20,9 @@ import java.util.function.DoubleSupplier;
 
 /**
  * The operator assembled, the composition root: JOSDK (status and finalizer written with
- * server-side apply), one controller for RegistryCredential whose parts {@link ReconcilerAssembly}
- * builds by constructor, and a small pool for per-namespace writes. Used by {@link Main} and by
+ * server-side apply), one controller for RegistryCredential and one for ClusterRegistryCredential
+ * (the same reconciler and parts, which {@link ReconcilerAssembly} builds by constructor), and a
+ * small pool for per-namespace writes. Used by {@link Main} and by
  * the tests.
  */
 public final class PullSecretOperator implements AutoCloseable {
@@ -103,26 +105,42 @@ public final class PullSecretOperator implements AutoCloseable {
         options.listener(), new RegistryVerifier(config.allowedEndpointHosts()),
         operator.getConfigurationService().useSSAToPatchPrimaryResource(), options.conflictRecheck());
     operator.register(assembly.reconciler(), c -> {
-      c.withFinalizer(RegistryCredentialReconciler.FINALIZER)
-          // The refresh annotation is not part of the generation: every metadata change counts, but
-          // an update that changes only status (the operator's own writes) reconciles nothing.
-          .withGenerationAware(false)
-          .withOnUpdateFilter(PullSecretOperator::notOnlyStatus)
-          .withRetry(new GenericRetry()
-              .setInitialInterval(1000)
-              .setIntervalMultiplier(2)
-              .setMaxInterval(Duration.ofMinutes(5).toMillis())
-              .withoutMaxAttempts());
+      configure(c);
       if (config.watchNamespaces().isEmpty()) {
         c.watchingAllNamespaces();
       } else {
         c.settingNamespaces(config.watchNamespaces());
       }
     });
+    // The cluster-scoped kind needs a cluster-wide install: it may target any namespace, and its
+    // objects are listed with a ClusterRole, which a namespaced install does not have.
+    if (servesClusterCredentials(config)) {
+      operator.register(assembly.clusterReconciler(), PullSecretOperator::configure);
+    }
+  }
+
+  /** Whether ClusterRegistryCredentials are served: when the operator watches every namespace. */
+  public static boolean servesClusterCredentials(OperatorConfig config) {
+    return config.watchNamespaces().isEmpty();
+  }
+
+  /** What both controllers share: the finalizer, which updates reconcile, and the retry. */
+  private static <R extends CredentialResource<?>> void configure(
+      io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<R> c) {
+    c.withFinalizer(RegistryCredentialReconciler.FINALIZER)
+        // The refresh annotation is not part of the generation: every metadata change counts, but
+        // an update that changes only status (the operator's own writes) reconciles nothing.
+        .withGenerationAware(false)
+        .withOnUpdateFilter(PullSecretOperator::notOnlyStatus)
+        .withRetry(new GenericRetry()
+            .setInitialInterval(1000)
+            .setIntervalMultiplier(2)
+            .setMaxInterval(Duration.ofMinutes(5).toMillis())
+            .withoutMaxAttempts());
   }
 
   /** Whether an update changed more than status: spec, labels, annotations, finalizers or deletion. */
-  static boolean notOnlyStatus(RegistryCredential now, RegistryCredential before) {
+  static boolean notOnlyStatus(CredentialResource<?> now, CredentialResource<?> before) {
     var n = now.getMetadata();
     var b = before.getMetadata();
     return !java.util.Objects.equals(n.getGeneration(), b.getGeneration())
@@ -141,7 +159,7 @@ public final class PullSecretOperator implements AutoCloseable {
     return operator;
   }
 
-  public RegistryCredentialReconciler reconciler() {
+  public RegistryCredentialReconciler<RegistryCredential> reconciler() {
     return assembly.reconciler();
   }
 

@@ -2,7 +2,6 @@ package io.pullsecrets.operator.api;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
-import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Categories;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
@@ -38,8 +37,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
     getDescription = "Whether pulls this credential should serve fail (PullsFailing) or not (NoFailures)")
 @AdditionalPrinterColumn(name = "MESSAGE", jsonPath = ".status.conditions[?(@.type==\"Ready\")].message",
     type = AdditionalPrinterColumn.Type.STRING, priority = 1, getDescription = "The message of the Ready condition")
-public class RegistryCredential extends CustomResource<RegistryCredentialSpec, RegistryCredentialStatus>
-    implements Namespaced {
+public class RegistryCredential extends CredentialResource<RegistryCredentialSpec> implements Namespaced {
 
   public static final String GROUP = "pullsecrets.io";
   public static final String VERSION = "v1alpha1";
@@ -61,5 +59,11 @@ public class RegistryCredential extends CustomResource<RegistryCredentialSpec, R
   @com.fasterxml.jackson.annotation.JsonPropertyDescription("What the operator observed: conditions, registries, expiry and namespace counts.")
   public RegistryCredentialStatus getStatus() {
     return super.getStatus();
+  }
+
+  /** Its own namespace: a RegistryCredential reads Secrets nowhere else. */
+  @Override
+  public String sourceNamespace() {
+    return getMetadata().getNamespace();
   }
 }

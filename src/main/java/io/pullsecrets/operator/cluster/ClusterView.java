@@ -3,6 +3,7 @@ package io.pullsecrets.operator.cluster;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.util.List;
 import java.util.Optional;
@@ -14,7 +15,7 @@ import java.util.Optional;
  */
 public interface ClusterView {
   /** Every RegistryCredential the operator sees. */
-  List<RegistryCredential> credentials();
+  List<CredentialResource<?>> credentials();
 
   Optional<Namespace> namespace(String name);
 
@@ -31,7 +32,7 @@ public interface ClusterView {
   /** Nothing cached yet. */
   ClusterView EMPTY = new ClusterView() {
     @Override
-    public List<RegistryCredential> credentials() {
+    public List<CredentialResource<?>> credentials() {
       return List.of();
     }
 

@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  *     endpoints (a private STS, ACR behind a proxy); empty by default
  * @param webhook the pod admission webhook
  * @param metrics how /metrics is served
+ * @param clusterSourceNamespaces namespaces besides the operator's own that ClusterRegistryCredentials may
+ *     read source Secrets (and request ServiceAccount tokens) from; empty by default
  */
 public record OperatorConfig(
     String namespace,
@@ -40,12 +42,36 @@ public record OperatorConfig(
     String logFormat,
     Set<String> allowedEndpointHosts,
     Webhook webhook,
-    Metrics metrics) {
+    Metrics metrics,
+    Set<String> clusterSourceNamespaces) {
 
   public OperatorConfig {
     allowedEndpointHosts = allowedEndpointHosts == null ? Set.of() : Set.copyOf(allowedEndpointHosts);
+    clusterSourceNamespaces = clusterSourceNamespaces == null ? Set.of() : Set.copyOf(clusterSourceNamespaces);
     webhook = webhook == null ? Webhook.DISABLED : webhook;
     metrics = metrics == null ? Metrics.PLAIN : metrics;
+  }
+
+  /** Settings without cluster source namespaces besides the operator's own. */
+  public OperatorConfig(String namespace, Set<String> trustedNamespaces, Set<String> watchNamespaces, int httpPort,
+      boolean leaderElection, String logLevel, String logFormat, Set<String> allowedEndpointHosts, Webhook webhook,
+      Metrics metrics) {
+    this(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, webhook,
+        metrics, Set.of());
+  }
+
+  /** The same settings with these cluster source namespaces (besides the operator's own). */
+  public OperatorConfig withClusterSourceNamespaces(Set<String> namespaces) {
+    return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat,
+        allowedEndpointHosts, webhook, metrics, namespaces);
+  }
+
+  /**
+   * Whether a ClusterRegistryCredential may read Secrets of {@code ns}: the operator's namespace, or
+   * one an administrator listed.
+   */
+  public boolean allowsClusterSource(String ns) {
+    return namespace.equals(ns) || clusterSourceNamespaces.contains(ns);
   }
 
   /** Settings with /metrics in plain HTTP on the HTTP port. */
@@ -58,7 +84,7 @@ public record OperatorConfig(
   /** The same settings with these metrics settings. */
   public OperatorConfig withMetrics(Metrics m) {
     return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat,
-        allowedEndpointHosts, webhook, m);
+        allowedEndpointHosts, webhook, m, clusterSourceNamespaces);
   }
 
   /**
@@ -88,7 +114,7 @@ public record OperatorConfig(
   /** The same settings with these webhook settings. */
   public OperatorConfig withWebhook(Webhook w) {
     return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, w,
-        metrics);
+        metrics, clusterSourceNamespaces);
   }
 
   /**
@@ -158,6 +184,8 @@ public record OperatorConfig(
         "info", "`operator.logLevel`"),
     LOG_FORMAT("log-format", "PULLSECRET_LOG_FORMAT", "text or json",
         "text", "`operator.logFormat`"),
+    CLUSTER_SOURCE_NAMESPACES("cluster-source-namespaces", "PULLSECRET_CLUSTER_SOURCE_NAMESPACES", "comma list of namespaces besides the operator's own that ClusterRegistryCredentials may name as spec.sourceNamespace (read source Secrets and request ServiceAccount tokens there); any other is refused with InvalidSpec",
+        "empty: the operator's namespace only", "`operator.clusterSourceNamespaces`"),
     ALLOWED_ENDPOINT_HOSTS("allowed-endpoint-hosts", "PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "comma list of host or host:port that RegistryCredentials outside trusted namespaces may send tokens to besides the clouds' own endpoints, and that verify: true may probe over plain http or at a loopback, link-local or metadata address (a host entry allows any port)",
         "empty", "`operator.allowedEndpointHosts`"),
     WEBHOOK_ENABLED("webhook-enabled", "PULLSECRET_WEBHOOK_ENABLED", "true to serve the pod admission webhook that adds managed pull secrets to new pods",
@@ -246,8 +274,9 @@ public record OperatorConfig(
     String level = oneOf(Setting.LOG_LEVEL, values.get(Setting.LOG_LEVEL), "info", List.of("trace", "debug", "info", "warn", "error"));
     String format = oneOf(Setting.LOG_FORMAT, values.get(Setting.LOG_FORMAT), "text", List.of("text", "json"));
     Set<String> endpointHosts = hostList(Setting.ALLOWED_ENDPOINT_HOSTS, values.get(Setting.ALLOWED_ENDPOINT_HOSTS));
+    Set<String> clusterSources = namespaceList(Setting.CLUSTER_SOURCE_NAMESPACES, values.get(Setting.CLUSTER_SOURCE_NAMESPACES));
     return new OperatorConfig(namespace, Set.copyOf(trusted), Set.copyOf(watch), port, leaderElection, level, format,
-        Set.copyOf(endpointHosts), webhook(values), metrics(values));
+        Set.copyOf(endpointHosts), webhook(values), metrics(values), Set.copyOf(clusterSources));
   }
 
   private static Metrics metrics(Map<Setting, String> values) throws ConfigException {

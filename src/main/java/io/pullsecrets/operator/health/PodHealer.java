@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.cluster.ClusterView;
 import java.time.Instant;
@@ -35,7 +36,7 @@ public final class PodHealer {
 
   /** Records the Event on the credential. */
   public interface Reporter {
-    void healed(RegistryCredential rc, String message);
+    void healed(CredentialResource<?> rc, String message);
   }
 
   private final KubernetesClient client;
@@ -50,7 +51,7 @@ public final class PodHealer {
   }
 
   /** Heals what may be healed among {@code concerning} (failures that concern {@code rc}); returns how many pods were deleted. */
-  public int heal(RegistryCredential rc, String secretName, List<PullFailure> concerning, ClusterView view, Instant now) {
+  public int heal(CredentialResource<?> rc, String secretName, List<PullFailure> concerning, ClusterView view, Instant now) {
     int deleted = 0;
     int reads = 0;
     for (PullFailure f : concerning) {
@@ -90,7 +91,7 @@ public final class PodHealer {
       remember(f.podUid());
       deleted++;
       String message = "deleted pod " + f.namespace() + "/" + f.pod() + ": " + d.reason();
-      podEvent(pod, "deleted by RegistryCredential " + rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName()
+      podEvent(pod, "deleted by " + rc.describe()
           + " (spec.healPods): " + d.reason(), now);
       reporter.healed(rc, message);
     }

@@ -13,6 +13,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.spec.SpecCheck;
@@ -41,7 +42,7 @@ public final class PullHealthMonitor {
 
   /** Told how many new failed pulls concern a credential, by kind (for the metric). */
   public interface Counter {
-    void count(RegistryCredential rc, PullFailure.Kind kind, long n);
+    void count(CredentialResource<?> rc, PullFailure.Kind kind, long n);
   }
 
   private final KubernetesClient client;
@@ -103,13 +104,13 @@ public final class PullHealthMonitor {
    * The verdict for a credential that serves {@code registries} by {@code rules}, on the failures
    * seen in its namespaces within the window. Counts new failures into the metric.
    */
-  public PullHealth.Verdict assess(RegistryCredential rc, SpecCheck.ServingRules rules, List<String> registries,
+  public PullHealth.Verdict assess(CredentialResource<?> rc, SpecCheck.ServingRules rules, List<String> registries,
       ClusterView view, Instant now) {
     return assess(rc, rules, registries, view, now, f -> {});
   }
 
   /** {@link #assess}, telling {@code concerning} each failure within the window that concerns the credential. */
-  public PullHealth.Verdict assess(RegistryCredential rc, SpecCheck.ServingRules rules, List<String> registries,
+  public PullHealth.Verdict assess(CredentialResource<?> rc, SpecCheck.ServingRules rules, List<String> registries,
       ClusterView view, Instant now, java.util.function.Consumer<PullFailure> concerning) {
     Instant since = now.minus(window);
     store.expire(since);

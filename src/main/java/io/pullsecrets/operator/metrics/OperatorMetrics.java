@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.health.PullFailure;
@@ -185,7 +186,7 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
   }
 
   @Override
-  public void refreshed(RegistryCredential rc, String provider, boolean success, String reason, Duration took, Instant expiresAt) {
+  public void refreshed(CredentialResource<?> rc, String provider, boolean success, String reason, Duration took, Instant expiresAt) {
     String result = success ? "success" : "failure";
     Counter.builder(PREFIX + "refreshes")
         .description("Provider calls that mint or read a registry credential")
@@ -202,7 +203,7 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
   }
 
   @Override
-  public void synced(RegistryCredential rc, RegistryCredentialStatus status) {
+  public void synced(CredentialResource<?> rc, RegistryCredentialStatus status) {
     update(key(rc), s -> {
       var n = status.getNamespaces();
       return s.synced(n == null
@@ -212,11 +213,11 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
   }
 
   @Override
-  public synchronized void deleted(RegistryCredential rc) {
+  public synchronized void deleted(CredentialResource<?> rc) {
     if (credentials.remove(key(rc)) != null) {
       publish();
     }
-    registry.find(PREFIX + "pull.failures").tags(PULL_CREDENTIAL_NAMESPACE, rc.getMetadata().getNamespace(),
+    registry.find(PREFIX + "pull.failures").tags(PULL_CREDENTIAL_NAMESPACE, namespaceLabel(rc),
         PULL_CREDENTIAL, rc.getMetadata().getName()).counters().forEach(registry::remove);
   }
 
@@ -225,10 +226,10 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
 
   /** pullsecret_pull_failures_total: failed pulls the credential should have served (docs/pull-health.md). */
   @Override
-  public void pullFailures(RegistryCredential rc, PullFailure.Kind kind, long n) {
+  public void pullFailures(CredentialResource<?> rc, PullFailure.Kind kind, long n) {
     Counter.builder(PREFIX + "pull.failures")
         .description("Failed image pulls (kubelet Events) that a RegistryCredential should have served, by kind (auth, notfound, other)")
-        .tags(PULL_CREDENTIAL_NAMESPACE, rc.getMetadata().getNamespace(), PULL_CREDENTIAL, rc.getMetadata().getName(),
+        .tags(PULL_CREDENTIAL_NAMESPACE, namespaceLabel(rc), PULL_CREDENTIAL, rc.getMetadata().getName(),
             "kind", kind.label())
         .register(registry)
         .increment(n);
@@ -275,7 +276,12 @@ public final class OperatorMetrics implements RegistryCredentialReconciler.Refre
     namespacesFailed.register(failed, true);
   }
 
-  private static Key key(RegistryCredential rc) {
-    return new Key(rc.getMetadata().getNamespace(), rc.getMetadata().getName());
+  /** A ClusterRegistryCredential's namespace label is empty. */
+  private static Key key(CredentialResource<?> rc) {
+    return new Key(namespaceLabel(rc), rc.getMetadata().getName());
+  }
+
+  private static String namespaceLabel(CredentialResource<?> rc) {
+    return rc.clusterScoped() ? "" : rc.getMetadata().getNamespace();
   }
 }

@@ -1,6 +1,7 @@
 package io.pullsecrets.operator.provider;
 
 import io.pullsecrets.operator.api.ProviderKind;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,7 +34,7 @@ public interface CredentialProvider {
    * call again. A provider bounds its own attempts (the finalizer must not wedge) and, when it
    * gives up, says so through {@code warn(reason, message)}.
    */
-  default Duration release(RegistryCredential resource, Instant now, BiConsumer<String, String> warn) {
+  default Duration release(CredentialResource<?> resource, Instant now, BiConsumer<String, String> warn) {
     return null;
   }
 }

@@ -6,6 +6,9 @@ import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
+import io.pullsecrets.operator.api.ClusterRegistryCredential;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.health.PullHealthMonitor;
@@ -28,26 +31,49 @@ final class ClusterCaches implements ClusterView {
   private final Function<ResourceID, Set<ResourceID>> claimants;
   private final SourceSecretWatcher sources;
   private final PullHealthMonitor pullHealth;
+  private final ClusterWakeups wakeups;
   private final AtomicReference<Informers> informers = new AtomicReference<>();
+  private final AtomicReference<IndexedResourceCache<ClusterRegistryCredential>> clusterCredentials = new AtomicReference<>();
 
   ClusterCaches(TargetIndex index, Function<ResourceID, Set<ResourceID>> claimants, SourceSecretWatcher sources,
-      PullHealthMonitor pullHealth) {
+      PullHealthMonitor pullHealth, ClusterWakeups wakeups) {
     this.index = index;
     this.claimants = claimants;
     this.sources = sources;
     this.pullHealth = pullHealth;
+    this.wakeups = wakeups;
   }
 
-  /** Builds the informers (once) and returns every event source of the controller. */
+  /**
+   * Builds the informers (once) and returns every event source of the RegistryCredential
+   * controller; events that concern ClusterRegistryCredentials go to {@link ClusterWakeups}.
+   */
   List<EventSource<?, RegistryCredential>> eventSources(EventSourceContext<RegistryCredential> context) {
-    Informers created = new Informers(context, index, claimants);
+    Informers created = new Informers(context, index, claimants, wakeups, this::clusterCredentials);
     if (!informers.compareAndSet(null, created)) {
       throw new IllegalStateException("the informers are built once");
     }
     List<EventSource<?, RegistryCredential>> all = new ArrayList<>(created.eventSources());
     all.add(sources);
-    all.addAll(pullHealth.eventSources(context, RegistryCredential.class, index::targeting));
+    all.addAll(pullHealth.eventSources(context, RegistryCredential.class, ns -> wakeups.route(index.targeting(ns))));
     return all;
+  }
+
+  /**
+   * The ClusterRegistryCredential controller's event sources: only {@link ClusterWakeups}, since
+   * it shares the informers above; its primary cache is kept for the webhook and the events.
+   */
+  List<EventSource<?, ClusterRegistryCredential>> clusterEventSources(EventSourceContext<ClusterRegistryCredential> context) {
+    if (!clusterCredentials.compareAndSet(null, context.getPrimaryCache())) {
+      throw new IllegalStateException("the cluster credentials' cache is set once");
+    }
+    return List.of(wakeups);
+  }
+
+  /** Every ClusterRegistryCredential (none when their controller is not registered). */
+  List<ClusterRegistryCredential> clusterCredentials() {
+    IndexedResourceCache<ClusterRegistryCredential> cache = clusterCredentials.get();
+    return cache == null ? List.of() : cache.list().toList();
   }
 
   private ClusterView current() {
@@ -62,7 +88,7 @@ final class ClusterCaches implements ClusterView {
   }
 
   @Override
-  public List<RegistryCredential> credentials() {
+  public List<CredentialResource<?>> credentials() {
     return current().credentials();
   }
 

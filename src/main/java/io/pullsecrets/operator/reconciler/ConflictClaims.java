@@ -1,6 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.util.Map;
 import java.util.Set;
@@ -39,7 +40,7 @@ final class ConflictClaims implements PerCredential {
 
   /** Forgets every claim of a RegistryCredential (it was deleted). */
   @Override
-  public void forget(RegistryCredential rc) {
+  public void forget(CredentialResource<?> rc) {
     ResourceID credential = ResourceID.fromResource(rc);
     waiting.values().forEach(s -> s.remove(credential));
     waiting.entrySet().removeIf(e -> e.getValue().isEmpty());

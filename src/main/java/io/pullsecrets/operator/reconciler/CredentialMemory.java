@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,7 +24,7 @@ final class CredentialMemory {
   }
 
   /** Forgets {@code rc} everywhere. */
-  void forget(RegistryCredential rc) {
+  void forget(CredentialResource<?> rc) {
     indexes.values().forEach(p -> p.forget(rc));
     states.forget(rc);
   }

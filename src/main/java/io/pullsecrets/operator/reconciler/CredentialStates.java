@@ -1,6 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.util.Map;
 import java.util.Optional;
@@ -17,7 +18,7 @@ final class CredentialStates implements PerCredential {
   private final Map<ResourceID, CredentialState> states = new ConcurrentHashMap<>();
 
   /** The state of {@code rc}, created on first use, or afresh when the one held is of another uid. */
-  CredentialState of(RegistryCredential rc) {
+  CredentialState of(CredentialResource<?> rc) {
     String uid = rc.getMetadata().getUid();
     return states.compute(ResourceID.fromResource(rc), (id, s) -> {
       if (s != null && java.util.Objects.equals(s.uid, uid)) {
@@ -41,7 +42,7 @@ final class CredentialStates implements PerCredential {
   }
 
   @Override
-  public void forget(RegistryCredential rc) {
+  public void forget(CredentialResource<?> rc) {
     states.remove(ResourceID.fromResource(rc));
   }
 

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.Credential;
@@ -67,7 +68,7 @@ final class Credentials {
     this.states = states;
   }
 
-  Obtained obtain(RegistryCredential rc, CredentialProvider provider, RefreshSchedule schedule, Instant now) {
+  Obtained obtain(CredentialResource<?> rc, CredentialProvider provider, RefreshSchedule schedule, Instant now) {
     ResourceID id = ResourceID.fromResource(rc);
     CredentialState state = states.of(rc);
     String inputs = inputs(rc, id);
@@ -104,7 +105,7 @@ final class Credentials {
   }
 
   /** Logged once per burst: at WARN when the fetch starts failing, at DEBUG while it goes on. */
-  private void failed(RegistryCredential rc, ResourceID id, CredentialState state, CredentialProvider provider,
+  private void failed(CredentialResource<?> rc, ResourceID id, CredentialState state, CredentialProvider provider,
       ProviderException e, Instant now) {
     boolean first = state.fetchBackoff.nextRetry().isEmpty();
     if (first) {
@@ -120,9 +121,10 @@ final class Credentials {
     }
   }
 
-  private CredentialCache.Entry fetch(RegistryCredential rc, ResourceID id, CredentialProvider provider,
+  private CredentialCache.Entry fetch(CredentialResource<?> rc, ResourceID id, CredentialProvider provider,
       RefreshSchedule schedule, Credential previous, Instant now) throws ProviderException {
-    String ns = rc.getMetadata().getNamespace();
+    // Checked by SpecCheck: the credential's own namespace, or a source namespace an administrator allowed.
+    String ns = rc.sourceNamespace();
     Set<ResourceID> read = new HashSet<>();
     Map<String, String> readVersions = new ConcurrentHashMap<>();
     SourceSecrets secrets = name -> {
@@ -134,7 +136,7 @@ final class Credentials {
     long start = System.nanoTime();
     try {
       Credential credential = provider.fetch(
-          new ProviderRequest(rc, secrets, config.isTrusted(ns), config.allowedEndpointHosts(), clock, previous));
+          new ProviderRequest(rc, secrets, rc.clusterScoped() || config.isTrusted(ns), config.allowedEndpointHosts(), clock, previous));
       checkSize(credential);
       listener.refreshed(rc, provider.name(), true, "Success", Duration.ofNanos(System.nanoTime() - start), credential.expiresAt());
       Instant nextRefresh = schedule.next(now, credential.expiresAt(), jitter.getAsDouble());
@@ -167,13 +169,13 @@ final class Credentials {
   }
 
   /** Fingerprint of the current inputs: spec generation, refresh request, watched source versions. */
-  private String inputs(RegistryCredential rc, ResourceID id) {
+  private String inputs(CredentialResource<?> rc, ResourceID id) {
     return fingerprint(rc, sources.usedBy(id).stream().collect(Collectors.toMap(
         r -> r.getName(), r -> sources.version(r.getNamespace().orElse(""), r.getName()))));
   }
 
   /** Spec generation, refresh request, and source Secret name to resourceVersion ("" when absent). */
-  private static String fingerprint(RegistryCredential rc, Map<String, String> sourceVersions) {
+  private static String fingerprint(CredentialResource<?> rc, Map<String, String> sourceVersions) {
     StringBuilder sb = new StringBuilder();
     sb.append(rc.getMetadata().getGeneration()).append('|');
     Map<String, String> annotations = rc.getMetadata().getAnnotations();

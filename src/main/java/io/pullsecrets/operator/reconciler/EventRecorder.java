@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pullsecrets.operator.Logging;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -12,10 +13,16 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Writes Kubernetes Events about a RegistryCredential. Messages never carry secret material. */
+/** Writes Kubernetes Events about a RegistryCredential or ClusterRegistryCredential. Messages never carry secret material. */
 public class EventRecorder {
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
   private static final String COMPONENT = "pullsecret-operator";
+
+  /**
+   * Where Events about ClusterRegistryCredentials go: the API server accepts an Event about a
+   * cluster-scoped object only in {@code default} (as for Nodes); kubectl describe finds it there.
+   */
+  static final String CLUSTER_EVENTS_NAMESPACE = "default";
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -25,11 +32,11 @@ public class EventRecorder {
     this.clock = clock;
   }
 
-  public void normal(RegistryCredential rc, String reason, String message) {
+  public void normal(CredentialResource<?> rc, String reason, String message) {
     record(rc, "Normal", reason, message);
   }
 
-  public void warning(RegistryCredential rc, String reason, String message) {
+  public void warning(CredentialResource<?> rc, String reason, String message) {
     record(rc, "Warning", reason, message);
   }
 
@@ -64,9 +71,9 @@ public class EventRecorder {
     }
   }
 
-  private void record(RegistryCredential rc, String type, String reason, String message) {
+  private void record(CredentialResource<?> rc, String type, String reason, String message) {
     String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
-    String ns = rc.getMetadata().getNamespace();
+    String ns = rc.clusterScoped() ? CLUSTER_EVENTS_NAMESPACE : rc.getMetadata().getNamespace();
     var event = new EventBuilder()
         .withNewMetadata()
         .withName(eventName(rc.getMetadata().getName(), UUID.randomUUID().toString().substring(0, 13).replace("-", "")))
@@ -76,7 +83,7 @@ public class EventRecorder {
             .withApiVersion(rc.getApiVersion())
             .withKind(rc.getKind())
             .withName(rc.getMetadata().getName())
-            .withNamespace(ns)
+            .withNamespace(rc.getMetadata().getNamespace())
             .withUid(rc.getMetadata().getUid())
             .withResourceVersion(rc.getMetadata().getResourceVersion())
             .build())
@@ -89,7 +96,7 @@ public class EventRecorder {
         .withNewSource().withComponent(COMPONENT).endSource()
         .withReportingComponent(COMPONENT)
         .build();
-    Logging.withCredential(ns, rc.getMetadata().getName(), () -> {
+    Logging.withCredential(rc.getMetadata().getNamespace(), rc.getMetadata().getName(), () -> {
       try {
         client.v1().events().inNamespace(ns).resource(event).create();
       } catch (KubernetesClientException e) {

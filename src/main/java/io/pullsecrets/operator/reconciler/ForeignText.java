@@ -54,11 +54,17 @@ public final class ForeignText {
         && NAME.matcher(value.substring(slash + 1)).matches();
   }
 
-  /** An owner annotation for a message: {@code ns/name} as it is when valid, otherwise a bounded quote. */
+  /**
+   * An owner annotation for a message: {@code RegistryCredential ns/name} or {@code
+   * ClusterRegistryCredential name} as it is when valid, otherwise a bounded quote.
+   */
   public static String owner(String annotation) {
     if (isNamespacedName(annotation)) {
-      return annotation;
+      return "RegistryCredential " + annotation;
     }
-    return "with an invalid owner annotation " + quote(annotation);
+    if (annotation != null && NAME.matcher(annotation).matches()) {
+      return "ClusterRegistryCredential " + annotation;
+    }
+    return "a credential with an invalid owner annotation " + quote(annotation);
   }
 }

@@ -13,6 +13,8 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import io.pullsecrets.operator.Labels;
+import io.pullsecrets.operator.api.ClusterRegistryCredential;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.util.Collection;
 import java.util.HashSet;
@@ -22,11 +24,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
- * The operator's informers (namespaces, ServiceAccounts, managed Secrets) and which
- * RegistryCredentials each of their events concerns: the cluster as the reconciler sees it.
+ * The operator's informers (namespaces, ServiceAccounts, managed Secrets) and which credentials
+ * each of their events concerns: the cluster as the reconciler sees it. They belong to the
+ * RegistryCredential controller; ClusterRegistryCredentials an event concerns are woken through
+ * {@link ClusterWakeups}.
  * An event in one namespace is mapped only to the credentials that target it (see
  * {@link TargetIndex}), and edits that cannot matter are not events at all.
  */
@@ -47,12 +52,18 @@ final class Informers implements ClusterView {
   private final InformerEventSource<Secret, RegistryCredential> managedSecrets;
   /** Who else waits for a managed Secret's name (see {@link ConflictClaims}). */
   private final Function<ResourceID, Set<ResourceID>> claimants;
+  private final ClusterWakeups wakeups;
+  /** The ClusterRegistryCredentials (none when their controller is not registered). */
+  private final Supplier<List<ClusterRegistryCredential>> clusterCredentials;
 
   Informers(EventSourceContext<RegistryCredential> context, TargetIndex index,
-      Function<ResourceID, Set<ResourceID>> claimants) {
+      Function<ResourceID, Set<ResourceID>> claimants, ClusterWakeups wakeups,
+      Supplier<List<ClusterRegistryCredential>> clusterCredentials) {
     this.primaries = context.getPrimaryCache();
     this.index = index;
     this.claimants = claimants;
+    this.wakeups = wakeups;
+    this.clusterCredentials = clusterCredentials;
     namespaces = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(Namespace.class, RegistryCredential.class)
             .withName("namespaces")
@@ -69,6 +80,7 @@ final class Informers implements ClusterView {
                 // Gone: every credential gets a full pass.
                 index.namespacesChanged();
               }
+              clusterCredentials.get().forEach(rc -> wakeups.wake(ResourceID.fromResource(rc)));
               return primaries.list().map(ResourceID::fromResource).collect(Collectors.toSet());
             })
             .build(),
@@ -123,7 +135,7 @@ final class Informers implements ClusterView {
   /** The ServiceAccounts a credential may patch: those of the namespaces it targets (as of its last full pass) and its own. */
   private Set<ResourceID> serviceAccountsOf(RegistryCredential rc) {
     Set<String> namespaces = new HashSet<>(index.targets(ResourceID.fromResource(rc)));
-    namespaces.add(rc.getMetadata().getNamespace());
+    namespaces.add(rc.sourceNamespace());
     return idsOf(namespaces.stream().flatMap(ns -> serviceAccounts(ns).stream()));
   }
 
@@ -144,8 +156,9 @@ final class Informers implements ClusterView {
   }
 
   private boolean anySelectsByLabel() {
-    return primaries.list().anyMatch(rc -> rc.getSpec() != null && rc.getSpec().getServiceAccounts() != null
-        && rc.getSpec().getServiceAccounts().getSelector() != null);
+    return java.util.stream.Stream.concat(primaries.list(), clusterCredentials.get().stream())
+        .anyMatch(rc -> rc.getSpec() != null && rc.getSpec().getServiceAccounts() != null
+            && rc.getSpec().getServiceAccounts().getSelector() != null);
   }
 
   private static String optIn(ServiceAccount sa) {
@@ -155,37 +168,42 @@ final class Informers implements ClusterView {
 
   /**
    * The credentials that target the ServiceAccount's namespace (told that it was touched), and
-   * those in its namespace (a token opt-in there may concern them).
+   * those whose source namespace it is (a token opt-in there may concern them).
    */
   private Set<ResourceID> credentialsFor(ServiceAccount sa) {
     String ns = sa.getMetadata().getNamespace();
     Set<ResourceID> ids = new HashSet<>(index.touch(ns));
-    primaries.list(ns).forEach(rc -> {
-      ResourceID id = ResourceID.fromResource(rc);
-      index.touch(id, ns);
-      ids.add(id);
-    });
-    return ids;
+    java.util.stream.Stream.concat(primaries.list(ns), clusterCredentials.get().stream().filter(rc -> ns.equals(rc.sourceNamespace())))
+        .forEach(rc -> {
+          ResourceID id = ResourceID.fromResource(rc);
+          index.touch(id, ns);
+          ids.add(id);
+        });
+    return wakeups.route(ids);
   }
 
   /**
-   * The RegistryCredential named on a managed Secret, plus any waiting for that Secret's name;
-   * each is told that the Secret's namespace was touched.
+   * The credential named on a managed Secret ({@code namespace/name}, or a ClusterRegistryCredential's
+   * name), plus any waiting for that Secret's name; each is told that the Secret's namespace was touched.
    */
   private Set<ResourceID> ownersOf(Secret s) {
     Set<ResourceID> ids = new HashSet<>();
     String owner = s.getMetadata().getAnnotations() == null ? null : s.getMetadata().getAnnotations().get(Labels.OWNER_ANNOTATION);
     if (owner != null && owner.contains("/")) {
       ids.add(new ResourceID(owner.substring(owner.indexOf('/') + 1), owner.substring(0, owner.indexOf('/'))));
+    } else if (owner != null && !owner.isEmpty()) {
+      ids.add(new ResourceID(owner));
     }
     ids.addAll(claimants.apply(ResourceID.fromResource(s)));
     ids.forEach(id -> index.touch(id, s.getMetadata().getNamespace()));
-    return ids;
+    return wakeups.route(ids);
   }
 
   @Override
-  public List<RegistryCredential> credentials() {
-    return primaries.list().toList();
+  public List<CredentialResource<?>> credentials() {
+    List<CredentialResource<?>> all = new java.util.ArrayList<>(primaries.list().toList());
+    all.addAll(clusterCredentials.get());
+    return all;
   }
 
   /** Every namespace the operator sees (a walk over all of them). */

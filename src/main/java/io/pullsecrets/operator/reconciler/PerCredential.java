@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.reconciler;
 
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 
 /**
@@ -10,7 +11,7 @@ import io.pullsecrets.operator.api.RegistryCredential;
  */
 interface PerCredential {
   /** Forgets everything about {@code rc}: it is gone. */
-  void forget(RegistryCredential rc);
+  void forget(CredentialResource<?> rc);
 
   /** How many entries this part holds: 0 once every credential is forgotten. */
   int remembered();

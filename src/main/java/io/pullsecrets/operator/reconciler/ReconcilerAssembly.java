@@ -25,7 +25,8 @@ import java.util.function.DoubleSupplier;
  * builds later, when it prepares the event sources: {@link ClusterCaches} receives them then.
  */
 public final class ReconcilerAssembly {
-  private final RegistryCredentialReconciler reconciler;
+  private final RegistryCredentialReconciler.Namespaced reconciler;
+  private final RegistryCredentialReconciler.ClusterScoped clusterReconciler;
   private final ClusterCaches cluster;
   private final CredentialMemory memory;
 
@@ -39,23 +40,31 @@ public final class ReconcilerAssembly {
       boolean serverSideApply, Duration conflictRecheck) {
     CredentialStates states = new CredentialStates();
     TargetIndex index = new TargetIndex(states);
-    SourceSecretWatcher sources = new SourceSecretWatcher(client);
+    ClusterWakeups wakeups = new ClusterWakeups();
+    SourceSecretWatcher sources = new SourceSecretWatcher(client, wakeups::wake);
     EventRecorder events = new EventRecorder(client, clock);
     ConflictClaims conflicts = new ConflictClaims();
     PullHealthMonitor pullHealth = new PullHealthMonitor(client, new PullFailureStore(), listener::pullFailures);
-    this.cluster = new ClusterCaches(index, conflicts::claimantsOf, sources, pullHealth);
+    this.cluster = new ClusterCaches(index, conflicts::claimantsOf, sources, pullHealth, wakeups);
     Replicator replicator = new Replicator(client, cluster, pool, events, conflicts, states);
     Credentials credentials = new Credentials(config, clock, jitter, listener, verifier, sources, states);
     Replication replication = new Replication(replicator, index, states, clock);
     this.memory = new CredentialMemory(states,
         Map.of("targetIndex", index, "sourceWatches", sources, "conflictClaims", conflicts));
-    this.reconciler = new RegistryCredentialReconciler(config, providers, clock, listener, conflictRecheck, cluster,
+    this.reconciler = new RegistryCredentialReconciler.Namespaced(config, providers, clock, listener, conflictRecheck, cluster,
         index, states, credentials, replication, events, StatusWriter.of(serverSideApply), memory, pullHealth,
         new PodHealer(client, new HealBudget(), (rc, message) -> events.normal(rc, Reasons.POD_HEALED, message)));
+    this.clusterReconciler = new RegistryCredentialReconciler.ClusterScoped(reconciler);
   }
 
-  public RegistryCredentialReconciler reconciler() {
+  /** The RegistryCredential controller's reconciler. */
+  public RegistryCredentialReconciler.Namespaced reconciler() {
     return reconciler;
+  }
+
+  /** The ClusterRegistryCredential controller's: the same reconciler and parts, for the other kind. */
+  public RegistryCredentialReconciler.ClusterScoped clusterReconciler() {
+    return clusterReconciler;
   }
 
   /**

@@ -10,6 +10,9 @@ import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.pullsecrets.operator.api.Reasons;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.pullsecrets.operator.api.ClusterRegistryCredential;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
@@ -38,7 +41,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one reconciler. A reconcile runs in phases, each a method or class of its own:
+ * The one reconciler, for both kinds: {@link Namespaced} (RegistryCredential) and
+ * {@link ClusterScoped} (ClusterRegistryCredential) are this class registered twice, sharing every
+ * part (states, indexes, informers, writers); a kind adds only its event sources and how an
+ * object of it is made for a status patch. A reconcile runs in phases, each a method or class of its own:
  * <ol>
  *   <li>check the spec ({@link SpecCheck});
  *   <li>check tenancy (may this namespace serve others?);
@@ -50,9 +56,57 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * Which events start a reconcile, and what the cluster looks like, is {@link Informers}'s part.
  */
-public class RegistryCredentialReconciler implements Reconciler<RegistryCredential>, Cleaner<RegistryCredential> {
+public abstract class RegistryCredentialReconciler<R extends CredentialResource<?>> implements Reconciler<R>, Cleaner<R> {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryCredentialReconciler.class);
   public static final String FINALIZER = "pullsecrets.io/cleanup";
+  /** The controller names (JOSDK's metrics, the status field manager); the first is the name it always had. */
+  public static final String CONTROLLER = "registrycredentialreconciler";
+  public static final String CLUSTER_CONTROLLER = "clusterregistrycredentialreconciler";
+
+  /** The RegistryCredential controller: it builds the informers both kinds share. */
+  @ControllerConfiguration(name = CONTROLLER)
+  public static final class Namespaced extends RegistryCredentialReconciler<RegistryCredential> {
+    Namespaced(OperatorConfig config, ProviderRegistry providers, Clock clock, RefreshListener listener,
+        Duration conflictRecheck, ClusterCaches cluster, TargetIndex index, CredentialStates states,
+        Credentials credentials, Replication replication, EventRecorder events, StatusWriter statusWriter,
+        CredentialMemory memory, PullHealthMonitor pullHealth, PodHealer healer) {
+      super(config, providers, clock, listener, conflictRecheck, cluster, index, states, credentials, replication, events,
+          statusWriter, memory, pullHealth, healer);
+    }
+
+    @Override
+    public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
+      return cluster.eventSources(context);
+    }
+
+    @Override
+    RegistryCredential newOfKind() {
+      return new RegistryCredential();
+    }
+  }
+
+  /** The ClusterRegistryCredential controller: the same parts, woken by the shared informers. */
+  @ControllerConfiguration(name = CLUSTER_CONTROLLER)
+  public static final class ClusterScoped extends RegistryCredentialReconciler<ClusterRegistryCredential> {
+    ClusterScoped(RegistryCredentialReconciler<?> shared) {
+      super(shared.config, shared.providers, shared.clock, shared.listener, shared.conflictRecheck, shared.cluster,
+          shared.index, shared.states, shared.credentials, shared.replication, shared.events, shared.statusWriter,
+          shared.memory, shared.pullHealth, shared.healer);
+    }
+
+    @Override
+    public List<EventSource<?, ClusterRegistryCredential>> prepareEventSources(EventSourceContext<ClusterRegistryCredential> context) {
+      return cluster.clusterEventSources(context);
+    }
+
+    @Override
+    ClusterRegistryCredential newOfKind() {
+      return new ClusterRegistryCredential();
+    }
+  }
+
+  /** An empty object of the kind, for status patches. */
+  abstract R newOfKind();
   /**
    * A Secret held by someone else is not watched (only managed Secrets are cached): look again this
    * often, so that the namespace syncs soon after its owner deletes it. Reads only.
@@ -64,7 +118,8 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private final Clock clock;
   private final RefreshListener listener;
   private final Duration conflictRecheck;
-  private final ClusterCaches cluster;
+  /** Package-private: the kinds' event sources come from it. */
+  final ClusterCaches cluster;
   private final TargetIndex index;
   private final CredentialStates states;
   private final Credentials credentials;
@@ -77,23 +132,23 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
 
   /** Told about every provider call and every sync, for metrics. */
   public interface RefreshListener {
-    default void refreshed(RegistryCredential rc, String provider, boolean success, String reason, Duration took, Instant expiresAt) {}
+    default void refreshed(CredentialResource<?> rc, String provider, boolean success, String reason, Duration took, Instant expiresAt) {}
 
-    default void synced(RegistryCredential rc, RegistryCredentialStatus status) {}
+    default void synced(CredentialResource<?> rc, RegistryCredentialStatus status) {}
 
-    default void deleted(RegistryCredential rc) {}
+    default void deleted(CredentialResource<?> rc) {}
 
     /** Every reconcile that ends without an exception, whatever its outcome. */
-    default void reconciled(RegistryCredential rc) {}
+    default void reconciled(CredentialResource<?> rc) {}
 
     /** New failed pulls that concern the credential (pull health), by kind. */
-    default void pullFailures(RegistryCredential rc, PullFailure.Kind kind, long n) {}
+    default void pullFailures(CredentialResource<?> rc, PullFailure.Kind kind, long n) {}
 
     RefreshListener NONE = new RefreshListener() {};
   }
 
   /** Its parts, built by {@link ReconcilerAssembly}. */
-  RegistryCredentialReconciler(OperatorConfig config, ProviderRegistry providers, Clock clock, RefreshListener listener,
+  private RegistryCredentialReconciler(OperatorConfig config, ProviderRegistry providers, Clock clock, RefreshListener listener,
       Duration conflictRecheck, ClusterCaches cluster, TargetIndex index, CredentialStates states,
       Credentials credentials, Replication replication, EventRecorder events, StatusWriter statusWriter,
       CredentialMemory memory, PullHealthMonitor pullHealth, PodHealer healer) {
@@ -118,12 +173,6 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return () -> ThreadLocalRandom.current().nextDouble(-1, 1);
   }
 
-  /** JOSDK builds informers only here: the cluster caches are set once, now. */
-  @Override
-  public List<EventSource<?, RegistryCredential>> prepareEventSources(EventSourceContext<RegistryCredential> context) {
-    return cluster.eventSources(context);
-  }
-
   /** How long failed pulls count for PullsHealthy (ten minutes; shorter in tests). */
   public void pullHealthWindow(Duration window) {
     pullHealth.window(window);
@@ -133,13 +182,13 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   private record Result(StatusAggregator.Outcome outcome, StatusAggregator.Retries retries) {}
 
   @Override
-  public UpdateControl<RegistryCredential> reconcile(RegistryCredential rc, Context<RegistryCredential> context) {
+  public UpdateControl<R> reconcile(R rc, Context<R> context) {
     Instant now = clock.instant();
     Set<String> touched = index.takeTouched(ResourceID.fromResource(rc));
     return report(rc, runPhases(rc, touched, now), context);
   }
 
-  private Result runPhases(RegistryCredential rc, Set<String> touched, Instant now) {
+  private Result runPhases(CredentialResource<?> rc, Set<String> touched, Instant now) {
     SpecCheck.Checked spec;
     try {
       spec = SpecCheck.check(rc, providers, cluster::namespaces, config);
@@ -162,7 +211,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   }
 
   /** The targets among {@code some} namespaces (those in the cache), as a full pass would find them. */
-  private Targets targetsAmong(RegistryCredential rc, Set<String> some) {
+  private Targets targetsAmong(CredentialResource<?> rc, Set<String> some) {
     List<Namespace> namespaces = new ArrayList<>();
     some.forEach(ns -> cluster.namespace(ns).ifPresent(namespaces::add));
     try {
@@ -173,7 +222,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   }
 
   /** Phase 2: a namespace not trusted to serve others gets NotPermitted, and its Secrets elsewhere go at once. */
-  private Result checkTenancy(RegistryCredential rc, SpecCheck.Checked spec, Supplier<Targets> targets, Instant now) {
+  private Result checkTenancy(CredentialResource<?> rc, SpecCheck.Checked spec, Supplier<Targets> targets, Instant now) {
     Optional<String> denied = SpecCheck.notPermitted(rc, config);
     if (denied.isEmpty()) {
       return null;
@@ -185,7 +234,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   }
 
   /** No usable credential: every Secret still targeted stays as it is; the others are revoked all the same. */
-  private Result unavailable(RegistryCredential rc, SpecCheck.Checked spec, Supplier<Targets> targets,
+  private Result unavailable(CredentialResource<?> rc, SpecCheck.Checked spec, Supplier<Targets> targets,
       Credentials.Obtained obtained, Instant now) {
     replication.invalidate(rc);
     replication.cleanUp(rc, spec.secretName(), targets.get().namespaces());
@@ -193,7 +242,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     return new Result(new StatusAggregator.Unavailable(e, obtained.expired()), retries(rc));
   }
 
-  private Result served(RegistryCredential rc, SpecCheck.Checked spec, Credentials.Obtained obtained,
+  private Result served(CredentialResource<?> rc, SpecCheck.Checked spec, Credentials.Obtained obtained,
       StatusAggregator.Sync sync, Instant now) {
     CredentialCache.Entry entry = obtained.entry();
     var served = new StatusAggregator.Served(entry.credential().expiresAt(), entry.obtainedAt(), entry.nextRefresh(),
@@ -203,7 +252,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   }
 
   /** The retries the phases left waiting, from the credential's state. */
-  private StatusAggregator.Retries retries(RegistryCredential rc) {
+  private StatusAggregator.Retries retries(CredentialResource<?> rc) {
     CredentialState state = states.of(rc);
     return new StatusAggregator.Retries(state.fetchBackoff.nextRetry().orElse(null),
         state.syncBackoff.nextRetry().orElse(null), state.cleanupBackoff.nextRetry().orElse(null));
@@ -213,7 +262,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
    * Phase 6: status, conditions, events and the next reconcile from the pure
    * {@link StatusAggregator}; the status written when changed.
    */
-  private UpdateControl<RegistryCredential> report(RegistryCredential rc, Result result, Context<RegistryCredential> context) {
+  private UpdateControl<R> report(R rc, Result result, Context<R> context) {
     RegistryCredentialStatus old = rc.getStatus() == null ? new RegistryCredentialStatus() : rc.getStatus();
     StatusAggregator.Report report = StatusAggregator.report(old, rc.getMetadata().getGeneration(),
         SpecCheck.configuredProvider(rc), result.outcome(), result.retries(), conflictRecheck, clock.instant());
@@ -238,7 +287,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
    * failed pulls this credential should have served. Ready is left as it is. Returns when the
    * window lets the last failure go (null: nothing to wait for).
    */
-  private Duration pullsHealthy(RegistryCredential rc, StatusAggregator.Outcome outcome, RegistryCredentialStatus next) {
+  private Duration pullsHealthy(CredentialResource<?> rc, StatusAggregator.Outcome outcome, RegistryCredentialStatus next) {
     if (outcome instanceof StatusAggregator.Stalled) {
       return null;
     }
@@ -264,7 +313,7 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
   }
 
   @Override
-  public DeleteControl cleanup(RegistryCredential rc, Context<RegistryCredential> context) {
+  public DeleteControl cleanup(R rc, Context<R> context) {
     Duration retry = replication.removeAll(rc);
     if (retry != null) {
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(retry);
@@ -302,10 +351,10 @@ public class RegistryCredentialReconciler implements Reconciler<RegistryCredenti
     };
   }
 
-  private UpdateControl<RegistryCredential> finish(RegistryCredential rc, Context<RegistryCredential> context,
+  private UpdateControl<R> finish(R rc, Context<R> context,
       RegistryCredentialStatus old, RegistryCredentialStatus next, Duration rescheduleAfter) {
     listener.reconciled(rc);
-    UpdateControl<RegistryCredential> control = statusWriter.update(rc, old, next, context);
+    UpdateControl<R> control = statusWriter.update(rc, old, next, context, this::newOfKind);
     if (rescheduleAfter != null) {
       control.rescheduleAfter(rescheduleAfter);
     }

@@ -2,6 +2,7 @@ package io.pullsecrets.operator.reconciler;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.reconciler.Replicator.NamespaceResult;
 import io.pullsecrets.operator.reconciler.StatusAggregator.Sync;
@@ -64,7 +65,7 @@ final class Replication {
    * @param resolveSome the targets among some namespaces (an incremental pass: whether each touched namespace is one)
    * @param touched namespaces with events since the last reconcile
    */
-  Sync serve(RegistryCredential rc, String secretName, CredentialCache.Entry entry, Supplier<Targets> targets,
+  Sync serve(CredentialResource<?> rc, String secretName, CredentialCache.Entry entry, Supplier<Targets> targets,
       Function<Set<String>, Targets> resolveSome, Set<String> touched, Instant now) {
     CredentialState state = states.of(rc);
     // The inputs start with the generation the credential was obtained at: a spec change means a new one.
@@ -88,7 +89,7 @@ final class Replication {
         && !state.syncBackoff.anyDue(now) && !state.cleanupBackoff.anyDue(now);
   }
 
-  private Pass fullPass(RegistryCredential rc, CredentialState state, String secretName, CredentialCache.Entry entry,
+  private Pass fullPass(CredentialResource<?> rc, CredentialState state, String secretName, CredentialCache.Entry entry,
       String key, Supplier<Targets> resolve, Instant now) {
     long epoch = index.epoch();
     Targets targets = resolve.get();
@@ -107,7 +108,7 @@ final class Replication {
    * a touched namespace that is not (no longer, or never was) gets the cleanup of a full pass, so a
    * new namespace costs one namespace of work, not a pass over all of them.
    */
-  private Pass incrementalPass(RegistryCredential rc, CredentialState state, String secretName,
+  private Pass incrementalPass(CredentialResource<?> rc, CredentialState state, String secretName,
       CredentialCache.Entry entry, Pass last, Targets resolved, Set<String> touched, Instant now) {
     SortedSet<String> namespaces = new TreeSet<>(last.targets().namespaces());
     namespaces.removeAll(touched);
@@ -138,7 +139,7 @@ final class Replication {
   private record Replicated(Map<String, NamespaceResult> problems, int writes) {}
 
   /** Syncs {@code namespaces}, except those backing off after their own failure (they keep it). */
-  private Replicated replicate(RegistryCredential rc, CredentialState state, String secretName,
+  private Replicated replicate(CredentialResource<?> rc, CredentialState state, String secretName,
       CredentialCache.Entry entry, String key, Targets targets, Set<String> namespaces, Instant now) {
     Map<String, NamespaceResult> problems = new TreeMap<>();
     for (String ns : namespaces) {
@@ -165,7 +166,7 @@ final class Replication {
    * {@code keep}. Runs on every full pass, whatever the state of the credential: revoking access
    * never waits for a working credential.
    */
-  Replicator.Outcome cleanUp(RegistryCredential rc, String secretName, Set<String> keep) {
+  Replicator.Outcome cleanUp(CredentialResource<?> rc, String secretName, Set<String> keep) {
     Backoff<NamespaceResult> backoff = states.of(rc).cleanupBackoff;
     Replicator.Outcome outcome = replicator.removeUntargeted(rc, secretName, keep);
     Set<String> failing = outcome.cleanupFailures().stream().map(NamespaceResult::namespace).collect(Collectors.toSet());
@@ -179,7 +180,7 @@ final class Replication {
    * Removes every Secret and entry of a credential being deleted: null when done, else how long
    * to wait before trying again.
    */
-  Duration removeAll(RegistryCredential rc) {
+  Duration removeAll(CredentialResource<?> rc) {
     Backoff<NamespaceResult> backoff = states.of(rc).cleanupBackoff;
     Replicator.Outcome outcome = replicator.removeAll(rc);
     if (outcome.cleanupComplete()) {
@@ -192,7 +193,7 @@ final class Replication {
   }
 
   /** Drops the last pass, so that the next one is full (after a reconcile that served nothing). */
-  void invalidate(RegistryCredential rc) {
+  void invalidate(CredentialResource<?> rc) {
     states.of(rc).pass = null;
   }
 

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.spec.Targets;
 import java.util.ArrayList;
@@ -92,7 +93,7 @@ public final class Replicator {
    * {@code dockerConfigJson} under {@code secretName}, with its selected service accounts
    * referencing it. Removes nothing elsewhere: see {@link #removeUntargeted}.
    */
-  public Outcome sync(RegistryCredential rc, String secretName, byte[] dockerConfigJson, Targets targets, Set<String> skip) {
+  public Outcome sync(CredentialResource<?> rc, String secretName, byte[] dockerConfigJson, Targets targets, Set<String> skip) {
     String encoded = java.util.Base64.getEncoder().encodeToString(dockerConfigJson);
     List<Callable<NamespaceResult>> tasks = new ArrayList<>();
     for (String ns : targets.namespaces()) {
@@ -109,13 +110,13 @@ public final class Replicator {
    * not in {@code keepNamespaces}, and those of another name than {@code secretName} everywhere.
    * Needs no credential: revoking access never waits for one.
    */
-  public Outcome removeUntargeted(RegistryCredential rc, String secretName, Set<String> keepNamespaces) {
+  public Outcome removeUntargeted(CredentialResource<?> rc, String secretName, Set<String> keepNamespaces) {
     return cleanup(removeExcept(rc,
         s -> keepNamespaces.contains(s.getMetadata().getNamespace()) && secretName.equals(s.getMetadata().getName())));
   }
 
   /** Removes every Secret and service account entry of a RegistryCredential (it is being deleted). */
-  public Outcome removeAll(RegistryCredential rc) {
+  public Outcome removeAll(CredentialResource<?> rc) {
     return cleanup(removeExcept(rc, s -> false));
   }
 
@@ -124,7 +125,7 @@ public final class Replicator {
     return new Outcome(List.of(), results.stream().filter(r -> r.status() != NamespaceResult.Status.SYNCED).toList(), writes);
   }
 
-  private List<NamespaceResult> removeExcept(RegistryCredential rc, Predicate<Secret> keep) {
+  private List<NamespaceResult> removeExcept(CredentialResource<?> rc, Predicate<Secret> keep) {
     ResourceID rcId = ResourceID.fromResource(rc);
     List<Callable<NamespaceResult>> tasks = new ArrayList<>();
     for (Secret s : view.managedSecretsOf(rc.getMetadata().getUid())) {
@@ -138,7 +139,7 @@ public final class Replicator {
   }
 
   private NamespaceResult syncNamespace(
-      RegistryCredential rc, String ns, String name, String encoded, Predicate<ServiceAccount> selected) {
+      CredentialResource<?> rc, String ns, String name, String encoded, Predicate<ServiceAccount> selected) {
     ResourceID secretId = new ResourceID(name, ns);
     ResourceID rcId = ResourceID.fromResource(rc);
     SecretWriter.Written written;

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.pullsecrets.operator.Labels;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -67,7 +68,7 @@ public final class SecretWriteRule {
    * The decision for {@code known} (null: absent) when the Secret {@code name} should hold
    * {@code encoded} (the base64 of the rendered {@code .dockerconfigjson}) for {@code rc}.
    */
-  public static Decision decide(Secret known, RegistryCredential rc, String name, String encoded) {
+  public static Decision decide(Secret known, CredentialResource<?> rc, String name, String encoded) {
     if (known == null) {
       return new Create();
     }
@@ -95,7 +96,7 @@ public final class SecretWriteRule {
 
   private static final Set<Integer> STALE_ON_EXISTING = Set.of(404, 409, 422);
 
-  public static Claim claim(Secret s, RegistryCredential rc) {
+  public static Claim claim(Secret s, CredentialResource<?> rc) {
     Map<String, String> labels = labels(s);
     if (rc.getMetadata().getUid().equals(labels.get(Labels.CREDENTIAL_UID))) {
       return Claim.OURS;
@@ -108,7 +109,7 @@ public final class SecretWriteRule {
   }
 
   /** Whether {@code s} (cached, with a digest, or read whole) is of our type, holds exactly {@code encoded} and carries our labels and owner. */
-  public static boolean upToDate(Secret s, RegistryCredential rc, String encoded) {
+  public static boolean upToDate(Secret s, CredentialResource<?> rc, String encoded) {
     return SECRET_TYPE.equals(s.getType())
         && SecretDigests.holdsExactly(s, Map.of(DATA_KEY, encoded))
         && ownLabels(rc).entrySet().stream().allMatch(e -> e.getValue().equals(labels(s).get(e.getKey())))
@@ -120,7 +121,7 @@ public final class SecretWriteRule {
    * owner annotation added, our type, and exactly our data; an existing Secret's immutability is
    * kept (a replacement is created from null, so mutable).
    */
-  public static Secret desired(RegistryCredential rc, String ns, String name, String encoded, Secret existing) {
+  public static Secret desired(CredentialResource<?> rc, String ns, String name, String encoded, Secret existing) {
     ObjectMeta meta = existing == null
         ? new ObjectMetaBuilder().withName(name).withNamespace(ns).build()
         : new ObjectMetaBuilder(existing.getMetadata()).build();
@@ -142,7 +143,7 @@ public final class SecretWriteRule {
    * What replaces an immutable Secret: {@link #desired} as a new object, keeping the other labels
    * and annotations of the one it replaces.
    */
-  public static Secret replacement(RegistryCredential rc, String ns, String name, String encoded, Secret existing) {
+  public static Secret replacement(CredentialResource<?> rc, String ns, String name, String encoded, Secret existing) {
     Secret fresh = desired(rc, ns, name, encoded, null);
     Map<String, String> labels = new LinkedHashMap<>(labels(existing));
     labels.putAll(fresh.getMetadata().getLabels());
@@ -159,17 +160,18 @@ public final class SecretWriteRule {
       String owner = annotations(live).get(Labels.OWNER_ANNOTATION);
       return "Secret '" + name + "' is managed by " + (owner == null
           ? "another RegistryCredential (another uid, no owner annotation)"
-          : "RegistryCredential " + ForeignText.owner(owner));
+          : ForeignText.owner(owner));
     }
     return "Secret '" + name + "' exists and is not managed by pullsecret-operator; it is left alone";
   }
 
-  private static Map<String, String> ownLabels(RegistryCredential rc) {
+  private static Map<String, String> ownLabels(CredentialResource<?> rc) {
     return Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.CREDENTIAL_UID, rc.getMetadata().getUid());
   }
 
-  static String owner(RegistryCredential rc) {
-    return rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName();
+  /** What the owner annotation says: {@link CredentialResource#ownerKey}. */
+  static String owner(CredentialResource<?> rc) {
+    return rc.ownerKey();
   }
 
   private static Map<String, String> labels(Secret s) {

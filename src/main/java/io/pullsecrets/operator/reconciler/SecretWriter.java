@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.reconciler.SecretWriteRule.Conflict;
 import io.pullsecrets.operator.reconciler.SecretWriteRule.Create;
@@ -35,7 +36,7 @@ final class SecretWriter {
   }
 
   /** Makes {@code ns/name} hold {@code encoded} for {@code rc}, deciding from {@code known} (null: absent). */
-  Written write(RegistryCredential rc, String ns, String name, String encoded, Secret known) {
+  Written write(CredentialResource<?> rc, String ns, String name, String encoded, Secret known) {
     try {
       return apply(SecretWriteRule.decide(known, rc, name, encoded), rc, ns, name, encoded, known);
     } catch (KubernetesClientException e) {
@@ -53,7 +54,7 @@ final class SecretWriter {
     return client.secrets().inNamespace(ns).withName(name).get();
   }
 
-  private Written apply(Decision decision, RegistryCredential rc, String ns, String name, String encoded, Secret known) {
+  private Written apply(Decision decision, CredentialResource<?> rc, String ns, String name, String encoded, Secret known) {
     if (decision instanceof Create) {
       return create(rc, ns, name, encoded);
     }
@@ -69,14 +70,14 @@ final class SecretWriter {
     return new Written(0, null); // Leave
   }
 
-  private Written create(RegistryCredential rc, String ns, String name, String encoded) {
+  private Written create(CredentialResource<?> rc, String ns, String name, String encoded) {
     client.secrets().inNamespace(ns).resource(SecretWriteRule.desired(rc, ns, name, encoded, null)).create();
     LOG.info("created Secret {}/{}", ns, name);
     return new Written(1, null);
   }
 
   /** An update guarded by the resourceVersion of {@code known}. */
-  private Written update(RegistryCredential rc, String ns, String name, String encoded, Secret known, boolean adopt) {
+  private Written update(CredentialResource<?> rc, String ns, String name, String encoded, Secret known, boolean adopt) {
     client.secrets().inNamespace(ns).resource(SecretWriteRule.desired(rc, ns, name, encoded, known)).update();
     LOG.info("updated Secret {}/{}", ns, name);
     if (adopt && events != null) {
@@ -91,7 +92,7 @@ final class SecretWriter {
    * resourceVersion precondition, so a Secret created or changed meanwhile is never deleted) and
    * creates it again, mutable, keeping its other labels and annotations.
    */
-  private Written replace(RegistryCredential rc, String ns, String name, String encoded, Secret existing) {
+  private Written replace(CredentialResource<?> rc, String ns, String name, String encoded, Secret existing) {
     client.secrets().inNamespace(ns).resource(existing)
         .lockResourceVersion(existing.getMetadata().getResourceVersion()).delete();
     client.secrets().inNamespace(ns).resource(SecretWriteRule.replacement(rc, ns, name, encoded, existing)).create();

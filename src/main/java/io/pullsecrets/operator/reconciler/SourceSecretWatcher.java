@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.processing.event.Event;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.time.Duration;
 import java.util.Map;
@@ -50,9 +51,21 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
   /** RegistryCredential to the Secrets it reads. */
   private final Map<ResourceID, Set<ResourceID>> usedBy = new ConcurrentHashMap<>();
 
+  /** Readers without a namespace (ClusterRegistryCredentials) are told of changes here, not by this event source. */
+  private final java.util.function.Consumer<ResourceID> clusterScopedReaders;
+
   public SourceSecretWatcher(KubernetesClient client) {
+    this(client, id -> {});
+  }
+
+  /**
+   * @param clusterScopedReaders wakes a ClusterRegistryCredential that reads a changed Secret (this
+   *     event source belongs to the RegistryCredential controller)
+   */
+  public SourceSecretWatcher(KubernetesClient client, java.util.function.Consumer<ResourceID> clusterScopedReaders) {
     super(Secret.class, "source-secrets");
     this.client = client;
+    this.clusterScopedReaders = clusterScopedReaders;
   }
 
   /**
@@ -125,7 +138,7 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
 
   /** Stops every watch {@code rc} had (it is gone). */
   @Override
-  public void forget(RegistryCredential rc) {
+  public void forget(CredentialResource<?> rc) {
     retainOnly(ResourceID.fromResource(rc), Set.of());
   }
 
@@ -156,8 +169,10 @@ public final class SourceSecretWatcher extends AbstractEventSource<Secret, Regis
   private void changed(ResourceID secret) {
     Source source = sources.get(secret);
     Set<ResourceID> toNotify = source == null ? Set.of() : Set.copyOf(source.users);
+    toNotify.stream().filter(user -> user.getNamespace().isEmpty()).forEach(clusterScopedReaders);
     if (getEventHandler() != null && isRunning()) {
-      toNotify.forEach(user -> getEventHandler().handleEvent(new Event(user)));
+      toNotify.stream().filter(user -> user.getNamespace().isPresent())
+          .forEach(user -> getEventHandler().handleEvent(new Event(user)));
     }
   }
 

@@ -7,28 +7,37 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.pullsecrets.operator.api.RegistryCredential;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
+import java.util.function.Supplier;
 
 /**
- * Writes a RegistryCredential's status. On a real API server: server-side apply of the name and
- * the status only, put into JOSDK's cache ({@link #SERVER_SIDE_APPLY}). fabric8's CRUD mock has no
- * server-side apply; there, and only there, JOSDK writes the status as a JSON diff
- * ({@link #JSON_DIFF_FOR_CRUD_MOCK}).
+ * Writes a credential's status (either kind). On a real API server: server-side apply of the name
+ * and the status only, put into JOSDK's cache. fabric8's CRUD mock has no server-side apply; there,
+ * and only there, JOSDK writes the status as a JSON diff.
  */
-interface StatusWriter {
-  /** The control that ends a reconcile whose status changed to {@code next}. */
-  UpdateControl<RegistryCredential> write(RegistryCredential rc, RegistryCredentialStatus next, Context<RegistryCredential> context);
+final class StatusWriter {
+  private final boolean serverSideApply;
 
-  /** The control that ends a reconcile: {@code next} written only when it differs from {@code old}. */
-  default UpdateControl<RegistryCredential> update(RegistryCredential rc, RegistryCredentialStatus old,
-      RegistryCredentialStatus next, Context<RegistryCredential> context) {
-    return Serialization.asJson(old).equals(Serialization.asJson(next)) ? UpdateControl.noUpdate() : write(rc, next, context);
+  private StatusWriter(boolean serverSideApply) {
+    this.serverSideApply = serverSideApply;
   }
 
   /** The writer JOSDK's configuration asks for. */
   static StatusWriter of(boolean serverSideApply) {
-    return serverSideApply ? SERVER_SIDE_APPLY : JSON_DIFF_FOR_CRUD_MOCK;
+    return new StatusWriter(serverSideApply);
+  }
+
+  /**
+   * The control that ends a reconcile: {@code next} written only when it differs from {@code old};
+   * {@code empty} makes an object of the credential's kind for the patch.
+   */
+  <R extends CredentialResource<?>> UpdateControl<R> update(R rc, RegistryCredentialStatus old, RegistryCredentialStatus next,
+      Context<R> context, Supplier<R> empty) {
+    if (Serialization.asJson(old).equals(Serialization.asJson(next))) {
+      return UpdateControl.noUpdate();
+    }
+    return serverSideApply ? apply(rc, next, context, empty) : jsonDiffForCrudMock(rc, next, empty);
   }
 
   /**
@@ -37,12 +46,13 @@ interface StatusWriter {
    * JOSDK's cache: the next reconcile starts from this status even when its event comes before the
    * informer has seen the write, so it neither repeats an event nor undoes a transition.
    */
-  StatusWriter SERVER_SIDE_APPLY = (rc, next, context) -> {
-    RegistryCredential patch = new RegistryCredential();
+  private static <R extends CredentialResource<?>> UpdateControl<R> apply(R rc, RegistryCredentialStatus next, Context<R> context,
+      Supplier<R> empty) {
+    R patch = empty.get();
     patch.setMetadata(new ObjectMetaBuilder()
         .withName(rc.getMetadata().getName()).withNamespace(rc.getMetadata().getNamespace()).build());
     patch.setStatus(next);
-    RegistryCredential applied = context.getClient().resource(patch).subresource("status").patch(
+    R applied = context.getClient().resource(patch).subresource("status").patch(
         new PatchContext.Builder()
             .withForce(true)
             .withFieldManager(context.getControllerConfiguration().fieldManager())
@@ -51,14 +61,21 @@ interface StatusWriter {
     context.eventSourceRetriever().getControllerEventSource()
         .handleRecentResourceUpdate(ResourceID.fromResource(rc), applied, rc);
     return UpdateControl.noUpdate();
-  };
+  }
 
   /** For fabric8's CRUD mock only (no server-side apply there): JOSDK patches the status as a JSON diff. */
-  StatusWriter JSON_DIFF_FOR_CRUD_MOCK = (rc, next, context) -> {
-    RegistryCredential patch = new RegistryCredential();
+  private static <R extends CredentialResource<?>> UpdateControl<R> jsonDiffForCrudMock(R rc, RegistryCredentialStatus next,
+      Supplier<R> empty) {
+    R patch = empty.get();
     patch.setMetadata(rc.getMetadata());
-    patch.setSpec(rc.getSpec());
+    copySpec(rc, patch);
     patch.setStatus(next);
     return UpdateControl.patchStatus(patch);
-  };
+  }
+
+  /** Both are of the same kind, so of the same spec class. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void copySpec(CredentialResource<?> from, CredentialResource<?> to) {
+    ((CredentialResource) to).setSpec(from.getSpec());
+  }
 }

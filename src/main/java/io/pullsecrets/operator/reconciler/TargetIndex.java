@@ -1,6 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.util.Map;
 import java.util.Optional;
@@ -111,7 +112,7 @@ final class TargetIndex implements PerCredential {
 
   /** Takes the credential out of the reverse index (its state, targets included, goes with it). */
   @Override
-  public synchronized void forget(RegistryCredential rc) {
+  public synchronized void forget(CredentialResource<?> rc) {
     ResourceID id = ResourceID.fromResource(rc);
     states.find(id).map(s -> s.targets).ifPresent(targets -> targets.forEach(ns -> unindex(id, ns)));
   }

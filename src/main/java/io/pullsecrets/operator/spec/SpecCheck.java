@@ -2,8 +2,10 @@ package io.pullsecrets.operator.spec;
 
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialSpec;
+import io.pullsecrets.operator.api.TargetsSpec;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.CredentialProvider;
 import io.pullsecrets.operator.provider.ProviderRegistry;
@@ -41,18 +43,21 @@ public final class SpecCheck {
   }
 
   /** The provider the spec configures, when it configures exactly one (status.provider). */
-  public static String configuredProvider(RegistryCredential rc) {
+  public static String configuredProvider(CredentialResource<?> rc) {
     List<String> configured = configured(rc);
     return configured.size() == 1 ? configured.get(0) : null;
   }
 
-  public static Checked check(RegistryCredential rc, ProviderRegistry providers, Supplier<Collection<Namespace>> namespaces,
+  public static Checked check(CredentialResource<?> rc, ProviderRegistry providers, Supplier<Collection<Namespace>> namespaces,
       OperatorConfig config) throws InvalidSpec {
     if (rc.getSpec() == null) {
       throw new InvalidSpec("spec is missing");
     }
     CredentialProvider provider = provider(rc, providers);
     String secretName = checkedSecretName(rc);
+    if (rc.clusterScoped()) {
+      checkCluster(rc, config);
+    }
     try {
       RefreshSchedule schedule = RefreshSchedule.of(rc.getSpec().getRefresh());
       Targets.namespaceRule(rc);
@@ -63,7 +68,30 @@ public final class SpecCheck {
     }
   }
 
-  private static CredentialProvider provider(RegistryCredential rc, ProviderRegistry providers) throws InvalidSpec {
+  /**
+   * What a ClusterRegistryCredential must say besides a RegistryCredential's: a source namespace
+   * an administrator allowed (anything else is refused before any read there), and its targets
+   * (it has no namespace of its own to default to).
+   */
+  private static void checkCluster(CredentialResource<?> rc, OperatorConfig config) throws InvalidSpec {
+    String source = rc.sourceNamespace();
+    if (source == null || source.isBlank()) {
+      throw new InvalidSpec("spec.sourceNamespace is missing: name the namespace the source Secrets are read from");
+    }
+    if (!config.allowsClusterSource(source)) {
+      throw new InvalidSpec("spec.sourceNamespace '" + source + "' is not allowed: a ClusterRegistryCredential reads Secrets"
+          + " only from the operator's namespace '" + config.namespace() + "' or a namespace an administrator lists in"
+          + " PULLSECRET_CLUSTER_SOURCE_NAMESPACES (chart value operator.clusterSourceNamespaces); nothing was read there");
+    }
+    TargetsSpec targets = rc.getSpec().getTargets();
+    if (targets == null || ((targets.getNamespaces() == null || targets.getNamespaces().isEmpty())
+        && targets.getNamespaceSelector() == null)) {
+      throw new InvalidSpec("spec.targets must name namespaces or a namespaceSelector: a ClusterRegistryCredential has no"
+          + " namespace of its own");
+    }
+  }
+
+  private static CredentialProvider provider(CredentialResource<?> rc, ProviderRegistry providers) throws InvalidSpec {
     List<String> configured = configured(rc);
     if (configured.size() != 1) {
       throw new InvalidSpec(configured.isEmpty()
@@ -74,7 +102,7 @@ public final class SpecCheck {
         new InvalidSpec("provider '" + configured.get(0) + "' is not supported by this operator version"));
   }
 
-  private static String checkedSecretName(RegistryCredential rc) throws InvalidSpec {
+  private static String checkedSecretName(CredentialResource<?> rc) throws InvalidSpec {
     String name = secretName(rc);
     if (name.length() > 253 || !validSecretName(name)) {
       throw new InvalidSpec("secret name '" + (name.length() > 70 ? name.substring(0, 67) + "..." : name)
@@ -85,7 +113,7 @@ public final class SpecCheck {
   }
 
   /** The managed Secret's name: spec.secretName, else the resource's name. */
-  public static String secretName(RegistryCredential rc) {
+  public static String secretName(CredentialResource<?> rc) {
     String name = rc.getSpec().getSecretName();
     return name == null || name.isBlank() ? rc.getMetadata().getName() : name;
   }
@@ -100,9 +128,10 @@ public final class SpecCheck {
    * otherwise the NotPermitted message. A namespace the operator does not trust may target only
    * itself.
    */
-  public static Optional<String> notPermitted(RegistryCredential rc, OperatorConfig config) {
+  public static Optional<String> notPermitted(CredentialResource<?> rc, OperatorConfig config) {
     String own = rc.getMetadata().getNamespace();
-    if (config.isTrusted(own) || !Targets.requestsOtherNamespaces(rc)) {
+    // A ClusterRegistryCredential may target any namespace: RBAC on the kind decides who creates one.
+    if (rc.clusterScoped() || config.isTrusted(own) || !Targets.requestsOtherNamespaces(rc)) {
       return Optional.empty();
     }
     return Optional.of("namespace '" + own + "' is not trusted to target other namespaces; target only '" + own
@@ -115,7 +144,7 @@ public final class SpecCheck {
    * deleted, an invalid spec ({@link #check}: providers, Secret name, refresh, selectors), or a
    * tenancy refusal ({@link #notPermitted}).
    */
-  public static Optional<ServingRules> servingRules(RegistryCredential rc, ProviderRegistry providers, OperatorConfig config) {
+  public static Optional<ServingRules> servingRules(CredentialResource<?> rc, ProviderRegistry providers, OperatorConfig config) {
     if (rc.getMetadata().getDeletionTimestamp() != null) {
       return Optional.empty();
     }
@@ -142,11 +171,11 @@ public final class SpecCheck {
     }
   }
 
-  private static List<String> configured(RegistryCredential rc) {
+  private static List<String> configured(CredentialResource<?> rc) {
     return rc.getSpec() == null || rc.getSpec().getProvider() == null ? List.of() : rc.getSpec().getProvider().configured();
   }
 
-  private static Targets resolve(RegistryCredential rc, Collection<Namespace> all, OperatorConfig config) {
+  private static Targets resolve(CredentialResource<?> rc, Collection<Namespace> all, OperatorConfig config) {
     try {
       return Targets.resolve(rc, all, config);
     } catch (LabelSelectors.InvalidSelectorException e) {

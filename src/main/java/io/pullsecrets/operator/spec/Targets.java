@@ -2,6 +2,7 @@ package io.pullsecrets.operator.spec;
 
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.ServiceAccountsSpec;
 import io.pullsecrets.operator.api.TargetsSpec;
@@ -27,7 +28,7 @@ public record Targets(SortedSet<String> namespaces, SortedSet<String> notWatched
   public static final List<String> DEFAULT_SERVICE_ACCOUNTS = List.of("default");
 
   /** Resolves the targets against the namespaces the operator sees. */
-  public static Targets resolve(RegistryCredential rc, Collection<Namespace> all, OperatorConfig config)
+  public static Targets resolve(CredentialResource<?> rc, Collection<Namespace> all, OperatorConfig config)
       throws LabelSelectors.InvalidSelectorException {
     NamespaceRule rule = namespaceRule(rc);
     SortedSet<String> targets = new TreeSet<>();
@@ -61,7 +62,7 @@ public record Targets(SortedSet<String> namespaces, SortedSet<String> notWatched
   }
 
   /** Compiles the namespace part of the spec (spec.targets). */
-  public static NamespaceRule namespaceRule(RegistryCredential rc) throws LabelSelectors.InvalidSelectorException {
+  public static NamespaceRule namespaceRule(CredentialResource<?> rc) throws LabelSelectors.InvalidSelectorException {
     String own = rc.getMetadata().getNamespace();
     TargetsSpec spec = rc.getSpec().getTargets();
     List<String> names = spec == null || spec.getNamespaces() == null ? List.of() : spec.getNamespaces();
@@ -69,7 +70,8 @@ public record Targets(SortedSet<String> namespaces, SortedSet<String> notWatched
     Predicate<Map<String, String>> selector =
         selectorGiven ? LabelSelectors.compile(spec.getNamespaceSelector(), "spec.targets.namespaceSelector") : null;
     Set<String> excluded = new HashSet<>(spec == null || spec.getExcludeNamespaces() == null ? List.of() : spec.getExcludeNamespaces());
-    Set<String> listed = names.isEmpty() && !selectorGiven ? Set.of(own) : Set.copyOf(names);
+    // A ClusterRegistryCredential has no namespace of its own: SpecCheck requires its targets.
+    Set<String> listed = names.isEmpty() && !selectorGiven && own != null ? Set.of(own) : Set.copyOf(names);
     return new NamespaceRule(listed, selector, Set.copyOf(excluded));
   }
 
@@ -77,14 +79,14 @@ public record Targets(SortedSet<String> namespaces, SortedSet<String> notWatched
    * Whether the spec asks for any namespace other than the resource's own: another name, or a
    * namespace selector (which can match any namespace).
    */
-  public static boolean requestsOtherNamespaces(RegistryCredential rc) {
+  public static boolean requestsOtherNamespaces(CredentialResource<?> rc) {
     String own = rc.getMetadata().getNamespace();
     TargetsSpec spec = rc.getSpec().getTargets();
     if (spec == null) {
       return false;
     }
     return spec.getNamespaceSelector() != null
-        || (spec.getNamespaces() != null && spec.getNamespaces().stream().anyMatch(ns -> !own.equals(ns)));
+        || (spec.getNamespaces() != null && spec.getNamespaces().stream().anyMatch(ns -> !ns.equals(own)));
   }
 
   public static boolean isTerminating(Namespace ns) {

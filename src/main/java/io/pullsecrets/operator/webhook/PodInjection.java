@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.provider.ProviderRegistry;
@@ -95,7 +96,7 @@ public final class PodInjection {
    * @param credentials every cached RegistryCredential
    */
   public Decision decide(Pod pod, String namespace, Optional<Namespace> ns, Optional<ServiceAccount> serviceAccount,
-      Collection<RegistryCredential> credentials) {
+      Collection<? extends CredentialResource<?>> credentials) {
     if (pod.getMetadata() != null && pod.getMetadata().getAnnotations() != null
         && pod.getMetadata().getAnnotations().containsKey(MIRROR_POD_ANNOTATION)) {
       return Decision.unchanged("mirror pod");
@@ -123,12 +124,14 @@ public final class PodInjection {
     if (existing != null) {
       existing.stream().filter(Objects::nonNull).map(LocalObjectReference::getName).filter(Objects::nonNull).forEach(present::add);
     }
-    List<RegistryCredential> sorted = new ArrayList<>(credentials);
-    sorted.sort(Comparator.comparing((RegistryCredential rc) -> rc.getMetadata().getNamespace())
+    List<CredentialResource<?>> sorted = new ArrayList<>(credentials);
+    // ClusterRegistryCredentials (no namespace) first, then by namespace and name.
+    sorted.sort(Comparator.comparing((CredentialResource<?> rc) -> rc.getMetadata().getNamespace(),
+            Comparator.nullsFirst(Comparator.<String>naturalOrder()))
         .thenComparing(rc -> rc.getMetadata().getName()));
     Set<String> add = new LinkedHashSet<>();
     boolean targeted = false;
-    for (RegistryCredential rc : sorted) {
+    for (CredentialResource<?> rc : sorted) {
       Optional<ServingRules> rules = rules(rc);
       if (rules.isEmpty() || !rules.get().namespaces().matches(ns.get())) {
         continue;
@@ -166,7 +169,7 @@ public final class PodInjection {
   }
 
   /** {@link SpecCheck#servingRules}, compiled once per version of the credential. */
-  private Optional<ServingRules> rules(RegistryCredential rc) {
+  private Optional<ServingRules> rules(CredentialResource<?> rc) {
     String uid = rc.getMetadata().getUid();
     String rv = rc.getMetadata().getResourceVersion();
     if (uid == null) {

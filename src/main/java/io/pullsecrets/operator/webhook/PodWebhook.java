@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.http.HttpServing;
@@ -298,7 +299,7 @@ public final class PodWebhook implements AutoCloseable {
     }
     Optional<Namespace> ns = cache.namespace(namespace);
     Optional<ServiceAccount> sa = cache.serviceAccount(namespace, PodInjection.serviceAccountName(pod));
-    List<RegistryCredential> credentials = cache.credentials();
+    List<CredentialResource<?>> credentials = cache.credentials();
     return injection.decide(pod, namespace, ns, sa, credentials);
   }
 

@@ -14,7 +14,7 @@ import java.util.List;
 /**
  * What the CRD generator cannot say, applied to its output: the printer columns in the order of
  * {@link RegistryCredential#PRINTER_COLUMNS} (the generator sorts them by JSON path), the
- * top-level description for {@code kubectl explain}, and {@code status.conditions} as a list
+ * top-level description for {@code kubectl explain} (of either kind), and {@code status.conditions} as a list
  * keyed by {@code type}. {@code hack/update-crds.sh} writes the result to {@code crds/};
  * {@link CrdDriftTest} checks that the committed file is exactly this.
  */
@@ -32,7 +32,8 @@ public final class CrdFinisher {
       columns.sort(Comparator.comparing(c -> RegistryCredential.PRINTER_COLUMNS.indexOf(c.getName())));
       v.setAdditionalPrinterColumns(columns);
       JSONSchemaProps root = v.getSchema().getOpenAPIV3Schema();
-      root.setDescription(RegistryCredential.DESCRIPTION);
+      root.setDescription("ClusterRegistryCredential".equals(crd.getSpec().getNames().getKind())
+          ? ClusterRegistryCredential.DESCRIPTION : RegistryCredential.DESCRIPTION);
       JSONSchemaProps conditions = root.getProperties().get("status").getProperties().get("conditions");
       conditions.setXKubernetesListType("map");
       conditions.setXKubernetesListMapKeys(List.of("type"));

@@ -53,22 +53,29 @@ class ChartConventionsTest {
   void aggregatedClusterRolesLetNamespaceAdminsAndEditorsManageAndViewersReadRegistryCredentials() {
     List<HasMetadata> objects = template();
     List<ClusterRole> agg = all(objects, ClusterRole.class).stream().filter(ChartConventionsTest::aggregated).toList();
-    assertThat(agg).extracting(r -> r.getMetadata().getName()).containsExactlyInAnyOrder(FULLNAME + "-view", FULLNAME + "-edit");
+    assertThat(agg).extracting(r -> r.getMetadata().getName())
+        .containsExactlyInAnyOrder(FULLNAME + "-view", FULLNAME + "-edit", FULLNAME + "-cluster-view");
     for (ClusterRole r : agg) {
       r.getMetadata().getLabels().forEach((k, v) -> {
         if (k.startsWith(AGGREGATE)) {
           assertThat(v).as(k).isEqualTo("true");
         }
       });
-      // Only RegistryCredentials: no Secrets, nothing the operator itself needs.
+      // Only (Cluster)RegistryCredentials: no Secrets, nothing the operator itself needs.
       assertThat(r.getRules()).allSatisfy(rule -> {
         assertThat(rule.getApiGroups()).containsExactly("pullsecrets.io");
-        assertThat(rule.getResources()).allMatch(res -> res.startsWith("registrycredentials"));
+        assertThat(rule.getResources()).allMatch(res -> res.startsWith("registrycredentials") || res.startsWith("clusterregistrycredentials"));
       });
     }
     assertThat(verbsOnRegistryCredentials(agg, "admin")).isEqualTo(ALL_VERBS);
     assertThat(verbsOnRegistryCredentials(agg, "edit")).isEqualTo(ALL_VERBS);
     assertThat(verbsOnRegistryCredentials(agg, "view")).containsExactlyInAnyOrder("get", "list", "watch");
+    // ClusterRegistryCredentials: viewers read them, and nothing is aggregated into edit or admin
+    // (creating one targets any namespace: that stays with whom the cluster's own RBAC allows).
+    assertThat(verbsOn(agg, "view", "clusterregistrycredentials")).containsExactlyInAnyOrder("get", "list", "watch");
+    assertThat(verbsOn(agg, "view", "clusterregistrycredentials/status")).containsExactlyInAnyOrder("get", "list", "watch");
+    assertThat(verbsOn(agg, "edit", "clusterregistrycredentials")).isEmpty();
+    assertThat(verbsOn(agg, "admin", "clusterregistrycredentials")).isEmpty();
     // The status subresource is readable by every user role and writable by none.
     assertThat(agg).flatExtracting(ClusterRole::getRules).filteredOn(rule -> rule.getResources().contains("registrycredentials/status"))
         .allSatisfy(rule -> assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch"));
@@ -78,7 +85,7 @@ class ChartConventionsTest {
 
     // Namespaced mode too (ClusterRoles for people, whatever the operator's own rights are).
     assertThat(all(template("--set", "installMode=namespaced", "--set", "operator.watchNamespaces={a}"), ClusterRole.class))
-        .filteredOn(ChartConventionsTest::aggregated).hasSize(2);
+        .filteredOn(ChartConventionsTest::aggregated).hasSize(3);
     // Off.
     assertThat(template("--set", "rbac.aggregateRoles=false")).noneMatch(ChartConventionsTest::aggregated);
     assertThat(template("--set", "rbac.create=false")).noneMatch(ChartConventionsTest::aggregated);
@@ -86,11 +93,16 @@ class ChartConventionsTest {
 
   /** The verbs on registrycredentials that the built-in ClusterRole {@code role} gets by aggregation. */
   private static Set<String> verbsOnRegistryCredentials(List<ClusterRole> roles, String role) {
+    return verbsOn(roles, role, "registrycredentials");
+  }
+
+  /** The verbs on {@code resource} that the built-in ClusterRole {@code role} gets by aggregation. */
+  private static Set<String> verbsOn(List<ClusterRole> roles, String role, String resource) {
     Set<String> verbs = new TreeSet<>();
     for (ClusterRole r : roles) {
       if ("true".equals(r.getMetadata().getLabels().get(AGGREGATE + role))) {
         for (PolicyRule rule : r.getRules()) {
-          if (rule.getResources().contains("registrycredentials")) {
+          if (rule.getResources().contains(resource)) {
             verbs.addAll(rule.getVerbs());
           }
         }

@@ -32,7 +32,8 @@ class ChartSettingsTest {
       List.of("--set", "installMode=namespaced", "--set", "operator.watchNamespaces={" + Helm.NAMESPACE + ",team-a}"),
       List.of("--set", "webhook.certManager.enabled=true"),
       List.of("--set", "metrics.secure=false", "--set", "webhook.enabled=false"),
-      List.of("--set", "operator.allowedEndpointHosts={sts.example.com,10.0.0.7:8443}", "--set", "operator.logFormat=json"));
+      List.of("--set", "operator.allowedEndpointHosts={sts.example.com,10.0.0.7:8443}", "--set", "operator.logFormat=json"),
+      List.of("--set", "operator.clusterSourceNamespaces={platform,registry-secrets}"));
 
   @Test
   void everyVariableTheChartRendersIsAcceptedByTheOperator() {

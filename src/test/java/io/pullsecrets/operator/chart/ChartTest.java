@@ -96,12 +96,17 @@ class ChartTest {
     assertThat(verbs).isEqualTo(Map.of(
         "pullsecrets.io/registrycredentials", Set.of("get", "list", "watch", "patch"),
         "pullsecrets.io/registrycredentials/status", Set.of("patch"),
+        "pullsecrets.io/clusterregistrycredentials", Set.of("get", "list", "watch", "patch"),
+        "pullsecrets.io/clusterregistrycredentials/status", Set.of("patch"),
         "/secrets", Set.of("get", "list", "watch", "create", "update", "delete"),
         "/serviceaccounts", Set.of("get", "list", "watch", "patch"),
         "/serviceaccounts/token", Set.of("create"),
         "/events", Set.of("create", "list", "watch"),
         "/pods", Set.of("get"),
         "/namespaces", Set.of("list", "watch")));
+    // With watched namespaces the operator does not serve ClusterRegistryCredentials, nor may it read them.
+    assertThat(verbsByResource(one(template("--set", "operator.watchNamespaces={team-a}"), ClusterRole.class, FULLNAME).getRules()))
+        .doesNotContainKeys("pullsecrets.io/clusterregistrycredentials", "pullsecrets.io/clusterregistrycredentials/status");
     for (PolicyRule r : role.getRules()) {
       assertThat(r.getVerbs()).doesNotContain("*");
       assertThat(r.getResources()).doesNotContain("*");
@@ -224,18 +229,18 @@ class ChartTest {
 
   @Test
   void crdCopyInTheChartIsIdenticalToTheGeneratedOne() throws IOException {
-    Path generated = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
-    Path copy = Helm.CHART.resolve("crds/registrycredentials.pullsecrets.io-v1.yml");
-    assertThat(Files.mismatch(generated, copy))
-        .as("helm/pullsecret-operator/crds/ differs from crds/: run hack/update-crds.sh")
-        .isEqualTo(-1L);
+    for (String file : List.of("registrycredentials.pullsecrets.io-v1.yml", "clusterregistrycredentials.pullsecrets.io-v1.yml")) {
+      assertThat(Files.mismatch(Path.of("crds", file), Helm.CHART.resolve("crds").resolve(file)))
+          .as("helm/pullsecret-operator/crds/%s differs from crds/: run hack/update-crds.sh", file)
+          .isEqualTo(-1L);
+    }
     try (var files = Files.list(Helm.CHART.resolve("crds"))) {
       assertThat(files.map(p -> p.getFileName().toString()).toList())
           .containsExactlyInAnyOrderElementsOf(Files.list(Path.of("crds")).map(p -> p.getFileName().toString()).toList());
     }
     List<HasMetadata> withCrds = template("--include-crds");
-    assertThat(all(withCrds, CustomResourceDefinition.class)).singleElement()
-        .satisfies(crd -> assertThat(crd.getMetadata().getName()).isEqualTo("registrycredentials.pullsecrets.io"));
+    assertThat(all(withCrds, CustomResourceDefinition.class)).map(crd -> crd.getMetadata().getName())
+        .containsExactlyInAnyOrder("registrycredentials.pullsecrets.io", "clusterregistrycredentials.pullsecrets.io");
   }
 
   @Test

@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.Main;
 import io.pullsecrets.operator.PullSecretOperator;
+import io.pullsecrets.operator.api.ClusterRegistryCredential;
+import io.pullsecrets.operator.api.ClusterRegistryCredentialSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.config.OperatorConfig;
 import io.pullsecrets.operator.metrics.Prometheus;
@@ -90,7 +92,8 @@ class RbacCoverageTest {
    * deleted ECR credential while its finalizer was removed). Pull health gets a pod by name only
    * when a pull of an image one of its credentials serves failed (none does here).
    */
-  static final Set<String> SOMETIMES_USED = Set.of("get pullsecrets.io/registrycredentials", "get /pods");
+  static final Set<String> SOMETIMES_USED = Set.of("get pullsecrets.io/registrycredentials",
+      "get pullsecrets.io/clusterregistrycredentials", "get /pods");
 
   /** What RBAC authorizes: one request's attributes. */
   record Attributes(String verb, String group, String resource, String subresource, String namespace, String name) {
@@ -224,9 +227,24 @@ class RbacCoverageTest {
       throw new IllegalStateException(e);
     }
 
+    // A ClusterRegistryCredential through its life: finalizer, status, Secrets, deletion.
+    ClusterRegistryCredential cluster = new ClusterRegistryCredential();
+    cluster.getMetadata().setName("cluster-robot");
+    ClusterRegistryCredentialSpec spec = new ClusterRegistryCredentialSpec();
+    spec.setProvider(CredentialBuilder.staticLogin(OPS, "x", "registry.example.com", "robot").build().getSpec().getProvider());
+    spec.setSourceNamespace(OPS);
+    spec.setTargets(CredentialBuilder.staticLogin(OPS, "x", "registry.example.com", "robot").targets(List.of("team-b")).build()
+        .getSpec().getTargets());
+    cluster.setSpec(spec);
+    client.resource(cluster).create();
+    await().atMost(WAIT).until(() -> pullSecret("team-b", "cluster-robot").contains(Fixtures.b64("robot:rbac-second-password")));
+    client.resources(ClusterRegistryCredential.class).withName("cluster-robot").delete();
+    await().atMost(WAIT).until(() -> client.resources(ClusterRegistryCredential.class).withName("cluster-robot").get() == null);
+
     client.resources(RegistryCredential.class).inNamespace(OPS).delete();
     await().atMost(WAIT).until(() -> client.resources(RegistryCredential.class).inNamespace(OPS).list().getItems().isEmpty());
     assertThat(pullSecret("team-a", "robot")).isEmpty();
+    assertThat(pullSecret("team-b", "cluster-robot")).isEmpty();
   }
 
   private void startOperator() {

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.pullsecrets.operator.api.ClusterRegistryCredential;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,13 +26,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every file in examples/ is a RegistryCredential that the model reads without unknown fields
- * and that the committed CRD accepts: every field path exists in the schema with the right type,
+ * Every file in examples/ is a RegistryCredential (or a ClusterRegistryCredential) that the model
+ * reads without unknown fields and that the committed CRD of its kind accepts: every field path exists in the schema with the right type,
  * required fields are set, and the "exactly one of" CEL rules hold.
  */
 public class ExamplesTest {
   static final Path EXAMPLES = Path.of("examples");
   static final Path CRD = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
+  static final Path CLUSTER_CRD = Path.of("crds/clusterregistrycredentials.pullsecrets.io-v1.yml");
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final Pattern ONE_OF = Pattern.compile("^\\[(.*)]\\.filter\\(x, x\\)\\.size\\(\\) (==|<=) (\\d+)$");
   static final Pattern HAS = Pattern.compile("^has\\(self\\.(\\w+)\\)(?: && self\\.(\\w+))?$");
@@ -42,7 +45,11 @@ public class ExamplesTest {
   }
 
   static JsonNode specSchema() throws IOException {
-    JsonNode crd = YAML.readTree(CRD.toFile());
+    return specSchema(CRD);
+  }
+
+  static JsonNode specSchema(Path crdFile) throws IOException {
+    JsonNode crd = YAML.readTree(crdFile.toFile());
     return crd.at("/spec/versions/0/schema/openAPIV3Schema/properties/spec");
   }
 
@@ -140,14 +147,22 @@ public class ExamplesTest {
   }
 
   public static RegistryCredential strictParse(String yaml) throws IOException {
+    return strictParse(yaml, RegistryCredential.class);
+  }
+
+  static <T> T strictParse(String yaml, Class<T> kind) throws IOException {
     ObjectMapper strict = Serialization.yamlMapper().copy().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    return strict.readValue(yaml, RegistryCredential.class);
+    return strict.readValue(yaml, kind);
+  }
+
+  static boolean clusterScoped(String yaml) throws IOException {
+    return "ClusterRegistryCredential".equals(YAML.readTree(yaml).path("kind").asText());
   }
 
   public static Checker checkAgainstCrd(String yaml) throws IOException {
     JsonNode doc = YAML.readTree(yaml);
     Checker c = new Checker();
-    c.check(doc.path("spec"), specSchema(), "spec");
+    c.check(doc.path("spec"), specSchema(clusterScoped(yaml) ? CLUSTER_CRD : CRD), "spec");
     return c;
   }
 
@@ -155,14 +170,20 @@ public class ExamplesTest {
   @MethodSource("examples")
   void exampleIsAValidRegistryCredential(Path file) throws Exception {
     String yaml = Files.readString(file);
-    RegistryCredential rc = Serialization.unmarshal(yaml, RegistryCredential.class);
+    Class<? extends CredentialResource<?>> kind = clusterScoped(yaml) ? ClusterRegistryCredential.class : RegistryCredential.class;
+    CredentialResource<?> rc = Serialization.unmarshal(yaml, kind);
     assertThat(rc.getApiVersion()).isEqualTo("pullsecrets.io/v1alpha1");
-    assertThat(rc.getKind()).isEqualTo("RegistryCredential");
+    assertThat(rc.getKind()).isEqualTo(kind.getSimpleName());
     assertThat(rc.getMetadata().getName()).isNotBlank();
-    assertThat(rc.getMetadata().getNamespace()).isNotBlank();
+    if (rc.clusterScoped()) {
+      assertThat(rc.sourceNamespace()).as("a ClusterRegistryCredential names its source namespace").isNotBlank();
+      assertThat(rc.getSpec().getTargets()).as("and its targets").isNotNull();
+    } else {
+      assertThat(rc.getMetadata().getNamespace()).isNotBlank();
+    }
     assertThat(rc.getSpec().getProvider().configured()).hasSize(1);
 
-    RegistryCredential strict = strictParse(yaml);
+    CredentialResource<?> strict = strictParse(yaml, kind);
     assertThat(strict.getSpec().getProvider().configured()).isEqualTo(rc.getSpec().getProvider().configured());
 
     Checker c = checkAgainstCrd(yaml);

@@ -70,13 +70,15 @@ class K3sClusterTest {
   void staticCredentialIsReplicatedPatchedReportedAndCleanedUpUnderTheChartsRbac() throws Exception {
     Config admin = Config.fromKubeconfig(K3S.getKubeConfigYaml());
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(admin).build()) {
-      // The CRD, then the chart's Namespace, ServiceAccount and RBAC (not its Deployment).
-      CustomResourceDefinition crd = client.getKubernetesSerialization().unmarshal(
-          Files.readString(Path.of("crds/registrycredentials.pullsecrets.io-v1.yml")), CustomResourceDefinition.class);
-      client.resource(crd).serverSideApply();
-      client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-          .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
-              .anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")), 60, java.util.concurrent.TimeUnit.SECONDS);
+      // The CRDs, then the chart's Namespace, ServiceAccount and RBAC (not its Deployment).
+      for (String file : java.util.List.of("registrycredentials.pullsecrets.io-v1.yml", "clusterregistrycredentials.pullsecrets.io-v1.yml")) {
+        CustomResourceDefinition crd = client.getKubernetesSerialization().unmarshal(
+            Files.readString(Path.of("crds", file)), CustomResourceDefinition.class);
+        client.resource(crd).serverSideApply();
+        client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+            .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                .anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")), 60, java.util.concurrent.TimeUnit.SECONDS);
+      }
       KubernetesSerialization ser = new KubernetesSerialization();
       String deploy = Files.readString(Path.of("deploy/pullsecret-operator.yaml"));
       for (String doc : deploy.split("(?m)^---\\s*$")) {

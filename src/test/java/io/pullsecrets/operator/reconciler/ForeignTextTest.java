@@ -16,10 +16,12 @@ class ForeignTextTest {
 
   @Test
   void validOwnerNamesAreShownInvalidOnesQuoted() {
-    assertThat(ForeignText.owner("platform/ecr-prod")).isEqualTo("platform/ecr-prod");
-    assertThat(ForeignText.owner("Platform/x")).startsWith("with an invalid owner annotation \"Platform/x\"");
+    assertThat(ForeignText.owner("platform/ecr-prod")).isEqualTo("RegistryCredential platform/ecr-prod");
+    assertThat(ForeignText.owner("cluster-pull")).isEqualTo("ClusterRegistryCredential cluster-pull");
+    assertThat(ForeignText.owner("Platform/x")).startsWith("a credential with an invalid owner annotation \"Platform/x\"");
     assertThat(ForeignText.owner("p/" + "a".repeat(254))).contains("invalid").hasSizeLessThan(200);
-    assertThat(ForeignText.owner("no-slash")).contains("invalid");
+    assertThat(ForeignText.owner("No-Slash")).contains("invalid");
+    assertThat(ForeignText.owner("a".repeat(254))).contains("invalid").hasSizeLessThan(200);
   }
 
   @Test

@@ -102,6 +102,15 @@ class StartupFailuresTest {
     }
   }
 
+  /** A chart upgrade installs no new CRD (Helm installs crds/ only once): the operator says which one is missing. */
+  @Test
+  void missingClusterCrdSaysKubectlApply() throws Exception {
+    String url = stub(true, false);
+    try (OperatorProcess op = OperatorProcess.start(env(kubeconfig(url, null, TOKEN).toString()), "--http-port=0")) {
+      assertFailsWithOneLine(op, "does not serve clusterregistrycredentials.pullsecrets.io", "kubectl apply -f crds/", url);
+    }
+  }
+
   @Test
   void portInUseNamesTheFlag() throws Exception {
     String url = stub(true);
@@ -140,14 +149,22 @@ class StartupFailuresTest {
    * withCrd}, everything else 404 as a server without the CRD answers.
    */
   private String stub(boolean withCrd) throws IOException {
+    return stub(withCrd, withCrd);
+  }
+
+  /** {@link #stub(boolean)}, the ClusterRegistryCredential CRD served or not on its own. */
+  private String stub(boolean withCrd, boolean withClusterCrd) throws IOException {
     stub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
     stub.createContext("/", ex -> {
       String path = ex.getRequestURI().getPath();
       int code;
       String body;
-      if (withCrd && path.endsWith("/registrycredentials")) {
+      if (withCrd && path.endsWith("/registrycredentials") && !path.endsWith("/clusterregistrycredentials")) {
         code = 200;
         body = "{\"apiVersion\":\"pullsecrets.io/v1alpha1\",\"kind\":\"RegistryCredentialList\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[]}";
+      } else if (withClusterCrd && path.endsWith("/clusterregistrycredentials")) {
+        code = 200;
+        body = "{\"apiVersion\":\"pullsecrets.io/v1alpha1\",\"kind\":\"ClusterRegistryCredentialList\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[]}";
       } else {
         code = 404;
         body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","

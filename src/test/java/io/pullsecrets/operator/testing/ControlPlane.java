@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 public final class ControlPlane {
   public static final Path SCRIPT = Path.of("hack/control-plane.sh").toAbsolutePath();
   public static final Path CRD = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
+  public static final Path CLUSTER_CRD = Path.of("crds/clusterregistrycredentials.pullsecrets.io-v1.yml");
   /** The directory of the JVM's control plane: data, certificates, logs, audit log, kubeconfig. */
   static final Path DIR = Path.of("target/control-plane").toAbsolutePath();
 
@@ -158,9 +159,14 @@ public final class ControlPlane {
     }
   }
 
-  /** Creates the CRD from {@code crds/} and waits until it is Established. */
+  /** Creates the CRDs from {@code crds/} and waits until they are Established. */
   private void installCrd() throws IOException {
-    try (KubernetesClient c = adminClient(); InputStream in = Files.newInputStream(CRD)) {
+    installCrd(CRD);
+    installCrd(CLUSTER_CRD);
+  }
+
+  private void installCrd(Path file) throws IOException {
+    try (KubernetesClient c = adminClient(); InputStream in = Files.newInputStream(file)) {
       // Applied as the file says, field for field (a typed round trip would change some values,
       // and Helm's own server-side apply of the same file would then conflict with ours).
       io.fabric8.kubernetes.api.model.GenericKubernetesResource raw =

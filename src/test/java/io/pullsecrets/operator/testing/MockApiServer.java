@@ -27,6 +27,7 @@ public final class MockApiServer implements TestApi {
   /** The User-Agent of {@link #newOperatorClient()}, to tell the operator's requests from the test's. */
   public static final String OPERATOR_AGENT = "pullsecret-operator-under-test";
   public static final Path CRD = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
+  public static final Path CLUSTER_CRD = Path.of("crds/clusterregistrycredentials.pullsecrets.io-v1.yml");
 
   /** The mock web server logs every request at INFO through java.util.logging: too loud for CI. */
   private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -65,11 +66,13 @@ public final class MockApiServer implements TestApi {
     server = new KubernetesMockServer(new Context(Serialization.jsonMapper()), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init();
     client = server.createClient();
-    try (InputStream in = Files.newInputStream(CRD)) {
-      CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
-      client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    for (Path file : List.of(CRD, CLUSTER_CRD)) {
+      try (InputStream in = Files.newInputStream(file)) {
+        CustomResourceDefinition crd = Serialization.unmarshal(in, CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
     }
   }
 

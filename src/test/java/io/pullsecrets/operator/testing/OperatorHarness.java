@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.PullSecretOperator;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredentialStatus;
 import io.pullsecrets.operator.config.OperatorConfig;
@@ -121,13 +122,13 @@ public final class OperatorHarness implements AutoCloseable {
     PullSecretOperator.Options options = PullSecretOperator.Options.defaults(operatorClient)
         .withListener(new RegistryCredentialReconciler.RefreshListener() {
           @Override
-          public void synced(RegistryCredential rc, RegistryCredentialStatus status) {
+          public void synced(CredentialResource<?> rc, RegistryCredentialStatus status) {
             syncs.incrementAndGet();
           }
 
           @Override
-          public void reconciled(RegistryCredential rc) {
-            reconciles.computeIfAbsent(rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName(),
+          public void reconciled(CredentialResource<?> rc) {
+            reconciles.computeIfAbsent(rc.ownerKey(),
                 k -> new AtomicInteger()).incrementAndGet();
           }
         });

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pullsecrets.operator.PullSecretOperator;
+import io.pullsecrets.operator.api.ClusterRegistryCredential;
 import io.pullsecrets.operator.api.RegistryCredential;
 import java.io.IOException;
 import java.time.Duration;
@@ -217,6 +218,20 @@ public final class RealApiServer implements TestApi {
           if (e.getCode() != 404) {
             throw e;
           }
+        }
+      }
+    }
+    // ClusterRegistryCredentials are in no namespace: deleted here, their finalizer removed, so
+    // that none outlives its test and writes into the next one's namespaces.
+    for (ClusterRegistryCredential crc : client.resources(ClusterRegistryCredential.class).list().getItems()) {
+      var one = client.resources(ClusterRegistryCredential.class).withName(crc.getMetadata().getName());
+      try {
+        one.patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+            "{\"metadata\":{\"finalizers\":null}}");
+        one.delete();
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 404) {
+          throw e;
         }
       }
     }

@@ -10,6 +10,9 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.pullsecrets.operator.api.LabelSelectorSpec;
+import io.pullsecrets.operator.api.ClusterRegistryCredential;
+import io.pullsecrets.operator.api.ClusterRegistryCredentialSpec;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.ServiceAccountsSpec;
 import io.pullsecrets.operator.api.TargetsSpec;
@@ -102,6 +105,24 @@ class PodInjectionTest {
   static final RegistryCredential NAMED_SA = rc("ops", "bot", "bot-pull", names("team-a"), saNames("bot"));
   static final RegistryCredential TWO_PROVIDERS = twoProviders();
   static final RegistryCredential DELETING = deleting();
+  static final ClusterRegistryCredential CLUSTER = cluster("everywhere", "cluster-pull", "ops", selector(PULL));
+  static final ClusterRegistryCredential CLUSTER_TENANT_SOURCE = cluster("borrowed", "borrowed-pull", "team-c", selector(PULL));
+  static final ClusterRegistryCredential CLUSTER_NO_TARGETS = cluster("nowhere", "nowhere-pull", "ops", null);
+
+  /** A ClusterRegistryCredential: the same spec as {@link #rc}, sources in {@code sourceNamespace}. */
+  static ClusterRegistryCredential cluster(String name, String secretName, String sourceNamespace, TargetsSpec targets) {
+    RegistryCredential like = rc("ops", name, secretName, targets, null);
+    ClusterRegistryCredential c = new ClusterRegistryCredential();
+    c.getMetadata().setName(name);
+    c.getMetadata().setUid("uid-cluster-" + name);
+    ClusterRegistryCredentialSpec spec = new ClusterRegistryCredentialSpec();
+    spec.setProvider(like.getSpec().getProvider());
+    spec.setSecretName(secretName);
+    spec.setTargets(targets);
+    spec.setSourceNamespace(sourceNamespace);
+    c.setSpec(spec);
+    return c;
+  }
 
   static RegistryCredential twoProviders() {
     RegistryCredential rc = rc("team-a", "broken", "broken-pull", null, null);
@@ -142,12 +163,21 @@ class PodInjectionTest {
         Arguments.of("pod opted out", List.of(BY_LABEL), labelled, null, pod(null, Map.of(PodInjection.INJECT_LABEL, "false")), List.of()),
         Arguments.of("several credentials, sorted, deduplicated, partial", List.of(OWN_NS, NAMED_ALL_SAS, BY_LABEL, rc("team-a", "dup", "ghcr-pull", null, null)),
             labelled, null, pod(null, Map.of(), "quay-pull"), List.of("ecr-pull", "ghcr-pull")),
-        Arguments.of("no credentials", List.of(), labelled, null, pod(null, Map.of()), List.of()));
+        Arguments.of("no credentials", List.of(), labelled, null, pod(null, Map.of()), List.of()),
+        // ClusterRegistryCredentials: the same rules (SpecCheck.servingRules), with their own.
+        Arguments.of("cluster credential, selected namespace", List.of(CLUSTER), labelled, null, pod(null, Map.of()), List.of("cluster-pull")),
+        Arguments.of("cluster credential, untargeted namespace", List.of(CLUSTER), plain, null, pod(null, Map.of()), List.of()),
+        Arguments.of("cluster credential reading a namespace not allowed: not served", List.of(CLUSTER_TENANT_SOURCE), labelled, null,
+            pod(null, Map.of()), List.of()),
+        Arguments.of("cluster credential without targets: not served", List.of(CLUSTER_NO_TARGETS), labelled, null,
+            pod(null, Map.of()), List.of()),
+        Arguments.of("cluster credentials first, then by namespace", List.of(BY_LABEL, CLUSTER), labelled, null,
+            pod(null, Map.of()), List.of("cluster-pull", "ecr-pull")));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void decides(String description, List<RegistryCredential> credentials, Namespace ns, ServiceAccount sa, Pod pod, List<String> expected) {
+  void decides(String description, List<CredentialResource<?>> credentials, Namespace ns, ServiceAccount sa, Pod pod, List<String> expected) {
     PodInjection injection = new PodInjection(CONFIG, PodInjectionTest.PROVIDERS);
     PodInjection.Decision d = injection.decide(pod, ns.getMetadata().getName(), Optional.of(ns), Optional.ofNullable(sa), credentials);
     assertThat(d.add()).as(description).containsExactlyElementsOf(expected);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.testing.Closer;
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class PodWebhookTest {
   static final ObjectMapper JSON = new ObjectMapper();
   final Map<String, Namespace> namespaces = new HashMap<>();
-  final List<RegistryCredential> credentials = new CopyOnWriteArrayList<>();
+  final List<CredentialResource<?>> credentials = new CopyOnWriteArrayList<>();
   final AtomicBoolean synced = new AtomicBoolean(true);
   final List<String> results = new CopyOnWriteArrayList<>();
   final List<Duration> took = Collections.synchronizedList(new ArrayList<>());
@@ -53,7 +54,7 @@ class PodWebhookTest {
 
   ClusterView cache = new ClusterView() {
     @Override
-    public List<RegistryCredential> credentials() {
+    public List<CredentialResource<?>> credentials() {
       return credentials;
     }
 

@@ -8,6 +8,7 @@ import io.pullsecrets.operator.api.EcrAuthSpec;
 import io.pullsecrets.operator.api.EcrProviderSpec;
 import io.pullsecrets.operator.api.ProviderKind;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
@@ -378,7 +379,7 @@ public final class EcrCredentialProvider implements CredentialProvider {
   }
 
   /** The SDK's assume-role provider on an STS client signing with {@code base}. */
-  private static AwsCredentialsProvider assumeRole(RegistryCredential rc, String field, AwsAssumeRoleSpec spec,
+  private static AwsCredentialsProvider assumeRole(CredentialResource<?> rc, String field, AwsAssumeRoleSpec spec,
       AwsCredentialsProvider base, Sts sts, Redactor redactor) throws ProviderException {
     String roleArn = requireRoleArn(spec.getRoleArn(), field + ".roleArn");
     String externalId = spec.getExternalId() == null || spec.getExternalId().isBlank() ? null : spec.getExternalId();
@@ -449,8 +450,8 @@ public final class EcrCredentialProvider implements CredentialProvider {
   }
 
   /** {@code pullsecrets-<namespace>-<name>}, in STS's alphabet and at most 64 characters. */
-  static String sessionName(RegistryCredential rc) {
-    String raw = "pullsecrets-" + rc.getMetadata().getNamespace() + "-" + rc.getMetadata().getName();
+  static String sessionName(CredentialResource<?> rc) {
+    String raw = "pullsecrets-" + (rc.clusterScoped() ? "cluster" : rc.getMetadata().getNamespace()) + "-" + rc.getMetadata().getName();
     String clean = raw.replaceAll("[^\\w+=,.@-]", "-");
     return clean.length() > 64 ? clean.substring(0, 64) : clean;
   }

@@ -6,6 +6,7 @@ import io.pullsecrets.operator.Labels;
 import io.pullsecrets.operator.api.GitLabProviderSpec;
 import io.pullsecrets.operator.api.ProviderKind;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.Credential;
 import io.pullsecrets.operator.provider.CredentialProvider;
@@ -123,8 +124,8 @@ public final class GitLabCredentialProvider implements CredentialProvider {
   }
 
   /** The name of the token this credential owns: its namespace/name and uid (unique, and how a lost token is found). */
-  static String tokenName(RegistryCredential rc) {
-    String where = rc.getMetadata().getNamespace() + "/" + rc.getMetadata().getName();
+  static String tokenName(CredentialResource<?> rc) {
+    String where = rc.ownerKey();
     if (where.length() > 180) {
       where = where.substring(0, 180);
     }
@@ -133,7 +134,7 @@ public final class GitLabCredentialProvider implements CredentialProvider {
 
   @Override
   public Credential fetch(ProviderRequest request) throws ProviderException {
-    RegistryCredential rc = request.resource();
+    CredentialResource<?> rc = request.resource();
     GitLabProviderSpec spec = request.resource().getSpec().getProvider().getGitlab();
     String scope = scope(spec);
     int lifetime = spec.getLifetimeDays() == null ? DEFAULT_LIFETIME_DAYS : spec.getLifetimeDays();
@@ -177,7 +178,7 @@ public final class GitLabCredentialProvider implements CredentialProvider {
   }
 
   /** Rotates the live token (or creates one), after recording the intent; returns the state with the new token. */
-  private TokenState mint(RegistryCredential rc, GitLabApi api, TokenState state, String scope, LocalDate until,
+  private TokenState mint(CredentialResource<?> rc, GitLabApi api, TokenState state, String scope, LocalDate until,
       String refreshRequest, Instant now) throws ProviderException {
     String name = tokenName(rc);
     long from = state == null ? 0 : (state.rotating() != null ? state.rotating().from() : state.tokenId());
@@ -204,8 +205,8 @@ public final class GitLabCredentialProvider implements CredentialProvider {
     store.write(rc, base.withIntent(intent)); // durable before the call: a restart finds it
     GitLabApi.Token next;
     if (live == null) {
-      next = api.create(name, "Pulls images for RegistryCredential " + rc.getMetadata().getNamespace() + "/"
-          + rc.getMetadata().getName() + " (pullsecret-operator rotates and revokes it)", until);
+      next = api.create(name, "Pulls images for " + rc.describe()
+          + " (pullsecret-operator rotates and revokes it)", until);
     } else {
       try {
         next = api.rotate(live.id(), until);
@@ -247,7 +248,7 @@ public final class GitLabCredentialProvider implements CredentialProvider {
     return new GitLabApi(admin.endpoint(), admin.token(), admin.scope(), tls, TIMEOUT_SECONDS);
   }
 
-  private static String annotation(RegistryCredential rc) {
+  private static String annotation(CredentialResource<?> rc) {
     Map<String, String> a = rc.getMetadata().getAnnotations();
     return a == null ? "" : Objects.toString(a.get(Labels.REFRESH_REQUESTED_ANNOTATION), "");
   }
@@ -273,7 +274,7 @@ public final class GitLabCredentialProvider implements CredentialProvider {
    * known, and reports through {@code warn}.
    */
   @Override
-  public Duration release(RegistryCredential rc, Instant now, BiConsumer<String, String> warn) {
+  public Duration release(CredentialResource<?> rc, Instant now, BiConsumer<String, String> warn) {
     String uid = rc.getMetadata().getUid();
     Held h = held.get(uid);
     TokenState state = h != null && h.state != null ? h.state : null;
@@ -320,18 +321,18 @@ public final class GitLabCredentialProvider implements CredentialProvider {
     }
   }
 
-  private void giveUp(RegistryCredential rc, BiConsumer<String, String> warn, String message) {
-    LOG.warn("{}/{}: {}", rc.getMetadata().getNamespace(), rc.getMetadata().getName(), message);
+  private void giveUp(CredentialResource<?> rc, BiConsumer<String, String> warn, String message) {
+    LOG.warn("{}: {}", rc.ownerKey(), message);
     warn.accept(REVOCATION_FAILED, message);
     store.delete(rc);
     forget(rc);
   }
 
-  private void forget(RegistryCredential rc) {
+  private void forget(CredentialResource<?> rc) {
     held.remove(rc.getMetadata().getUid());
   }
 
-  private static Instant deletionStarted(RegistryCredential rc, Instant now) {
+  private static Instant deletionStarted(CredentialResource<?> rc, Instant now) {
     try {
       return Instant.parse(rc.getMetadata().getDeletionTimestamp());
     } catch (RuntimeException e) {

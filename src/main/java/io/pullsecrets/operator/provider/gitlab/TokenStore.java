@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.pullsecrets.operator.api.Reasons;
+import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.provider.ProviderException;
 import java.nio.charset.StandardCharsets;
@@ -23,15 +24,15 @@ interface TokenStore {
   String LABEL = "pullsecrets.io/gitlab-token-of";
 
   /** The state, or null when there is none (or it is not a state). */
-  TokenState read(RegistryCredential rc) throws ProviderException;
+  TokenState read(CredentialResource<?> rc) throws ProviderException;
 
   /** Writes the state durably; an exception means it may not be written. */
-  void write(RegistryCredential rc, TokenState state) throws ProviderException;
+  void write(CredentialResource<?> rc, TokenState state) throws ProviderException;
 
   /** Removes the state (absent: nothing to do). */
-  void delete(RegistryCredential rc);
+  void delete(CredentialResource<?> rc);
 
-  static String secretName(RegistryCredential rc) {
+  static String secretName(CredentialResource<?> rc) {
     return "pullsecret-gitlab-" + rc.getMetadata().getUid();
   }
 
@@ -39,10 +40,10 @@ interface TokenStore {
   static TokenStore kubernetes(KubernetesClient client) {
     return new TokenStore() {
       @Override
-      public TokenState read(RegistryCredential rc) throws ProviderException {
+      public TokenState read(CredentialResource<?> rc) throws ProviderException {
         Secret s;
         try {
-          s = client.secrets().inNamespace(rc.getMetadata().getNamespace()).withName(secretName(rc)).get();
+          s = client.secrets().inNamespace(rc.sourceNamespace()).withName(secretName(rc)).get();
         } catch (KubernetesClientException e) {
           throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "the GitLab token state could not be"
               + " read (HTTP " + e.getCode() + ")");
@@ -58,13 +59,13 @@ interface TokenStore {
       }
 
       @Override
-      public void write(RegistryCredential rc, TokenState state) throws ProviderException {
-        Secret s = new SecretBuilder().withNewMetadata().withName(secretName(rc)).withNamespace(rc.getMetadata().getNamespace())
+      public void write(CredentialResource<?> rc, TokenState state) throws ProviderException {
+        Secret s = new SecretBuilder().withNewMetadata().withName(secretName(rc)).withNamespace(rc.sourceNamespace())
             .withLabels(Map.of(LABEL, rc.getMetadata().getUid())).endMetadata().withType("Opaque")
             .withData(Map.of(KEY, Base64.getEncoder().encodeToString(state.toJson().getBytes(StandardCharsets.UTF_8))))
             .build();
         try {
-          client.secrets().inNamespace(rc.getMetadata().getNamespace()).resource(s).createOr(NonDeletingOperation::update);
+          client.secrets().inNamespace(rc.sourceNamespace()).resource(s).createOr(NonDeletingOperation::update);
         } catch (KubernetesClientException e) {
           throw ProviderException.transientFailure(Reasons.PROVIDER_UNAVAILABLE, "the GitLab token state could not be"
               + " written (HTTP " + e.getCode() + ")");
@@ -72,9 +73,9 @@ interface TokenStore {
       }
 
       @Override
-      public void delete(RegistryCredential rc) {
+      public void delete(CredentialResource<?> rc) {
         try {
-          client.secrets().inNamespace(rc.getMetadata().getNamespace()).withName(secretName(rc)).delete();
+          client.secrets().inNamespace(rc.sourceNamespace()).withName(secretName(rc)).delete();
         } catch (KubernetesClientException e) {
           // Gone with its namespace, or left for the namespace's deletion: it names a revoked token.
         }

@@ -59,17 +59,17 @@ class GitLabCredentialProviderTest {
   final Map<String, TokenState> stored = new HashMap<>();
   final TokenStore store = new TokenStore() {
     @Override
-    public TokenState read(RegistryCredential rc) {
+    public TokenState read(io.pullsecrets.operator.api.CredentialResource<?> rc) {
       return stored.get(rc.getMetadata().getUid());
     }
 
     @Override
-    public void write(RegistryCredential rc, TokenState state) {
+    public void write(io.pullsecrets.operator.api.CredentialResource<?> rc, TokenState state) {
       stored.put(rc.getMetadata().getUid(), state);
     }
 
     @Override
-    public void delete(RegistryCredential rc) {
+    public void delete(io.pullsecrets.operator.api.CredentialResource<?> rc) {
       stored.remove(rc.getMetadata().getUid());
     }
   };
