@@ -204,11 +204,8 @@ class HarborPullOnNodeTest {
     assertThat(harbor.requests()).extracting(r -> r.method()).filteredOn("PATCH"::equals).hasSize(ROTATIONS + 1);
 
     List<Double> windows = forced.stream().map(r -> seen.windowMillis(List.of(NS), r.secret(), r.acceptedNanos())).toList();
-    List<Double> sorted = new ArrayList<>(windows);
-    sorted.sort(null);
-    System.out.printf("HARBOR_NODE_ROTATION_WINDOW_MS rotations=%d all=%s median=%.1f max=%.1f; after the first, a new pod"
-        + " Running in %.1f s%n", windows.size(), windows.stream().map(w -> String.format("%.1f", w)).toList(),
-        sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), runningAfter);
+    System.out.printf("HARBOR_NODE_ROTATION_WINDOW_MS %s; after the first, a new pod Running in %.1f s%n",
+        RotationWatch.summary(windows), runningAfter);
     // From the registry refusing the old secret to the Secret carrying the new one: one write pass.
     assertThat(windows).allSatisfy(w -> assertThat(w).isPositive().isLessThan(5000.0));
   }

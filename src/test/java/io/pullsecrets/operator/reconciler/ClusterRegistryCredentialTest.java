@@ -1,12 +1,13 @@
 package io.pullsecrets.operator.reconciler;
 
+import static io.pullsecrets.operator.testing.Fixtures.targetNamespaces;
+import static io.pullsecrets.operator.testing.Fixtures.targetSelector;
 import static io.pullsecrets.operator.testing.OperatorHarness.OPERATOR_NS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pullsecrets.operator.api.ClusterRegistryCredential;
 import io.pullsecrets.operator.api.ClusterRegistryCredentialSpec;
-import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.StatusCondition;
 import io.pullsecrets.operator.api.TargetsSpec;
@@ -47,17 +48,7 @@ class ClusterRegistryCredentialTest {
     return crc;
   }
 
-  static TargetsSpec selecting(Map<String, String> labels) {
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaceSelector(new LabelSelectorSpec(labels, null));
-    return t;
-  }
 
-  static TargetsSpec named(String... namespaces) {
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of(namespaces));
-    return t;
-  }
 
   static ClusterRegistryCredential get(OperatorHarness h, String name) {
     return h.client.resources(ClusterRegistryCredential.class).withName(name).get();
@@ -91,7 +82,7 @@ class ClusterRegistryCredentialTest {
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
     Fixtures.namespace(h.client, "team-c", Map.of());
-    h.client.resource(clusterCredential("everywhere", OPERATOR_NS, selecting(Map.of("pull", "yes")))).create();
+    h.client.resource(clusterCredential("everywhere", OPERATOR_NS, targetSelector(Map.of("pull", "yes")))).create();
 
     ClusterRegistryCredential crc = awaitReady(h, "everywhere", "True", "Synced");
 
@@ -147,7 +138,7 @@ class ClusterRegistryCredentialTest {
     Fixtures.namespace(h.client, "tenant-x", Map.of());
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, "tenant-x", "robot", "robot", "tenant-secret");
-    h.client.resource(clusterCredential("borrowed", "tenant-x", named("team-a"))).create();
+    h.client.resource(clusterCredential("borrowed", "tenant-x", targetNamespaces("team-a"))).create();
 
     ClusterRegistryCredential crc = awaitReady(h, "borrowed", "False", "InvalidSpec");
 
@@ -193,7 +184,7 @@ class ClusterRegistryCredentialTest {
     h.awaitReady("team-a", "own");
     String tenantJson = h.dockerConfig("team-a", "regcred");
 
-    h.client.resource(clusterCredential("platform-pull", OPERATOR_NS, named("team-a", "team-b"))).create();
+    h.client.resource(clusterCredential("platform-pull", OPERATOR_NS, targetNamespaces("team-a", "team-b"))).create();
 
     ClusterRegistryCredential crc = await(h, "platform-pull",
         c -> c.getStatus().getFailedNamespaces() != null && !c.getStatus().getFailedNamespaces().isEmpty());
@@ -228,7 +219,7 @@ class ClusterRegistryCredentialTest {
     OperatorHarness h = closer.add(new OperatorHarness()).start();
     Fixtures.loginSecret(h.client, OPERATOR_NS, "robot", "robot", "s3cret-1");
     Fixtures.namespace(h.client, "team-health", Map.of());
-    h.client.resource(clusterCredential("health", OPERATOR_NS, named("team-health"))).create();
+    h.client.resource(clusterCredential("health", OPERATOR_NS, targetNamespaces("team-health"))).create();
     awaitReady(h, "health", "True", "Synced");
     String image = REGISTRY + "/team/app:1";
     var pod = h.client.pods().inNamespace("team-health").resource(new io.fabric8.kubernetes.api.model.PodBuilder()

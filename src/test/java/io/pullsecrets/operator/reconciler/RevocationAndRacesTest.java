@@ -1,5 +1,7 @@
 package io.pullsecrets.operator.reconciler;
 
+import static io.pullsecrets.operator.testing.Fixtures.targetNamespaces;
+import static io.pullsecrets.operator.testing.Fixtures.targetSelector;
 import static io.pullsecrets.operator.testing.Fixtures.b64;
 import static io.pullsecrets.operator.testing.OperatorHarness.OPERATOR_NS;
 import static io.pullsecrets.operator.testing.OperatorHarness.PLATFORM_NS;
@@ -9,7 +11,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pullsecrets.operator.Labels;
-import io.pullsecrets.operator.api.LabelSelectorSpec;
 import io.pullsecrets.operator.api.RefreshSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.api.TargetsSpec;
@@ -55,17 +56,7 @@ class RevocationAndRacesTest {
     return CredentialBuilder.staticLogin(ns, name, REGISTRY, "robot").secretName(secretName).targets(targets).build();
   }
 
-  static TargetsSpec namespaces(String... names) {
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of(names));
-    return t;
-  }
 
-  static TargetsSpec labelled(String key, String value) {
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaceSelector(new LabelSelectorSpec(Map.of(key, value), null));
-    return t;
-  }
 
   // A rotation that lands while the provider is fetching is replicated, not paired with old data.
   @Test
@@ -90,7 +81,7 @@ class RevocationAndRacesTest {
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(blockingOnce))));
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
-    h.apply(credential(PLATFORM_NS, "example", "regcred", namespaces("team-a")));
+    h.apply(credential(PLATFORM_NS, "example", "regcred", targetNamespaces("team-a")));
 
     assertThat(inFetch.await(15, TimeUnit.SECONDS)).as("the provider was called").isTrue();
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-2");
@@ -109,7 +100,7 @@ class RevocationAndRacesTest {
     Fixtures.namespace(h.client, "team-a", Map.of("pull", "yes"));
     Fixtures.namespace(h.client, "team-b", Map.of("pull", "yes"));
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
-    h.apply(credential(PLATFORM_NS, "example", "regcred", labelled("pull", "yes")));
+    h.apply(credential(PLATFORM_NS, "example", "regcred", targetSelector(Map.of("pull", "yes"))));
     h.awaitReady(PLATFORM_NS, "example");
     h.awaitUntil(() -> h.pullSecretNames("team-b", "default").contains("regcred"));
 
@@ -138,7 +129,7 @@ class RevocationAndRacesTest {
     Fixtures.namespace(h.client, "team-x", Map.of());
     Fixtures.namespace(h.client, "team-a", Map.of());
     Fixtures.loginSecret(h.client, "team-x", "robot", "robot", "scan-pw-1");
-    h.apply(credential("team-x", "shared", "regcred", namespaces("team-x", "team-a")));
+    h.apply(credential("team-x", "shared", "regcred", targetNamespaces("team-x", "team-a")));
     h.awaitReady("team-x", "shared");
     h.awaitUntil(() -> h.pullSecretNames("team-a", "default").contains("regcred"));
 
@@ -167,7 +158,7 @@ class RevocationAndRacesTest {
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(gcpLike)))
         .withClock(clock).withJitter(() -> 0));
     Fixtures.namespace(h.client, "team-a", Map.of());
-    RegistryCredential rc = credential(PLATFORM_NS, "gcp", "gcp-pull", namespaces("team-a"));
+    RegistryCredential rc = credential(PLATFORM_NS, "gcp", "gcp-pull", targetNamespaces("team-a"));
     RefreshSpec refresh = new RefreshSpec();
     refresh.setBefore("1h");
     rc.getSpec().setRefresh(refresh);
@@ -203,7 +194,7 @@ class RevocationAndRacesTest {
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
     List<String> names = IntStream.range(0, 20).mapToObj(i -> "pull-" + i).toList();
     for (int i = 0; i < 20; i++) {
-      h.apply(credential(PLATFORM_NS, "fleet-" + i, names.get(i), labelled("fleet", "yes")));
+      h.apply(credential(PLATFORM_NS, "fleet-" + i, names.get(i), targetSelector(Map.of("fleet", "yes"))));
     }
     for (int i = 0; i < 20; i++) {
       h.awaitReady(PLATFORM_NS, "fleet-" + i);
@@ -234,7 +225,7 @@ class RevocationAndRacesTest {
         .withName("regcred").withNamespace("team-t").withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)).endMetadata()
         .withData(Map.of("blob", b64(blob))).build()).create();
     Fixtures.loginSecret(h.client, PLATFORM_NS, "robot", "robot", "scan-pw-1");
-    h.apply(credential(PLATFORM_NS, "example", "regcred", namespaces("team-a", "team-t")));
+    h.apply(credential(PLATFORM_NS, "example", "regcred", targetNamespaces("team-a", "team-t")));
 
     // The operator still behaves: the tenant's Secret is a Conflict and left alone, team-a is synced.
     RegistryCredential rc = h.awaitCondition(PLATFORM_NS, "example", "Ready", "False", "Conflict");

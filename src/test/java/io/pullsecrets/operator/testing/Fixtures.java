@@ -30,6 +30,23 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 public final class Fixtures {
   private Fixtures() {}
 
+  /** {@code spec.targets} naming {@code namespaces}. */
+  public static io.pullsecrets.operator.api.TargetsSpec targetNamespaces(String... namespaces) {
+    io.pullsecrets.operator.api.TargetsSpec t = new io.pullsecrets.operator.api.TargetsSpec();
+    t.setNamespaces(java.util.List.of(namespaces));
+    return t;
+  }
+
+  /** {@code spec.targets} selecting namespaces by {@code labels}, except {@code excluded}. */
+  public static io.pullsecrets.operator.api.TargetsSpec targetSelector(Map<String, String> labels, String... excluded) {
+    io.pullsecrets.operator.api.TargetsSpec t = new io.pullsecrets.operator.api.TargetsSpec();
+    t.setNamespaceSelector(new io.pullsecrets.operator.api.LabelSelectorSpec(labels, null));
+    if (excluded.length > 0) {
+      t.setExcludeNamespaces(java.util.List.of(excluded));
+    }
+    return t;
+  }
+
   public static String b64(String s) {
     return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }

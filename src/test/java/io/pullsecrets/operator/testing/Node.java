@@ -202,20 +202,9 @@ public final class Node {
         .addNewContainer().withName("app").withImage(image).endContainer().endSpec().build();
   }
 
-  /** Creates the pod and waits until it runs; fails with its state and events when it does not. */
+  /** Waits until the pod runs; fails with its state and events when it does not. */
   public static Pod awaitRunning(KubernetesClient client, Pod pod) {
-    String ns = pod.getMetadata().getNamespace();
-    String name = pod.getMetadata().getName();
-    Pod[] last = new Pod[1];
-    try {
-      await("pod " + ns + "/" + name + " Running").atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
-        last[0] = client.pods().inNamespace(ns).withName(name).get();
-        return last[0] != null && "Running".equals(last[0].getStatus().getPhase());
-      });
-    } catch (org.awaitility.core.ConditionTimeoutException e) {
-      throw new AssertionError("pod " + ns + "/" + name + " is not Running: " + describe(client, last[0]), e);
-    }
-    return last[0];
+    return awaitPod(client, pod, "Running", p -> p != null && "Running".equals(p.getStatus().getPhase()) ? p : null);
   }
 
   /**
@@ -223,21 +212,28 @@ public final class Node {
    * {@code Failed} "Failed to pull image ..."); returns that event's message.
    */
   public static String awaitPullFailure(KubernetesClient client, Pod pod) {
+    return awaitPod(client, pod, "failing to pull", ignored -> events(client, pod.getMetadata().getNamespace(),
+        pod.getMetadata().getName()).stream()
+        .filter(e -> "Failed".equals(e.getReason()) && e.getMessage() != null && e.getMessage().startsWith("Failed to pull image"))
+        .map(Event::getMessage).findFirst().orElse(null));
+  }
+
+  /**
+   * Polls the pod (null while it does not exist) until {@code probe} answers; fails with the pod's
+   * state and events when it never does.
+   */
+  private static <T> T awaitPod(KubernetesClient client, Pod pod, String what, java.util.function.Function<Pod, T> probe) {
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
-    String[] message = new String[1];
+    java.util.concurrent.atomic.AtomicReference<T> found = new java.util.concurrent.atomic.AtomicReference<>();
     try {
-      await("pod " + ns + "/" + name + " fails to pull").atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> {
-        message[0] = events(client, ns, name).stream()
-            .filter(e -> "Failed".equals(e.getReason()) && e.getMessage() != null && e.getMessage().startsWith("Failed to pull image"))
-            .map(Event::getMessage).findFirst().orElse(null);
-        return message[0] != null;
-      });
+      await("pod " + ns + "/" + name + " " + what).atMost(WAIT).pollInterval(Duration.ofMillis(100))
+          .until(() -> found.updateAndGet(previous -> probe.apply(client.pods().inNamespace(ns).withName(name).get())) != null);
     } catch (org.awaitility.core.ConditionTimeoutException e) {
-      throw new AssertionError("pod " + ns + "/" + name + " did not fail to pull: "
+      throw new AssertionError("pod " + ns + "/" + name + " is not " + what + ": "
           + describe(client, client.pods().inNamespace(ns).withName(name).get()), e);
     }
-    return message[0];
+    return found.get();
   }
 
   /** The waiting reason of the pod's container (ErrImagePull, ImagePullBackOff, ...), or "". */

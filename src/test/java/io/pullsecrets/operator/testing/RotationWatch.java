@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +46,14 @@ public final class RotationWatch implements AutoCloseable {
   public double windowMillis(List<String> namespaces, String value, long acceptedNanos) {
     long last = namespaces.stream().mapToLong(ns -> seen.get(ns).get(value)).max().orElseThrow();
     return (last - acceptedNanos) / 1e6;
+  }
+
+  /** {@code rotations=N all=[...] median=M max=X} (milliseconds), the line the rotation tests print. */
+  public static String summary(List<Double> windows) {
+    List<Double> sorted = new ArrayList<>(windows);
+    sorted.sort(null);
+    return String.format("rotations=%d all=%s median=%.1f max=%.1f", windows.size(),
+        windows.stream().map(w -> String.format("%.1f", w)).toList(), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1));
   }
 
   @Override

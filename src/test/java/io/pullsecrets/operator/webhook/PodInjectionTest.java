@@ -1,5 +1,7 @@
 package io.pullsecrets.operator.webhook;
 
+import static io.pullsecrets.operator.testing.Fixtures.targetNamespaces;
+import static io.pullsecrets.operator.testing.Fixtures.targetSelector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.LocalObjectReference;
@@ -42,18 +44,7 @@ class PodInjectionTest {
         .secretName(secretName).targets(targets).serviceAccounts(sas).build();
   }
 
-  static TargetsSpec names(String... ns) {
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaces(List.of(ns));
-    return t;
-  }
 
-  static TargetsSpec selector(Map<String, String> labels, String... excluded) {
-    TargetsSpec t = new TargetsSpec();
-    t.setNamespaceSelector(new LabelSelectorSpec(labels, null));
-    t.setExcludeNamespaces(List.of(excluded));
-    return t;
-  }
 
   static ServiceAccountsSpec saNames(String... names) {
     ServiceAccountsSpec s = new ServiceAccountsSpec();
@@ -97,16 +88,16 @@ class PodInjectionTest {
   }
 
   static final Map<String, String> PULL = Map.of("pull", "yes");
-  static final RegistryCredential BY_LABEL = rc("platform", "ecr", "ecr-pull", selector(PULL, "excluded"), null);
+  static final RegistryCredential BY_LABEL = rc("platform", "ecr", "ecr-pull", targetSelector(PULL, "excluded"), null);
   static final RegistryCredential OWN_NS = rc("team-a", "ghcr", "ghcr-pull", null, null);
-  static final RegistryCredential NAMED_ALL_SAS = rc("ops", "quay", "quay-pull", names("team-a", "team-b"), saAll());
-  static final RegistryCredential BUILDERS = rc("ops", "builders", "build-pull", names("team-a"), saSelector(Map.of("role", "builder")));
-  static final RegistryCredential UNTRUSTED_OTHER = rc("team-c", "sneaky", "sneaky-pull", names("team-a"), null);
-  static final RegistryCredential NAMED_SA = rc("ops", "bot", "bot-pull", names("team-a"), saNames("bot"));
+  static final RegistryCredential NAMED_ALL_SAS = rc("ops", "quay", "quay-pull", targetNamespaces("team-a", "team-b"), saAll());
+  static final RegistryCredential BUILDERS = rc("ops", "builders", "build-pull", targetNamespaces("team-a"), saSelector(Map.of("role", "builder")));
+  static final RegistryCredential UNTRUSTED_OTHER = rc("team-c", "sneaky", "sneaky-pull", targetNamespaces("team-a"), null);
+  static final RegistryCredential NAMED_SA = rc("ops", "bot", "bot-pull", targetNamespaces("team-a"), saNames("bot"));
   static final RegistryCredential TWO_PROVIDERS = twoProviders();
   static final RegistryCredential DELETING = deleting();
-  static final ClusterRegistryCredential CLUSTER = cluster("everywhere", "cluster-pull", "ops", selector(PULL));
-  static final ClusterRegistryCredential CLUSTER_TENANT_SOURCE = cluster("borrowed", "borrowed-pull", "team-c", selector(PULL));
+  static final ClusterRegistryCredential CLUSTER = cluster("everywhere", "cluster-pull", "ops", targetSelector(PULL));
+  static final ClusterRegistryCredential CLUSTER_TENANT_SOURCE = cluster("borrowed", "borrowed-pull", "team-c", targetSelector(PULL));
   static final ClusterRegistryCredential CLUSTER_NO_TARGETS = cluster("nowhere", "nowhere-pull", "ops", null);
 
   /** A ClusterRegistryCredential: the same spec as {@link #rc}, sources in {@code sourceNamespace}. */
@@ -235,7 +226,7 @@ class PodInjectionTest {
   void compiledRulesFollowTheResourceVersion() {
     PodInjection injection = new PodInjection(CONFIG, PodInjectionTest.PROVIDERS);
     Namespace labelled = ns("team-a", PULL);
-    RegistryCredential rc = rc("platform", "ecr", "ecr-pull", selector(PULL), null);
+    RegistryCredential rc = rc("platform", "ecr", "ecr-pull", targetSelector(PULL), null);
     assertThat(injection.decide(pod(null, Map.of()), "team-a", Optional.of(labelled), Optional.empty(), List.of(rc)).add()).containsExactly("ecr-pull");
     rc.getSpec().setSecretName("renamed");
     rc.getMetadata().setResourceVersion("2");

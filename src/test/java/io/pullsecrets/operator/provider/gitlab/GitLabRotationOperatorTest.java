@@ -138,11 +138,7 @@ class GitLabRotationOperatorTest {
 
     List<Double> windows = new ArrayList<>();
     gitlab.mints.subList(1, gitlab.mints.size()).forEach(m -> windows.add(window(m)));
-    List<Double> sorted = new ArrayList<>(windows);
-    sorted.sort(null);
-    System.out.printf("GITLAB_ROTATION_WINDOW_MS rotations=%d namespaces=%d all=%s median=%.1f max=%.1f%n", windows.size(),
-        NAMESPACES.size(), windows.stream().map(w -> String.format("%.1f", w)).toList(), sorted.get(sorted.size() / 2),
-        sorted.get(sorted.size() - 1));
+    System.out.println("GITLAB_ROTATION_WINDOW_MS namespaces=" + NAMESPACES.size() + " " + RotationWatch.summary(windows));
     assertThat(windows).allSatisfy(w -> assertThat(w).isPositive().isLessThan(5000.0));
     // The state Secret holds the current token id, and no intent.
     Secret state = h.client.secrets().inNamespace(PLATFORM_NS).list().getItems().stream()
