@@ -29,6 +29,8 @@ import java.util.regex.Pattern;
  *     endpoints (a private STS, ACR behind a proxy); empty by default
  * @param webhook the pod admission webhook
  * @param metrics how /metrics is served
+ * @param healPodsDefault whether credentials that leave {@code spec.healPods} unset heal pods
+ *     admitted too early ({@code spec.healPods: false} still turns it off)
  */
 public record OperatorConfig(
     String namespace,
@@ -40,12 +42,31 @@ public record OperatorConfig(
     String logFormat,
     Set<String> allowedEndpointHosts,
     Webhook webhook,
-    Metrics metrics) {
+    Metrics metrics,
+    boolean healPodsDefault) {
 
   public OperatorConfig {
     allowedEndpointHosts = allowedEndpointHosts == null ? Set.of() : Set.copyOf(allowedEndpointHosts);
     webhook = webhook == null ? Webhook.DISABLED : webhook;
     metrics = metrics == null ? Metrics.PLAIN : metrics;
+  }
+
+  /** Settings without healing by default. */
+  public OperatorConfig(String namespace, Set<String> trustedNamespaces, Set<String> watchNamespaces, int httpPort,
+      boolean leaderElection, String logLevel, String logFormat, Set<String> allowedEndpointHosts, Webhook webhook, Metrics metrics) {
+    this(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, webhook,
+        metrics, false);
+  }
+
+  /** The same settings with this default for {@code spec.healPods}. */
+  public OperatorConfig withHealPodsDefault(boolean heal) {
+    return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat,
+        allowedEndpointHosts, webhook, metrics, heal);
+  }
+
+  /** Whether a credential heals pods: its {@code spec.healPods} when set, else the operator's default. */
+  public boolean healsPods(Boolean specHealPods) {
+    return specHealPods != null ? specHealPods : healPodsDefault;
   }
 
   /** Settings with /metrics in plain HTTP on the HTTP port. */
@@ -58,7 +79,7 @@ public record OperatorConfig(
   /** The same settings with these metrics settings. */
   public OperatorConfig withMetrics(Metrics m) {
     return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat,
-        allowedEndpointHosts, webhook, m);
+        allowedEndpointHosts, webhook, m, healPodsDefault);
   }
 
   /**
@@ -88,7 +109,7 @@ public record OperatorConfig(
   /** The same settings with these webhook settings. */
   public OperatorConfig withWebhook(Webhook w) {
     return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, w,
-        metrics);
+        metrics, healPodsDefault);
   }
 
   /**
@@ -171,7 +192,9 @@ public record OperatorConfig(
     WEBHOOK_CONFIGURATION("webhook-configuration", "PULLSECRET_WEBHOOK_CONFIGURATION", "MutatingWebhookConfiguration whose caBundle the operator keeps current",
         "pullsecret-operator", "set to `<fullname>`"),
     WEBHOOK_SERVICE("webhook-service", "PULLSECRET_WEBHOOK_SERVICE", "Service in front of the webhook, for the certificate's DNS names",
-        "pullsecret-operator-webhook", "set to `<fullname>-webhook`");
+        "pullsecret-operator-webhook", "set to `<fullname>-webhook`"),
+    HEAL_PODS_DEFAULT("heal-pods-default", "PULLSECRET_HEAL_PODS_DEFAULT", "true to delete pods admitted before their ServiceAccount carried the Secret (docs/pull-health.md) for RegistryCredentials that leave spec.healPods unset; spec.healPods: false still turns it off; needs delete on pods",
+        "false", "`operator.healPodsDefault` (needs `rbac.healPods`)");
 
     public final String flag;
     public final String env;
@@ -247,7 +270,8 @@ public record OperatorConfig(
     String format = oneOf(Setting.LOG_FORMAT, values.get(Setting.LOG_FORMAT), "text", List.of("text", "json"));
     Set<String> endpointHosts = hostList(Setting.ALLOWED_ENDPOINT_HOSTS, values.get(Setting.ALLOWED_ENDPOINT_HOSTS));
     return new OperatorConfig(namespace, Set.copyOf(trusted), Set.copyOf(watch), port, leaderElection, level, format,
-        Set.copyOf(endpointHosts), webhook(values), metrics(values));
+        Set.copyOf(endpointHosts), webhook(values), metrics(values),
+        bool(Setting.HEAL_PODS_DEFAULT, values.get(Setting.HEAL_PODS_DEFAULT), false));
   }
 
   private static Metrics metrics(Map<Setting, String> values) throws ConfigException {
