@@ -10,6 +10,9 @@
 #   bench/run.sh --idle=5 --new-namespaces=1       # a quick run
 #   bench/run.sh --only=fleet                      # issue 10: 20 credentials x N namespaces: unrelated
 #                                                  # ServiceAccount edits (operator CPU per edit), new namespace
+#   bench/run.sh --only=pull-events --events=10000 # issue 21: pull health's Event watcher in this JVM
+#                                                  # against N namespaces: kubelet Events per second
+#                                                  # handled, CPU and heap against no watcher
 #   bench/run.sh --help
 # BENCH_SKIP_BUILD=1 skips the Maven steps; BENCH_JVM_OPTS sets the parent JVM's flags (the mock
 # server lives there); BENCH_CHILD_JVM_OPTS the operator's. Child logs and the control planes'

@@ -33,7 +33,7 @@ public class RegistryCredentialSpec {
   @JsonPropertyDescription("Probe the registry's /v2/ endpoint with each new credential and report the result in the Verified condition.")
   private Boolean verify;
 
-  @JsonPropertyDescription("Delete a controller-owned pod (of a ReplicaSet, StatefulSet, Job or DaemonSet) whose image pull this credential should serve was refused for authentication and whose spec.imagePullSecrets lacks the Secret its ServiceAccount now carries, so that its controller creates it again with the Secret. Off by default; rate-limited; at most once per pod; never in namespaces labelled pullsecrets.io/inject=false. Needs the chart value rbac.healPods (delete on pods).")
+  @JsonPropertyDescription("Delete a controller-owned pod (of a ReplicaSet, StatefulSet, Job or DaemonSet) whose image pull this credential should serve was refused for authentication and whose spec.imagePullSecrets lacks the Secret its ServiceAccount now carries, so that its controller creates it again with the Secret. Unset: the operator's default (PULLSECRET_HEAL_PODS_DEFAULT, chart value operator.healPodsDefault), off unless set; false turns it off for this credential whatever the default. Rate-limited; at most once per pod; never in namespaces labelled pullsecrets.io/inject=false. Needs the chart value rbac.healPods (delete on pods).")
   private Boolean healPods;
 
   public ProviderSpec getProvider() {

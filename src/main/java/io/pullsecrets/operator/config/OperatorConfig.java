@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
  * @param metrics how /metrics is served
  * @param clusterSourceNamespaces namespaces besides the operator's own that ClusterRegistryCredentials may
  *     read source Secrets (and request ServiceAccount tokens) from; empty by default
+ * @param healPodsDefault whether credentials that leave {@code spec.healPods} unset heal pods
+ *     admitted too early ({@code spec.healPods: false} still turns it off)
  */
 public record OperatorConfig(
     String namespace,
@@ -43,7 +45,8 @@ public record OperatorConfig(
     Set<String> allowedEndpointHosts,
     Webhook webhook,
     Metrics metrics,
-    Set<String> clusterSourceNamespaces) {
+    Set<String> clusterSourceNamespaces,
+    boolean healPodsDefault) {
 
   public OperatorConfig {
     allowedEndpointHosts = allowedEndpointHosts == null ? Set.of() : Set.copyOf(allowedEndpointHosts);
@@ -52,18 +55,18 @@ public record OperatorConfig(
     metrics = metrics == null ? Metrics.PLAIN : metrics;
   }
 
-  /** Settings without cluster source namespaces besides the operator's own. */
+  /** Settings without cluster source namespaces besides the operator's own, and without healing by default. */
   public OperatorConfig(String namespace, Set<String> trustedNamespaces, Set<String> watchNamespaces, int httpPort,
       boolean leaderElection, String logLevel, String logFormat, Set<String> allowedEndpointHosts, Webhook webhook,
       Metrics metrics) {
     this(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, webhook,
-        metrics, Set.of());
+        metrics, Set.of(), false);
   }
 
   /** The same settings with these cluster source namespaces (besides the operator's own). */
   public OperatorConfig withClusterSourceNamespaces(Set<String> namespaces) {
     return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat,
-        allowedEndpointHosts, webhook, metrics, namespaces);
+        allowedEndpointHosts, webhook, metrics, namespaces, healPodsDefault);
   }
 
   /**
@@ -72,6 +75,17 @@ public record OperatorConfig(
    */
   public boolean allowsClusterSource(String ns) {
     return namespace.equals(ns) || clusterSourceNamespaces.contains(ns);
+  }
+
+  /** The same settings with this default for {@code spec.healPods}. */
+  public OperatorConfig withHealPodsDefault(boolean heal) {
+    return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat,
+        allowedEndpointHosts, webhook, metrics, clusterSourceNamespaces, heal);
+  }
+
+  /** Whether a credential heals pods: its {@code spec.healPods} when set, else the operator's default. */
+  public boolean healsPods(Boolean specHealPods) {
+    return specHealPods != null ? specHealPods : healPodsDefault;
   }
 
   /** Settings with /metrics in plain HTTP on the HTTP port. */
@@ -84,7 +98,7 @@ public record OperatorConfig(
   /** The same settings with these metrics settings. */
   public OperatorConfig withMetrics(Metrics m) {
     return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat,
-        allowedEndpointHosts, webhook, m, clusterSourceNamespaces);
+        allowedEndpointHosts, webhook, m, clusterSourceNamespaces, healPodsDefault);
   }
 
   /**
@@ -114,7 +128,7 @@ public record OperatorConfig(
   /** The same settings with these webhook settings. */
   public OperatorConfig withWebhook(Webhook w) {
     return new OperatorConfig(namespace, trustedNamespaces, watchNamespaces, httpPort, leaderElection, logLevel, logFormat, allowedEndpointHosts, w,
-        metrics, clusterSourceNamespaces);
+        metrics, clusterSourceNamespaces, healPodsDefault);
   }
 
   /**
@@ -199,7 +213,9 @@ public record OperatorConfig(
     WEBHOOK_CONFIGURATION("webhook-configuration", "PULLSECRET_WEBHOOK_CONFIGURATION", "MutatingWebhookConfiguration whose caBundle the operator keeps current",
         "pullsecret-operator", "set to `<fullname>`"),
     WEBHOOK_SERVICE("webhook-service", "PULLSECRET_WEBHOOK_SERVICE", "Service in front of the webhook, for the certificate's DNS names",
-        "pullsecret-operator-webhook", "set to `<fullname>-webhook`");
+        "pullsecret-operator-webhook", "set to `<fullname>-webhook`"),
+    HEAL_PODS_DEFAULT("heal-pods-default", "PULLSECRET_HEAL_PODS_DEFAULT", "true to delete pods admitted before their ServiceAccount carried the Secret (docs/pull-health.md) for RegistryCredentials that leave spec.healPods unset; spec.healPods: false still turns it off; needs delete on pods",
+        "false", "`operator.healPodsDefault` (needs `rbac.healPods`)");
 
     public final String flag;
     public final String env;
@@ -276,7 +292,8 @@ public record OperatorConfig(
     Set<String> endpointHosts = hostList(Setting.ALLOWED_ENDPOINT_HOSTS, values.get(Setting.ALLOWED_ENDPOINT_HOSTS));
     Set<String> clusterSources = namespaceList(Setting.CLUSTER_SOURCE_NAMESPACES, values.get(Setting.CLUSTER_SOURCE_NAMESPACES));
     return new OperatorConfig(namespace, Set.copyOf(trusted), Set.copyOf(watch), port, leaderElection, level, format,
-        Set.copyOf(endpointHosts), webhook(values), metrics(values), Set.copyOf(clusterSources));
+        Set.copyOf(endpointHosts), webhook(values), metrics(values), Set.copyOf(clusterSources),
+        bool(Setting.HEAL_PODS_DEFAULT, values.get(Setting.HEAL_PODS_DEFAULT), false));
   }
 
   private static Metrics metrics(Map<Setting, String> values) throws ConfigException {

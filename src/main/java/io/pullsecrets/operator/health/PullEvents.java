@@ -15,16 +15,26 @@ import java.util.regex.Pattern;
  * Which core/v1 Events are failed image pulls, and what of them is kept. The kubelet reports a
  * failed pull as a Warning on the pod with reason {@code Failed} and message {@code Failed to pull
  * image "<image>": <error>}, then, while it backs off, with reason {@code BackOff} and message
- * {@code Back-off pulling image "<image>"} (since Kubernetes 1.30 followed by the error). Its
+ * {@code Back-off pulling image "<image>"} (no error: the kubelet adds it to the container's
+ * waiting message in the pod's status, not to the Event). Its
  * companions {@code Error: ErrImagePull} and {@code Error: ImagePullBackOff} name no image and
  * are not kept. Anyone who may create Events in a namespace can write such an Event: every field
  * kept is bounded and control characters are replaced.
  */
 public final class PullEvents {
-  /** Longest image reference kept (a Docker reference name is at most 255 characters, plus tag or digest). */
-  public static final int MAX_IMAGE = 320;
+  /**
+   * Longest image reference kept: the longest valid one, a name of 255 characters (the
+   * distribution reference's limit), a tag of 128 with its colon, a sha256 digest with its
+   * {@code @sha256:}. A longer one is no image the kubelet would pull, and is not kept.
+   */
+  public static final int MAX_IMAGE = 255 + 129 + 72;
   /** Longest kubelet message kept. */
   public static final int MAX_MESSAGE = 512;
+  /**
+   * Longest message the informer caches: enough for the kubelet's message about the longest image
+   * (which names it three times) and its error.
+   */
+  static final int MAX_CACHED_MESSAGE = 3 * MAX_IMAGE + 2 * MAX_MESSAGE;
   /** The reasons the kubelet gives a failed pull; the informers select each server-side. */
   public static final String FAILED = "Failed";
   public static final String BACK_OFF = "BackOff";
@@ -78,6 +88,16 @@ public final class PullEvents {
   }
 
   /**
+   * Whether the kubelet's report is a bare back-off: {@code Back-off pulling image "<image>"} and
+   * nothing more. The kubelet's {@code BackOff} Event never carries the error (it adds it only to
+   * the container's waiting message in the pod's status): it says that the pull still fails, not
+   * why, so it does not change what an earlier {@code Failed} report said.
+   */
+  public static boolean isBareBackOff(PullFailure f) {
+    return f.message().equals(BACKING_OFF + f.image() + "\"");
+  }
+
+  /**
    * What the informer caches of an Event: for a failed pull, the fields {@link #of} reads (the
    * message bounded); for any other Event, its name only.
    */
@@ -93,7 +113,7 @@ public final class PullEvents {
         .withInvolvedObject(new ObjectReferenceBuilder().withKind(pod.getKind()).withNamespace(pod.getNamespace())
             .withName(pod.getName()).withUid(pod.getUid()).build())
         .withReason(e.getReason())
-        .withMessage(e.getMessage().length() > 2 * MAX_MESSAGE ? e.getMessage().substring(0, 2 * MAX_MESSAGE) : e.getMessage())
+        .withMessage(e.getMessage().length() > MAX_CACHED_MESSAGE ? e.getMessage().substring(0, MAX_CACHED_MESSAGE) : e.getMessage())
         .withCount(e.getCount())
         .withFirstTimestamp(e.getFirstTimestamp())
         .withLastTimestamp(e.getLastTimestamp())

@@ -63,13 +63,19 @@ public final class PullFailureStore {
     this.capacity = capacity;
   }
 
-  /** Records a report; a later report of the same pod and image replaces the earlier one (an older one is ignored). */
+  /**
+   * Records a report; a later report of the same pod and image replaces the earlier one (an older
+   * one is ignored). A bare back-off ({@link PullEvents#isBareBackOff}: the kubelet's {@code
+   * BackOff} Event, which never says why) only says that the pull known so far still fails: it
+   * moves that failure's last report on and keeps its kind, message and count; and a failure that
+   * says why replaces a bare back-off even when reported before it.
+   */
   public synchronized void record(PullFailure f) {
     Entry e = entries.remove(f.key());
     if (e == null) {
       e = new Entry(f);
-    } else if (!f.lastSeen().isBefore(e.failure.lastSeen())) {
-      e.failure = f;
+    } else {
+      e.failure = merge(e.failure, f);
     }
     entries.put(f.key(), e);
     while (entries.size() > capacity) {
@@ -77,6 +83,18 @@ public final class PullFailureStore {
       eldest.next();
       eldest.remove();
     }
+  }
+
+  static PullFailure merge(PullFailure known, PullFailure f) {
+    Instant last = f.lastSeen().isAfter(known.lastSeen()) ? f.lastSeen() : known.lastSeen();
+    if (PullEvents.isBareBackOff(f)) {
+      return new PullFailure(known.namespace(), known.pod(), known.podUid(), known.image(), known.message(), known.kind(),
+          known.firstSeen(), last, known.count());
+    }
+    if (PullEvents.isBareBackOff(known)) {
+      return new PullFailure(f.namespace(), f.pod(), f.podUid(), f.image(), f.message(), f.kind(), f.firstSeen(), last, f.count());
+    }
+    return f.lastSeen().isBefore(known.lastSeen()) ? known : f;
   }
 
   /** The entries of namespaces {@code namespaces} accepts, reported at or after {@code since}. */

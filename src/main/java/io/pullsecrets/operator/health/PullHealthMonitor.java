@@ -86,18 +86,24 @@ public final class PullHealthMonitor {
                   new FieldSelector.Field("reason", reason)))
               .withItemStore(new TransformingItemStore<>(PullEvents::slim))
               .withOnDeleteFilter((e, unknown) -> false)
-              .withSecondaryToPrimaryMapper(e -> {
-                Optional<PullFailure> f = PullEvents.of(e);
-                if (f.isEmpty()) {
-                  return Set.of();
-                }
-                store.record(f.get());
-                return credentialsIn.apply(f.get().namespace());
-              })
+              .withSecondaryToPrimaryMapper(e -> observe(e, credentialsIn))
               .build(),
           context));
     }
     return sources;
+  }
+
+  /**
+   * What the informers do with each Event they see: a failed pull goes into the store and wakes
+   * the credentials that target its namespace; anything else wakes none.
+   */
+  public Set<ResourceID> observe(Event e, Function<String, Set<ResourceID>> credentialsIn) {
+    Optional<PullFailure> f = PullEvents.of(e);
+    if (f.isEmpty()) {
+      return Set.of();
+    }
+    store.record(f.get());
+    return credentialsIn.apply(f.get().namespace());
   }
 
   /**

@@ -298,7 +298,7 @@ public abstract class RegistryCredentialReconciler<R extends CredentialResource<
     Instant now = clock.instant();
     List<PullFailure> concerning = new ArrayList<>();
     PullHealth.Verdict verdict = pullHealth.assess(rc, rules.get(), next.getRegistries(), cluster, now, concerning::add);
-    if (rc.getSpec() != null && Boolean.TRUE.equals(rc.getSpec().getHealPods()) && !verdict.healthy()) {
+    if (rc.getSpec() != null && config.healsPods(rc.getSpec().getHealPods()) && !verdict.healthy()) {
       healer.heal(rc, rules.get().secretName(), concerning, cluster, now);
     }
     Conditions conditions = new Conditions(next.getConditions(), rc.getMetadata().getGeneration(), now);

@@ -129,8 +129,10 @@ public final class Benchmark {
     String server;
     /** Children only: the mock's URL or the real server's kubeconfig path. */
     String api;
-    /** "fleet": only the twenty-credential phase (no floor, no single-credential phases); null: everything. */
+    /** "fleet": only the twenty-credential phase (no floor, no single-credential phases); "pull-events": only {@link PullEventsBench}; null: everything. */
     String only;
+    /** --only=pull-events: kubelet Events written per phase. */
+    int events = 10_000;
     /** Whether the twenty-credential phase runs. */
     boolean fleet = true;
     int edits = 50;
@@ -168,13 +170,14 @@ public final class Benchmark {
           }
           case "api" -> o.api = v;
           case "only" -> {
-            if (!v.equals("fleet")) {
-              throw new IllegalArgumentException("--only takes fleet, not " + v);
+            if (!v.equals("fleet") && !v.equals("pull-events")) {
+              throw new IllegalArgumentException("--only takes fleet or pull-events, not " + v);
             }
             o.only = v;
           }
           case "fleet" -> o.fleet = Boolean.parseBoolean(v);
           case "edits" -> o.edits = Integer.parseInt(v);
+          case "events" -> o.events = Integer.parseInt(v);
           case "settle-ms" -> o.settleMs = Integer.parseInt(v);
           case "baseline-ms" -> o.baselineMs = Integer.parseInt(v);
           case "log-dir" -> o.logDir = Path.of(v);
@@ -186,6 +189,7 @@ public final class Benchmark {
                                     [--new-namespaces=3] [--quiet-ms=3000] [--floor=true] [--log-dir=target/bench]
                                     [--operator=true] [--floor-get=false] [--only=fleet] [--fleet=true] [--edits=50]
                                     [--settle-ms=300] [--baseline-ms=10000] [--keep] [--reuse=<dir>]
+                                    [--only=pull-events --events=10000]
                   --server=real: each phase (floor, operator) gets its own control plane (hack/control-plane.sh up
                     <log-dir>/cp-<phase>); writes are counted from its audit log. Default where the control plane
                     is built (hack/control-plane.sh status); otherwise mock (fabric8's CRUD mock in this JVM)
@@ -202,6 +206,10 @@ public final class Benchmark {
                     heap after a full GC, native memory (jcmd VM.native_memory summary, when the child JVM's flags
                     have -XX:NativeMemoryTracking=summary), then --new-namespaces new namespaces as in --only=fleet.
                     For comparing the child JVM's flags at one scale without building it again
+                  --only=pull-events: pull health's Event watcher (issue 21) in this JVM, on a real control plane
+                    with N namespaces: --events kubelet-shaped pull failures (Failed 401 and BackOff) written without
+                    the watcher, then listed by it, then written again while it watches: events per second handled,
+                    CPU per event and heap against the run without it (docs/pull-health.md)
                   --floor-get=true: the floor GETs each SA before patching it, as withName(..).patch(..) does
                   BENCH_CHILD_JVM_OPTS overrides the operator JVM's flags (default: the image's, MaxRAM=512m); the
                     image's other variables (pom.xml, Jib's <environment>) are set for it unless set here""");
@@ -223,7 +231,13 @@ public final class Benchmark {
     switch (o.mode) {
       case "operator" -> runOperatorChild(o);
       case "floor" -> runFloorChild(o);
-      case "parent" -> new Parent(o).run();
+      case "parent" -> {
+        if ("pull-events".equals(o.only)) {
+          PullEventsBench.run(o);
+        } else {
+          new Parent(o).run();
+        }
+      }
       default -> throw new IllegalArgumentException("unknown mode " + o.mode);
     }
   }

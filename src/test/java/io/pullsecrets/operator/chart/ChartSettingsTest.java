@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pullsecrets.operator.config.OperatorConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,8 @@ class ChartSettingsTest {
       List.of("--set", "webhook.certManager.enabled=true"),
       List.of("--set", "metrics.secure=false", "--set", "webhook.enabled=false"),
       List.of("--set", "operator.allowedEndpointHosts={sts.example.com,10.0.0.7:8443}", "--set", "operator.logFormat=json"),
-      List.of("--set", "operator.clusterSourceNamespaces={platform,registry-secrets}"));
+      List.of("--set", "operator.clusterSourceNamespaces={platform,registry-secrets}"),
+      List.of("--set", "operator.healPodsDefault=true", "--set", "rbac.healPods=true"));
 
   @Test
   void everyVariableTheChartRendersIsAcceptedByTheOperator() {
@@ -69,5 +71,41 @@ class ChartSettingsTest {
       }
     }
     assertThat(named).isGreaterThanOrEqualTo(10);
+  }
+
+  static Map<String, String> env(Deployment d) {
+    Map<String, String> env = new HashMap<>();
+    for (EnvVar e : d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv()) {
+      if (e.getValue() != null) {
+        env.put(e.getName(), e.getValue());
+      }
+    }
+    return env;
+  }
+
+  /**
+   * operator.healPodsDefault deletes pods for every credential that leaves spec.healPods unset:
+   * it needs the delete on pods that rbac.healPods grants, and rendering fails without it (the
+   * schema says so, and the template when the schema is skipped). rbac.healPods alone is the
+   * per-credential opt-in (spec.healPods: true) and renders.
+   */
+  @Test
+  void healPodsDefaultIsRenderedOnlyWithTheRbacThatLetsItDelete() {
+    assertThat(env(Helm.one(Helm.template(), Deployment.class, ChartTest.FULLNAME))).containsEntry("PULLSECRET_HEAL_PODS_DEFAULT", "false");
+    List<io.fabric8.kubernetes.api.model.HasMetadata> both = Helm.template("--set", "operator.healPodsDefault=true", "--set", "rbac.healPods=true");
+    assertThat(env(Helm.one(both, Deployment.class, ChartTest.FULLNAME))).containsEntry("PULLSECRET_HEAL_PODS_DEFAULT", "true");
+    assertThat(both).filteredOn(o -> o.getKind().equals("ClusterRole")).map(o -> Serialization.asYaml(o))
+        .anyMatch(y -> y.contains("pods") && y.contains("delete"));
+    Helm.one(Helm.template("--set", "rbac.healPods=true"), Deployment.class, ChartTest.FULLNAME);
+
+    for (List<String> extra : List.of(List.<String>of(), List.of("--skip-schema-validation"))) {
+      List<String> args = new java.util.ArrayList<>(List.of("template", Helm.RELEASE, Helm.CHART.toString()));
+      args.addAll(extra);
+      args.addAll(List.of("--set", "operator.healPodsDefault=true"));
+      Helm.Result r = Helm.run(args);
+      assertThat(r.exitCode()).as("%s", args).isNotZero();
+      assertThat(r.stderr()).as("%s", args).contains(extra.isEmpty() ? "at '/rbac/healPods': value must be true"
+          : "operator.healPodsDefault needs rbac.healPods (delete on pods)");
+    }
   }
 }

@@ -133,4 +133,21 @@ class OperatorConfigTest {
         .hasMessage("PULLSECRET_METRICS_SERVICE (--metrics-service): 'a.b' is not a valid Service name");
     assertThat(OperatorConfig.usage()).contains("--metrics-secure", "PULLSECRET_METRICS_PORT", "--metrics-service");
   }
+
+  @Test
+  void healPodsDefaultAppliesOnlyWhereSpecHealPodsIsUnset() throws Exception {
+    OperatorConfig d = OperatorConfig.parse(new String[0], Map.of(), NO_FILE);
+    assertThat(d.healPodsDefault()).isFalse();
+    assertThat(d.healsPods(null)).as("unset, off by default: existing credentials keep their behaviour").isFalse();
+    assertThat(d.healsPods(true)).isTrue();
+    assertThat(d.healsPods(false)).isFalse();
+    OperatorConfig on = OperatorConfig.parse(new String[0], Map.of("PULLSECRET_HEAL_PODS_DEFAULT", "true"), NO_FILE);
+    assertThat(on.healsPods(null)).isTrue();
+    assertThat(on.healsPods(false)).as("spec.healPods: false still turns it off").isFalse();
+    assertThat(on.withMetrics(OperatorConfig.Metrics.PLAIN).withWebhook(OperatorConfig.Webhook.DISABLED).healPodsDefault()).isTrue();
+    assertThat(OperatorConfig.parse(new String[] {"--heal-pods-default=false"}, Map.of("PULLSECRET_HEAL_PODS_DEFAULT", "true"), NO_FILE)
+        .healPodsDefault()).isFalse();
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--heal-pods-default=yes"}, Map.of(), NO_FILE))
+        .hasMessage("PULLSECRET_HEAL_PODS_DEFAULT (--heal-pods-default): 'yes' is not true or false");
+  }
 }

@@ -15,6 +15,7 @@ import io.pullsecrets.operator.api.Reasons;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.chart.Helm;
 import io.pullsecrets.operator.testing.Closer;
+import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
 import java.time.Duration;
@@ -52,7 +53,6 @@ class PodHealingOnRealServerTest {
         h.client.resource(o).forceConflicts().serverSideApply();
       }
     }
-    h.start(OperatorHarness.config(Set.of()), o -> o);
   }
 
   /** A one-replica ReplicaSet; returns its pod, created by the ReplicaSet controller. */
@@ -100,6 +100,7 @@ class PodHealingOnRealServerTest {
 
   @Test
   void onlyAControllerOwnedPodWaitingOnItsPullWithoutTheSecretIsDeletedAndItsReplacementHasIt() {
+    h.start(OperatorHarness.config(Set.of()), o -> o);
     // Admitted before the credential exists: none of these pods lists the Secret.
     Pod early = replicaSetPod(TEAM, "early");
     Pod running = replicaSetPod(TEAM, "running");
@@ -137,5 +138,40 @@ class PodHealingOnRealServerTest {
       assertThat(still.getMetadata().getDeletionTimestamp()).isNull();
     }
     assertThat(h.client.v1().events().inNamespace(OPTED_OUT).withField("reason", Reasons.POD_HEALED).list().getItems()).isEmpty();
+  }
+
+  /**
+   * With the operator's default on (PULLSECRET_HEAL_PODS_DEFAULT), a credential that leaves
+   * spec.healPods unset heals; one with spec.healPods: false only reports.
+   */
+  @Test
+  void theOperatorsDefaultHealsForCredentialsThatLeaveHealPodsUnsetAndFalseStillTurnsItOff() {
+    h.start(OperatorHarness.config(Set.of()).withHealPodsDefault(true), o -> o);
+    String keep = "team-heal-keep";
+    Fixtures.namespace(h.client, keep, Map.of());
+    Pod early = replicaSetPod(TEAM, "early");
+    Pod kept = replicaSetPod(keep, "kept");
+
+    RegistryCredential unset = Fixtures.teamCredential(h.client, "registry.example.com", List.of(TEAM));
+    assertThat(unset.getSpec().getHealPods()).isNull();
+    h.apply(unset);
+    RegistryCredential off = CredentialBuilder.staticLogin(PLATFORM_NS, "keeper", "registry.example.com", "robot")
+        .secretName("keep-pull").targets(List.of(keep)).build();
+    off.getSpec().setHealPods(false);
+    h.apply(off);
+    h.awaitReady(PLATFORM_NS, "example");
+    h.awaitReady(PLATFORM_NS, "keeper");
+    h.awaitUntil(() -> h.pullSecretNames(TEAM, "default").contains("regcred") && h.pullSecretNames(keep, "default").contains("keep-pull"));
+
+    kubelet(kept, "ImagePullBackOff");
+    kubelet(early, "ImagePullBackOff");
+    await("the early pod is replaced by one with the Secret").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .until(() -> pods(TEAM, "early").stream().anyMatch(p -> !p.getMetadata().getUid().equals(early.getMetadata().getUid())
+            && listsRegcred(p)));
+    // The reconcile that reports the pod is the one that would have deleted it.
+    h.awaitUntil(() -> OperatorHarness.condition(h.get(PLATFORM_NS, "keeper"), PullHealth.CONDITION)
+        .filter(c -> "False".equals(c.getStatus()) && c.getMessage().contains(keep + "/" + kept.getMetadata().getName())).isPresent());
+    assertThat(pods(keep, "kept")).singleElement().satisfies(p -> assertThat(p.getMetadata().getUid()).isEqualTo(kept.getMetadata().getUid()));
+    assertThat(h.client.v1().events().inNamespace(keep).withField("reason", Reasons.POD_HEALED).list().getItems()).isEmpty();
   }
 }

@@ -99,10 +99,25 @@ class PullEventsTest {
     PullFailure f = PullEvents.of(e).orElseThrow();
     assertThat(f.message()).hasSize(PullEvents.MAX_MESSAGE).doesNotContain("\u001b", "\r", "\n", "\u0000").endsWith("...");
     Event slim = PullEvents.slim(e);
-    assertThat(slim.getMessage().length()).isLessThanOrEqualTo(2 * PullEvents.MAX_MESSAGE);
+    assertThat(slim.getMessage().length()).isLessThanOrEqualTo(PullEvents.MAX_CACHED_MESSAGE);
     assertThat(slim.getSource()).isNull();
     assertThat(PullEvents.of(slim)).contains(f);
     assertThat(PullEvents.slim(slim)).isEqualTo(slim);
+  }
+
+  /** The longest reference the kubelet pulls: a 255-character name, a 128-character tag, a digest. */
+  static final String LONGEST = "registry.example.com:5000/" + "a0.b_c__d-e--f/".repeat(15) + "g".repeat(4)
+      + ":" + "T".repeat(64) + "_v1.0-rc." + "9".repeat(55) + "@sha256:" + "0123456789abcdef".repeat(4);
+
+  @Test
+  void theLongestValidImageIsKeptWhole() {
+    assertThat(LONGEST).hasSize(PullEvents.MAX_IMAGE);
+    String message = "Failed to pull image \"" + LONGEST + "\": failed to pull and unpack image \"" + LONGEST
+        + "\": failed to resolve reference \"" + LONGEST + "\": unexpected status from HEAD request to http://x/v2/: 401 Unauthorized";
+    Event slim = PullEvents.slim(event("Failed", message));
+    PullFailure f = PullEvents.of(slim).orElseThrow();
+    assertThat(f.image()).isEqualTo(LONGEST);
+    assertThat(f.kind()).isEqualTo(PullFailure.Kind.AUTH);
   }
 
   @Test

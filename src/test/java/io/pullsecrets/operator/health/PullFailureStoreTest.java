@@ -42,6 +42,39 @@ class PullFailureStoreTest {
     assertThat(e.countFor("other")).isEqualTo(5);
   }
 
+  static PullFailure backOff(int i, Instant last, long count) {
+    String image = "registry.example.com/app:1";
+    return new PullFailure("team-" + (i % 100), "app-" + i, "uid-" + i, image, "Back-off pulling image \"" + image + "\"",
+        PullEvents.classify("Back-off pulling image \"" + image + "\"", image), last, last, count);
+  }
+
+  /**
+   * The kubelet's BackOff Event never says why (it writes the error into the pod's status only):
+   * while the pod backs off after a 401, the failure stays an authentication failure, reported
+   * last by the back-off, and only the Failed reports are counted.
+   */
+  @Test
+  void aBackOffKeepsTheKindOfTheFailureItRepeatsInEitherOrder() {
+    assertThat(PullEvents.isBareBackOff(backOff(1, T0, 1))).isTrue();
+    assertThat(backOff(1, T0, 1).kind()).isEqualTo(PullFailure.Kind.OTHER);
+    PullFailureStore store = new PullFailureStore();
+    store.record(failure(1, T0, 2));
+    store.record(backOff(1, T0.plusSeconds(20), 7));
+    PullFailure f = store.in(ns -> true, T0).get(0).failure();
+    assertThat(f.kind()).isEqualTo(PullFailure.Kind.AUTH);
+    assertThat(f.message()).isEqualTo("401 Unauthorized");
+    assertThat(f.lastSeen()).isEqualTo(T0.plusSeconds(20));
+    assertThat(f.count()).isEqualTo(2);
+
+    // As an informer lists them: the back-off first, the older Failed report after it.
+    store.record(backOff(2, T0.plusSeconds(20), 7));
+    store.record(failure(2, T0, 2));
+    f = store.in(ns -> true, T0).stream().map(PullFailureStore.Entry::failure).filter(x -> x.pod().equals("app-2")).findFirst().orElseThrow();
+    assertThat(f.kind()).isEqualTo(PullFailure.Kind.AUTH);
+    assertThat(f.lastSeen()).isEqualTo(T0.plusSeconds(20));
+    assertThat(f.count()).isEqualTo(2);
+  }
+
   @Test
   void expiresWhatTheWindowLetsGo() {
     PullFailureStore store = new PullFailureStore();

@@ -212,7 +212,7 @@ class PodWebhookTest {
     }
     for (int i = 0; i < 20; i++) {
       RegistryCredential rc = PodInjectionTest.rc("platform", "rc-" + i, "pull-" + i,
-          i % 2 == 0 ? PodInjectionTest.selector(Map.of("team", "t" + (i % 10))) : PodInjectionTest.names("ns-" + i, "ns-" + (i + 1)),
+          i % 2 == 0 ? io.pullsecrets.operator.testing.Fixtures.targetSelector(Map.of("team", "t" + (i % 10))) : io.pullsecrets.operator.testing.Fixtures.targetNamespaces("ns-" + i, "ns-" + (i + 1)),
           i % 3 == 0 ? PodInjectionTest.saAll() : null);
       credentials.add(rc);
     }
