@@ -55,20 +55,16 @@ class OperatorConfigTest {
 
   @Test
   void badInputStopsWithOneLineNamingTheSetting() {
-    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--namespce=x"}, Map.of(), NO_FILE))
-        .hasMessage("unknown flag --namespce (see --help)");
-    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--http-port=80x"}, Map.of(), NO_FILE))
-        .hasMessage("PULLSECRET_HTTP_PORT (--http-port): '80x' is not a port number (0-65535)");
+    refuses("--namespce=x", "unknown flag --namespce (see --help)");
+    refuses("--http-port=80x", "PULLSECRET_HTTP_PORT (--http-port): '80x' is not a port number (0-65535)");
     assertThatThrownBy(() -> OperatorConfig.parse(new String[0], Map.of("PULLSECRET_TRUSTED_NAMESPACES", "ok,Not_OK"), NO_FILE))
         .hasMessage("PULLSECRET_TRUSTED_NAMESPACES (--trusted-namespaces): 'Not_OK' is not a valid namespace name");
     assertThatThrownBy(() -> OperatorConfig.parse(new String[0], Map.of("PULLSECRET_LEADER_ELECTION", "yes"), NO_FILE))
         .hasMessage("PULLSECRET_LEADER_ELECTION (--leader-election): 'yes' is not true or false");
     assertThatThrownBy(() -> OperatorConfig.parse(new String[0], Map.of("PULLSECRET_LOG_LEVEL", "loud"), NO_FILE))
         .hasMessage("PULLSECRET_LOG_LEVEL (--log-level): 'loud' is not one of trace, debug, info, warn, error");
-    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--namespace"}, Map.of(), NO_FILE))
-        .hasMessage("flag --namespace needs a value");
-    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"stray"}, Map.of(), NO_FILE))
-        .hasMessage("unexpected argument 'stray' (flags look like --name=value)");
+    refuses("--namespace", "flag --namespace needs a value");
+    refuses("stray", "unexpected argument 'stray' (flags look like --name=value)");
     assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--help"}, Map.of(), NO_FILE))
         .isInstanceOf(OperatorConfig.HelpRequested.class).hasMessageContaining("PULLSECRET_WATCH_NAMESPACES");
   }
@@ -109,12 +105,9 @@ class OperatorConfigTest {
         Map.of("PULLSECRET_WEBHOOK_ENABLED", "true", "PULLSECRET_WEBHOOK_PORT", "1234", "PULLSECRET_WEBHOOK_CERT_DIR", "/tls",
             "PULLSECRET_WEBHOOK_SECRET", "tls", "PULLSECRET_WEBHOOK_SERVICE", "hook"), NO_FILE);
     assertThat(c.webhook()).isEqualTo(new OperatorConfig.Webhook(true, 0, "/tls", "tls", "pso", "hook"));
-    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--webhook-enabled=yes"}, Map.of(), NO_FILE))
-        .hasMessage("PULLSECRET_WEBHOOK_ENABLED (--webhook-enabled): 'yes' is not true or false");
-    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--webhook-port=70000"}, Map.of(), NO_FILE))
-        .hasMessage("PULLSECRET_WEBHOOK_PORT (--webhook-port): '70000' is not a port number (0-65535)");
-    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--webhook-service=a.b"}, Map.of(), NO_FILE))
-        .hasMessage("PULLSECRET_WEBHOOK_SERVICE (--webhook-service): 'a.b' is not a valid Service name");
+    refuses("--webhook-enabled=yes", "PULLSECRET_WEBHOOK_ENABLED (--webhook-enabled): 'yes' is not true or false");
+    refuses("--webhook-port=70000", "PULLSECRET_WEBHOOK_PORT (--webhook-port): '70000' is not a port number (0-65535)");
+    refuses("--webhook-service=a.b", "PULLSECRET_WEBHOOK_SERVICE (--webhook-service): 'a.b' is not a valid Service name");
     assertThat(OperatorConfig.usage()).contains("--webhook-enabled", "PULLSECRET_WEBHOOK_PORT", "--webhook-cert-dir");
   }
 
@@ -127,10 +120,8 @@ class OperatorConfigTest {
         Map.of("PULLSECRET_METRICS_SECURE", "true", "PULLSECRET_METRICS_PORT", "1234", "PULLSECRET_METRICS_SERVICE", "scrape-me"), NO_FILE);
     assertThat(c.metrics()).isEqualTo(new OperatorConfig.Metrics(true, 0, "scrape-me"));
     assertThat(c.withWebhook(OperatorConfig.Webhook.on(0)).metrics()).isEqualTo(c.metrics());
-    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--metrics-secure=maybe"}, Map.of(), NO_FILE))
-        .hasMessage("PULLSECRET_METRICS_SECURE (--metrics-secure): 'maybe' is not true or false");
-    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--metrics-service=a.b"}, Map.of(), NO_FILE))
-        .hasMessage("PULLSECRET_METRICS_SERVICE (--metrics-service): 'a.b' is not a valid Service name");
+    refuses("--metrics-secure=maybe", "PULLSECRET_METRICS_SECURE (--metrics-secure): 'maybe' is not true or false");
+    refuses("--metrics-service=a.b", "PULLSECRET_METRICS_SERVICE (--metrics-service): 'a.b' is not a valid Service name");
     assertThat(OperatorConfig.usage()).contains("--metrics-secure", "PULLSECRET_METRICS_PORT", "--metrics-service");
   }
 
@@ -147,7 +138,11 @@ class OperatorConfigTest {
     assertThat(on.withMetrics(OperatorConfig.Metrics.PLAIN).withWebhook(OperatorConfig.Webhook.DISABLED).healPodsDefault()).isTrue();
     assertThat(OperatorConfig.parse(new String[] {"--heal-pods-default=false"}, Map.of("PULLSECRET_HEAL_PODS_DEFAULT", "true"), NO_FILE)
         .healPodsDefault()).isFalse();
-    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {"--heal-pods-default=yes"}, Map.of(), NO_FILE))
-        .hasMessage("PULLSECRET_HEAL_PODS_DEFAULT (--heal-pods-default): 'yes' is not true or false");
+    refuses("--heal-pods-default=yes", "PULLSECRET_HEAL_PODS_DEFAULT (--heal-pods-default): 'yes' is not true or false");
+  }
+
+  /** The single flag {@code arg} is refused at start-up with exactly {@code message}. */
+  static void refuses(String arg, String message) {
+    assertThatThrownBy(() -> OperatorConfig.parse(new String[] {arg}, Map.of(), NO_FILE)).hasMessage(message);
   }
 }

@@ -89,7 +89,7 @@ public final class Cli {
     List<String> cmd = new ArrayList<>();
     cmd.add(binary);
     cmd.addAll(args);
-    try {
+    return unchecked(() -> {
       Path out = Files.createTempFile("cli", ".out");
       Path err = Files.createTempFile("cli", ".err");
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
@@ -114,6 +114,18 @@ public final class Cli {
       Files.deleteIfExists(out);
       Files.deleteIfExists(err);
       return r;
+    });
+  }
+
+  /** Work with files and processes: what may fail, or be interrupted, while a test runs it. */
+  public interface ProcessWork<T> {
+    T run() throws IOException, InterruptedException;
+  }
+
+  /** Runs {@code work}; an IOException or an interruption (the flag kept) becomes an IllegalStateException. */
+  public static <T> T unchecked(ProcessWork<T> work) {
+    try {
+      return work.run();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {

@@ -180,6 +180,12 @@ public final class OperatorHarness implements AutoCloseable {
             + "\":\"" + value + "\"}}}");
   }
 
+  /** What {@code kubectl explain FIELD} prints for the real API server's CRD, whitespace folded to single spaces. */
+  public String explain(String field) {
+    return Cli.kubectl(((RealApiServer) api).controlPlane.kubeconfig, "explain", field, "--recursive=false").ok().stdout()
+        .replaceAll("\\s+", " ");
+  }
+
   public RegistryCredential get(String ns, String name) {
     return client.resources(RegistryCredential.class).inNamespace(ns).withName(name).get();
   }

@@ -1,6 +1,5 @@
 package io.pullsecrets.operator.testing;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +26,7 @@ public final class OperatorImage {
     long t0 = System.nanoTime();
     Path log = node.controlPlane.dir.resolve("image-script.log");
     List<String> cmd = new ArrayList<>(List.of("bash", SCRIPT.toString(), node.controlPlane.dir.toString(), tag));
-    try {
+    return Cli.unchecked(() -> {
       Path out = Files.createTempFile(node.controlPlane.dir, "image-out", ".txt");
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile())
           .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -45,11 +44,6 @@ public final class OperatorImage {
       Files.deleteIfExists(out);
       System.out.printf("[image] %s built and pushed in %.1f s%n", ref, (System.nanoTime() - t0) / 1e9);
       return ref;
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    });
   }
 }

@@ -10,7 +10,6 @@ import io.pullsecrets.operator.api.CredentialResource;
 import io.pullsecrets.operator.api.RegistryCredential;
 import io.pullsecrets.operator.cluster.ClusterView;
 import io.pullsecrets.operator.testing.Closer;
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URL;

@@ -15,14 +15,11 @@ import io.pullsecrets.operator.provider.cloud.KubernetesServiceAccountTokens;
 import io.pullsecrets.operator.provider.cloud.StubServer;
 import io.pullsecrets.operator.provider.cloud.StubServer.Request;
 import io.pullsecrets.operator.provider.cloud.StubServer.Response;
-import io.pullsecrets.operator.testing.Cli;
 import io.pullsecrets.operator.testing.Closer;
 import io.pullsecrets.operator.testing.CredentialBuilder;
 import io.pullsecrets.operator.testing.Fixtures;
 import io.pullsecrets.operator.testing.OperatorHarness;
-import io.pullsecrets.operator.testing.RealApiServer;
 import io.pullsecrets.operator.testing.SecretScan;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +44,6 @@ class EcrAccountsOperatorTest {
   StubServer ecr;
   StubServer ecrPublic;
   OperatorHarness h;
-  Path kubeconfig;
   final AtomicInteger calls = new AtomicInteger();
   final Set<String> refused = ConcurrentHashMap.newKeySet();
 
@@ -58,7 +54,6 @@ class EcrAccountsOperatorTest {
     ecr = closer.add(StubServer.http().handler(this::ecrAnswer));
     ecrPublic = closer.add(StubServer.http().handler(this::ecrPublicAnswer));
     h = closer.add(new OperatorHarness());
-    kubeconfig = ((RealApiServer) h.api).controlPlane.kubeconfig;
     Map<String, String> env = Map.of("AWS_ENDPOINT_URL_ECR", ecr.url(), "AWS_ENDPOINT_URL_ECR_PUBLIC", ecrPublic.url(),
         "AWS_ENDPOINT_URL_STS", ecr.url());
     h.start(OperatorHarness.config(Set.of()), o -> o.withProviders(new ProviderRegistry(List.of(
@@ -166,8 +161,7 @@ class EcrAccountsOperatorTest {
             + "}\nspec:\n  provider: {ecr: {public: true, auth: {ambient: {}}}}\n", RegistryCredential.class);
     h.client.resource(good).create();
 
-    String explain = Cli.kubectl(kubeconfig, "explain", "regcred.spec.provider.ecr", "--recursive=false").ok().stdout()
-        .replaceAll("\\s+", " ");
+    String explain = h.explain("regcred.spec.provider.ecr");
     assertThat(explain).contains("accounts", "public", "ECR Public (public.ecr.aws)", "one token call per account and region",
         "auth <Object>");
   }

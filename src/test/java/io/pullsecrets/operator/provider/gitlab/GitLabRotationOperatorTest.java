@@ -203,9 +203,7 @@ class GitLabRotationOperatorTest {
 
   @Test
   void kubectlExplainsTheGitLabFieldsAndTheApiServerRefusesProjectAndGroupTogether() {
-    java.nio.file.Path kubeconfig = ((io.pullsecrets.operator.testing.RealApiServer) h.api).controlPlane.kubeconfig;
-    String explain = io.pullsecrets.operator.testing.Cli.kubectl(kubeconfig, "explain", "regcred.spec.provider.gitlab")
-        .ok().stdout().replaceAll("\\s+", " ");
+    String explain = h.explain("regcred.spec.provider.gitlab");
     assertThat(explain).contains("url").contains("project").contains("group").contains("adminSecretRef")
         .contains("registry").contains("lifetimeDays").contains("username").contains("The admin token is sent");
 

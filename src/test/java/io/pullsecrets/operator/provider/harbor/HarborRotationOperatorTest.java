@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pullsecrets.operator.api.HarborProviderSpec;
 import io.pullsecrets.operator.api.ProviderSpec;
 import io.pullsecrets.operator.api.RegistryCredential;
@@ -130,9 +128,7 @@ class HarborRotationOperatorTest {
 
   @Test
   void kubectlExplainsTheHarborFieldsAndTheApiServerRefusesAUrlThatIsNotABaseUrl() {
-    java.nio.file.Path kubeconfig = ((io.pullsecrets.operator.testing.RealApiServer) h.api).controlPlane.kubeconfig;
-    String explain = io.pullsecrets.operator.testing.Cli.kubectl(kubeconfig, "explain", "regcred.spec.provider.harbor")
-        .ok().stdout().replaceAll("\\s+", " ");
+    String explain = h.explain("regcred.spec.provider.harbor");
     assertThat(explain).contains("url").contains("robotId").contains("adminSecretRef").contains("rotateEvery")
         .contains("registry").contains("The admin login is sent");
 
