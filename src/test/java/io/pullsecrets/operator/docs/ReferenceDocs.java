@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 public final class ReferenceDocs {
   static final Path DIR = Path.of("docs/reference");
   static final Path CRD = Path.of("crds/registrycredentials.pullsecrets.io-v1.yml");
+  static final Path CLUSTER_CRD = Path.of("crds/clusterregistrycredentials.pullsecrets.io-v1.yml");
   static final Path REASONS_SOURCE = Path.of("src/main/java/io/pullsecrets/operator/api/Reasons.java");
   static final String FIX = "hack/update-docs.sh";
 
@@ -38,7 +39,8 @@ public final class ReferenceDocs {
   static Map<String, String> pages() throws IOException {
     Map<String, String> out = new LinkedHashMap<>();
     out.put("configuration.md", configuration());
-    out.put("api.md", api(Files.readString(CRD)));
+    out.put("api.md", api("API reference", CRD));
+    out.put("api-cluster.md", api("API reference: ClusterRegistryCredential", CLUSTER_CRD));
     out.put("reasons.md", reasons(Files.readString(REASONS_SOURCE)));
     return out;
   }
@@ -66,10 +68,10 @@ public final class ReferenceDocs {
 
   // --- API reference ---
 
-  static String api(String crdYaml) throws IOException {
-    JsonNode crd = new ObjectMapper(new YAMLFactory()).readTree(crdYaml);
+  static String api(String title, Path crdFile) throws IOException {
+    JsonNode crd = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(crdFile));
     JsonNode spec = crd.path("spec");
-    StringBuilder sb = new StringBuilder(header("API reference", CRD.toString()));
+    StringBuilder sb = new StringBuilder(header(title, crdFile.toString()));
     JsonNode names = spec.path("names");
     sb.append("`").append(names.path("kind").asText()).append("` (").append(spec.path("group").asText())
         .append(", ").append(spec.path("scope").asText().toLowerCase()).append("; short name");

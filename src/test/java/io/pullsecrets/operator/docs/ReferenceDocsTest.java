@@ -32,6 +32,8 @@ class ReferenceDocsTest {
     String page = ReferenceDocs.pages().get("api.md");
     assertThat(page).contains("| `.spec.provider.azure.auth.managedIdentity` |", "| `.spec.secretName` |",
         "| `.status.failedNamespaces[].reason` |", "| rule | refused unless `");
+    assertThat(ReferenceDocs.pages().get("api-cluster.md")).contains("`ClusterRegistryCredential`", "cluster",
+        "| `.spec.sourceNamespace` |", "| `.spec.provider.gitlab.project` |");
   }
 
   @Test

@@ -157,6 +157,8 @@ class ClusterRegistryCredentialTest {
   @Test
   void withoutTargetsItIsInvalidSinceItHasNoNamespaceOfItsOwn() {
     OperatorHarness h = closer.add(new OperatorHarness()).start();
+    assertThat(h.explain("cregcred.spec.sourceNamespace")).contains("ClusterRegistryCredential", "sourceNamespace",
+        "PULLSECRET_CLUSTER_SOURCE_NAMESPACES", "spec.targets is required");
     Fixtures.loginSecret(h.client, OPERATOR_NS, "robot", "robot", "s3cret-1");
     h.client.resource(clusterCredential("nowhere", OPERATOR_NS, null)).create();
 
