@@ -15,7 +15,7 @@ public class ClusterRegistryCredentialSpec extends RegistryCredentialSpec {
   @Required
   @Pattern(NAMESPACE_PATTERN)
   @Size(max = 63)
-  @JsonPropertyDescription("Namespace of the source Secrets (every secretRef) and of the ServiceAccounts whose tokens a provider may request. It must be the operator's namespace or one an administrator listed in the operator's setting PULLSECRET_CLUSTER_SOURCE_NAMESPACES; any other is refused (InvalidSpec) and nothing is read there. spec.targets is required: the kind has no namespace of its own.")
+  @JsonPropertyDescription("Namespace of the source Secrets (every secretRef) and of the ServiceAccounts whose tokens a provider may request. It must be the operator's namespace or one an administrator listed in the operator's setting PULLSECRET_CLUSTER_SOURCE_NAMESPACES; any other is refused (NotPermitted) and nothing is read there. spec.targets is required: the kind has no namespace of its own.")
   private String sourceNamespace;
 
   public String getSourceNamespace() {

@@ -198,7 +198,7 @@ public record OperatorConfig(
         "info", "`operator.logLevel`"),
     LOG_FORMAT("log-format", "PULLSECRET_LOG_FORMAT", "text or json",
         "text", "`operator.logFormat`"),
-    CLUSTER_SOURCE_NAMESPACES("cluster-source-namespaces", "PULLSECRET_CLUSTER_SOURCE_NAMESPACES", "comma list of namespaces besides the operator's own that ClusterRegistryCredentials may name as spec.sourceNamespace (read source Secrets and request ServiceAccount tokens there); any other is refused with InvalidSpec",
+    CLUSTER_SOURCE_NAMESPACES("cluster-source-namespaces", "PULLSECRET_CLUSTER_SOURCE_NAMESPACES", "comma list of namespaces besides the operator's own that ClusterRegistryCredentials may name as spec.sourceNamespace (read source Secrets and request ServiceAccount tokens there); any other is refused with NotPermitted",
         "empty: the operator's namespace only", "`operator.clusterSourceNamespaces`"),
     ALLOWED_ENDPOINT_HOSTS("allowed-endpoint-hosts", "PULLSECRET_ALLOWED_ENDPOINT_HOSTS", "comma list of host or host:port that RegistryCredentials outside trusted namespaces may send tokens to besides the clouds' own endpoints, and that verify: true may probe over plain http or at a loopback, link-local or metadata address (a host entry allows any port)",
         "empty", "`operator.allowedEndpointHosts`"),

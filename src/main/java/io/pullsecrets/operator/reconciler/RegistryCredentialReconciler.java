@@ -194,7 +194,7 @@ public abstract class RegistryCredentialReconciler<R extends CredentialResource<
       spec = SpecCheck.check(rc, providers, cluster::namespaces, config);
     } catch (SpecCheck.InvalidSpec e) {
       replication.invalidate(rc);
-      return new Result(new StatusAggregator.Stalled(Reasons.INVALID_SPEC, e.getMessage()), StatusAggregator.Retries.NONE);
+      return new Result(new StatusAggregator.Stalled(e.reason(), e.getMessage()), StatusAggregator.Retries.NONE);
     }
     Supplier<Targets> targets = once(spec.targets());
     Result denied = checkTenancy(rc, spec, targets, now);

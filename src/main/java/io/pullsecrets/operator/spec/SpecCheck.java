@@ -1,5 +1,6 @@
 package io.pullsecrets.operator.spec;
 
+import io.pullsecrets.operator.api.Reasons;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.pullsecrets.operator.api.CredentialResource;
@@ -37,8 +38,20 @@ public final class SpecCheck {
 
   /** The spec is not usable: the message says why, for the InvalidSpec condition. */
   public static final class InvalidSpec extends Exception {
+    private final String reason;
+
     InvalidSpec(String message) {
+      this(Reasons.INVALID_SPEC, message);
+    }
+
+    InvalidSpec(String reason, String message) {
       super(message, null, false, false);
+      this.reason = reason;
+    }
+
+    /** The condition's reason: InvalidSpec, or NotPermitted when an administrator could allow it. */
+    public String reason() {
+      return reason;
     }
   }
 
@@ -79,7 +92,7 @@ public final class SpecCheck {
       throw new InvalidSpec("spec.sourceNamespace is missing: name the namespace the source Secrets are read from");
     }
     if (!config.allowsClusterSource(source)) {
-      throw new InvalidSpec("spec.sourceNamespace '" + source + "' is not allowed: a ClusterRegistryCredential reads Secrets"
+      throw new InvalidSpec(Reasons.NOT_PERMITTED, "spec.sourceNamespace '" + source + "' is not allowed: a ClusterRegistryCredential reads Secrets"
           + " only from the operator's namespace '" + config.namespace() + "' or a namespace an administrator lists in"
           + " PULLSECRET_CLUSTER_SOURCE_NAMESPACES (chart value operator.clusterSourceNamespaces); nothing was read there");
     }

@@ -129,7 +129,7 @@ class ClusterRegistryCredentialTest {
 
   /**
    * The attack: whoever may create a ClusterRegistryCredential names a tenant's namespace as its
-   * source, to replicate the tenant's registry login everywhere. Refused (InvalidSpec) before any
+   * source, to replicate the tenant's registry login everywhere. Refused (NotPermitted) before any
    * read there, unless an administrator listed that namespace.
    */
   @Test
@@ -140,7 +140,7 @@ class ClusterRegistryCredentialTest {
     Fixtures.loginSecret(h.client, "tenant-x", "robot", "robot", "tenant-secret");
     h.client.resource(clusterCredential("borrowed", "tenant-x", targetNamespaces("team-a"))).create();
 
-    ClusterRegistryCredential crc = awaitReady(h, "borrowed", "False", "InvalidSpec");
+    ClusterRegistryCredential crc = awaitReady(h, "borrowed", "False", "NotPermitted");
 
     assertThat(condition(crc, "Ready").orElseThrow().getMessage())
         .contains("spec.sourceNamespace 'tenant-x' is not allowed", "PULLSECRET_CLUSTER_SOURCE_NAMESPACES");
