@@ -113,19 +113,19 @@ class KindQuickStartOnNodeTest {
 
     String ctr = "ctr --address " + CONTAINERD + " -n k8s.io images";
     Map<String, String> replaced = new LinkedHashMap<>();
-    replaced.put("kind create cluster --name pullsecrets", ": the node's cluster");
+    replaced.put("kind create cluster --name pullsecrets", "# here: the node's cluster");
     replaced.put("export GHCR_USER=<your GitHub user> GHCR_TOKEN=<a classic token with read:packages and write:packages>",
         "export GHCR_USER=" + user + " GHCR_TOKEN=" + token);
-    replaced.put("echo \"$GHCR_TOKEN\" | docker login ghcr.io -u \"$GHCR_USER\" --password-stdin", ": no Docker here");
+    replaced.put("echo \"$GHCR_TOKEN\" | docker login ghcr.io -u \"$GHCR_USER\" --password-stdin", "# here: no Docker");
     replaced.put("docker pull busybox:1.37 && docker tag busybox:1.37 \"ghcr.io/$GHCR_USER/pullsecret-quickstart:1\"",
-        ": pushed by hack/node.sh push");
-    replaced.put("docker push \"ghcr.io/$GHCR_USER/pullsecret-quickstart:1\"", ": " + app);
-    replaced.put("mvn -B -DskipTests package jib:dockerBuild -Djib.to.image=pullsecret-operator:dev", ": built by hack/image.sh: " + image);
+        "# here: pushed by hack/node.sh push");
+    replaced.put("docker push \"ghcr.io/$GHCR_USER/pullsecret-quickstart:1\"", "# here: " + app);
+    replaced.put("mvn -B -DskipTests package jib:dockerBuild -Djib.to.image=pullsecret-operator:dev", "# here: built by hack/image.sh: " + image);
     replaced.put("kind load docker-image pullsecret-operator:dev --name pullsecrets",
         ctr + " pull --plain-http --user operator-pull:operator-pull-password " + image + " >/dev/null && { " + ctr
             + " rm docker.io/library/pullsecret-operator:dev >/dev/null 2>&1 || true; } && " + ctr + " tag " + image
             + " docker.io/library/pullsecret-operator:dev");
-    replaced.put("kind delete cluster --name pullsecrets", ": removed by the test");
+    replaced.put("kind delete cluster --name pullsecrets", "# here: removed by the test");
     String script = script(block, replaced, node.registry);
 
     ProcessBuilder pb = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true);
