@@ -102,6 +102,13 @@ class KindQuickStartOnNodeTest {
     for (HasMetadata o : ControlPlane.deployObjects(client, "ClusterRole", "ClusterRoleBinding")) {
       client.resource(o).delete();
     }
+    // On kind, helm install creates the CRD. Here the suite applied it first (field manager
+    // pullsecret-tests), and Helm's server-side apply of the chart's copy would conflict with that
+    // manager on .spec.versions: the CRD is left with no manager, as if nobody had applied it.
+    client.apiextensions().v1().customResourceDefinitions().withName("registrycredentials.pullsecrets.io").edit(crd -> {
+      crd.getMetadata().setManagedFields(List.of(new io.fabric8.kubernetes.api.model.ManagedFieldsEntry()));
+      return crd;
+    });
 
     String user = "quickstart";
     String token = "quickstart-token-" + Long.toHexString(System.nanoTime());
