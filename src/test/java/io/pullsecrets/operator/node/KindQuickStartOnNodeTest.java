@@ -48,6 +48,7 @@ class KindQuickStartOnNodeTest {
   static final String SECTION = "## Quick start on kind";
   /** The node's containerd (hack/node.sh). */
   static final String CONTAINERD = "/run/pullsecret-node/containerd.sock";
+  static final String CRD_NAME = "registrycredentials.pullsecrets.io";
 
   @RegisterExtension final Closer closer = new Closer();
 
@@ -102,13 +103,24 @@ class KindQuickStartOnNodeTest {
     for (HasMetadata o : ControlPlane.deployObjects(client, "ClusterRole", "ClusterRoleBinding")) {
       client.resource(o).delete();
     }
-    // On kind, helm install creates the CRD. Here the suite applied it first (field manager
-    // pullsecret-tests), and Helm's server-side apply of the chart's copy would conflict with that
-    // manager on .spec.versions: the CRD is left with no manager, as if nobody had applied it.
-    client.apiextensions().v1().customResourceDefinitions().withName("registrycredentials.pullsecrets.io").edit(crd -> {
-      crd.getMetadata().setManagedFields(List.of(new io.fabric8.kubernetes.api.model.ManagedFieldsEntry()));
-      return crd;
+    // On kind, helm install creates the CRD. Here the suite applied it first, and Helm's
+    // server-side apply of the chart's copy over an existing CRD conflicts on .spec.versions
+    // (with any earlier manager): the CRD goes, as on a fresh cluster (no RegistryCredential is
+    // left once RealApiServer removed the namespaces), and comes back after the test if the page's
+    // helm install did not make it again.
+    var crds = client.apiextensions().v1().customResourceDefinitions();
+    closer.add(() -> {
+      if (crds.withName(CRD_NAME).get() == null) {
+        try (var in = Files.newInputStream(ControlPlane.CRD)) {
+          client.resource(io.fabric8.kubernetes.client.utils.Serialization.unmarshal(in,
+              io.fabric8.kubernetes.api.model.GenericKubernetesResource.class)).fieldManager("pullsecret-tests").serverSideApply();
+        }
+        crds.withName(CRD_NAME).waitUntilCondition(d -> d != null && d.getStatus() != null && d.getStatus().getConditions()
+            .stream().anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")), 60, TimeUnit.SECONDS);
+      }
     });
+    crds.withName(CRD_NAME).delete();
+    crds.withName(CRD_NAME).waitUntilCondition(java.util.Objects::isNull, 60, TimeUnit.SECONDS);
 
     String user = "quickstart";
     String token = "quickstart-token-" + Long.toHexString(System.nanoTime());
