@@ -240,7 +240,10 @@ class HelmOnNodeTest {
     Duration propagation = Duration.ofMinutes(15);
     try {
       await("5 credentials Ready, each synced to 1,000 namespaces").atMost(propagation).pollInterval(Duration.ofSeconds(2))
-          .until(() -> credentials.stream().allMatch(this::readyInAllNamespaces));
+          .until(() -> {
+            assertRunsSinceStart(pod);
+            return credentials.stream().allMatch(this::readyInAllNamespaces);
+          });
       await("5,000 Secrets and 5 entries on each of 1,000 default ServiceAccounts").atMost(Duration.ofMinutes(2))
           .pollInterval(Duration.ofSeconds(2)).until(() -> managedSecrets() == SCALE_NAMESPACES * SCALE_CREDENTIALS
               && fullyPatchedAccounts() == SCALE_NAMESPACES);
@@ -253,11 +256,7 @@ class HelmOnNodeTest {
     Instant t2 = Instant.now();
 
     // The same container all along: never restarted, never OOM-killed.
-    Pod now = client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).get();
-    var status = now.getStatus().getContainerStatuses().get(0);
-    assertThat(status.getLastState().getTerminated()).as("the container's last termination;" + describe()).isNull();
-    assertThat(status.getRestartCount()).as("restarts;" + describe()).isZero();
-    assertThat(status.getContainerID()).isEqualTo(pod.getStatus().getContainerStatuses().get(0).getContainerID());
+    Pod now = assertRunsSinceStart(pod);
     ContainerMemory loaded = ContainerMemory.of(now);
     assertThat(loaded.pid()).as("the same java process").isEqualTo(idle.pid());
     assertThat(loaded.peakRssBytes()).isLessThan(loaded.limitBytes());
@@ -266,6 +265,19 @@ class HelmOnNodeTest {
         SCALE_CREDENTIALS, SCALE_NAMESPACES, SCALE_NAMESPACES * SCALE_CREDENTIALS, SCALE_NAMESPACES * SCALE_CREDENTIALS,
         Duration.between(t1, t2).toMillis() / 1e3);
     System.out.printf("[sizing] %d × %d managed, restartCount 0: %s%n", SCALE_CREDENTIALS, SCALE_NAMESPACES, loaded);
+  }
+
+  /**
+   * The operator pod's container is the one that started first: no restart, no termination (an
+   * OOM kill fails the test at once, not when the wait for propagation times out). Returns the pod.
+   */
+  Pod assertRunsSinceStart(Pod started) {
+    Pod now = client.pods().inNamespace(NS).withName(started.getMetadata().getName()).get();
+    var status = now.getStatus().getContainerStatuses().get(0);
+    assertThat(status.getLastState().getTerminated()).as("the container's last termination;" + describe()).isNull();
+    assertThat(status.getRestartCount()).as("restarts;" + describe()).isZero();
+    assertThat(status.getContainerID()).isEqualTo(started.getStatus().getContainerStatuses().get(0).getContainerID());
+    return now;
   }
 
   boolean readyInAllNamespaces(String name) {
