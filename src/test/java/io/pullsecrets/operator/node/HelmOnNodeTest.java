@@ -197,6 +197,135 @@ class HelmOnNodeTest {
     assertThat(podLog(pod)).contains("context=in-cluster").doesNotContain("Forbidden").doesNotContain("robot-password");
   }
 
+  static final int SCALE_NAMESPACES = 1_000;
+  static final int SCALE_CREDENTIALS = 5;
+  static final String SCALE_LABEL = "pullsecrets.io/sizing";
+
+  /**
+   * The chart's default memory limit (512Mi, enforced by the container's cgroup: going over it is
+   * an OOM kill) holds 1,000 target namespaces × 5 static credentials: 5,000 Secrets and 5,000
+   * ServiceAccount entries. The container never restarts; its RSS is read on the node.
+   */
+  @Test
+  void theDefaultMemoryLimitHoldsAThousandNamespacesTimesFiveCredentials() throws Exception {
+    install();
+    Pod pod = awaitReadyPods(1).get(0);
+    ContainerMemory idle = ContainerMemory.of(pod);
+    assertThat(idle.limitBytes()).as("the container's cgroup limit (the chart's default)").isEqualTo(512 * ContainerMemory.MIB);
+    System.out.printf("[sizing] nothing managed: %s%n", idle);
+
+    Instant t0 = Instant.now();
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < SCALE_NAMESPACES; i++) {
+      names.add(String.format("sizing-%04d", i));
+    }
+    closer.add(() -> deleteNamespaces(names));
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<?>> created = new ArrayList<>();
+      for (String ns : names) {
+        created.add(pool.submit(() -> client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns)
+            .addToLabels(SCALE_LABEL, "target").endMetadata().build()).create()));
+      }
+      for (var f : created) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    Instant t1 = Instant.now();
+    List<String> credentials = new ArrayList<>();
+    for (int i = 0; i < SCALE_CREDENTIALS; i++) {
+      String name = "sizing-" + i;
+      Fixtures.loginSecret(client, NS, name, "robot-" + i, "sizing-password-" + i);
+      client.resource(io.pullsecrets.operator.testing.CredentialBuilder.staticLogin(NS, name, node.registry, name)
+          .secretName(name + "-pull").selecting(Map.of(SCALE_LABEL, "target")).build()).create();
+      credentials.add(name);
+    }
+    Duration propagation = Duration.ofMinutes(15);
+    try {
+      await("5 credentials Ready, each synced to 1,000 namespaces").atMost(propagation).pollInterval(Duration.ofSeconds(2))
+          .until(() -> {
+            assertRunsSinceStart(pod);
+            return credentials.stream().allMatch(this::readyInAllNamespaces);
+          });
+      await("5,000 Secrets and 5 entries on each of 1,000 default ServiceAccounts").atMost(Duration.ofMinutes(2))
+          .pollInterval(Duration.ofSeconds(2)).until(() -> managedSecrets() == SCALE_NAMESPACES * SCALE_CREDENTIALS
+              && fullyPatchedAccounts() == SCALE_NAMESPACES);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new AssertionError("not propagated: " + credentials.stream().map(n -> n + " " + client
+          .resources(RegistryCredential.class).inNamespace(NS).withName(n).get().getStatus().getNamespaces()).toList()
+          + "; managed Secrets " + managedSecrets() + "; fully patched ServiceAccounts " + fullyPatchedAccounts()
+          + describe(), e);
+    }
+    Instant t2 = Instant.now();
+
+    // The same container all along: never restarted, never OOM-killed.
+    Pod now = assertRunsSinceStart(pod);
+    ContainerMemory loaded = ContainerMemory.of(now);
+    assertThat(loaded.pid()).as("the same java process").isEqualTo(idle.pid());
+    assertThat(loaded.peakRssBytes()).isLessThan(loaded.limitBytes());
+    System.out.printf("[sizing] %d namespaces created in %.1f s; %d credentials × %d namespaces propagated (Ready, %d Secrets,"
+            + " %d ServiceAccount entries) %.1f s later%n", SCALE_NAMESPACES, Duration.between(t0, t1).toMillis() / 1e3,
+        SCALE_CREDENTIALS, SCALE_NAMESPACES, SCALE_NAMESPACES * SCALE_CREDENTIALS, SCALE_NAMESPACES * SCALE_CREDENTIALS,
+        Duration.between(t1, t2).toMillis() / 1e3);
+    System.out.printf("[sizing] %d × %d managed, restartCount 0: %s%n", SCALE_CREDENTIALS, SCALE_NAMESPACES, loaded);
+  }
+
+  /**
+   * The operator pod's container is the one that started first: no restart, no termination (an
+   * OOM kill fails the test at once, not when the wait for propagation times out). Returns the pod.
+   */
+  Pod assertRunsSinceStart(Pod started) {
+    Pod now = client.pods().inNamespace(NS).withName(started.getMetadata().getName()).get();
+    var status = now.getStatus().getContainerStatuses().get(0);
+    assertThat(status.getLastState().getTerminated()).as("the container's last termination;" + describe()).isNull();
+    assertThat(status.getRestartCount()).as("restarts;" + describe()).isZero();
+    assertThat(status.getContainerID()).isEqualTo(started.getStatus().getContainerStatuses().get(0).getContainerID());
+    return now;
+  }
+
+  boolean readyInAllNamespaces(String name) {
+    RegistryCredential rc = client.resources(RegistryCredential.class).inNamespace(NS).withName(name).get();
+    var st = rc == null ? null : rc.getStatus();
+    return st != null && st.getNamespaces() != null && st.getNamespaces().getSynced() == SCALE_NAMESPACES
+        && st.getNamespaces().getTargeted() == SCALE_NAMESPACES && st.getConditions() != null
+        && st.getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  }
+
+  /** The operator's Secrets in the sizing namespaces. */
+  long managedSecrets() {
+    return client.secrets().inAnyNamespace().withLabel(io.pullsecrets.operator.Labels.MANAGED_BY,
+        io.pullsecrets.operator.Labels.MANAGED_BY_VALUE).list().getItems().stream()
+        .filter(x -> x.getMetadata().getNamespace().startsWith("sizing-")).count();
+  }
+
+  /** Default ServiceAccounts of the sizing namespaces that list all 5 credentials' Secrets. */
+  long fullyPatchedAccounts() {
+    return client.serviceAccounts().inAnyNamespace().withField("metadata.name", "default").list().getItems().stream()
+        .filter(sa -> sa.getMetadata().getNamespace().startsWith("sizing-") && sa.getImagePullSecrets() != null
+            && sa.getImagePullSecrets().stream().filter(r -> r.getName().matches("sizing-[0-9]+-pull")).count() == SCALE_CREDENTIALS)
+        .count();
+  }
+
+  /** Deletes the namespaces (in parallel) and waits until they are gone, so the next test does not wait for them. */
+  void deleteNamespaces(List<String> names) throws Exception {
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<?>> deleted = new ArrayList<>();
+      for (String ns : names) {
+        deleted.add(pool.submit(() -> client.namespaces().withName(ns).delete()));
+      }
+      for (var f : deleted) {
+        f.get();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    await("the sizing namespaces gone").atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2)).until(() ->
+        client.namespaces().withLabel(SCALE_LABEL).list().getItems().isEmpty());
+  }
+
   /**
    * One release with {@code replicaCount: 2}, through its life: a failover (the leader pod
    * deleted), an upgrade to a new image tag, and the documented uninstall. One install serves
