@@ -48,7 +48,9 @@ class KindQuickStartOnNodeTest {
   static final String SECTION = "## Quick start on kind";
   /** The node's containerd (hack/node.sh). */
   static final String CONTAINERD = "/run/pullsecret-node/containerd.sock";
-  static final String CRD_NAME = "registrycredentials.pullsecrets.io";
+  /** The chart's CRDs by name, and their files in crds/. */
+  static final Map<String, java.nio.file.Path> CRDS = Map.of("registrycredentials.pullsecrets.io", ControlPlane.CRD,
+      "clusterregistrycredentials.pullsecrets.io", ControlPlane.CLUSTER_CRD);
 
   @RegisterExtension final Closer closer = new Closer();
 
@@ -103,24 +105,21 @@ class KindQuickStartOnNodeTest {
     for (HasMetadata o : ControlPlane.deployObjects(client, "ClusterRole", "ClusterRoleBinding")) {
       client.resource(o).delete();
     }
-    // On kind, helm install creates the CRD. Here the suite applied it first, and Helm's
+    // On kind, helm install creates the CRDs. Here the suite applied them first, and Helm's
     // server-side apply of the chart's copy over an existing CRD conflicts on .spec.versions
-    // (with any earlier manager): the CRD goes, as on a fresh cluster (no RegistryCredential is
-    // left once RealApiServer removed the namespaces), and comes back after the test if the page's
-    // helm install did not make it again.
+    // (with any earlier manager): the CRDs go, as on a fresh cluster (no RegistryCredential is
+    // left once RealApiServer removed the namespaces), and come back after the test if the page's
+    // helm install did not make them again.
     var crds = client.apiextensions().v1().customResourceDefinitions();
-    closer.add(() -> {
-      if (crds.withName(CRD_NAME).get() == null) {
-        try (var in = Files.newInputStream(ControlPlane.CRD)) {
-          client.resource(io.fabric8.kubernetes.client.utils.Serialization.unmarshal(in,
-              io.fabric8.kubernetes.api.model.GenericKubernetesResource.class)).fieldManager("pullsecret-tests").serverSideApply();
+    for (Map.Entry<String, java.nio.file.Path> crd : CRDS.entrySet()) {
+      closer.add(() -> {
+        if (crds.withName(crd.getKey()).get() == null) {
+          node.controlPlane.installCrd(crd.getValue());
         }
-        crds.withName(CRD_NAME).waitUntilCondition(d -> d != null && d.getStatus() != null && d.getStatus().getConditions()
-            .stream().anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True")), 60, TimeUnit.SECONDS);
-      }
-    });
-    crds.withName(CRD_NAME).delete();
-    crds.withName(CRD_NAME).waitUntilCondition(java.util.Objects::isNull, 60, TimeUnit.SECONDS);
+      });
+      crds.withName(crd.getKey()).delete();
+      crds.withName(crd.getKey()).waitUntilCondition(java.util.Objects::isNull, 60, TimeUnit.SECONDS);
+    }
 
     String user = "quickstart";
     String token = "quickstart-token-" + Long.toHexString(System.nanoTime());

@@ -165,7 +165,8 @@ public final class ControlPlane {
     installCrd(CLUSTER_CRD);
   }
 
-  private void installCrd(Path file) throws IOException {
+  /** Applies the CRD in {@code file} as the file says and waits until it is Established. */
+  public void installCrd(Path file) throws IOException {
     try (KubernetesClient c = adminClient(); InputStream in = Files.newInputStream(file)) {
       // Applied as the file says, field for field (a typed round trip would change some values,
       // and Helm's own server-side apply of the same file would then conflict with ours).
