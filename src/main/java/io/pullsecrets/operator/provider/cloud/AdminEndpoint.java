@@ -10,6 +10,15 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 
 /**
  * Where an admin credential read from a tenant's Secret may be sent: the base URL named by the
@@ -111,5 +120,43 @@ public record AdminEndpoint(String scheme, String host, int port, InetAddress[] 
   @Override
   public String toString() {
     return "AdminEndpoint[" + scheme + "://" + hostPort() + "]";
+  }
+
+  /**
+   * The one HTTP client for calls to this endpoint: connections only to the addresses checked when
+   * it was resolved (no second DNS answer can point it elsewhere), TLS verified with {@code tls}, no
+   * redirects, retries, cookies, cached auth or compression, every wait bounded by {@code timeoutSeconds}.
+   */
+  public CloseableHttpClient httpClient(SSLContext tls, int timeoutSeconds) {
+    InetAddress[] pinned = addresses();
+    DnsResolver dns = new DnsResolver() {
+      @Override
+      public InetAddress[] resolve(String host) throws UnknownHostException {
+        if (pinned != null) {
+          return pinned.clone();
+        }
+        return InetAddress.getAllByName(host); // an allow-listed host
+      }
+
+      @Override
+      public String resolveCanonicalHostname(String host) {
+        return host;
+      }
+    };
+    return HttpClients.custom()
+        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
+            .setDnsResolver(dns)
+            .setTlsSocketStrategy(new DefaultClientTlsStrategy(tls))
+            .setDefaultConnectionConfig(ConnectionConfig.custom()
+                .setConnectTimeout(timeoutSeconds, TimeUnit.SECONDS)
+                .setSocketTimeout(timeoutSeconds, TimeUnit.SECONDS).build())
+            .build())
+        .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(timeoutSeconds, TimeUnit.SECONDS).build())
+        .disableRedirectHandling()
+        .disableAutomaticRetries()
+        .disableCookieManagement()
+        .disableAuthCaching()
+        .disableContentCompression()
+        .build();
   }
 }

@@ -9,27 +9,18 @@ import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.cloud.AdminEndpoint;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.URLEncoder;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.classic.methods.HttpDelete;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
-import org.apache.hc.client5.http.config.ConnectionConfig;
-import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClients;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
-import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.io.CloseMode;
@@ -71,36 +62,7 @@ final class GitLabApi implements AutoCloseable {
     this.endpoint = endpoint;
     this.adminToken = adminToken;
     this.scope = scope;
-    InetAddress[] pinned = endpoint.addresses();
-    DnsResolver dns = new DnsResolver() {
-      @Override
-      public InetAddress[] resolve(String host) throws UnknownHostException {
-        if (pinned != null) {
-          return pinned.clone();
-        }
-        return InetAddress.getAllByName(host); // an allow-listed host
-      }
-
-      @Override
-      public String resolveCanonicalHostname(String host) {
-        return host;
-      }
-    };
-    this.http = HttpClients.custom()
-        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-            .setDnsResolver(dns)
-            .setTlsSocketStrategy(new DefaultClientTlsStrategy(tls))
-            .setDefaultConnectionConfig(ConnectionConfig.custom()
-                .setConnectTimeout(timeoutSeconds, TimeUnit.SECONDS)
-                .setSocketTimeout(timeoutSeconds, TimeUnit.SECONDS).build())
-            .build())
-        .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(timeoutSeconds, TimeUnit.SECONDS).build())
-        .disableRedirectHandling()
-        .disableAutomaticRetries()
-        .disableCookieManagement()
-        .disableAuthCaching()
-        .disableContentCompression()
-        .build();
+    this.http = endpoint.httpClient(tls, timeoutSeconds);
   }
 
   /** {@code projects/<id>} or {@code groups/<id>}, the ID or full path URL-encoded as GitLab expects. */

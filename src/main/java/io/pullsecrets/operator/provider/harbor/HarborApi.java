@@ -8,23 +8,14 @@ import io.pullsecrets.operator.provider.ProviderException;
 import io.pullsecrets.operator.provider.cloud.AdminEndpoint;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.classic.methods.HttpPatch;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
-import org.apache.hc.client5.http.config.ConnectionConfig;
-import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClients;
-import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
-import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import org.apache.hc.core5.io.CloseMode;
@@ -51,36 +42,7 @@ final class HarborApi implements AutoCloseable {
   HarborApi(AdminEndpoint endpoint, String username, String password, SSLContext tls) {
     this.endpoint = endpoint;
     this.basic = "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
-    InetAddress[] pinned = endpoint.addresses();
-    DnsResolver dns = new DnsResolver() {
-      @Override
-      public InetAddress[] resolve(String host) throws UnknownHostException {
-        if (pinned != null) {
-          return pinned.clone();
-        }
-        return InetAddress.getAllByName(host); // an allow-listed host
-      }
-
-      @Override
-      public String resolveCanonicalHostname(String host) {
-        return host;
-      }
-    };
-    this.http = HttpClients.custom()
-        .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
-            .setDnsResolver(dns)
-            .setTlsSocketStrategy(new DefaultClientTlsStrategy(tls))
-            .setDefaultConnectionConfig(ConnectionConfig.custom()
-                .setConnectTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .setSocketTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())
-            .build())
-        .setDefaultRequestConfig(RequestConfig.custom().setResponseTimeout(TIMEOUT_SECONDS, TimeUnit.SECONDS).build())
-        .disableRedirectHandling()
-        .disableAutomaticRetries()
-        .disableCookieManagement()
-        .disableAuthCaching()
-        .disableContentCompression()
-        .build();
+    this.http = endpoint.httpClient(tls, TIMEOUT_SECONDS);
   }
 
   /** {@code GET /api/v2.0/robots/{id}}. */
