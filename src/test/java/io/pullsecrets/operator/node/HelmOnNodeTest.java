@@ -186,9 +186,14 @@ class HelmOnNodeTest {
 
     // Metrics through the metrics Service (its ClusterIP, through kube-proxy), verified with the
     // CA of the self-managed certificate, with the token of a ServiceAccount bound by the chart.
+    // The pod above may have been admitted while the Service's endpoints were still being
+    // programmed (failurePolicy Ignore lets it through uncounted): each poll asks the API server
+    // to admit one more pod, a dry run, which calls the webhook all the same.
     String[] metrics = new String[1];
+    int[] probes = new int[1];
     await("webhook requests counted in /metrics").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
         .untilAsserted(() -> {
+          client.resource(Node.pod("team-a", "webhook-probe-" + probes[0]++, app)).dryRun().create();
           metrics[0] = scrape();
           assertThat(counter(metrics[0], "pullsecret_webhook_admission_requests_total", "unchanged")
               + counter(metrics[0], "pullsecret_webhook_admission_requests_total", "mutated")).isPositive();
