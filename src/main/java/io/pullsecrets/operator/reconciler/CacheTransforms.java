@@ -164,6 +164,12 @@ final class CacheTransforms {
     return Map.copyOf(out);
   }
 
+  /**
+   * The ServiceAccounts of namespaces the same credentials target reference the same pull secrets:
+   * one shared, immutable list for each distinct list.
+   */
+  private static final Interner<List<LocalObjectReference>> REFERENCE_LISTS = new Interner<>();
+
   private static List<LocalObjectReference> references(List<LocalObjectReference> in) {
     if (in == null) {
       return null;
@@ -174,7 +180,7 @@ final class CacheTransforms {
       copy.setAdditionalProperties(Map.of());
       out.add(copy);
     }
-    return java.util.Collections.unmodifiableList(out);
+    return REFERENCE_LISTS.intern(java.util.Collections.unmodifiableList(out));
   }
 
   static String intern(String s) {

@@ -50,6 +50,8 @@ final class Informers implements ClusterView {
   private final InformerEventSource<Namespace, RegistryCredential> namespaces;
   private final InformerEventSource<ServiceAccount, RegistryCredential> serviceAccounts;
   private final InformerEventSource<Secret, RegistryCredential> managedSecrets;
+  /** The compact store of the managed-Secret informer, indexed by credential uid (none with several informers). */
+  private final ManagedSecretStore managedSecretStore;
   /** Who else waits for a managed Secret's name (see {@link ConflictClaims}). */
   private final Function<ResourceID, Set<ResourceID>> claimants;
   private final ClusterWakeups wakeups;
@@ -111,13 +113,18 @@ final class Informers implements ClusterView {
         .withSecondaryToPrimaryMapper(this::ownersOf);
     if (oneInformer) {
       // Anyone can put the label on their own Secrets: cache a digest of the data, not the data.
-      managedSecretConfig.withItemStore(new TransformingItemStore<>(CacheTransforms::cacheSecret));
+      managedSecretStore = new ManagedSecretStore();
+      managedSecretConfig.withItemStore(managedSecretStore);
+    } else {
+      managedSecretStore = null;
     }
     managedSecrets = new InformerEventSource<>(managedSecretConfig.build(), context);
-    managedSecrets.addIndexers(Map.of(Labels.CREDENTIAL_UID, s -> {
-      String uid = s.getMetadata().getLabels() == null ? null : s.getMetadata().getLabels().get(Labels.CREDENTIAL_UID);
-      return uid == null ? List.of() : List.of(uid);
-    }));
+    if (managedSecretStore == null) {
+      managedSecrets.addIndexers(Map.of(Labels.CREDENTIAL_UID, s -> {
+        String uid = s.getMetadata().getLabels() == null ? null : s.getMetadata().getLabels().get(Labels.CREDENTIAL_UID);
+        return uid == null ? List.of() : List.of(uid);
+      }));
+    }
   }
 
   /*
@@ -228,7 +235,8 @@ final class Informers implements ClusterView {
 
   @Override
   public List<Secret> managedSecretsOf(String credentialUid) {
-    return managedSecrets.byIndex(Labels.CREDENTIAL_UID, credentialUid);
+    return managedSecretStore != null ? managedSecretStore.ofCredential(credentialUid)
+        : managedSecrets.byIndex(Labels.CREDENTIAL_UID, credentialUid);
   }
 
   @Override
