@@ -29,6 +29,12 @@ public final class PullSecretOperator implements AutoCloseable {
   /** Parallel writes per sync: enough to hide API latency, few enough not to flood the server. */
   public static final int WRITE_THREADS = 4;
   /**
+   * Reconciles at once (JOSDK's default is 50). A reconcile waits on its provider's answer (each
+   * call has a deadline) and on the {@link #WRITE_THREADS} writers; a fixed pool keeps every thread
+   * it ever started, and at 50 the idle ones cost about 5 MiB of stacks.
+   */
+  public static final int RECONCILE_THREADS = 16;
+  /**
    * Retries of one API request inside the client: none. fabric8 7.5's own retry ignores the
    * server's Retry-After (it waits its own 100 ms doubling interval) and would hold a worker while
    * it waits; the reconciler retries instead, with its backoff and never sooner than Retry-After.
@@ -98,7 +104,8 @@ public final class PullSecretOperator implements AutoCloseable {
           .withSSABasedCreateUpdateMatchForDependentResources(false)
           .withCloseClientOnStop(false)
           .withStopOnInformerErrorDuringStartup(true)
-          .withCacheSyncTimeout(Duration.ofMinutes(2));
+          .withCacheSyncTimeout(Duration.ofMinutes(2))
+          .withConcurrentReconciliationThreads(RECONCILE_THREADS);
       options.josdk().accept(o);
     });
     this.assembly = new ReconcilerAssembly(client, config, options.providers(), options.clock(), options.jitter(), pool,

@@ -7,9 +7,9 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.pullsecrets.operator.Labels;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
@@ -28,11 +28,13 @@ import java.util.stream.Stream;
  * <p>Readers get a new Secret in the slim form of {@link SecretDigests#slim} built from the entry
  * on each read: equal to what a {@code TransformingItemStore} with that transform held, and
  * theirs to keep. The store also indexes the entries by the credential uid label, for
- * {@link #ofCredential}.
+ * {@link #ofCredential}: each credential's entries form a list linked through the entries
+ * themselves (two references each, where a set would cost a map node per entry).
  */
 final class ManagedSecretStore implements ItemStore<Secret> {
   private final Map<String, Entry> byKey = new ConcurrentHashMap<>();
-  private final Map<String, Set<Entry>> byCredential = new ConcurrentHashMap<>();
+  /** The first entry of each credential's list; the lists change and are read under this store's lock. */
+  private final Map<String, Entry> byCredential = new HashMap<>();
   private final Interner<Shape> shapes = new Interner<>();
 
   /** What the Secrets of one credential share. */
@@ -43,11 +45,13 @@ final class ManagedSecretStore implements ItemStore<Secret> {
     }
   }
 
-  /** One cached Secret (identity equality: the index holds entries). */
+  /** Stands for a missing uid in {@link Entry#uidText} (compared by identity). */
+  private static final String NO_UID = new String("");
+
+  /** One cached Secret. */
   private static final class Entry {
     final String key;
-    /** The uid as a UUID's two halves, or {@link #uidText} when it is not a UUID in canonical form. */
-    final boolean uidPacked;
+    /** The uid as a UUID's two halves when {@link #uidText} is null; otherwise the uid is that text ({@link #NO_UID}: none). */
     final long uidHigh;
     final long uidLow;
     final String uidText;
@@ -56,14 +60,16 @@ final class ManagedSecretStore implements ItemStore<Secret> {
     final String versionText;
     final String deletionTimestamp;
     final Shape shape;
+    /** The neighbours in its credential's list. */
+    Entry previous;
+    Entry next;
 
     Entry(String key, String uid, String resourceVersion, String deletionTimestamp, Shape shape) {
       this.key = key;
       UUID packed = uuid(uid);
-      this.uidPacked = packed != null;
       this.uidHigh = packed == null ? 0 : packed.getMostSignificantBits();
       this.uidLow = packed == null ? 0 : packed.getLeastSignificantBits();
-      this.uidText = packed == null ? uid : null;
+      this.uidText = packed != null ? null : uid == null ? NO_UID : uid;
       long number = decimal(resourceVersion);
       this.version = number;
       this.versionText = number < 0 ? resourceVersion : null;
@@ -72,7 +78,7 @@ final class ManagedSecretStore implements ItemStore<Secret> {
     }
 
     String uid() {
-      return uidPacked ? new UUID(uidHigh, uidLow).toString() : uidText;
+      return uidText == null ? new UUID(uidHigh, uidLow).toString() : uidText == NO_UID ? null : uidText;
     }
 
     String resourceVersion() {
@@ -123,30 +129,53 @@ final class ManagedSecretStore implements ItemStore<Secret> {
         m.getLabels(), m.getAnnotations(), m.getFinalizers(), m.getOwnerReferences(),
         slim.getData().get(SecretDigests.DIGEST_KEY)));
     Entry entry = new Entry(key, m.getUid(), m.getResourceVersion(), m.getDeletionTimestamp(), shape);
-    Entry old = byKey.put(key, entry);
-    unindex(old);
-    String uid = shape.credentialUid();
-    if (uid != null) {
-      byCredential.computeIfAbsent(uid, k -> ConcurrentHashMap.newKeySet()).add(entry);
+    Entry old;
+    synchronized (this) {
+      old = byKey.put(key, entry);
+      unlink(old);
+      link(entry);
     }
     return old == null ? null : old.toSecret();
   }
 
   @Override
   public Secret remove(String key) {
-    Entry old = byKey.remove(key);
-    unindex(old);
+    Entry old;
+    synchronized (this) {
+      old = byKey.remove(key);
+      unlink(old);
+    }
     return old == null ? null : old.toSecret();
   }
 
-  private void unindex(Entry old) {
-    String uid = old == null ? null : old.shape.credentialUid();
+  private void link(Entry e) {
+    String uid = e.shape.credentialUid();
     if (uid != null) {
-      byCredential.computeIfPresent(uid, (k, entries) -> {
-        entries.remove(old);
-        return entries.isEmpty() ? null : entries;
-      });
+      Entry first = byCredential.put(uid, e);
+      e.next = first;
+      if (first != null) {
+        first.previous = e;
+      }
     }
+  }
+
+  private void unlink(Entry e) {
+    String uid = e == null ? null : e.shape.credentialUid();
+    if (uid == null) {
+      return;
+    }
+    if (e.previous != null) {
+      e.previous.next = e.next;
+    } else if (e.next != null) {
+      byCredential.put(uid, e.next);
+    } else {
+      byCredential.remove(uid);
+    }
+    if (e.next != null) {
+      e.next.previous = e.previous;
+    }
+    e.previous = null;
+    e.next = null;
   }
 
   @Override
@@ -178,7 +207,12 @@ final class ManagedSecretStore implements ItemStore<Secret> {
 
   /** The cached Secrets labelled with this credential uid. */
   List<Secret> ofCredential(String credentialUid) {
-    Set<Entry> entries = byCredential.getOrDefault(credentialUid, Set.of());
+    List<Entry> entries = new ArrayList<>();
+    synchronized (this) {
+      for (Entry e = byCredential.get(credentialUid); e != null; e = e.next) {
+        entries.add(e);
+      }
+    }
     List<Secret> out = new ArrayList<>(entries.size());
     entries.forEach(e -> out.add(e.toSecret()));
     return out;

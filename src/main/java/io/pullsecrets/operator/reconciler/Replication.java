@@ -74,8 +74,16 @@ final class Replication {
     Pass pass = incremental(last, key, touched, state, now)
         ? incrementalPass(rc, state, secretName, entry, last, resolveSome.apply(touched), touched, now)
         : fullPass(rc, state, secretName, entry, key, targets, now);
-    state.pass = pass;
+    state.pass = remembered(pass);
     return sync(pass);
+  }
+
+  /** The pass as a credential's state keeps it till the next: its namespaces in compact sorted arrays. */
+  private static Pass remembered(Pass pass) {
+    Targets t = pass.targets();
+    return new Pass(pass.key(), pass.epoch(), pass.at(),
+        new Targets(SortedStrings.of(t.namespaces()), SortedStrings.of(t.notWatched()), t.serviceAccounts()),
+        pass.problems(), pass.cleanup(), pass.writes());
   }
 
   /**

@@ -82,6 +82,32 @@ class ManagedSecretStoreTest {
   }
 
   @Test
+  void aCredentialsSecretsStayFoundAsTheyAreRemovedOrRelabelled() {
+    for (int i = 0; i < 5; i++) {
+      put(secret("team-" + i, "regcred", UUID.randomUUID().toString(), "1", "e30="));
+    }
+    store.remove("team-0/regcred");
+    store.remove("team-2/regcred");
+    store.remove("team-4/regcred");
+    assertThat(store.ofCredential(CREDENTIAL_UID)).extracting(s -> s.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("team-1", "team-3");
+
+    put(secret("team-3", "regcred", UUID.randomUUID().toString(), "2", "e30=")
+        .edit().editMetadata().addToLabels(Labels.CREDENTIAL_UID, "another-uid").endMetadata().build());
+    put(secret("team-1", "regcred", UUID.randomUUID().toString(), "2", "eyJhIjoxfQ=="));
+
+    assertThat(store.ofCredential(CREDENTIAL_UID)).singleElement()
+        .satisfies(s -> assertThat(s.getMetadata().getNamespace()).isEqualTo("team-1"))
+        .satisfies(s -> assertThat(SecretDigests.holdsExactly(s, Map.of(".dockerconfigjson", "eyJhIjoxfQ=="))).isTrue());
+    assertThat(store.ofCredential("another-uid")).extracting(s -> s.getMetadata().getNamespace()).containsExactly("team-3");
+    store.remove("team-1/regcred");
+    store.remove("team-3/regcred");
+    assertThat(store.ofCredential(CREDENTIAL_UID)).isEmpty();
+    assertThat(store.ofCredential("another-uid")).isEmpty();
+    assertThat(store.size()).isZero();
+  }
+
+  @Test
   void theKeyOfACachedSecretIsTheStringItsEntryHolds() {
     Secret s = secret("team-a", "regcred", CREDENTIAL_UID, "1", "e30=");
     String key = store.getKey(s);
