@@ -28,7 +28,8 @@ import java.util.Map;
  *   (what the patches, the filters and the selectors read); other annotations (often a
  *   kubectl last-applied copy), secrets and managedFields are dropped;
  *   <li>a managed Secret: see {@link SecretDigests#slim}; its metadata goes through {@link #meta}
- *   keeping every label and annotation (a rewrite carries them over).
+ *   keeping every label and annotation (a rewrite carries them over). {@link ManagedSecretStore}
+ *   holds that slim copy as one small entry, not as the object.
  * </ul>
  */
 final class CacheTransforms {
