@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -111,10 +113,10 @@ public final class Node {
       return;
     }
     try (KubernetesClient c = controlPlane.adminClient()) {
-      c.nodes().withName(NAME).edit(n -> {
-        n.getSpec().setUnschedulable(yes ? null : Boolean.TRUE);
-        return n;
-      });
+      // A merge patch of this one field: a read-modify-write (edit) carries the resourceVersion and
+      // meets a 409 whenever the kubelet has just written the node's status.
+      c.nodes().withName(NAME).patch(PatchContext.of(PatchType.JSON_MERGE),
+          "{\"spec\":{\"unschedulable\":" + (yes ? "null" : "true") + "}}");
     }
     unschedulable = !yes;
   }
